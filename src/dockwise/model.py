@@ -1,0 +1,143 @@
+"""The data that crosses module boundaries: frozen, slotted, comparable.
+
+Everything here is plain data so that a layer's analysis or a whole result can be
+cached, diffed and serialised without special cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class LayerRef:
+    """Which layer of the image something came from."""
+
+    index: int
+    diff_id: str  # sha256 of the uncompressed tar ("" for a directory source)
+    digest: str = ""  # sha256 of the blob as stored (compressed), when known
+    created_by: str = ""  # the history line that made this layer
+    size: int = 0  # bytes of the blob as stored
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A path inside the image (no leading slash) and the layer that wrote it."""
+
+    path: str
+    layer: LayerRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Distro:
+    """The operating system release the image is based on."""
+
+    id: str  # "debian", "ubuntu", "alpine", "rhel", ...
+    version_id: str = ""  # "12", "3.19.1", "22.04"
+    codename: str = ""  # "bookworm"
+    name: str = ""  # "Debian GNU/Linux"
+    pretty_name: str = ""
+    id_like: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """One installed package, as its package manager (or metadata file) records it."""
+
+    name: str
+    version: str  # the full version as the ecosystem writes it (epoch:upstream-revision)
+    type: str  # ecosystem: "deb", "apk", "rpm", "pypi", "npm", ...
+    purl: str = ""
+    location: Location = Location("")  # stamped by catalog(): the layer that introduced it
+    found_by: str = ""  # stamped by catalog(): the cataloger's name
+    arch: str = ""
+    source_name: str = ""  # the source package it was built from, when different
+    source_version: str = ""
+    licenses: tuple[str, ...] = ()
+    maintainer: str = ""
+    files: tuple[str, ...] = ()  # paths (no leading slash) the package says it owns
+    metadata: tuple[tuple[str, str], ...] = ()  # ecosystem extras, sorted by key
+
+    @property
+    def key(self) -> str:
+        """Identity used to follow a package across layers and image versions."""
+        return self.purl or f"{self.type}/{self.name}@{self.version}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanWarning:
+    """Something that could not be read exactly; the rest of the result still stands."""
+
+    message: str
+    path: str = ""
+    layer: LayerRef | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    """The SBOM: the distro, the packages, and what could not be read."""
+
+    distro: Distro | None
+    packages: tuple[Package, ...]
+    warnings: tuple[ScanWarning, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """How the image runs: the parts of its config an operator cares about."""
+
+    user: str = ""
+    exposed_ports: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] = ()
+    cmd: tuple[str, ...] = ()
+    working_dir: str = ""
+    env: tuple[tuple[str, str], ...] = ()  # secret-looking values already masked
+    labels: tuple[tuple[str, str], ...] = ()
+    stop_signal: str = ""
+    healthcheck: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One build step; empty layers (ENV, USER, ...) have no layer."""
+
+    created_by: str
+    created: str = ""
+    comment: str = ""
+    empty_layer: bool = False
+    layer_index: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What the image says about itself, and which exact bytes were read."""
+
+    source: str  # the SOURCE argument as given
+    scheme: str  # "docker-archive", "oci-archive", "oci-dir", "dir", ...
+    manifest_digest: str = ""
+    config_digest: str = ""
+    repo_tags: tuple[str, ...] = ()
+    os: str = ""
+    architecture: str = ""
+    variant: str = ""
+    created: str = ""
+    author: str = ""
+    config: RunConfig = field(default_factory=RunConfig)
+    history: tuple[HistoryEntry, ...] = ()
+    layers: tuple[LayerRef, ...] = ()
+    annotations: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SbomResult:
+    """The outcome of `dockwise sbom`: the image and its inventory."""
+
+    image: ImageInfo
+    inventory: Inventory
+    tool_version: str = ""
+    generated: str = ""  # ISO 8601 UTC time of the run

@@ -1,0 +1,248 @@
+"""The squashed view of an image: every layer's analysis merged, whiteouts applied.
+
+Each layer is analysed on its own (`LayerAnalysis`) so that a later run can cache it
+by the layer's digest; `FileTree.from_layers` merges them in order the way the
+OCI image spec's "applying changesets" section describes.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import stat
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from dockwise.catalog.base import File
+from dockwise.model import LayerRef, ScanWarning
+
+MAX_SYMLINK_HOPS = 40  # the same limit as Linux's ELOOP
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Metadata of one path in one layer (no content: contents live beside it)."""
+
+    mode: int  # st_mode with file type bits
+    size: int = 0
+    link: str = ""  # symlink target, or for a hard link the path it links to
+    uid: int = 0
+    gid: int = 0
+
+    @property
+    def is_dir(self) -> bool:
+        return stat.S_ISDIR(self.mode)
+
+    @property
+    def is_symlink(self) -> bool:
+        return stat.S_ISLNK(self.mode)
+
+
+@dataclass(slots=True)
+class LayerAnalysis:
+    """What one layer adds, replaces and deletes, plus the contents someone asked for."""
+
+    layer: LayerRef
+    entries: dict[str, Entry] = field(default_factory=dict)
+    contents: dict[str, bytes] = field(default_factory=dict)
+    whiteouts: set[str] = field(default_factory=set)  # paths this layer deletes
+    opaque_dirs: set[str] = field(default_factory=set)  # dirs whose lower content is hidden
+    warnings: list[ScanWarning] = field(default_factory=list)
+
+
+def normalize(path: str) -> str | None:
+    """Archive path to a root-relative path; None when it climbs out of the root."""
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def glob_regex(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One regex for many globs: `*` stays in a path segment, `**/` spans any depth.
+
+    Hand-written because fnmatch lets `*` cross `/` and PurePath.full_match needs 3.13.
+    """
+    alternatives = []
+    for pattern in patterns:
+        out = []
+        i = 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                out.append("(?:.*/)?")
+                i += 3
+            elif pattern.startswith("**", i):
+                out.append(".*")
+                i += 2
+            elif pattern[i] == "*":
+                out.append("[^/]*")
+                i += 1
+            elif pattern[i] == "?":
+                out.append("[^/]")
+                i += 1
+            else:
+                out.append(re.escape(pattern[i]))
+                i += 1
+        alternatives.append("".join(out))
+    return re.compile("(?:" + "|".join(alternatives or ["(?!)"]) + r")\Z")
+
+
+class FileTree:
+    """The merged filesystem: for each live path, every layer's version since its creation."""
+
+    def __init__(self, layers: tuple[LayerRef, ...] = ()) -> None:
+        self.layers = layers
+        # path -> versions in layer order, newest last; only versions still in effect
+        self._versions: dict[str, list[tuple[int, Entry]]] = {}
+        self._contents: dict[tuple[str, int], bytes] = {}
+        self._by_index = {layer.index: layer for layer in layers}
+        self.warnings: list[ScanWarning] = []
+
+    @classmethod
+    def from_layers(cls, analyses: Iterable[LayerAnalysis]) -> FileTree:
+        """Apply each layer's changes on top of the ones below it."""
+        analyses = list(analyses)
+        tree = cls(tuple(a.layer for a in analyses))
+        for analysis in analyses:
+            tree._apply(analysis)
+        return tree
+
+    @classmethod
+    def from_files(cls, files: Mapping[str, bytes | str], layer: LayerRef | None = None) -> FileTree:
+        """A one-layer tree of regular files; symlinks are written as "-> target" strings."""
+        analysis = LayerAnalysis(layer or LayerRef(0, ""))
+        for raw_path, data in files.items():
+            path = normalize(raw_path) or ""
+            if isinstance(data, str) and data.startswith("-> "):
+                analysis.entries[path] = Entry(stat.S_IFLNK | 0o777, link=data[3:])
+                continue
+            blob = data.encode() if isinstance(data, str) else data
+            analysis.entries[path] = Entry(stat.S_IFREG | 0o644, len(blob))
+            analysis.contents[path] = blob
+        return cls.from_layers([analysis])
+
+    def _apply(self, analysis: LayerAnalysis) -> None:
+        index = analysis.layer.index
+        for directory in analysis.opaque_dirs:
+            self._delete_below(directory, keep_self=True)
+        for path in analysis.whiteouts:
+            self._delete_below(path, keep_self=False)
+        for path, entry in analysis.entries.items():
+            versions = self._versions.setdefault(path, [])
+            if versions and entry.is_dir != versions[-1][1].is_dir:
+                self._delete_below(path, keep_self=False)  # a file replaced by a dir, or back
+                versions = self._versions.setdefault(path, [])
+            versions.append((index, entry))
+        for path, blob in analysis.contents.items():
+            self._contents[(path, index)] = blob
+        self.warnings.extend(analysis.warnings)
+
+    def _delete_below(self, path: str, *, keep_self: bool) -> None:
+        prefix = path + "/" if path else ""
+        doomed = [p for p in self._versions if p.startswith(prefix)]
+        if not keep_self:
+            doomed.append(path)
+        for p in doomed:
+            for index, _ in self._versions.pop(p, ()):
+                self._contents.pop((p, index), None)
+
+    # -- queries -------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._versions)
+
+    def paths(self) -> Iterator[str]:
+        """Every live path, in no particular order."""
+        return iter(self._versions)
+
+    def entry(self, path: str) -> Entry | None:
+        """The newest metadata of a path as stored (symlinks not followed)."""
+        versions = self._versions.get(path)
+        return versions[-1][1] if versions else None
+
+    def file(self, path: str) -> File | None:
+        """The newest version of a path as stored (symlinks not followed)."""
+        versions = self._versions.get(path)
+        return self._file(path, *versions[-1]) if versions else None
+
+    def versions(self, path: str) -> list[File]:
+        """Each layer's version of a path, oldest first, since it was last deleted."""
+        return [self._file(path, i, e) for i, e in self._versions.get(path, ())]
+
+    def glob(self, pattern: str | re.Pattern[str]) -> Iterator[File]:
+        """Live files (not directories) whose path matches, sorted by path."""
+        regex = glob_regex([pattern]) if isinstance(pattern, str) else pattern
+        for path in sorted(p for p in self._versions if regex.match(p)):
+            file = self.file(path)
+            if file is not None and not stat.S_ISDIR(file.mode):
+                yield file
+
+    def resolve(self, path: str) -> str | None:
+        """Follow symlinks inside the image root; None for a loop or a missing path.
+
+        An absolute link target, or `..` above the root, resolves against the image
+        root, never the host: the same rule as a chroot.
+        """
+        pending = [p for p in path.split("/") if p]
+        done: list[str] = []
+        hops = 0
+        while pending:
+            part = pending.pop(0)
+            if part == ".":
+                continue
+            if part == "..":
+                if done:
+                    done.pop()
+                continue
+            candidate = "/".join(done + [part])
+            entry = self.entry(candidate)
+            if entry is None:
+                return None
+            if entry.is_symlink:
+                hops += 1
+                if hops > MAX_SYMLINK_HOPS:
+                    return None
+                target = entry.link
+                if target.startswith("/"):
+                    done = []
+                pending = [p for p in target.split("/") if p] + pending
+                continue
+            done.append(part)
+        return "/".join(done)
+
+    def lookup(self, path: str) -> File | None:
+        """The file a path names after following symlinks (like open(2) would)."""
+        real = self.resolve(path)
+        return None if real is None else self.file(real)
+
+    def read_bytes(self, path: str) -> bytes | None:
+        """Content of the file a path names, if it was kept; symlinks followed."""
+        file = self.lookup(path)
+        return None if file is None else file.content
+
+    def _file(self, path: str, index: int, entry: Entry) -> File:
+        return File(
+            path=path,
+            layer=self._by_index.get(index),
+            size=entry.size,
+            mode=entry.mode,
+            content=self._contents.get((path, index)),
+            link=entry.link,
+        )
+
+
+def parent_dirs(path: str) -> Iterator[str]:
+    """`a/b/c` -> `a`, `a/b` (used to materialise implied directories)."""
+    head = posixpath.dirname(path)
+    stack = []
+    while head:
+        stack.append(head)
+        head = posixpath.dirname(head)
+    return reversed(stack)
