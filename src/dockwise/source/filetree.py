@@ -7,7 +7,6 @@ OCI image spec's "applying changesets" section describes.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping
@@ -204,7 +203,10 @@ class FileTree:
             candidate = "/".join(done + [part])
             entry = self.entry(candidate)
             if entry is None:
-                return None
+                if not pending:
+                    return None
+                done.append(part)  # a directory implied by deeper paths
+                continue
             if entry.is_symlink:
                 hops += 1
                 if hops > MAX_SYMLINK_HOPS:
@@ -236,13 +238,3 @@ class FileTree:
             content=self._contents.get((path, index)),
             link=entry.link,
         )
-
-
-def parent_dirs(path: str) -> Iterator[str]:
-    """`a/b/c` -> `a`, `a/b` (used to materialise implied directories)."""
-    head = posixpath.dirname(path)
-    stack = []
-    while head:
-        stack.append(head)
-        head = posixpath.dirname(head)
-    return reversed(stack)
