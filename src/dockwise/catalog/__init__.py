@@ -1,0 +1,90 @@
+"""The catalogers and the one loop that runs them over a file tree.
+
+Add a cataloger: write `catalog/<thing>.py` with a class that has `name`, `globs`,
+`max_size` and `parse()`, then add an instance to `CATALOGERS` below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from dockwise.catalog.base import Cataloger, Environment, File
+from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
+from dockwise.model import Inventory, LayerRef, Package, ScanWarning
+from dockwise.source.filetree import FileTree, glob_regex
+
+CATALOGERS: tuple[Cataloger, ...] = ()
+
+
+def wanted_globs(catalogers: Sequence[Cataloger]) -> dict[str, int]:
+    """Every path pattern whose content must be kept while streaming, with its size cap."""
+    wants = {glob: 1024 * 1024 for glob in DISTRO_GLOBS}
+    for cataloger in catalogers:
+        for glob in cataloger.globs:
+            wants[glob] = max(wants.get(glob, 0), cataloger.max_size)
+    return wants
+
+
+def catalog(tree: FileTree, catalogers: Sequence[Cataloger] = CATALOGERS) -> Inventory:
+    """Run each cataloger on each file it asked for; failures become warnings."""
+    distro = detect_distro(tree)
+    env = Environment(tree, distro)
+    packages: list[Package] = []
+    warnings: list[ScanWarning] = list(tree.warnings)
+    for cataloger in catalogers:
+        for file in tree.glob(glob_regex(cataloger.globs)):
+            found, problems = _parse_with_layers(cataloger, file, env)
+            packages.extend(found)
+            warnings.extend(problems)
+    packages.sort(key=lambda p: (p.type, p.name, p.version, p.location.path))
+    return Inventory(distro, tuple(packages), tuple(warnings))
+
+
+def _parse_with_layers(
+    cataloger: Cataloger, file: File, env: Environment
+) -> tuple[list[Package], list[ScanWarning]]:
+    """Parse the newest version of a file, and attribute each package to its layer.
+
+    A package belongs to the oldest layer from which every later version of the file
+    still lists it: a database rewritten by each layer does not move old packages up.
+    """
+    if file.content is None:
+        return [], [_not_read(file)]
+    packages, warnings = _parse(cataloger, file, env)
+    introduced = {p.key: file.layer for p in packages}
+    alive = set(introduced)
+    for version in reversed(env.tree.versions(file.path)[:-1]):
+        if not alive or version.content is None:
+            break
+        alive &= {p.key for p in _parse(cataloger, version, env)[0]}
+        for key in alive:
+            introduced[key] = version.layer
+    stamped = [_stamp(p, cataloger.name, file.path, introduced[p.key]) for p in packages]
+    return stamped, warnings
+
+
+def _parse(
+    cataloger: Cataloger, file: File, env: Environment
+) -> tuple[list[Package], list[ScanWarning]]:
+    packages: list[Package] = []
+    warnings: list[ScanWarning] = []
+    try:
+        for item in cataloger.parse(file, env):
+            if isinstance(item, Package):
+                packages.append(item)
+            else:
+                warnings.append(dataclasses.replace(item, path=item.path or file.path))
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not lose the other results
+        warnings.append(ScanWarning(f"{cataloger.name}: cannot parse ({exc})", file.path, file.layer))
+    return packages, warnings
+
+
+def _stamp(package: Package, found_by: str, path: str, layer: LayerRef | None) -> Package:
+    location = dataclasses.replace(package.location, path=package.location.path or path, layer=layer)
+    return dataclasses.replace(package, location=location, found_by=found_by)
+
+
+def _not_read(file: File) -> ScanWarning:
+    return ScanWarning(f"not read: {file.size} bytes is over the size cap", file.path, file.layer)
+
