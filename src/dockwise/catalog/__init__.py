@@ -21,7 +21,7 @@ def wanted_globs(catalogers: Sequence[Cataloger]) -> dict[str, int]:
     """Every path pattern whose content must be kept while streaming, with its size cap."""
     wants = {glob: 1024 * 1024 for glob in DISTRO_GLOBS}
     for cataloger in catalogers:
-        for glob in cataloger.globs:
+        for glob in (*cataloger.globs, *cataloger.reads):
             wants[glob] = max(wants.get(glob, 0), cataloger.max_size)
     return wants
 

@@ -46,7 +46,8 @@ class Cataloger(Protocol):
     """One parsing logic. The framework walks, reads, stamps location and found_by."""
 
     name: str  # stable kebab-case id, e.g. "dpkg-db"
-    globs: tuple[str, ...]  # paths it needs, relative to the root; "**" spans directories
+    globs: tuple[str, ...]  # paths it parses, relative to the root; "**" spans directories
+    reads: tuple[str, ...]  # further paths whose content parse() looks up via env.tree
     max_size: int  # content over this size is not read (a warning says so)
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]: ...
