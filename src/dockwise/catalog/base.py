@@ -4,34 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from dockwise.model import Distro, LayerRef, Location, Package, ScanWarning
+from dockwise.model import Distro, Package, ScanWarning
+from dockwise.source.filetree import File, FileTree
 
-if TYPE_CHECKING:
-    from dockwise.source.filetree import FileTree
+__all__ = ["Cataloger", "Environment", "File", "DEFAULT_MAX_SIZE"]
 
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class File:
-    """A file of the image as a cataloger sees it: metadata and, when wanted, content."""
-
-    path: str  # no leading slash, normalised
-    layer: LayerRef | None
-    size: int = 0
-    mode: int = 0o100644  # st_mode including the file type bits
-    content: bytes | None = None  # None when not wanted or over its size cap
-    link: str = ""  # symlink target as stored
-
-    @property
-    def location(self) -> Location:
-        return Location(self.path, self.layer)
-
-    def text(self) -> str:
-        """Content as text; undecodable bytes are replaced rather than fatal."""
-        return (self.content or b"").decode("utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,29 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from dockwise.catalog.base import File
-from dockwise.model import LayerRef, ScanWarning
+from dockwise.model import LayerRef, Location, ScanWarning
 
 MAX_SYMLINK_HOPS = 40  # the same limit as Linux's ELOOP
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A file of the image as a cataloger sees it: metadata and, when wanted, content."""
+
+    path: str  # no leading slash, normalised
+    layer: LayerRef | None
+    size: int = 0
+    mode: int = 0o100644  # st_mode including the file type bits
+    content: bytes | None = None  # None when not wanted or over its size cap
+    link: str = ""  # symlink target as stored
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.layer)
+
+    def text(self) -> str:
+        """Content as text; undecodable bytes are replaced rather than fatal."""
+        return (self.content or b"").decode("utf-8", "replace")
 
 
 @dataclass(frozen=True, slots=True)

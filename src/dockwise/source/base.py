@@ -1,0 +1,38 @@
+"""What every image source gives the pipeline: the image's facts and its layers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from dockwise.model import ImageInfo, LayerRef
+from dockwise.source.filetree import LayerAnalysis
+from dockwise.source.layer import Blob, Wanted, analyze_blob
+
+
+class Layer(Protocol):
+    """One layer, analysed in a single pass on request."""
+
+    ref: LayerRef
+
+    def analyze(self, wanted: Wanted) -> LayerAnalysis: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An opened image: its facts and its layers, bottom first."""
+
+    info: ImageInfo
+    layers: Sequence[Layer]
+
+
+@dataclass(frozen=True, slots=True)
+class BlobLayer:
+    """A layer stored as a (possibly compressed) tar blob."""
+
+    ref: LayerRef
+    blob: Blob
+
+    def analyze(self, wanted: Wanted) -> LayerAnalysis:
+        return analyze_blob(self.blob, self.ref, wanted)

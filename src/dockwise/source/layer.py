@@ -1,0 +1,225 @@
+"""Read one layer blob in a single streaming pass: verify, decompress, analyse.
+
+Compression is recognised by magic bytes (media types and file names lie), the
+stored bytes and the tar stream are hashed as they pass, and nothing is written
+to disk. A decompression bomb is stopped by a ratio check long before memory or
+time run out.
+"""
+
+from __future__ import annotations
+
+import bz2
+import hashlib
+import lzma
+import posixpath
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import isal.igzip_threaded
+import zstandard
+
+from dockwise.errors import SourceError
+from dockwise.model import LayerRef, ScanWarning
+from dockwise.source.filetree import Entry, LayerAnalysis, normalize
+from dockwise.source.tarstream import CHUNK, TarEntry, iter_tar
+
+BOMB_RATIO = 200  # uncompressed:compressed; real layers stay far below 20:1
+BOMB_FLOOR = 1 << 30  # ratios are only judged once this much has been inflated
+ZSTD_MAX_WINDOW = 1 << 27  # zstd's own default limit for untrusted frames
+
+Wanted = Callable[[str], int]  # path -> how many bytes of it to keep (0: none)
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """Stored bytes of a layer and the digests they must have."""
+
+    name: str  # how the user knows it: the digest, or the path in the archive
+    open: Callable[[], BinaryIO]  # a fresh reader positioned at the blob's first byte
+    size: int  # -1 when unknown
+    digest: str = ""  # expected sha256 of the stored bytes, "sha256:<hex>"
+    diff_id: str = ""  # expected sha256 of the uncompressed tar
+
+
+class _Counting:
+    """A reader that hashes and counts what passes through, within a size limit."""
+
+    def __init__(self, raw: BinaryIO, limit: int) -> None:
+        self._raw = raw
+        self._left = limit if limit >= 0 else 1 << 62
+        self._prefix = b""
+        self.hash = hashlib.sha256()
+        self.count = 0
+
+    def peek(self, n: int) -> bytes:
+        if len(self._prefix) < n:
+            more = self._raw.read(min(n - len(self._prefix), self._left))
+            self._left -= len(more)
+            self._prefix += more
+        return self._prefix[:n]
+
+    def read(self, n: int = -1) -> bytes:
+        n = CHUNK if n is None or n < 0 else n
+        data, self._prefix = self._prefix[:n], self._prefix[n:]
+        if len(data) < n and self._left > 0:
+            more = self._raw.read(min(n - len(data), self._left))
+            self._left -= len(more)
+            data += more
+        self.hash.update(data)
+        self.count += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 - the io protocol's buffer
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def analyze_blob(blob: Blob, layer: LayerRef, wanted: Wanted) -> LayerAnalysis:
+    """One pass over a layer: entries, wanted contents, whiteouts and both digests."""
+    with blob.open() as raw:
+        stored = _Counting(raw, blob.size)
+        kind = _compression(stored.peek(6))
+        reader = _decompressor(stored, kind)
+        tar_read, tar_hash = _checked_reader(reader, stored, kind, blob.name)
+        analysis = LayerAnalysis(layer)
+        try:
+            for entry in iter_tar(tar_read, wanted):
+                _add_entry(analysis, entry, wanted)
+        except SourceError as exc:
+            message = str(exc)
+            raise SourceError(message if "layer " in message else f"layer {blob.name}: {message}") from None
+        finally:
+            if reader is not None:
+                reader.close()
+    if blob.size >= 0 and stored.count != blob.size:
+        raise SourceError(f"blob {blob.name}: truncated ({stored.count} of {blob.size} bytes)")
+    _verify(blob.name, "digest", blob.digest, stored.hash)
+    _verify(blob.name, "diff_id", blob.diff_id, tar_hash or stored.hash)
+    return analysis
+
+
+def _compression(magic: bytes) -> str:
+    if magic.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if magic.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
+    if magic.startswith(b"BZh"):
+        return "bzip2"
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    return "none"
+
+
+def _decompressor(stored: _Counting, kind: str) -> BinaryIO | None:
+    """A decompressing reader; None for a plain tar. gzip inflates in its own thread."""
+    if kind == "gzip":
+        return isal.igzip_threaded.open(stored, "rb", threads=1)
+    if kind == "zstd":
+        dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+        return dctx.stream_reader(stored, read_across_frames=True, closefd=False)
+    if kind == "bzip2":
+        return bz2.BZ2File(stored)
+    if kind == "xz":
+        return lzma.LZMAFile(stored)
+    return None
+
+
+def _checked_reader(reader: BinaryIO | None, stored: _Counting, kind: str, name: str):
+    """A `read(n)` over the tar stream that hashes it and stops bombs.
+
+    The hash is None for a plain tar, whose stored digest is its diff_id.
+    """
+    if reader is None:
+        return stored.read, None
+    tar_hash = hashlib.sha256()
+    inflated = 0
+
+    def read(n: int) -> bytes:
+        nonlocal inflated
+        try:
+            data = reader.read(n)
+        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError,
+                zstandard.ZstdError) as exc:  # fmt: skip
+            raise SourceError(f"layer {name}: corrupt {kind} stream ({exc})") from None
+        inflated += len(data)
+        if inflated > BOMB_FLOOR and inflated > BOMB_RATIO * max(stored.count, 1):
+            raise SourceError(
+                f"layer {name}: {kind} stream inflates over {BOMB_RATIO}:1"
+                " (a decompression bomb?)"
+            )
+        tar_hash.update(data)
+        return data
+
+    return read, tar_hash
+
+
+def _verify(name: str, what: str, expected: str, actual) -> None:  # noqa: ANN001 - a hashlib hash
+    if not expected:
+        return
+    got = "sha256:" + actual.hexdigest()
+    if not expected.startswith("sha256:"):
+        raise SourceError(f"blob {name}: unsupported digest algorithm in {expected!r}")
+    if got != expected:
+        raise SourceError(f"blob {name}: {what} mismatch (expected {expected}, got {got})")
+
+
+def _add_entry(analysis: LayerAnalysis, entry: TarEntry, wanted: Wanted) -> None:
+    path = normalize(entry.name)
+    if path is None:
+        analysis.warnings.append(_warn(analysis, entry.name, "tar entry climbs out of the root; ignored"))
+        return
+    if not path:
+        return
+    base = posixpath.basename(path)
+    if base.startswith(".wh."):
+        _add_whiteout(analysis, path, base)
+        return
+    if entry.is_hardlink:
+        _add_hardlink(analysis, path, entry, wanted)
+        return
+    link = entry.linkname if entry.typeflag == b"2" else ""
+    analysis.entries[path] = Entry(entry.mode, entry.size, link, entry.uid, entry.gid)
+    if entry.content is not None:
+        analysis.contents[path] = entry.content
+    else:
+        analysis.contents.pop(path, None)
+        if entry.over_cap:
+            analysis.warnings.append(
+                _warn(analysis, path, f"not read: {entry.size} bytes is over the size cap")
+            )
+
+
+def _add_whiteout(analysis: LayerAnalysis, path: str, base: str) -> None:
+    parent = posixpath.dirname(path)
+    if base == ".wh..wh..opq":
+        analysis.opaque_dirs.add(parent)
+        return
+    target = normalize(posixpath.join(parent, base[len(".wh.") :]))
+    if not target or target == parent:
+        analysis.warnings.append(_warn(analysis, path, "whiteout aims outside its directory; ignored"))
+        return
+    analysis.whiteouts.add(target)
+
+
+def _add_hardlink(analysis: LayerAnalysis, path: str, entry: TarEntry, wanted: Wanted) -> None:
+    target = normalize(entry.linkname)
+    source = analysis.entries.get(target) if target else None
+    if source is None or source.is_dir:
+        analysis.warnings.append(_warn(analysis, path, "hard link to a missing file; ignored"))
+        return
+    analysis.entries[path] = Entry(source.mode, source.size, "", entry.uid, entry.gid)
+    content = analysis.contents.get(target)  # type: ignore[arg-type]
+    if content is not None and len(content) <= wanted(path):
+        analysis.contents[path] = content
+    elif wanted(path):
+        analysis.warnings.append(_warn(analysis, path, "hard link to a file that was not kept"))
+
+
+def _warn(analysis: LayerAnalysis, path: str, message: str) -> ScanWarning:
+    return ScanWarning(message, path, analysis.layer)

@@ -1,0 +1,221 @@
+"""A lean tar reader over a forward-only stream.
+
+Hand-written instead of `tarfile` because tarfile builds a TarInfo object and does a
+read per header (about 20 us per entry; 21 s for a 1,000,000-entry layer), while a
+scanner needs only a few header fields of most entries and the content of very few.
+Formats read: POSIX ustar (prefix field), GNU long names (`L`/`K`), PAX extended
+headers (`x`; global `g` is skipped) and base-256 sizes.
+Reference: https://www.gnu.org/software/tar/manual/html_node/Standard.html
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from dockwise.errors import SourceError
+
+BLOCK = 512
+CHUNK = 1 << 20
+MAX_META_SIZE = 1 << 20  # a PAX header or GNU long name larger than this is hostile
+MAX_ENTRIES = 10_000_000
+
+# typeflag -> st_mode file type bits
+_MODE_BITS = {
+    b"0": 0o100000, b"\0": 0o100000, b"7": 0o100000, b"1": 0o100000,
+    b"2": 0o120000, b"3": 0o020000, b"4": 0o060000, b"5": 0o040000, b"6": 0o010000,
+}  # fmt: skip
+_REGULAR = (b"0", b"\0", b"7")
+_LINKS_AND_SPECIALS = (b"1", b"2", b"3", b"4", b"5", b"6")
+
+
+@dataclass(slots=True)
+class TarEntry:
+    """One member's header. `content` is set only for members the caller wanted."""
+
+    name: str
+    typeflag: bytes
+    mode: int  # st_mode with file type bits
+    size: int
+    linkname: str
+    uid: int
+    gid: int
+    content: bytes | None = None
+    over_cap: bool = False
+
+    @property
+    def is_hardlink(self) -> bool:
+        return self.typeflag == b"1"
+
+
+class _Buffered:
+    """Chunked reads with cheap skips; counts every byte so the caller can hash or cap."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self._buf = b""
+        self._pos = 0
+
+    def take(self, n: int) -> bytes:
+        end = self._pos + n
+        if end <= len(self._buf):
+            data = self._buf[self._pos : end]
+            self._pos = end
+            return data
+        parts = [self._buf[self._pos :]]
+        have = len(parts[0])
+        self._buf, self._pos = b"", 0
+        while have < n:
+            chunk = self._read(max(CHUNK, n - have))
+            if not chunk:
+                raise SourceError("truncated tar stream")
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        self._buf, self._pos = data[n:], 0
+        return data[:n]
+
+    def skip(self, n: int) -> None:
+        available = len(self._buf) - self._pos
+        if n <= available:
+            self._pos += n
+            return
+        n -= available
+        self._buf, self._pos = b"", 0
+        while n > 0:
+            chunk = self._read(CHUNK)
+            if not chunk:
+                raise SourceError("truncated tar stream")
+            if len(chunk) > n:
+                self._buf, self._pos = chunk, n
+                return
+            n -= len(chunk)
+
+    def drain(self) -> None:
+        """Read to the end so that a digest over the whole stream is complete."""
+        self._buf, self._pos = b"", 0
+        while self._read(CHUNK):
+            pass
+
+
+def iter_tar(read: Callable[[int], bytes], wanted: Callable[[str], int]) -> Iterator[TarEntry]:
+    """Yield each member; read the content of those for which `wanted(name)` gives a cap > 0."""
+    stream = _Buffered(read)
+    pending: dict[str, str] = {}  # long name / PAX overrides for the next header
+    for count in range(MAX_ENTRIES + 1):
+        header = stream.take(BLOCK)
+        if header.count(0) == BLOCK:
+            stream.drain()
+            return
+        if count == 0 or header[257:262] != b"ustar":
+            _check_header(header)
+        entry = _parse_header(header, pending)
+        padded = -(-entry.size // BLOCK) * BLOCK
+        if entry.typeflag in (b"L", b"K", b"x", b"g"):
+            _read_meta(stream, entry, padded, pending)
+            continue
+        if entry.typeflag not in _MODE_BITS:
+            stream.skip(padded)  # sparse files, vendor extensions: metadata only
+            entry.typeflag = b"0"
+            entry.mode |= 0o100000
+            entry.size = 0
+            yield entry
+            continue
+        pending = {}
+        _read_content(stream, entry, padded, wanted)
+        yield entry
+    raise SourceError(f"more than {MAX_ENTRIES} tar entries")
+
+
+def _read_content(
+    stream: _Buffered, entry: TarEntry, padded: int, wanted: Callable[[str], int]
+) -> None:
+    if entry.typeflag not in _REGULAR:
+        return
+    cap = wanted(entry.name)
+    if cap and entry.size <= cap:
+        entry.content = stream.take(padded)[: entry.size] if padded else b""
+        return
+    entry.over_cap = bool(cap)
+    stream.skip(padded)
+
+
+def _read_meta(stream: _Buffered, entry: TarEntry, padded: int, pending: dict[str, str]) -> None:
+    if entry.size > MAX_META_SIZE:
+        raise SourceError(f"tar extended header of {entry.size} bytes")
+    data = stream.take(padded)[: entry.size]
+    if entry.typeflag == b"L":
+        pending["path"] = _text(data.split(b"\0", 1)[0])
+    elif entry.typeflag == b"K":
+        pending["linkpath"] = _text(data.split(b"\0", 1)[0])
+    elif entry.typeflag == b"x":
+        pending.update(_pax_records(data))
+
+
+def _pax_records(data: bytes) -> dict[str, str]:
+    """`"<len> <key>=<value>\\n"` records; malformed ones end the parse."""
+    records: dict[str, str] = {}
+    pos = 0
+    while pos < len(data):
+        space = data.find(b" ", pos)
+        if space < 0 or not data[pos:space].isdigit():
+            break
+        length = int(data[pos:space])
+        record = data[space + 1 : pos + length - 1]
+        if length <= 0 or b"=" not in record:
+            break
+        key, _, value = record.partition(b"=")
+        records[_text(key)] = _text(value)
+        pos += length
+    return records
+
+
+def _parse_header(header: bytes, pending: dict[str, str]) -> TarEntry:
+    name = _cstr(header[0:100])
+    if header[257:263] == b"ustar\x00" and header[345] != 0:
+        name = _cstr(header[345:500]) + "/" + name
+    typeflag = header[156:157]
+    entry = TarEntry(
+        name=pending.get("path", name),
+        typeflag=typeflag,
+        mode=(_number(header[100:108]) & 0o7777) | _MODE_BITS.get(typeflag, 0),
+        size=_number(header[124:136]),
+        linkname=pending.get("linkpath", _cstr(header[157:257])),
+        uid=_number(header[108:116]),
+        gid=_number(header[116:124]),
+    )
+    if "size" in pending and pending["size"].isdigit():
+        entry.size = int(pending["size"])
+    if entry.size < 0:
+        raise SourceError("not a tar stream (negative member size)")
+    if typeflag in _LINKS_AND_SPECIALS:
+        entry.size = 0  # no data blocks follow, whatever the size field says (as tarfile)
+    return entry
+
+
+def _check_header(header: bytes) -> None:
+    stored = _number(header[148:156])
+    computed = sum(header) - sum(header[148:156]) + 8 * 32
+    if stored != computed:
+        raise SourceError("not a tar stream (bad header checksum)")
+
+
+def _number(field: bytes) -> int:
+    """Octal, or GNU base-256 when the high bit of the first byte is set."""
+    if field and field[0] & 0x80:
+        value = int.from_bytes(field[1:], "big")
+        return value - (1 << (8 * len(field) - 8)) if field[0] & 0x40 else value
+    digits = field.split(b"\0", 1)[0].strip()
+    try:
+        return int(digits, 8) if digits else 0
+    except ValueError:
+        raise SourceError("not a tar stream (bad numeric header field)") from None
+
+
+def _cstr(field: bytes) -> str:
+    return _text(field.split(b"\0", 1)[0])
+
+
+def _text(raw: bytes) -> str:
+    # tar names are bytes; surrogateescape keeps non-UTF-8 names distinct and reversible
+    return raw.decode("utf-8", "surrogateescape")
