@@ -1,0 +1,24 @@
+"""The reporter role: turn a finished result into text, with no I/O and no CLI flags.
+
+Reporters return a string so the CLI alone decides where it goes (stdout or `--output`),
+as pip-audit's `VulnerabilityFormat` and syft's `FormatEncoder` do.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dockwise.errors import ReportError
+from dockwise.model import SbomResult
+
+__all__ = ["ReportError", "Reporter"]
+
+
+class Reporter(Protocol):
+    """One output format; `name` is the stable `--format` value."""
+
+    name: str
+
+    def render(self, result: SbomResult) -> str:
+        """The whole document for `result`; raises `ReportError` when it cannot be built."""
+        ...

@@ -1,0 +1,212 @@
+"""`--format cyclonedx-json`: CycloneDX 1.6 JSON (https://cyclonedx.org/docs/1.6/json/).
+
+The only module that imports cyclonedx-python-lib, so the library's model stays at the
+output edge. The image is `metadata.component` (type container), the distro an
+operating-system component and every package a library component. What CycloneDX has no
+field for (layer, location, run config) goes into `dockwise:*` properties, documented in
+docs/json-output.md. Serial number and timestamp come from the result, so the same result
+always gives the same document.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+
+from cyclonedx.contrib.license.factories import LicenseFactory
+from cyclonedx.model import Property
+from cyclonedx.model.bom import Bom, BomMetaData
+from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.license import DisjunctiveLicense, License
+from cyclonedx.model.tool import ToolRepository
+from cyclonedx.output.json import JsonV1Dot6
+from packageurl import PackageURL
+
+from dockwise import __version__
+from dockwise.errors import ReportError
+from dockwise.model import Distro, ImageInfo, Package, SbomResult
+
+IMAGE_REF = "dockwise:image"
+# uuid5 namespace for serial numbers: uuid5(NAMESPACE_URL, "https://github.com/dockwise").
+_SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dockwise")
+_LICENSES = LicenseFactory()
+
+
+class CycloneDxJsonReporter:
+    """`--format cyclonedx-json`: for tools that consume standard SBOMs."""
+
+    name = "cyclonedx-json"
+
+    def render(self, result: SbomResult) -> str:
+        bom = build_bom(result)
+        try:
+            return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
+        except Exception as e:  # the library raises assorted types for an invalid model
+            raise ReportError(f"cyclonedx: cannot serialise the SBOM: {e}") from e
+
+
+def build_bom(result: SbomResult) -> Bom:
+    """The cyclonedx-python-lib model of `result`, with the image depending on the rest."""
+    image = _image_component(result.image)
+    inventory = result.inventory
+    components = [_package_component(p, ref) for p, ref in _with_refs(inventory.packages)]
+    if inventory.distro is not None:
+        components.insert(0, _distro_component(inventory.distro))
+    bom = Bom(
+        serial_number=serial_number(result),
+        metadata=BomMetaData(
+            timestamp=_timestamp(result.generated),
+            tools=ToolRepository(components=[_tool(result.tool_version)]),
+            component=image,
+        ),
+        components=components,
+    )
+    bom.register_dependency(image, components)
+    return bom
+
+
+def serial_number(result: SbomResult) -> uuid.UUID:
+    """A UUID derived from which bytes were read and when, so re-rendering is stable."""
+    image = result.image
+    key = "\n".join(
+        (image.source, image.manifest_digest, image.config_digest, result.generated)
+    )
+    return uuid.uuid5(_SERIAL_NAMESPACE, key)
+
+
+def _timestamp(generated: str) -> datetime | None:
+    """The run time; None lets the library use "now" when the result has none."""
+    if not generated:
+        return None
+    try:
+        parsed = datetime.fromisoformat(generated)
+    except ValueError as e:
+        raise ReportError(f"{generated!r}: invalid generated timestamp") from e
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _tool(version: str) -> Component:
+    return Component(
+        type=ComponentType.APPLICATION, name="dockwise", version=version or __version__
+    )
+
+
+def _image_component(image: ImageInfo) -> Component:
+    return Component(
+        type=ComponentType.CONTAINER,
+        bom_ref=IMAGE_REF,
+        name=image.source,
+        version=image.manifest_digest or image.config_digest or None,
+        properties=_properties(_image_properties(image)),
+    )
+
+
+def _image_properties(image: ImageInfo) -> Iterator[tuple[str, str]]:
+    """Run config and provenance. Lists become repeated properties, argv one JSON array."""
+    config = image.config
+    yield "dockwise:image:scheme", image.scheme
+    yield "dockwise:image:manifest-digest", image.manifest_digest
+    yield "dockwise:image:config-digest", image.config_digest
+    yield "dockwise:image:platform", _platform(image)
+    yield "dockwise:image:created", image.created
+    yield from (("dockwise:image:repo-tag", tag) for tag in image.repo_tags)
+    # Empty user means the image runs as root; say so rather than omit the property.
+    yield "dockwise:config:user", config.user or "root"
+    yield from (("dockwise:config:exposed-port", port) for port in config.exposed_ports)
+    yield "dockwise:config:entrypoint", _argv(config.entrypoint)
+    yield "dockwise:config:cmd", _argv(config.cmd)
+    yield "dockwise:config:workdir", config.working_dir
+    yield from (("dockwise:config:env", f"{k}={v}") for k, v in config.env)
+    yield from ((f"dockwise:label:{k}", v) for k, v in config.labels)
+    # Properties are a sorted set in CycloneDX tooling; the index in the name keeps order.
+    yield from (
+        (f"dockwise:history:{i}", entry.created_by) for i, entry in enumerate(image.history)
+    )
+
+
+def _distro_component(distro: Distro) -> Component:
+    return Component(
+        type=ComponentType.OPERATING_SYSTEM,
+        bom_ref=f"os:{distro.id}@{distro.version_id}",
+        name=distro.id,
+        version=distro.version_id or None,
+        description=distro.pretty_name or None,
+        properties=_properties([("dockwise:distro:codename", distro.codename)]),
+    )
+
+
+def _with_refs(packages: Iterable[Package]) -> Iterator[tuple[Package, str]]:
+    """Each package with a bom-ref: its purl, suffixed `#2`, `#3`... when seen before.
+
+    The same package can legitimately appear twice (two status files, two layers), and
+    CycloneDX requires bom-refs to be unique in the document.
+    """
+    seen: dict[str, int] = {}
+    for pkg in packages:
+        ref = pkg.key
+        seen[ref] = seen.get(ref, 0) + 1
+        yield pkg, ref if seen[ref] == 1 else f"{ref}#{seen[ref]}"
+
+
+def _package_component(pkg: Package, bom_ref: str) -> Component:
+    return Component(
+        type=ComponentType.LIBRARY,
+        bom_ref=bom_ref,
+        name=pkg.name,
+        version=pkg.version or None,
+        purl=_purl(pkg.purl),
+        licenses=_licenses(pkg.licenses),
+        publisher=pkg.maintainer or None,
+        properties=_properties(_package_properties(pkg)),
+    )
+
+
+def _package_properties(pkg: Package) -> Iterator[tuple[str, str]]:
+    layer = pkg.location.layer
+    if layer is not None:
+        yield "dockwise:layer:index", str(layer.index)
+        yield "dockwise:layer:diff_id", layer.diff_id
+    yield "dockwise:location:path", pkg.location.path
+    yield "dockwise:found-by", pkg.found_by
+    yield "dockwise:package:type", pkg.type
+    yield "dockwise:package:arch", pkg.arch
+    yield "dockwise:package:source-name", pkg.source_name
+    yield "dockwise:package:source-version", pkg.source_version
+
+
+def _purl(value: str) -> PackageURL | None:
+    """The parsed purl; one we cannot parse is left out rather than losing the whole SBOM."""
+    try:
+        return PackageURL.from_string(value) if value else None
+    except ValueError:
+        return None
+
+
+def _licenses(values: tuple[str, ...]) -> list[License]:
+    """SPDX ids where they are ids, an expression when it is the only one, names otherwise.
+
+    CycloneDX allows either license objects or exactly one expression, never a mix.
+    """
+    if len(values) == 1:
+        return [_LICENSES.make_from_string(values[0])]
+    return [_disjunctive(v) for v in values]
+
+
+def _disjunctive(value: str) -> DisjunctiveLicense:
+    made = _LICENSES.make_from_string(value)
+    return made if isinstance(made, DisjunctiveLicense) else DisjunctiveLicense(name=value)
+
+
+def _properties(pairs: Iterable[tuple[str, str]]) -> list[Property]:
+    """Empty values are left out: an absent property reads as "unknown", as it should."""
+    return [Property(name=name, value=value) for name, value in pairs if value]
+
+
+def _platform(image: ImageInfo) -> str:
+    return "/".join(part for part in (image.os, image.architecture, image.variant) if part)
+
+
+def _argv(argv: tuple[str, ...]) -> str:
+    return json.dumps(list(argv)) if argv else ""

@@ -1,0 +1,180 @@
+"""`--format table`: a human summary of the image, its run config, packages and layers.
+
+Rendered with rich into a string with colour and terminal detection off, so the text is
+the same everywhere (and in golden files). Every value from the image goes through
+`sanitize.text`, which escapes control characters and is never parsed as rich markup.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+
+from rich import box
+from rich.console import Console, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from dockwise.model import ImageInfo, LayerRef, Package, RunConfig, SbomResult, ScanWarning
+from dockwise.report.sanitize import text
+
+DEFAULT_WIDTH = 120
+CREATED_BY_WIDTH = 60
+NONE = "(none)"
+# Docker's legacy builder prefixes metadata-only steps with this; it says nothing useful.
+_NOP_PREFIXES = ("/bin/sh -c #(nop) ", "|1 /bin/sh -c #(nop) ")
+
+
+class TableReporter:
+    """`--format table`: the default, for people."""
+
+    name = "table"
+
+    def __init__(self, width: int = DEFAULT_WIDTH) -> None:
+        self.width = width
+
+    def render(self, result: SbomResult) -> str:
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer,
+            width=self.width,
+            color_system=None,
+            force_terminal=False,
+            markup=False,
+            emoji=False,
+            highlight=False,
+        )
+        for block in _blocks(result):
+            console.print(block)
+            console.print()
+        return buffer.getvalue().rstrip("\n") + "\n"
+
+
+def _blocks(result: SbomResult) -> Iterable[RenderableType]:
+    """The sections in reading order; warnings last so they are what the user sees."""
+    image = result.image
+    yield _section("Image", _image_rows(result))
+    yield _section("Run config", _run_config_rows(image.config))
+    yield _packages(result.inventory.packages)
+    yield _layers(image.layers)
+    yield _warnings(result.inventory.warnings)
+
+
+def _section(title: str, rows: Iterable[tuple[str, Text]]) -> Table:
+    grid = Table(title=title, title_justify="left", box=None, show_header=False)
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for key, value in rows:
+        grid.add_row(key, value)
+    return grid
+
+
+def _image_rows(result: SbomResult) -> list[tuple[str, Text]]:
+    image = result.image
+    distro = result.inventory.distro
+    distro_name = (distro.pretty_name or f"{distro.id} {distro.version_id}") if distro else ""
+    return [
+        ("Source", text(image.source)),
+        ("Scheme", text(image.scheme)),
+        ("Manifest digest", _or_none(image.manifest_digest)),
+        ("Config digest", _or_none(image.config_digest)),
+        ("Platform", _or_none(_platform(image))),
+        ("Created", _or_none(image.created)),
+        ("Distro", _or_none(distro_name.strip())),
+    ]
+
+
+def _run_config_rows(config: RunConfig) -> list[tuple[str, Text]]:
+    return [
+        ("User", text(config.user) if config.user else Text("root (no USER set)")),
+        ("Exposed ports", _lines(config.exposed_ports)),
+        ("Entrypoint", _argv(config.entrypoint)),
+        ("Cmd", _argv(config.cmd)),
+        ("Working dir", _or_none(config.working_dir)),
+        ("Env", _lines(f"{k}={v}" for k, v in config.env)),
+        ("Labels", _lines(f"{k}={v}" for k, v in config.labels)),
+    ]
+
+
+def _packages(packages: Sequence[Package]) -> Table:
+    table = _table(f"Packages ({len(packages)})", "Name", "Version", "Type", "Layer", "Path")
+    for pkg in packages:
+        layer = pkg.location.layer
+        table.add_row(
+            text(pkg.name),
+            text(pkg.version),
+            text(pkg.type),
+            Text("" if layer is None else str(layer.index)),
+            text(pkg.location.path),
+        )
+    return table
+
+
+def _layers(layers: Sequence[LayerRef]) -> Table:
+    table = _table(f"Layers ({len(layers)})", "#", "Created by", "Size")
+    for layer in layers:
+        table.add_row(
+            Text(str(layer.index)),
+            text(shorten(layer.created_by)),
+            Text(human_size(layer.size)),
+        )
+    return table
+
+
+def _warnings(warnings: Sequence[ScanWarning]) -> RenderableType:
+    if not warnings:
+        return Text("Warnings: 0")
+    body = Text(f"Warnings ({len(warnings)}):")
+    for warning in warnings:
+        where = "" if warning.layer is None else f" (layer {warning.layer.index})"
+        body.append("\n  - ")
+        body.append_text(text(str(warning)))
+        body.append(where)
+    return body
+
+
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _platform(image: ImageInfo) -> str:
+    return "/".join(part for part in (image.os, image.architecture, image.variant) if part)
+
+
+def _or_none(value: str) -> Text:
+    return text(value) if value else Text(NONE)
+
+
+def _lines(values: Iterable[str]) -> Text:
+    items = [text(v) for v in values]
+    return Text("\n").join(items) if items else Text(NONE)
+
+
+def _argv(argv: Sequence[str]) -> Text:
+    """Exec form as JSON, so argument boundaries and quoting are unambiguous."""
+    return text(json.dumps(list(argv), ensure_ascii=False)) if argv else Text(NONE)
+
+
+def shorten(created_by: str, width: int = CREATED_BY_WIDTH) -> str:
+    """A history line cut to `width`, without the legacy builder's `#(nop)` noise."""
+    line = created_by.strip()
+    for prefix in _NOP_PREFIXES:
+        if line.startswith(prefix):
+            line = line.removeprefix(prefix).strip()
+            break
+    line = " ".join(line.split())
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def human_size(size: int) -> str:
+    """Bytes in the largest binary unit that keeps the number >= 1, like `docker images`."""
+    value, unit = float(size), "B"
+    for bigger in ("KiB", "MiB", "GiB", "TiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, bigger
+    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
