@@ -1,0 +1,111 @@
+"""RPM version ordering: rpmvercmp plus epoch and release, as rpm itself sorts.
+
+Ref. rpm's lib/rpmvercmp.c and its tests/rpmvercmp.at, and rpm-version(7).
+
+`univers` 32.0.1 passes the same 91 vectors of rpm's tests/rpmvercmp.at (checked by
+hand in a scratch venv), but it is not a dependency of dockwise: adding it means a
+pyproject change and four more packages (attrs, packaging, semantic-version, semver)
+for thirty lines, and its `from_evr` splits the release at the *first* dash where rpm
+uses the last. TODO(lead): keep this, or swap `vercmp` for `univers.rpm.vercmp`.
+The vectors in tests/versions/test_rpm_version.py pin either choice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import total_ordering
+
+# rpm splits a version into maximal runs of ASCII digits or ASCII letters; every
+# other character only separates segments, except the `~` and `^` operators.
+_TOKEN = re.compile(r"[0-9]+|[A-Za-z]+|~|\^")
+_EVR = re.compile(r"(?:(\d+):)?(.*)")
+
+
+def vercmp(a: str, b: str) -> int:
+    """Compare one version or release field exactly as rpmvercmp() does: -1, 0 or 1."""
+    if a == b:
+        return 0
+    x, y = _TOKEN.findall(a), _TOKEN.findall(b)
+    for i in range(max(len(x), len(y))):
+        left = x[i] if i < len(x) else ""
+        right = y[i] if i < len(y) else ""
+        result = _compare_operator(left, right)
+        if result is None:
+            if not (left and right):
+                break
+            result = _compare_segment(left, right)
+        if result:
+            return result
+    return (len(x) > len(y)) - (len(x) < len(y))
+
+
+def _compare_operator(left: str, right: str) -> int | None:
+    """Tilde sorts before anything, even the end; caret after the end but before the rest.
+
+    Returns None when neither side is an operator, 0 when both are the same one.
+    """
+    if "~" in (left, right):
+        return 0 if left == right else (-1 if left == "~" else 1)
+    if "^" in (left, right):
+        if not left or not right:
+            return 1 if left else -1
+        return 0 if left == right else (-1 if left == "^" else 1)
+    return None
+
+
+def _compare_segment(left: str, right: str) -> int:
+    """A numeric segment is newer than an alphabetic one; numbers compare by value."""
+    left_num, right_num = left[0].isdigit(), right[0].isdigit()
+    if left_num != right_num:
+        return 1 if left_num else -1
+    if left_num:
+        left, right = left.lstrip("0"), right.lstrip("0")
+        if len(left) != len(right):
+            return 1 if len(left) > len(right) else -1
+    return (left > right) - (left < right)
+
+
+@total_ordering
+@dataclass(frozen=True, slots=True)
+class Evr:
+    """An `[epoch:]version[-release]` triple; a missing epoch counts as 0, like rpm."""
+
+    epoch: int
+    version: str
+    release: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> Evr:
+        """Split at the first colon (epoch) and the *last* dash (release), as rpm does."""
+        match = _EVR.fullmatch(text.strip())
+        epoch, rest = (match.group(1), match.group(2)) if match else (None, text)
+        version, dash, release = rest.rpartition("-")
+        if not dash:
+            version, release = rest, ""
+        return cls(int(epoch or 0), version, release)
+
+    def compare(self, other: Evr) -> int:
+        """Epoch first, then version, then release (rpm's labelCompare)."""
+        if self.epoch != other.epoch:
+            return 1 if self.epoch > other.epoch else -1
+        return vercmp(self.version, other.version) or vercmp(self.release, other.release)
+
+    def __lt__(self, other: Evr) -> bool:
+        return self.compare(other) < 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Evr) and self.compare(other) == 0
+
+    def __hash__(self) -> int:
+        return hash((self.epoch, _hash_key(self.version), _hash_key(self.release)))
+
+
+def _hash_key(text: str) -> tuple[str, ...]:
+    """Tokens with leading zeros dropped: equal versions ("1.01", "1_1") hash alike."""
+    return tuple(t.lstrip("0") if t[0].isdigit() else t for t in _TOKEN.findall(text))
+
+
+def compare(a: str, b: str) -> int:
+    """Order two full rpm versions (`1:3.0.7-25.el9_3`): -1, 0 or 1."""
+    return Evr.parse(a).compare(Evr.parse(b))
