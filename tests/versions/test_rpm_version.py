@@ -63,5 +63,6 @@ def test_evr_parse_and_sort():
     assert Evr.parse("2:1.2-3-4") == Evr(2, "1.2-3", "4")
     assert Evr.parse("1.0") == Evr(0, "1.0", "")
     versions = ["1.0-1", "1:0.1-1", "1.0~rc1-1", "1.0^git1-1", "1.0-1.1"]
-    assert sorted(versions, key=Evr.parse) == ["1.0~rc1-1", "1.0-1", "1.0-1.1", "1.0^git1-1", "1:0.1-1"]
+    want = ["1.0~rc1-1", "1.0-1", "1.0-1.1", "1.0^git1-1", "1:0.1-1"]
+    assert sorted(versions, key=Evr.parse) == want
     assert len({Evr.parse("1.01-1"), Evr.parse("1.1-1")}) == 1
