@@ -70,9 +70,7 @@ def build_bom(result: SbomResult) -> Bom:
 def serial_number(result: SbomResult) -> uuid.UUID:
     """A UUID derived from which bytes were read and when, so re-rendering is stable."""
     image = result.image
-    key = "\n".join(
-        (image.source, image.manifest_digest, image.config_digest, result.generated)
-    )
+    key = "\n".join((image.source, image.manifest_digest, image.config_digest, result.generated))
     return uuid.uuid5(_SERIAL_NAMESPACE, key)
 
 

@@ -48,7 +48,9 @@ class TableReporter:
         for block in _blocks(result):
             console.print(block)
             console.print()
-        return buffer.getvalue().rstrip("\n") + "\n"
+        # rich pads every cell to the column width; trailing blanks only make diffs noisy.
+        lines = [line.rstrip() for line in buffer.getvalue().rstrip().splitlines()]
+        return "\n".join(lines) + "\n"
 
 
 def _blocks(result: SbomResult) -> Iterable[RenderableType]:
@@ -135,7 +137,7 @@ def _warnings(warnings: Sequence[ScanWarning]) -> RenderableType:
 
 
 def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
     for column in columns:
         table.add_column(column, overflow="fold")
     return table

@@ -1,0 +1,174 @@
+"""Hand-built results for the reporters, and golden-file comparison with --update-goldens.
+
+The results are built here rather than by scanning an image, so reporter tests need
+nothing but this file and stay independent of the sources and catalogers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dockwise.model import (
+    Distro,
+    HistoryEntry,
+    ImageInfo,
+    Inventory,
+    LayerRef,
+    Location,
+    Package,
+    RunConfig,
+    SbomResult,
+    ScanWarning,
+)
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "report"
+
+BASE = LayerRef(
+    index=0,
+    diff_id="sha256:" + "1" * 64,
+    digest="sha256:" + "a" * 64,
+    created_by="/bin/sh -c #(nop) ADD file:6b0f2c1e in / ",
+    size=29_150_000,
+)
+CURL = LayerRef(
+    index=1,
+    diff_id="sha256:" + "2" * 64,
+    digest="sha256:" + "b" * 64,
+    created_by=(
+        "RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends curl"
+        " && rm -rf /var/lib/apt/lists/* # buildkit"
+    ),
+    size=4_321,
+)
+STATUS = "var/lib/dpkg/status"
+# Terminal attacks and rich markup, as a hostile image would carry them.
+ESC_TITLE = "demo\x1b]0;pwned\x07\x1b[2J"
+MARKUP = "[bold red]admin[/]"
+EVIL_NAME = "evil\x08\x08\x08\x08good"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Another conftest may define the same flag for its own goldens; share it then.
+    try:
+        parser.addoption(
+            "--update-goldens",
+            action="store_true",
+            default=False,
+            help="rewrite golden files from the current output instead of comparing",
+        )
+    except ValueError:
+        pass
+
+
+def _deb(name: str, version: str, layer: LayerRef, **extra: object) -> Package:
+    purl = f"pkg:deb/debian/{name}@{version}?arch=amd64&distro=debian-12"
+    fields: dict = {
+        "arch": "amd64",
+        "found_by": "dpkg-db",
+        "maintainer": "Debian Maintainers <debian@example.org>",
+        "location": Location(STATUS, layer),
+    }
+    return Package(name, version, "deb", purl, **(fields | extra))
+
+
+PACKAGES = (
+    _deb("base-files", "12.4+deb12u5", BASE, licenses=("GPL-2.0-or-later",)),
+    _deb(
+        "libc6",
+        "2.36-9+deb12u4",
+        BASE,
+        source_name="glibc",
+        licenses=("LGPL-2.1", "GPL-2+"),
+        files=("lib/x86_64-linux-gnu/libc.so.6", "usr/share/doc/libc6/copyright"),
+    ),
+    _deb(
+        "openssl",
+        "3.0.11-1~deb12u2",
+        BASE,
+        metadata=(("priority", "optional"), ("section", "utils")),
+    ),
+    _deb("curl", "7.88.1-10+deb12u5", CURL, licenses=("curl",)),
+    _deb(EVIL_NAME, "1.0\x1b[31m", CURL, maintainer=MARKUP),
+)
+
+
+def make_result() -> SbomResult:
+    """A Debian 12 image of two layers: a base layer and one that installed curl."""
+    config = RunConfig(
+        user="",
+        exposed_ports=("8080/tcp",),
+        entrypoint=("/docker-entrypoint.sh",),
+        cmd=("curl", "--help"),
+        working_dir="/srv",
+        env=(("PATH", "/usr/local/bin:/usr/bin:/bin"), ("API_TOKEN", "********")),
+        labels=(("org.opencontainers.image.title", ESC_TITLE), ("maintainer", MARKUP)),
+    )
+    image = ImageInfo(
+        source="docker-archive:demo.tar",
+        scheme="docker-archive",
+        manifest_digest="sha256:" + "c" * 64,
+        config_digest="sha256:" + "d" * 64,
+        repo_tags=("demo:latest",),
+        os="linux",
+        architecture="amd64",
+        created="2024-05-01T12:00:00Z",
+        config=config,
+        history=(
+            HistoryEntry(BASE.created_by, "2024-04-23T00:00:00Z", layer_index=0),
+            HistoryEntry('/bin/sh -c #(nop)  CMD ["bash"]', empty_layer=True),
+            HistoryEntry(CURL.created_by, "2024-05-01T12:00:00Z", layer_index=1),
+        ),
+        layers=(BASE, CURL),
+    )
+    distro = Distro(
+        "debian", "12", "bookworm", "Debian GNU/Linux", "Debian GNU/Linux 12 (bookworm)"
+    )
+    warnings = (
+        ScanWarning("truncated record skipped", STATUS, CURL),
+        ScanWarning("file larger than 8 MiB cap, not read", "var/lib/big\x1b[8m"),
+    )
+    return SbomResult(
+        image=image,
+        inventory=Inventory(distro, PACKAGES, warnings),
+        tool_version="0.1.0",
+        generated="2024-06-01T08:30:00+00:00",
+    )
+
+
+@pytest.fixture
+def result() -> SbomResult:
+    return make_result()
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare text with tests/golden/report/<name>, or rewrite it with --update-goldens.
+
+    DOCKWISE_UPDATE_GOLDENS=1 does the same, for runs where this conftest's option is not
+    registered (pytest only reads options from the conftests it loads first).
+    """
+    update = _option(request.config, "--update-goldens") or bool(
+        os.environ.get("DOCKWISE_UPDATE_GOLDENS")
+    )
+
+    def check(name: str, actual: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+            return
+        assert path.exists(), f"{path} missing: run pytest tests/report --update-goldens"
+        assert actual == path.read_text(encoding="utf-8")
+
+    return check
+
+
+def _option(config: pytest.Config, name: str) -> bool:
+    try:
+        return bool(config.getoption(name))
+    except ValueError:
+        return False

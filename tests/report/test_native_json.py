@@ -1,0 +1,97 @@
+import dataclasses
+import json
+
+import jsonschema
+import pytest
+
+from dockwise.model import Inventory, LayerRef, Location, Package, ScanWarning
+from dockwise.report.native_json import SCHEMA_ID, NativeJsonReporter, load_schema
+from tests.report.conftest import ESC_TITLE, EVIL_NAME
+
+
+@pytest.fixture(scope="module")
+def validator():
+    schema = load_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def render(result, **kwargs):
+    return NativeJsonReporter(**kwargs).render(result)
+
+
+def test_valid_against_schema(result, validator):
+    validator.validate(json.loads(render(result)))
+
+
+def test_top_level_shape(result):
+    doc = json.loads(render(result))
+    assert list(doc) == ["schema", "tool", "generated", "image", "distro", "packages", "warnings"]
+    assert doc["schema"] == SCHEMA_ID == "dockwise-sbom/1"
+    assert doc["tool"] == {"name": "dockwise", "version": "0.1.0"}
+    assert doc["distro"]["codename"] == "bookworm"
+
+
+def test_run_config_and_history(result):
+    config = json.loads(render(result))["image"]["config"]
+    assert config["user"] == ""
+    assert config["env"][1] == {"name": "API_TOKEN", "value": "********"}
+    assert config["labels"]["org.opencontainers.image.title"] == ESC_TITLE
+    assert config["entrypoint"] == ["/docker-entrypoint.sh"]
+    history = json.loads(render(result))["image"]["history"]
+    assert [h["layer_index"] for h in history] == [0, None, 1]
+
+
+def test_package_location_and_files_count(result):
+    libc = json.loads(render(result))["packages"][1]
+    assert libc["location"] == {
+        "path": "var/lib/dpkg/status",
+        "layer": {"index": 0, "diff_id": "sha256:" + "1" * 64},
+    }
+    assert libc["found_by"] == "dpkg-db"
+    assert libc["files_count"] == 2
+    assert "files" not in libc
+
+
+def test_include_files(result, validator):
+    doc = json.loads(render(result, include_files=True))
+    validator.validate(doc)
+    assert doc["packages"][1]["files"][0] == "lib/x86_64-linux-gnu/libc.so.6"
+
+
+def test_directory_source_without_layers_or_distro(result, validator):
+    pkg = Package("musl", "1.2.4-r2", "apk", location=Location("lib/apk/db/installed"))
+    inventory = Inventory(None, (pkg,), (ScanWarning("odd"),))
+    image = dataclasses.replace(result.image, scheme="dir", manifest_digest="", layers=())
+    doc = json.loads(render(dataclasses.replace(result, image=image, inventory=inventory)))
+    validator.validate(doc)
+    assert doc["distro"] is None
+    assert doc["packages"][0]["location"]["layer"] is None
+
+
+def test_schema_rejects_unknown_fields(result, validator):
+    doc = json.loads(render(result))
+    doc["packages"][0]["surprise"] = 1
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(doc)
+
+
+def test_output_is_ascii_but_lossless(result):
+    out = render(result)
+    assert out.isascii()
+    assert "\x1b" not in out
+    assert json.loads(out)["packages"][4]["name"] == EVIL_NAME
+
+
+def test_layer_ref_digest_pattern(result, validator):
+    bad = dataclasses.replace(result.image, layers=(LayerRef(0, "not a digest"),))
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(json.loads(render(dataclasses.replace(result, image=bad))))
+
+
+def test_deterministic(result):
+    assert render(result) == render(result)
+
+
+def test_golden(result, golden):
+    golden("native.json", render(result))

@@ -1,0 +1,25 @@
+import json
+
+import pytest
+
+from dockwise.report import REPORTERS, ReportError, render
+
+
+def test_registry_names_are_the_format_choices():
+    assert list(REPORTERS) == ["table", "json", "cyclonedx-json"]
+    assert all(name == reporter.name for name, reporter in REPORTERS.items())
+
+
+@pytest.mark.parametrize("fmt", list(REPORTERS), ids=lambda f: f.replace("-", "_"))
+def test_render_dispatches(result, fmt):
+    assert render(result, fmt) == REPORTERS[fmt].render(result)
+
+
+def test_json_formats_parse(result):
+    assert json.loads(render(result, "json"))["schema"] == "dockwise-sbom/1"
+    assert json.loads(render(result, "cyclonedx-json"))["bomFormat"] == "CycloneDX"
+
+
+def test_unknown_format_is_a_report_error(result):
+    with pytest.raises(ReportError, match="^spdx: unknown output format"):
+        render(result, "spdx")
