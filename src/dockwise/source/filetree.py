@@ -65,6 +65,7 @@ class LayerAnalysis:
     contents: dict[str, bytes] = field(default_factory=dict)
     whiteouts: set[str] = field(default_factory=set)  # paths this layer deletes
     opaque_dirs: set[str] = field(default_factory=set)  # dirs whose lower content is hidden
+    hardlinks: dict[str, str] = field(default_factory=dict)  # path -> target in a lower layer
     warnings: list[ScanWarning] = field(default_factory=list)
 
 
@@ -160,7 +161,21 @@ class FileTree:
             versions.append((index, entry))
         for path, blob in analysis.contents.items():
             self._contents[(path, index)] = blob
+        for path, target in analysis.hardlinks.items():
+            self._link(path, target, analysis.layer)
         self.warnings.extend(analysis.warnings)
+
+    def _link(self, path: str, target: str, layer: LayerRef) -> None:
+        """A hard link to a file of a lower layer: same metadata and kept content."""
+        versions = self._versions.get(target)
+        if not versions or versions[-1][1].is_dir:
+            self.warnings.append(ScanWarning("hard link to a missing file; ignored", path, layer))
+            return
+        lower_index, entry = versions[-1]
+        self._versions.setdefault(path, []).append((layer.index, entry))
+        content = self._contents.get((target, lower_index))
+        if content is not None:
+            self._contents[(path, layer.index)] = content
 
     def _delete_below(self, path: str, *, keep_self: bool) -> None:
         prefix = path + "/" if path else ""

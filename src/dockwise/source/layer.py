@@ -208,17 +208,20 @@ def _add_whiteout(analysis: LayerAnalysis, path: str, base: str) -> None:
 
 
 def _add_hardlink(analysis: LayerAnalysis, path: str, entry: TarEntry, wanted: Wanted) -> None:
+    """Copy the target's entry and kept content; a target in a lower layer is left to
+    the merge (`LayerAnalysis.hardlinks`), which sees every layer."""
     target = normalize(entry.linkname)
-    source = analysis.entries.get(target) if target else None
-    if source is None or source.is_dir:
-        analysis.warnings.append(_warn(analysis, path, "hard link to a missing file; ignored"))
+    if not target:
+        analysis.warnings.append(_warn(analysis, path, "hard link out of the root; ignored"))
+        return
+    source = analysis.entries.get(target)
+    if source is None:
+        analysis.hardlinks[path] = target
         return
     analysis.entries[path] = Entry(source.mode, source.size, "", entry.uid, entry.gid)
-    content = analysis.contents.get(target)  # type: ignore[arg-type]
+    content = analysis.contents.get(target)
     if content is not None and len(content) <= wanted(path):
         analysis.contents[path] = content
-    elif wanted(path):
-        analysis.warnings.append(_warn(analysis, path, "hard link to a file that was not kept"))
 
 
 def _warn(analysis: LayerAnalysis, path: str, message: str) -> ScanWarning:

@@ -1,0 +1,181 @@
+"""Images built in tmp_path, read back through every source kind."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockwise.errors import SourceError
+from dockwise.source import detect, open_source
+from dockwise.source.filetree import FileTree
+from tools.imagepack import (
+    ImageSpec,
+    Member,
+    build_image,
+    opaque,
+    whiteout,
+    write_docker_archive,
+    write_oci_archive,
+    write_oci_dir,
+)
+
+BASE = {
+    "etc/os-release": "ID=debian\nVERSION_ID=12\n",
+    "etc/issue.net": "Debian\n",
+    "usr/share/doc/a/README": "a\n",
+    "usr/share/doc/b/README": "b\n",
+    "bin/bash": b"\x7fELF bash",
+}
+TOP = [
+    whiteout("etc/issue.net"),
+    opaque("usr/share/doc"),
+    Member("usr/share/doc/c/README", b"c\n"),
+    Member("bin/sh", kind="symlink", target="bash"),
+    Member("bin/rbash", kind="hardlink", target="bin/bash"),
+    Member("etc/escape", kind="symlink", target="../../../../etc/os-release"),
+]
+
+
+def read_tree(source: str, platform: str | None = None) -> tuple[FileTree, object]:
+    image = open_source(source, platform)
+    tree = FileTree.from_layers(layer.analyze(lambda path: 1 << 20) for layer in image.layers)
+    return tree, image.info
+
+
+def spec(compression="gzip", **kwargs) -> ImageSpec:
+    return ImageSpec(
+        layers=[BASE, TOP],
+        history=["debootstrap", "RUN apt-get install c"],
+        compression=compression,
+        config={"User": "1000", "Env": ["PATH=/bin", "DB_PASSWORD=hunter2"]},
+        **kwargs,
+    )
+
+
+def write(kind: str, tmp_path, image: ImageSpec) -> str:
+    path = tmp_path / ("image" if kind == "oci-dir" else "image.tar")
+    if kind == "docker-archive":
+        write_docker_archive(image, path)
+    elif kind == "docker-archive-oci":
+        write_docker_archive(image, path, oci_layout=True)
+    elif kind == "oci-dir":
+        write_oci_dir(image, path)
+    else:
+        write_oci_archive(image, path)
+    return str(path)
+
+
+KINDS = ["docker-archive", "docker-archive-oci", "oci-dir", "oci-archive"]
+
+
+@pytest.mark.parametrize("compression", ["gzip", "zstd", "none"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_layout_and_compression_gives_the_same_view(tmp_path, kind, compression):
+    tree, info = read_tree(write(kind, tmp_path, spec(compression)))
+    assert sorted(p for p in tree.paths() if tree.entry(p) and not tree.entry(p).is_dir) == [
+        "bin/bash", "bin/rbash", "bin/sh", "etc/escape", "etc/os-release", "usr/share/doc/c/README",
+    ]  # fmt: skip
+    assert info.config.user == "1000"
+    assert dict(info.config.env) == {"PATH": "/bin", "DB_PASSWORD": "********"}
+    assert [layer.created_by for layer in info.layers] == ["debootstrap", "RUN apt-get install c"]
+
+
+def test_files_know_their_layer_and_links_resolve_inside_the_root(tmp_path):
+    tree, info = read_tree(write("oci-archive", tmp_path, spec()))
+    assert tree.file("etc/os-release").layer.index == 0
+    assert tree.file("usr/share/doc/c/README").layer.index == 1
+    assert tree.read_bytes("bin/sh") == b"\x7fELF bash"
+    assert tree.read_bytes("bin/rbash") == b"\x7fELF bash"
+    # ../../../../etc/os-release from etc/ climbs to the image root, never the host
+    assert tree.resolve("etc/escape") == "etc/os-release"
+    assert tree.file("bin/rbash").layer.diff_id == info.layers[1].diff_id
+
+
+def test_symlink_loops_are_detected(tmp_path):
+    image = ImageSpec(layers=[[Member("a", kind="symlink", target="b"), Member("b", kind="symlink", target="a")]])
+    tree, _ = read_tree(write("oci-dir", tmp_path, image))
+    assert tree.resolve("a") is None
+    assert tree.read_bytes("a") is None
+
+
+def test_file_replaced_by_directory_and_back(tmp_path):
+    image = ImageSpec(layers=[{"x": "file"}, {"x/y": "nested"}, [whiteout("x"), Member("x", b"again")]])
+    tree, _ = read_tree(write("oci-dir", tmp_path, image))
+    assert tree.read_bytes("x") == b"again"
+    assert tree.entry("x/y") is None
+    assert [f.layer.index for f in tree.versions("x")] == [2]
+
+
+def test_versions_track_a_file_rewritten_by_each_layer(tmp_path):
+    image = ImageSpec(layers=[{"db": "1"}, {"other": "x"}, {"db": "1\n2"}])
+    tree, _ = read_tree(write("docker-archive", tmp_path, image))
+    assert [(f.layer.index, f.content) for f in tree.versions("db")] == [(0, b"1"), (2, b"1\n2")]
+
+
+def test_detection_of_bare_paths(tmp_path):
+    for kind, scheme in [("docker-archive", "docker-archive"), ("docker-archive-oci", "docker-archive"),
+                         ("oci-archive", "oci-archive"), ("oci-dir", "oci-dir")]:  # fmt: skip
+        target = tmp_path / kind
+        target.mkdir()
+        assert detect(__import__("pathlib").Path(write(kind, target, spec()))) == scheme
+    rootfs = tmp_path / "rootfs"
+    rootfs.mkdir()
+    assert detect(rootfs) == "dir"
+
+
+def test_scheme_prefix_is_honoured(tmp_path):
+    path = write("oci-archive", tmp_path, spec())
+    _, info = read_tree(f"oci-archive:{path}")
+    assert info.scheme == "oci-archive"
+    assert info.manifest_digest == build_image(spec()).manifest_digest
+    with pytest.raises(SourceError, match="no such file"):
+        open_source("docker-archive:/nonexistent/image.tar")
+
+
+def test_dir_source_never_follows_links_out_of_the_root(tmp_path):
+    outside = tmp_path / "secret"
+    outside.write_text("host secret")
+    root = tmp_path / "rootfs"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "os-release").write_text("ID=alpine\n")
+    (root / "etc" / "passwd").symlink_to(outside)
+    (root / "loop").symlink_to(root / "loop")
+    tree, info = read_tree(f"dir:{root}")
+    assert info.scheme == "dir"
+    assert tree.read_bytes("etc/os-release") == b"ID=alpine\n"
+    # the absolute host path resolves against the image root, where it does not exist
+    assert tree.read_bytes("etc/passwd") is None
+    assert tree.resolve("loop") is None
+
+
+PLATFORMS = [("linux", "amd64", ""), ("linux", "arm64", "v8"), ("linux", "arm", "v7")]
+
+
+def multi(tmp_path, **kwargs) -> str:
+    images = [
+        ImageSpec(layers=[{"arch": f"{arch}{variant}"}], os=os_, architecture=arch, variant=variant)
+        for os_, arch, variant in PLATFORMS
+    ]
+    path = tmp_path / "multi.tar"
+    write_oci_archive(images, path, **kwargs)
+    return str(path)
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_platform_is_picked_from_an_index(tmp_path, nested):
+    path = multi(tmp_path, nested=nested, attestations=True)
+    tree, info = read_tree(path, "linux/arm64")
+    assert tree.read_bytes("arch") == b"arm64v8"
+    assert (info.architecture, info.variant) == ("arm64", "v8")
+    tree, _ = read_tree(path, "linux/arm/v7")
+    assert tree.read_bytes("arch") == b"armv7"
+
+
+def test_missing_platform_names_the_available_ones(tmp_path):
+    with pytest.raises(SourceError) as error:
+        read_tree(multi(tmp_path), "linux/s390x")
+    assert "linux/amd64, linux/arm/v7, linux/arm64/v8" in str(error.value)
+
+
+def test_bad_platform_flag(tmp_path):
+    with pytest.raises(SourceError, match="expected os/arch"):
+        read_tree(multi(tmp_path), "amd64")
