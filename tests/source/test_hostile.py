@@ -1,0 +1,260 @@
+"""Hostile images, made by code: each gives a warning or one clean error line."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tarfile
+import time
+
+import pytest
+import zstandard
+
+from dockwise import cli
+from dockwise.source import layer as layer_module
+from tools.imagepack import ImageSpec, Member, layer_tar, write_docker_archive, write_oci_archive, write_oci_dir
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["sbom", "-q", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, *fragments: str) -> None:
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("dockwise: error: ")
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def oci_dir(tmp_path, spec: ImageSpec):
+    path = tmp_path / "layout"
+    write_oci_dir(spec, path)
+    return path
+
+
+def simple() -> ImageSpec:
+    return ImageSpec(layers=[{"etc/os-release": "ID=debian\nVERSION_ID=12\n"}])
+
+
+# -- broken containers: exit 2 and one line ------------------------------------
+
+
+def test_not_a_tar(tmp_path, capsys):
+    path = tmp_path / "random.bin"
+    path.write_bytes(os.urandom(4096))
+    assert_one_line_error(*run(capsys, str(path))[::2], "random.bin")
+
+
+def test_truncated_archive(tmp_path, capsys):
+    path = tmp_path / "image.tar"
+    write_docker_archive(ImageSpec(layers=[{"big": os.urandom(200_000)}]), path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    code, _, err = run(capsys, f"docker-archive:{path}")
+    assert_one_line_error(code, err)
+
+
+def test_missing_layer_blob(tmp_path, capsys):
+    layout = oci_dir(tmp_path, simple())
+    manifest = json.loads((layout / "index.json").read_text())["manifests"][0]["digest"]
+    doc = json.loads((layout / "blobs" / "sha256" / manifest.split(":")[1]).read_text())
+    (layout / "blobs" / "sha256" / doc["layers"][0]["digest"].split(":")[1]).unlink()
+    code, _, err = run(capsys, f"oci-dir:{layout}")
+    assert_one_line_error(code, err, doc["layers"][0]["digest"], "missing")
+
+
+def test_layer_digest_mismatch_names_the_blob(tmp_path, capsys):
+    layout = oci_dir(tmp_path, simple())
+    blobs = layout / "blobs" / "sha256"
+    layer = max(blobs.iterdir(), key=lambda p: p.stat().st_size)
+    data = bytearray(layer.read_bytes())
+    data[-12] ^= 0xFF  # inside the gzip trailer's CRC: still inflates, wrong digest
+    layer.write_bytes(bytes(data))
+    code, _, err = run(capsys, f"oci-dir:{layout}")
+    assert_one_line_error(code, err, layer.name)
+
+
+def test_diff_id_mismatch_in_classic_docker_archive(tmp_path, capsys):
+    path = tmp_path / "image.tar"
+    write_docker_archive(simple(), path)
+    members = {}
+    with tarfile.open(path) as archive:
+        for info in archive.getmembers():
+            members[info.name] = archive.extractfile(info).read() if info.isfile() else None
+    layer_name = next(n for n in members if n.endswith("layer.tar"))
+    members[layer_name] = layer_tar({"etc/os-release": "ID=evil\n"})
+    rebuild(path, members)
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "diff_id mismatch", layer_name)
+
+
+def rebuild(path, members: dict[str, bytes | None]) -> None:
+    with tarfile.open(path, "w") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                archive.addfile(info)
+            else:
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [b"{not json", b"[]", b'[{"Config": 5}]', b'"string"', b'[{"Config": "x.json", "Layers": []}]'],
+    ids=["not_json", "empty_list", "wrong_types", "not_a_list", "missing_config"],
+)
+def test_malformed_docker_manifest(tmp_path, capsys, manifest):
+    path = tmp_path / "image.tar"
+    rebuild(path, {"manifest.json": manifest})
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err)
+
+
+def test_malformed_config(tmp_path, capsys):
+    layout = oci_dir(tmp_path, simple())
+    manifest_digest = json.loads((layout / "index.json").read_text())["manifests"][0]["digest"]
+    manifest_path = layout / "blobs" / "sha256" / manifest_digest.split(":")[1]
+    doc = json.loads(manifest_path.read_text())
+    config = layout / "blobs" / "sha256" / doc["config"]["digest"].split(":")[1]
+    config.write_bytes(b'{"rootfs": {"diff_ids": "nope"}}')
+    code, _, err = run(capsys, f"oci-dir:{layout}")
+    assert_one_line_error(code, err, doc["config"]["digest"])
+
+
+def test_blob_name_cannot_escape_the_layout(tmp_path, capsys):
+    layout = oci_dir(tmp_path, simple())
+    index = json.loads((layout / "index.json").read_text())
+    index["manifests"][0]["digest"] = "sha256:../../../../etc/passwd"
+    (layout / "index.json").write_text(json.dumps(index))
+    code, _, err = run(capsys, f"oci-dir:{layout}")
+    assert_one_line_error(code, err, "digest")
+
+
+def test_layer_that_is_not_a_tar(tmp_path, capsys):
+    spec = ImageSpec(layers=[os.urandom(3000)], compression="gzip")
+    path = tmp_path / "image.tar"
+    write_oci_archive(spec, path)
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "not a tar stream")
+
+
+def test_member_larger_than_its_layer(tmp_path, capsys):
+    header = tarfile.TarInfo("huge")
+    header.size = 8 << 30  # claims 8 GiB, holds a few bytes
+    raw = header.tobuf(tarfile.GNU_FORMAT) + b"x" * 1024
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[raw]), path)
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "truncated")
+
+
+# -- decompression bombs: stopped early, by ratio ----------------------------------
+
+
+def zeros_tar(size: int) -> bytes:
+    info = tarfile.TarInfo("zeros")
+    info.size = size
+    return info.tobuf(tarfile.PAX_FORMAT)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "zstd"])
+def test_decompression_bomb_is_refused(tmp_path, capsys, monkeypatch, kind):
+    monkeypatch.setattr(layer_module, "BOMB_FLOOR", 1 << 20)
+    size = 64 << 20  # 64 MiB of zeros packs into a few KiB
+    payload = zeros_tar(size) + bytes(size) + bytes(1024)
+    blob = gzip.compress(payload, 9) if kind == "gzip" else zstandard.compress(payload, 19)
+    assert len(blob) * layer_module.BOMB_RATIO < size
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[payload], compression=kind), path)
+    started = time.monotonic()
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "decompression bomb")
+    assert time.monotonic() - started < 10
+
+
+# -- valid images with hostile contents: warnings, exit 0 ----------------------------
+
+
+def test_traversal_names_and_outward_whiteouts_become_warnings(tmp_path, capsys):
+    layer = [
+        Member("../../../tmp/dockwise-pwned", b"x"),
+        Member("/etc/os-release", b"ID=alpine\nVERSION_ID=3.19.1\n"),
+        Member("a/../../escape", b"x"),
+        Member("etc/.wh..", b""),
+        Member(".wh...", b""),
+        Member("lib/apk/db/installed", b"P:musl\nV:1.2.4-r2\nA:x86_64\n\n"),
+    ]
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    code, out, err = run(capsys, "--format", "json", str(path))
+    assert code == 0, err
+    result = json.loads(out)
+    warnings = " ".join(w["message"] for w in result["warnings"])
+    assert "climbs out of the root" in warnings
+    assert "whiteout aims outside" in warnings
+    assert [p["name"] for p in result["packages"]] == ["musl"]
+    assert not os.path.exists("/tmp/dockwise-pwned")
+
+
+def test_links_out_of_root_and_loops(tmp_path, capsys):
+    layer = [
+        Member("etc", kind="dir"),
+        Member("etc/os-release", kind="symlink", target="/../../../../etc/os-release"),
+        Member("usr/lib/os-release", kind="symlink", target="../../usr/lib/os-release"),
+        Member("lib/apk/db", kind="symlink", target="../apk/db"),
+        Member("var/lib/dpkg/status", kind="symlink", target="/var/lib/dpkg/status"),
+    ]
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    started = time.monotonic()
+    code, out, err = run(capsys, "--format", "json", str(path))
+    assert code == 0, err
+    assert json.loads(out)["packages"] == []
+    assert time.monotonic() - started < 5
+
+
+def test_many_entries_stay_fast(tmp_path, capsys):
+    layer = [Member(f"d{i // 1000}/f{i}", b"") for i in range(50_000)]
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    started = time.monotonic()
+    code, _, err = run(capsys, str(path))
+    assert code == 0, err
+    assert time.monotonic() - started < 15
+
+
+def test_oversized_database_is_reported_not_read(tmp_path, capsys, monkeypatch):
+    from dockwise.catalog import dpkg
+
+    monkeypatch.setattr(dpkg.DpkgCataloger, "max_size", 100, raising=False)
+    big = b"Package: a\nStatus: install ok installed\nVersion: 1\n\n" * 10
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[{"var/lib/dpkg/status": big}]), path)
+    code, out, err = run(capsys, "--format", "json", str(path))
+    assert code == 0, err
+    messages = [w["message"] for w in json.loads(out)["warnings"]]
+    assert any("over the size cap" in m for m in messages)
+
+
+def test_escape_sequences_never_reach_the_terminal(tmp_path, capsys):
+    evil = "\x1b]0;pwned\x07\x1b[2J"
+    status = f"Package: evil{evil}\nStatus: install ok installed\nVersion: 1{evil}\n\n"
+    spec = ImageSpec(
+        layers=[{"var/lib/dpkg/status": status}],
+        config={"Labels": {"note": evil}, "Env": [f"X={evil}"]},
+    )
+    path = tmp_path / "image.tar"
+    write_oci_archive(spec, path)
+    code, out, err = run(capsys, str(path))
+    assert code == 0, err
+    assert "\x1b" not in out and "\x07" not in out
+    assert "evil" in out
