@@ -9,12 +9,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
+from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
 from dockwise.model import Inventory, LayerRef, Package, ScanWarning
 from dockwise.source.filetree import FileTree, glob_regex
 
-CATALOGERS: tuple[Cataloger, ...] = ()
+CATALOGERS: tuple[Cataloger, ...] = (
+    ApkCataloger(),
+    DpkgCataloger(),
+    OpkgCataloger(),
+)
 
 
 def wanted_globs(catalogers: Sequence[Cataloger]) -> dict[str, int]:
