@@ -13,6 +13,7 @@ from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
+from dockwise.catalog.rpm import RpmCataloger
 from dockwise.model import Inventory, LayerRef, Package, ScanWarning
 from dockwise.source.filetree import FileTree, glob_regex
 
@@ -20,6 +21,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     ApkCataloger(),
     DpkgCataloger(),
     OpkgCataloger(),
+    RpmCataloger(),
 )
 
 
