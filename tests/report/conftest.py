@@ -6,7 +6,6 @@ nothing but this file and stay independent of the sources and catalogers.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -49,19 +48,6 @@ STATUS = "var/lib/dpkg/status"
 ESC_TITLE = "demo\x1b]0;pwned\x07\x1b[2J"
 MARKUP = "[bold red]admin[/]"
 EVIL_NAME = "evil\x08\x08\x08\x08good"
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    # Another conftest may define the same flag for its own goldens; share it then.
-    try:
-        parser.addoption(
-            "--update-goldens",
-            action="store_true",
-            default=False,
-            help="rewrite golden files from the current output instead of comparing",
-        )
-    except ValueError:
-        pass
 
 
 def _deb(name: str, version: str, layer: LayerRef, **extra: object) -> Package:
@@ -146,14 +132,8 @@ def result() -> SbomResult:
 
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
-    """Compare text with tests/golden/report/<name>, or rewrite it with --update-goldens.
-
-    DOCKWISE_UPDATE_GOLDENS=1 does the same, for runs where this conftest's option is not
-    registered (pytest only reads options from the conftests it loads first).
-    """
-    update = _option(request.config, "--update-goldens") or bool(
-        os.environ.get("DOCKWISE_UPDATE_GOLDENS")
-    )
+    """Compare text with tests/golden/report/<name>, or rewrite it with --update-goldens."""
+    update = request.config.getoption("--update-goldens")
 
     def check(name: str, actual: str) -> None:
         path = GOLDEN / name
@@ -161,14 +141,8 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(actual, encoding="utf-8")
             return
-        assert path.exists(), f"{path} missing: run pytest tests/report --update-goldens"
+        assert path.exists(), f"{path} missing: run pytest --update-goldens"
         assert actual == path.read_text(encoding="utf-8")
 
     return check
 
-
-def _option(config: pytest.Config, name: str) -> bool:
-    try:
-        return bool(config.getoption(name))
-    except ValueError:
-        return False

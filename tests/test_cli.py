@@ -1,0 +1,101 @@
+"""The command line as users and scripts call it: exit codes, outputs, files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dockwise import __version__, cli
+from tools.imagepack import ImageSpec, write_docker_archive
+
+STATUS = (
+    "Package: libc6\nStatus: install ok installed\nArchitecture: amd64\n"
+    "Source: glibc\nVersion: 2.36-9+deb12u4\n\n"
+    "Package: old\nStatus: deinstall ok config-files\nVersion: 1\n\n"
+)
+
+
+@pytest.fixture
+def image(tmp_path) -> str:
+    spec = ImageSpec(
+        layers=[
+            {"etc/os-release": 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n',
+             "var/lib/dpkg/status": STATUS},
+            {"app/main.py": "print('hi')\n"},
+        ],  # fmt: skip
+        history=["debootstrap", "COPY main.py /app/"],
+        config={"Env": ["API_TOKEN=abc123"], "ExposedPorts": {"8000/tcp": {}}},
+    )
+    path = tmp_path / "image.tar"
+    write_docker_archive(spec, path)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["--version"], 0),
+        (["--help"], 0),
+        ([], 2),
+        (["sbom"], 2),
+        (["sbom", "--format", "nope", "x"], 2),
+        (["frobnicate"], 2),
+    ],
+    ids=["version", "help", "no_command", "no_source", "bad_format", "bad_command"],
+)
+def test_argument_handling(argv, code, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    assert stop.value.code == code
+
+
+def test_version_text(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--version"])
+    assert capsys.readouterr().out.strip() == f"dockwise {__version__}"
+
+
+def test_table_lists_installed_packages_only(image, capsys):
+    assert cli.main(["sbom", "-q", image]) == 0
+    out = capsys.readouterr().out
+    assert "libc6" in out and "2.36-9+deb12u4" in out
+    assert "config-files" not in out and "\nold" not in out
+    assert "abc123" not in out
+
+
+def test_json_to_a_file(image, tmp_path, capsys):
+    target = tmp_path / "out.json"
+    assert cli.main(["sbom", "-q", "--format", "json", "--output", str(target), image]) == 0
+    assert capsys.readouterr().out == ""
+    doc = json.loads(target.read_text())
+    assert [(p["name"], p["version"]) for p in doc["packages"]] == [("libc6", "2.36-9+deb12u4")]
+    assert doc["distro"]["id"] == "debian"
+
+
+def test_cyclonedx_carries_layer_and_purl(image, capsys):
+    assert cli.main(["sbom", "-q", "-f", "cyclonedx-json", image]) == 0
+    bom = json.loads(capsys.readouterr().out)
+    (component,) = [c for c in bom["components"] if c["name"] == "libc6"]
+    assert component["purl"] == (
+        "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64&distro=debian-12&upstream=glibc"
+    )
+    props = {p["name"]: p["value"] for p in component["properties"]}
+    assert props["dockwise:layer:index"] == "0"
+
+
+def test_unwritable_output_is_one_line(image, capsys):
+    assert cli.main(["sbom", "-q", "-o", "/nonexistent/dir/out.json", image]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("dockwise: error: /nonexistent/dir/out.json")
+
+
+def test_python_dash_m(image):
+    done = subprocess.run(
+        [sys.executable, "-m", "dockwise", "sbom", "-q", "-f", "json", image],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["schema"] == "dockwise-sbom/1"
