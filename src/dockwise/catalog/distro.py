@@ -26,9 +26,7 @@ _SHELL_ESCAPE = re.compile(r"\\([\\$\"`])")  # the escapes the spec allows in ".
 _PARENS_WORD = re.compile(r"\((\w+)\)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
 # "CentOS Linux release 7.9.2009 (Core)", "Amazon Linux AMI release 2018.03"
-_RELEASE_LINE = re.compile(
-    r"(?P<name>.+?)\s+release\s+(?P<version>[\d.]+)(?:.*?\((?P<code>[^)]*)\))?"
-)
+_RELEASE_LINE = re.compile(r"(?P<name>.+?)\s+release\s+(?P<version>[\d.]+)")
 
 # Name prefixes of `*-release` first lines, and the os-release ID the same release uses.
 _RELEASE_IDS = (
@@ -173,8 +171,8 @@ def _release_line(text: str) -> Distro | None:
     version = match["version"]
     if distro_id == "amzn" and version.count(".") >= 2:
         version = version.split(".")[0]  # "2023.3.20240131" is os-release's "2023"
-    codename = (match["code"] or "").lower()
-    return Distro(distro_id, version, codename=codename, name=name, pretty_name=line)
+    # The parenthesised word is no codename to match on: "(Core)", "(Final)", "(Amazon Linux)".
+    return Distro(distro_id, version, name=name, pretty_name=line)
 
 
 def _suse(text: str) -> Distro | None:
