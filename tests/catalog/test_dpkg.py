@@ -68,6 +68,33 @@ def test_corpus_packages(case: Path) -> None:
     assert sorted((p.name, p.version) for p in inventory.packages) == want
 
 
+def peer_source(peer: dict) -> tuple[str | None, str | None]:
+    """trivy's src_name and src_epoch:src_version-src_release; syft gives src_name only."""
+    version = peer.get("src_version")
+    if version is not None:
+        epoch = f"{peer['src_epoch']}:" if peer.get("src_epoch") else ""
+        release = f"-{peer['src_release']}" if peer.get("src_release") else ""
+        version = f"{epoch}{version}{release}"
+    return peer.get("src_name"), version
+
+
+@pytest.mark.parametrize("case", pkgdb_cases("dpkg"), ids=case_id)
+def test_corpus_source_and_arch(case: Path) -> None:
+    """Where the peer asserted them, source package and architecture match too."""
+    tree, cataloger = corpus_tree(case)
+    got = {p.name: p for p in catalog(tree, [cataloger]).packages}
+    for peer in expected(case)["packages"]:
+        package = got[peer["name"]]
+        asserted = {
+            "arch": peer.get("arch") or peer.get("metadata", {}).get("Architecture"),
+            "source_name": peer_source(peer)[0],
+            "source_version": peer_source(peer)[1],
+        }
+        for attribute, value in asserted.items():
+            if value is not None:
+                assert getattr(package, attribute) == value, attribute
+
+
 # -- our assets ----------------------------------------------------------------------
 
 
