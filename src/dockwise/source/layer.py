@@ -12,12 +12,14 @@ import bz2
 import hashlib
 import lzma
 import posixpath
+import queue
+import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import isal.igzip_threaded
+import isal.igzip
 import zstandard
 
 from dockwise.errors import SourceError
@@ -86,22 +88,102 @@ def analyze_blob(blob: Blob, layer: LayerRef, wanted: Wanted) -> LayerAnalysis:
         stored = _Counting(raw, blob.size)
         kind = _compression(stored.peek(6))
         reader = _decompressor(stored, kind)
-        tar_read, tar_hash = _checked_reader(reader, stored, kind, blob.name)
+        # a plain tar's stored digest is its diff_id: hash it once
+        tar_hash = _Hasher() if reader is not None else None
+        prefetch = _Prefetch(_checked_reader(reader, stored, kind, blob.name), tar_hash)
         analysis = LayerAnalysis(layer)
         try:
-            for entry in iter_tar(tar_read, wanted):
+            for entry in iter_tar(prefetch.read, wanted):
                 _add_entry(analysis, entry, wanted)
         except SourceError as exc:
             message = str(exc)
             raise SourceError(message if "layer " in message else f"layer {blob.name}: {message}") from None
         finally:
+            prefetch.close()
             if reader is not None:
                 reader.close()
     if blob.size >= 0 and stored.count != blob.size:
         raise SourceError(f"blob {blob.name}: truncated ({stored.count} of {blob.size} bytes)")
     _verify(blob.name, "digest", blob.digest, stored.hash)
-    _verify(blob.name, "diff_id", blob.diff_id, tar_hash or stored.hash)
+    _verify(blob.name, "diff_id", blob.diff_id, tar_hash.result() if tar_hash else stored.hash)
     return analysis
+
+
+class _Prefetch:
+    """Reads, inflates and hashes in a worker thread while the caller parses tar headers.
+
+    isal, zstandard and hashlib release the GIL, so on two cores the parse runs beside
+    the decompression instead of after it. At most QUEUED chunks wait in memory.
+    """
+
+    QUEUED = 8
+
+    def __init__(self, read: Callable[[int], bytes], hasher: _Hasher | None) -> None:
+        self._hasher = hasher
+        self._queue: queue.Queue[bytes | BaseException] = queue.Queue(self.QUEUED)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._run, args=(read,), daemon=True)
+        self._thread.start()
+
+    def read(self, n: int = -1) -> bytes:
+        if self._done:
+            return b""
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            self._done = True
+            raise item
+        self._done = not item
+        if self._hasher is not None:
+            self._hasher.feed(item)
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        if self._hasher is not None:
+            self._hasher.feed(b"")
+
+    def _run(self, read: Callable[[int], bytes]) -> None:
+        try:
+            while not self._stop.is_set():
+                data = read(CHUNK)
+                self._put(data)
+                if not data:
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+            self._put(exc)
+
+    def _put(self, item: bytes | BaseException) -> None:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.05)
+                return
+            except queue.Full:
+                continue
+
+
+class _Hasher:
+    """sha256 in its own thread, so hashing the tar overlaps inflating and parsing it."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._queue: queue.Queue[bytes] = queue.Queue(_Prefetch.QUEUED)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def feed(self, data: bytes) -> None:
+        """Queue a chunk; an empty chunk ends the stream."""
+        if self._thread.is_alive():
+            self._queue.put(data)
+
+    def result(self):  # noqa: ANN201 - a hashlib hash object
+        self._thread.join()
+        return self._hash
+
+    def _run(self) -> None:
+        while data := self._queue.get():
+            self._hash.update(data)
 
 
 def _compression(magic: bytes) -> str:
@@ -117,9 +199,9 @@ def _compression(magic: bytes) -> str:
 
 
 def _decompressor(stored: _Counting, kind: str) -> BinaryIO | None:
-    """A decompressing reader; None for a plain tar. gzip inflates in its own thread."""
+    """A decompressing reader; None for a plain tar."""
     if kind == "gzip":
-        return isal.igzip_threaded.open(stored, "rb", threads=1)
+        return isal.igzip.IGzipFile(fileobj=stored, mode="rb")
     if kind == "zstd":
         dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
         return dctx.stream_reader(stored, read_across_frames=True, closefd=False)
@@ -130,14 +212,13 @@ def _decompressor(stored: _Counting, kind: str) -> BinaryIO | None:
     return None
 
 
-def _checked_reader(reader: BinaryIO | None, stored: _Counting, kind: str, name: str):
-    """A `read(n)` over the tar stream that hashes it and stops bombs.
-
-    The hash is None for a plain tar, whose stored digest is its diff_id.
-    """
+def _checked_reader(
+    reader: BinaryIO | None, stored: _Counting, kind: str, name: str
+) -> Callable[[int], bytes]:
+    """A `read(n)` over the tar stream that turns codec errors into SourceError and
+    stops decompression bombs."""
     if reader is None:
-        return stored.read, None
-    tar_hash = hashlib.sha256()
+        return stored.read
     inflated = 0
 
     def read(n: int) -> bytes:
@@ -153,10 +234,9 @@ def _checked_reader(reader: BinaryIO | None, stored: _Counting, kind: str, name:
                 f"layer {name}: {kind} stream inflates over {BOMB_RATIO}:1"
                 " (a decompression bomb?)"
             )
-        tar_hash.update(data)
         return data
 
-    return read, tar_hash
+    return read
 
 
 def _verify(name: str, what: str, expected: str, actual) -> None:  # noqa: ANN001 - a hashlib hash
