@@ -22,7 +22,9 @@ from dockwise.catalog.rpmdb.errors import DatabaseError
 
 HASH_MAGIC = 0x061561
 PAGE_HEADER = 26  # lsn 8, pgno 4, prev 4, next 4, entries 2, hf_offset 2, level 1, type 1
-P_HASH_UNSORTED, P_OVERFLOW, P_HASH = 2, 7, 13
+P_INVALID, P_HASH_UNSORTED, P_OVERFLOW, P_HASH = 0, 2, 7, 13
+HASH_FILE_PAGES = frozenset({P_INVALID, P_HASH_UNSORTED, P_OVERFLOW, P_HASH})  # free, data
+META_SIZE = 72  # the generic DBMETA part of page 0, which holds all we read
 H_KEYDATA, H_OFFPAGE = 1, 3
 MIN_PAGE, MAX_PAGE = 512, 65536
 SMALLEST_HEADER = 8 + 16  # il, dl and one index entry: anything shorter is rpm's counter
@@ -56,16 +58,21 @@ def blobs(content: bytes) -> Iterator[bytes | DatabaseError]:
         return
     if last_pgno >= db.pages:
         yield DatabaseError(f"truncated: meta page says {last_pgno + 1} pages, file has {db.pages}")
+    foreign = 0
     for pgno in range(1, min(last_pgno + 1, db.pages)):
         page = db.page(pgno)
-        if page[25] in (P_HASH, P_HASH_UNSORTED):
+        if page[25] not in HASH_FILE_PAGES:
+            foreign += 1
+        elif page[25] in (P_HASH, P_HASH_UNSORTED):
             yield from _page_values(db, page, pgno)
+    if foreign:
+        yield DatabaseError(f"{foreign} pages of types a hash file does not have (damaged?)")
 
 
 def _open(content: bytes) -> tuple[_Db, int]:
     """Read the meta page: byte order, page size and last page number."""
-    if not is_bdb_hash(content):
-        raise DatabaseError("not a Berkeley DB hash file")
+    if len(content) < META_SIZE or not is_bdb_hash(content):
+        raise DatabaseError("not a Berkeley DB hash file, or its meta page is cut short")
     order = "<" if struct.unpack_from("<I", content, 12)[0] == HASH_MAGIC else ">"
     (page_size,) = struct.unpack_from(order + "I", content, 20)
     (last_pgno,) = struct.unpack_from(order + "I", content, 32)
