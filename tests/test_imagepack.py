@@ -364,7 +364,7 @@ def test_demo_image_contents(tmp_path):
     layers = [read_tar(decompress(files[name])) for name in entry["Layers"]]
     config = json.loads(files[entry["Config"]])
     assert len(layers) == 3
-    assert b"VERSION_CODENAME=bookworm" in layers[0]["etc/os-release"]
+    assert b"VERSION_CODENAME=bookworm" in layers[0]["usr/lib/os-release"]
     assert any(".wh." in name for name in layers[1])
     assert b"Package: curl\n" in layers[1]["var/lib/dpkg/status"]
     assert "app/.env" in layers[2]
