@@ -2,17 +2,17 @@ import json
 
 import pytest
 
-from dockwise.report import REPORTERS, ReportError, render
+from dockwise.report import REPORTERS, ReportError, render, reporter
 
 
 def test_registry_names_are_the_format_choices():
     assert list(REPORTERS) == ["table", "json", "cyclonedx-json"]
-    assert all(name == reporter.name for name, reporter in REPORTERS.items())
+    assert all(reporter(name).name == name for name in REPORTERS)
 
 
 @pytest.mark.parametrize("fmt", list(REPORTERS), ids=lambda f: f.replace("-", "_"))
 def test_render_dispatches(result, fmt):
-    assert render(result, fmt) == REPORTERS[fmt].render(result)
+    assert render(result, fmt) == reporter(fmt).render(result)
 
 
 def test_json_formats_parse(result):

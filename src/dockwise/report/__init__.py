@@ -1,25 +1,35 @@
-"""Output formats of `dockwise sbom`: the explicit registry the CLI takes `--format` from."""
+"""Output formats: the explicit registry the CLI takes `--format` from.
+
+Each entry names the module and class of a reporter; the module is imported only when
+its format is asked for, so `--format table` does not pay for cyclonedx-python-lib.
+Add a format: write `report/<format>.py` with a Reporter class and add one entry here.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from dockwise.model import SbomResult
 from dockwise.report.base import Reporter, ReportError
-from dockwise.report.cyclonedx import CycloneDxJsonReporter
-from dockwise.report.native_json import NativeJsonReporter
-from dockwise.report.table import TableReporter
 
-REPORTERS: dict[str, Reporter] = {
-    reporter.name: reporter
-    for reporter in (TableReporter(), NativeJsonReporter(), CycloneDxJsonReporter())
+REPORTERS: dict[str, tuple[str, str]] = {
+    "table": ("dockwise.report.table", "TableReporter"),
+    "json": ("dockwise.report.native_json", "NativeJsonReporter"),
+    "cyclonedx-json": ("dockwise.report.cyclonedx", "CycloneDxJsonReporter"),
 }
 
-__all__ = ["REPORTERS", "ReportError", "Reporter", "render"]
+__all__ = ["REPORTERS", "ReportError", "Reporter", "render", "reporter"]
+
+
+def reporter(fmt: str) -> Reporter:
+    """The reporter for `fmt`; an unknown format is a `ReportError`, not a KeyError."""
+    if fmt not in REPORTERS:
+        choices = ", ".join(REPORTERS)
+        raise ReportError(f"{fmt}: unknown output format (choose from {choices})")
+    module, cls = REPORTERS[fmt]
+    return getattr(importlib.import_module(module), cls)()
 
 
 def render(result: SbomResult, fmt: str) -> str:
-    """`result` as the `fmt` document; an unknown format is a `ReportError`, not a KeyError."""
-    reporter = REPORTERS.get(fmt)
-    if reporter is None:
-        choices = ", ".join(REPORTERS)
-        raise ReportError(f"{fmt}: unknown output format (choose from {choices})")
-    return reporter.render(result)
+    """`result` as the `fmt` document."""
+    return reporter(fmt).render(result)
