@@ -83,6 +83,14 @@ def test_layer_tar_sequence_keeps_order_duplicates_and_hostile_names():
 
 
 @pytest.mark.parametrize("tar_format", ["pax", "gnu"])
+def test_layer_tar_keeps_non_utf8_name_bytes(tar_format):
+    raw = b"caf\xe9".decode("utf-8", "surrogateescape")
+    tar = layer_tar([Member(raw, b"x")], tar_format=tar_format)
+    assert b"caf\xe9" in tar
+    assert tarfile.open(fileobj=io.BytesIO(tar)).getnames() == [raw]
+
+
+@pytest.mark.parametrize("tar_format", ["pax", "gnu"])
 def test_layer_tar_long_names(tar_format):
     tar = layer_tar([Member(LONG_NAME, b"x"), Member("l", kind="symlink", target=LONG_NAME)],
                     tar_format=tar_format)

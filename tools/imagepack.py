@@ -72,7 +72,11 @@ _ZSTD_LEVEL = 3  # zstd's own default, as containerd uses
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """One tar entry of a layer. `path` is written exactly as given (``../x``, ``/abs``)."""
+    """One tar entry of a layer.
+
+    `path` is written exactly as given (``../x``, ``/abs``, ``.wh.x``); for a name that is
+    not UTF-8, pass its bytes decoded with ``surrogateescape``.
+    """
 
     path: str
     data: bytes = b""
@@ -267,12 +271,12 @@ def oci_layout_files(images: ImageSpec | Sequence[ImageSpec],
     image.
     """
     single = isinstance(images, ImageSpec)
-    built = [build_image(images)] if isinstance(images, ImageSpec) else [
-        build_image(spec) for spec in images]
+    specs: Sequence[ImageSpec] = [images] if isinstance(images, ImageSpec) else images
     blobs: dict[str, bytes] = {}
     entries: list[dict[str, Any]] = []
-    for image in built:
+    for image in map(build_image, specs):
         _add_blobs(blobs, image.config, image.manifest, *(layer.blob for layer in image.layers))
+        # Like docker save, a lone image's entry carries no platform; index entries must.
         entries.append(image.descriptor(platform=not single or attestations))
         if attestations:
             entries.append(_attestation(image, blobs))
