@@ -22,8 +22,10 @@ STATUS = (
 def image(tmp_path) -> str:
     spec = ImageSpec(
         layers=[
-            {"etc/os-release": 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n',
-             "var/lib/dpkg/status": STATUS},
+            {
+                "etc/os-release": 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n',
+                "var/lib/dpkg/status": STATUS,
+            },
             {"app/main.py": "print('hi')\n"},
         ],  # fmt: skip
         history=["debootstrap", "COPY main.py /app/"],

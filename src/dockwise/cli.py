@@ -35,9 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sbom = commands.add_parser("sbom", help="list what is inside an image (an SBOM)")
     sbom.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
-    sbom.add_argument("-f", "--format", dest="output_format", choices=list(REPORTERS), default="table")
-    sbom.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    sbom.add_argument("--platform", metavar="OS/ARCH[/VARIANT]", help="pick one image of a multi-platform index")
+    sbom.add_argument(
+        "-f", "--format", dest="output_format", choices=list(REPORTERS), default="table"
+    )
+    sbom.add_argument(
+        "-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout"
+    )
+    sbom.add_argument(
+        "--platform", metavar="OS/ARCH[/VARIANT]", help="pick one image of a multi-platform index"
+    )
     sbom.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     return parser
 

@@ -14,7 +14,14 @@ import zstandard
 
 from dockwise import cli
 from dockwise.source import layer as layer_module
-from tools.imagepack import ImageSpec, Member, layer_tar, write_docker_archive, write_oci_archive, write_oci_dir
+from tools.imagepack import (
+    ImageSpec,
+    Member,
+    layer_tar,
+    write_docker_archive,
+    write_oci_archive,
+    write_oci_dir,
+)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from dockwise.errors import SourceError
@@ -91,14 +93,18 @@ def test_files_know_their_layer_and_links_resolve_inside_the_root(tmp_path):
 
 
 def test_symlink_loops_are_detected(tmp_path):
-    image = ImageSpec(layers=[[Member("a", kind="symlink", target="b"), Member("b", kind="symlink", target="a")]])
+    image = ImageSpec(
+        layers=[[Member("a", kind="symlink", target="b"), Member("b", kind="symlink", target="a")]]
+    )
     tree, _ = read_tree(write("oci-dir", tmp_path, image))
     assert tree.resolve("a") is None
     assert tree.read_bytes("a") is None
 
 
 def test_file_replaced_by_directory_and_back(tmp_path):
-    image = ImageSpec(layers=[{"x": "file"}, {"x/y": "nested"}, [whiteout("x"), Member("x", b"again")]])
+    image = ImageSpec(
+        layers=[{"x": "file"}, {"x/y": "nested"}, [whiteout("x"), Member("x", b"again")]]
+    )
     tree, _ = read_tree(write("oci-dir", tmp_path, image))
     assert tree.read_bytes("x") == b"again"
     assert tree.entry("x/y") is None
@@ -112,11 +118,16 @@ def test_versions_track_a_file_rewritten_by_each_layer(tmp_path):
 
 
 def test_detection_of_bare_paths(tmp_path):
-    for kind, scheme in [("docker-archive", "docker-archive"), ("docker-archive-oci", "docker-archive"),
-                         ("oci-archive", "oci-archive"), ("oci-dir", "oci-dir")]:  # fmt: skip
+    expected = {
+        "docker-archive": "docker-archive",
+        "docker-archive-oci": "docker-archive",
+        "oci-archive": "oci-archive",
+        "oci-dir": "oci-dir",
+    }
+    for kind, scheme in expected.items():
         target = tmp_path / kind
         target.mkdir()
-        assert detect(__import__("pathlib").Path(write(kind, target, spec()))) == scheme
+        assert detect(Path(write(kind, target, spec()))) == scheme
     rootfs = tmp_path / "rootfs"
     rootfs.mkdir()
     assert detect(rootfs) == "dir"

@@ -84,15 +84,18 @@ def _parse(
             else:
                 warnings.append(dataclasses.replace(item, path=item.path or file.path))
     except Exception as exc:  # noqa: BLE001 - a parser bug must not lose the other results
-        warnings.append(ScanWarning(f"{cataloger.name}: cannot parse ({exc})", file.path, file.layer))
+        warnings.append(
+            ScanWarning(f"{cataloger.name}: cannot parse ({exc})", file.path, file.layer)
+        )
     return packages, warnings
 
 
 def _stamp(package: Package, found_by: str, path: str, layer: LayerRef | None) -> Package:
-    location = dataclasses.replace(package.location, path=package.location.path or path, layer=layer)
+    location = dataclasses.replace(
+        package.location, path=package.location.path or path, layer=layer
+    )
     return dataclasses.replace(package, location=location, found_by=found_by)
 
 
 def _not_read(file: File) -> ScanWarning:
     return ScanWarning(f"not read: {file.size} bytes is over the size cap", file.path, file.layer)
-

@@ -55,7 +55,9 @@ def open_source(source: str, platform: str | None = None) -> Image:
         raise SourceError(f"{scheme}: sources are not supported by this version yet")
     path = Path(source)
     if not path.exists():
-        raise SourceError(f"{source}: no such file or directory (registry references are not supported yet)")
+        raise SourceError(
+            f"{source}: no such file or directory (registry references are not supported yet)"
+        )
     return OPENERS[detect(path)](path, source, wanted)
 
 

@@ -43,8 +43,12 @@ def _manifest_entry(store: TarStore) -> dict[str, Any]:
     if not isinstance(doc, list) or not doc or not isinstance(doc[0], dict):
         raise SourceError("manifest.json: expected a list of image entries")
     if len(doc) > 1:
-        tags = ", ".join(str(t) for e in doc if isinstance(e, dict) for t in e.get("RepoTags") or ())
-        raise SourceError(f"the archive holds {len(doc)} images ({tags}); save one image per archive")
+        tags = ", ".join(
+            str(t) for e in doc if isinstance(e, dict) for t in e.get("RepoTags") or ()
+        )
+        raise SourceError(
+            f"the archive holds {len(doc)} images ({tags}); save one image per archive"
+        )
     return doc[0]
 
 
@@ -61,7 +65,9 @@ def _classic(store: TarStore, entry: dict[str, Any], source: str) -> Image:
     config = parse_json(raw, f"config {config_name}")
     ids = diff_ids(config, f"config {config_name}")
     if len(ids) != len(layer_names) or not all(isinstance(n, str) for n in layer_names):
-        raise SourceError(f"manifest.json: {len(layer_names)} layers but the config lists {len(ids)}")
+        raise SourceError(
+            f"manifest.json: {len(layer_names)} layers but the config lists {len(ids)}"
+        )
     sizes = [store.size(name) for name in layer_names]
     refs = layer_refs(config, ids, [""] * len(ids), sizes)
     layers = [
@@ -69,7 +75,9 @@ def _classic(store: TarStore, entry: dict[str, Any], source: str) -> Image:
         for ref, name, size in zip(refs, layer_names, sizes, strict=True)
     ]
     tags = tuple(t for t in entry.get("RepoTags") or () if isinstance(t, str))
-    info = image_info(config, refs, source=source, scheme=SCHEME, config_digest=config_digest, repo_tags=tags)
+    info = image_info(
+        config, refs, source=source, scheme=SCHEME, config_digest=config_digest, repo_tags=tags
+    )
     return Image(info, layers)
 
 

@@ -134,7 +134,9 @@ class FileTree:
         return tree
 
     @classmethod
-    def from_files(cls, files: Mapping[str, bytes | str], layer: LayerRef | None = None) -> FileTree:
+    def from_files(
+        cls, files: Mapping[str, bytes | str], layer: LayerRef | None = None
+    ) -> FileTree:
         """A one-layer tree of regular files; symlinks are written as "-> target" strings."""
         analysis = LayerAnalysis(layer or LayerRef(0, ""))
         for raw_path, data in files.items():

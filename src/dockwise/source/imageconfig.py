@@ -49,7 +49,9 @@ def mask_env(item: str) -> tuple[str, str]:
     return name, (MASK if value and _SECRET_NAME.search(name) else value)
 
 
-def layer_refs(config: dict[str, Any], ids: list[str], digests: list[str], sizes: list[int]) -> tuple[LayerRef, ...]:
+def layer_refs(
+    config: dict[str, Any], ids: list[str], digests: list[str], sizes: list[int]
+) -> tuple[LayerRef, ...]:
     """One LayerRef per diff_id, carrying the history line that created it."""
     lines = [h.created_by for h in history(config) if not h.empty_layer]
     return tuple(

@@ -97,7 +97,9 @@ def analyze_blob(blob: Blob, layer: LayerRef, wanted: Wanted) -> LayerAnalysis:
                 _add_entry(analysis, entry, wanted)
         except SourceError as exc:
             message = str(exc)
-            raise SourceError(message if "layer " in message else f"layer {blob.name}: {message}") from None
+            raise SourceError(
+                message if "layer " in message else f"layer {blob.name}: {message}"
+            ) from None
         finally:
             prefetch.close()
             if reader is not None:
@@ -231,8 +233,7 @@ def _checked_reader(
         inflated += len(data)
         if inflated > BOMB_FLOOR and inflated > BOMB_RATIO * max(stored.count, 1):
             raise SourceError(
-                f"layer {name}: {kind} stream inflates over {BOMB_RATIO}:1"
-                " (a decompression bomb?)"
+                f"layer {name}: {kind} stream inflates over {BOMB_RATIO}:1 (a decompression bomb?)"
             )
         return data
 
@@ -252,7 +253,9 @@ def _verify(name: str, what: str, expected: str, actual) -> None:  # noqa: ANN00
 def _add_entry(analysis: LayerAnalysis, entry: TarEntry, wanted: Wanted) -> None:
     path = normalize(entry.name)
     if path is None:
-        analysis.warnings.append(_warn(analysis, entry.name, "tar entry climbs out of the root; ignored"))
+        analysis.warnings.append(
+            _warn(analysis, entry.name, "tar entry climbs out of the root; ignored")
+        )
         return
     if not path:
         return
@@ -282,7 +285,9 @@ def _add_whiteout(analysis: LayerAnalysis, path: str, base: str) -> None:
         return
     target = normalize(posixpath.join(parent, base[len(".wh.") :]))
     if not target or target == parent:
-        analysis.warnings.append(_warn(analysis, path, "whiteout aims outside its directory; ignored"))
+        analysis.warnings.append(
+            _warn(analysis, path, "whiteout aims outside its directory; ignored")
+        )
         return
     analysis.whiteouts.add(target)
 

@@ -54,7 +54,9 @@ def open_layout(store: BlobStore, source: str, scheme: str, platform: Platform |
     return image_from_manifest(store, descriptor, source, scheme)
 
 
-def image_from_manifest(store: BlobStore, descriptor: dict[str, Any], source: str, scheme: str) -> Image:
+def image_from_manifest(
+    store: BlobStore, descriptor: dict[str, Any], source: str, scheme: str
+) -> Image:
     """An image from its manifest descriptor: verified manifest, config and layer blobs."""
     manifest_digest = descriptor["digest"]
     manifest = parse_json(read_blob(store, manifest_digest), f"manifest {manifest_digest}")
@@ -107,7 +109,9 @@ def _layer_blob(store: BlobStore, descriptor: dict[str, Any], diff_id: str) -> B
     )
 
 
-def _choose(store: BlobStore, index: dict[str, Any], platform: Platform | None, depth: int) -> dict[str, Any]:
+def _choose(
+    store: BlobStore, index: dict[str, Any], platform: Platform | None, depth: int
+) -> dict[str, Any]:
     """Walk (nested) indexes to the one manifest for the platform."""
     if depth > MAX_INDEX_DEPTH:
         raise SourceError("image index nests too deeply")
@@ -132,7 +136,9 @@ def _pick(images: list[dict[str, Any]], platform: Platform | None) -> dict[str, 
     if len(images) == 1 and not isinstance(images[0].get("platform"), dict):
         return images[0]  # a single untagged manifest: nothing to choose between
     available = ", ".join(sorted({_platform_text(d) for d in images}))
-    raise SourceError(f"no single image for platform {wanted}; available: {available} (use --platform)")
+    raise SourceError(
+        f"no single image for platform {wanted}; available: {available} (use --platform)"
+    )
 
 
 def _matches(spec: Any, wanted: Platform) -> bool:
@@ -152,7 +158,11 @@ def _platform_text(descriptor: dict[str, Any]) -> str:
     if not isinstance(spec, dict):
         name = _annotations(descriptor).get("org.opencontainers.image.ref.name", "")
         return f"untagged manifest {descriptor['digest'][:19]}" + (f" ({name})" if name else "")
-    return str(Platform(str(spec.get("os", "")), str(spec.get("architecture", "")), str(spec.get("variant", ""))))
+    return str(
+        Platform(
+            str(spec.get("os", "")), str(spec.get("architecture", "")), str(spec.get("variant", ""))
+        )
+    )
 
 
 def _is_attestation(descriptor: dict[str, Any]) -> bool:

@@ -34,7 +34,9 @@ class DirLayer:
             try:
                 children = list(os.scandir(directory))
             except OSError as exc:
-                analysis.warnings.append(ScanWarning(f"cannot list ({exc.strerror})", rel_dir, self.ref))
+                analysis.warnings.append(
+                    ScanWarning(f"cannot list ({exc.strerror})", rel_dir, self.ref)
+                )
                 continue
             for child in children:
                 rel = f"{rel_dir}/{child.name}" if rel_dir else child.name
@@ -56,7 +58,9 @@ class DirLayer:
             if cap and size <= cap:
                 self._read(analysis, rel, child.path)
             elif cap:
-                analysis.warnings.append(ScanWarning(f"not read: {size} bytes is over the size cap", rel, self.ref))
+                analysis.warnings.append(
+                    ScanWarning(f"not read: {size} bytes is over the size cap", rel, self.ref)
+                )
         return stat.S_ISDIR(st.st_mode)
 
     def _read(self, analysis: LayerAnalysis, rel: str, path: str) -> None:
