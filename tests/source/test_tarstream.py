@@ -1,0 +1,101 @@
+"""The lean tar reader against tars written by Python's tarfile in every format."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+
+from dockwise.errors import SourceError
+from dockwise.source.tarstream import iter_tar
+
+LONG = "very/" * 40 + "long-name.txt"  # 205 characters: beyond ustar's 100 + 155
+
+
+def make_tar(fmt: int, members: list[tuple[tarfile.TarInfo, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=fmt) as archive:
+        for info, data in members:
+            info.size = len(data) if info.isfile() else 0
+            archive.addfile(info, io.BytesIO(data) if info.isfile() else None)
+    return buffer.getvalue()
+
+
+def entries(data: bytes, wanted=lambda name: 1 << 20):
+    return list(iter_tar(io.BytesIO(data).read, wanted))
+
+
+def info(name: str, kind: bytes = tarfile.REGTYPE, link: str = "", mode: int = 0o644):
+    member = tarfile.TarInfo(name)
+    member.type, member.linkname, member.mode = kind, link, mode
+    return member
+
+
+@pytest.mark.parametrize("fmt", [tarfile.PAX_FORMAT, tarfile.GNU_FORMAT], ids=["pax", "gnu"])
+def test_long_names_and_link_targets(fmt):
+    data = make_tar(
+        fmt,
+        [(info(LONG), b"hello"), (info("link", tarfile.SYMTYPE, "/" + LONG, 0o777), b"")],
+    )
+    first, second = entries(data)
+    assert (first.name, first.content, first.size) == (LONG, b"hello", 5)
+    assert (second.name, second.linkname, second.mode) == ("link", "/" + LONG, 0o120777)
+
+
+def test_ustar_prefix_field():
+    name = "a" * 120 + "/file"
+    (entry,) = entries(make_tar(tarfile.USTAR_FORMAT, [(info(name), b"x")]))
+    assert entry.name == name
+
+
+def test_unwanted_content_is_skipped_but_listed():
+    data = make_tar(tarfile.PAX_FORMAT, [(info("big"), b"x" * 3_000_000), (info("small"), b"y")])
+    big, small = entries(data, wanted=lambda name: 10 if name == "small" else 0)
+    assert big.content is None and big.size == 3_000_000 and not big.over_cap
+    assert small.content == b"y"
+
+
+def test_over_cap_is_flagged():
+    (entry,) = entries(make_tar(tarfile.PAX_FORMAT, [(info("db"), b"x" * 100)]), lambda n: 10)
+    assert entry.content is None and entry.over_cap
+
+
+def test_special_files_have_mode_bits():
+    members = [
+        (info("d", tarfile.DIRTYPE, mode=0o755), b""),
+        (info("fifo", tarfile.FIFOTYPE), b""),
+        (info("suid", mode=0o4755), b"#!/bin/sh\n"),
+        (info("hard", tarfile.LNKTYPE, "suid"), b""),
+    ]
+    d, fifo, suid, hard = entries(make_tar(tarfile.GNU_FORMAT, members))
+    assert d.mode == 0o40755 and fifo.mode & 0o170000 == 0o010000
+    assert suid.mode == 0o104755
+    assert hard.is_hardlink and hard.linkname == "suid" and hard.size == 0
+
+
+def test_base256_size():
+    member = info("big")
+    member.size = 9 << 30
+    header = member.tobuf(tarfile.GNU_FORMAT)
+    assert header[124] & 0x80
+    with pytest.raises(SourceError, match="truncated"):
+        entries(header + b"\0" * 512)
+
+
+def test_garbage_is_not_a_tar():
+    with pytest.raises(SourceError, match="not a tar stream"):
+        entries(b"\x01" * 2048)
+
+
+def test_empty_archive_and_trailing_padding():
+    data = make_tar(tarfile.PAX_FORMAT, []) + b"\0" * 4096
+    assert entries(data) == []
+
+
+def test_pax_size_overrides_header():
+    member = info("x")
+    member.pax_headers = {"comment": "ignored"}
+    data = make_tar(tarfile.PAX_FORMAT, [(member, b"12345")])
+    (entry,) = entries(data)
+    assert entry.content == b"12345"
