@@ -7,6 +7,7 @@ cached, diffed and serialised without special cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +134,58 @@ class ImageInfo:
     annotations: tuple[tuple[str, str], ...] = ()
 
 
+class Severity(IntEnum):
+    """Ordered so that `>=` compares; UNKNOWN sorts lowest, never silently "fine"."""
+
+    UNKNOWN = 0
+    NEGLIGIBLE = 1
+    LOW = 2
+    MEDIUM = 3
+    HIGH = 4
+    CRITICAL = 5
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """`"high"`, `"HIGH"`, `"moderate"` (GitHub's word for medium), ... ; else UNKNOWN."""
+        word = text.strip().upper()
+        word = {"MODERATE": "MEDIUM", "IMPORTANT": "HIGH", "NONE": "NEGLIGIBLE"}.get(word, word)
+        return cls.__members__.get(word, cls.UNKNOWN)
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
 @dataclass(frozen=True, slots=True)
-class SbomResult:
-    """The outcome of `dockwise sbom`: the image and its inventory."""
+class Finding:
+    """One thing to act on: a vulnerability, a secret, a risky setting, an end of life.
+
+    A single shape for every kind keeps each reporter and the policy to one loop.
+    """
+
+    kind: str  # "vulnerability", "secret", "config", "suspicious-binary", "lifecycle", ...
+    rule_id: str  # stable: an advisory id ("CVE-2023-4863") or a rule ("config/root-user")
+    severity: Severity
+    title: str
+    package: Package | None = None
+    location: Location | None = None
+    fixed_version: str = ""  # the version that fixes it, when one exists
+    status: str = ""  # "fixed", "not-fixed", "wont-fix", "no-dsa", "end-of-life", ...
+    aliases: tuple[str, ...] = ()  # other ids of the same issue (CVE, GHSA, DSA, ...)
+    evidence: tuple[tuple[str, str], ...] = ()  # why: feed, record, range, comparison, excerpt
+    references: tuple[str, ...] = ()
+    suppressed: str = ""  # the reason, when an ignore rule or VEX statement applies
+
+    @property
+    def sort_key(self) -> tuple:
+        return (-self.severity, self.kind, self.rule_id, self.package.name if self.package else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """The outcome of a run: the image, its inventory and (for `scan`) the findings."""
 
     image: ImageInfo
     inventory: Inventory
     tool_version: str = ""
     generated: str = ""  # ISO 8601 UTC time of the run
+    findings: tuple[Finding, ...] = ()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from dockwise import __version__
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
-from dockwise.model import LayerRef, SbomResult
+from dockwise.model import LayerRef, ScanResult
 from dockwise.options import Options
 from dockwise.source import open_source
 from dockwise.source.filetree import FileTree, glob_regex, normalize
@@ -16,7 +16,7 @@ from dockwise.source.filetree import FileTree, glob_regex, normalize
 Progress = Callable[[LayerRef, int], None]  # called after each layer with the layer count
 
 
-def sbom(options: Options, progress: Progress | None = None) -> SbomResult:
+def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     """Inventory an image: every layer read once, then merged and catalogued."""
     image = open_source(options.source, options.platform)
     wanted = wanted_paths(wanted_globs(CATALOGERS))
@@ -28,7 +28,7 @@ def sbom(options: Options, progress: Progress | None = None) -> SbomResult:
     tree = FileTree.from_layers(analyses)
     inventory = catalog(tree, CATALOGERS)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return SbomResult(image.info, inventory, __version__, generated)
+    return ScanResult(image.info, inventory, __version__, generated)
 
 
 def wanted_paths(globs: dict[str, int]) -> Callable[[str], int]:

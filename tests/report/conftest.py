@@ -20,7 +20,7 @@ from dockwise.model import (
     Location,
     Package,
     RunConfig,
-    SbomResult,
+    ScanResult,
     ScanWarning,
 )
 
@@ -82,7 +82,7 @@ PACKAGES = (
 )
 
 
-def make_result() -> SbomResult:
+def make_result() -> ScanResult:
     """A Debian 12 image of two layers: a base layer and one that installed curl."""
     config = RunConfig(
         user="",
@@ -117,7 +117,7 @@ def make_result() -> SbomResult:
         ScanWarning("truncated record skipped", STATUS, CURL),
         ScanWarning("file larger than 8 MiB cap, not read", "var/lib/big\x1b[8m"),
     )
-    return SbomResult(
+    return ScanResult(
         image=image,
         inventory=Inventory(distro, PACKAGES, warnings),
         tool_version="0.1.0",
@@ -126,7 +126,7 @@ def make_result() -> SbomResult:
 
 
 @pytest.fixture
-def result() -> SbomResult:
+def result() -> ScanResult:
     return make_result()
 
 

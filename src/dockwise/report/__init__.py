@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from dockwise.model import SbomResult
+from dockwise.model import ScanResult
 from dockwise.report.base import Reporter, ReportError
 
 REPORTERS: dict[str, tuple[str, str]] = {
@@ -30,6 +30,6 @@ def reporter(fmt: str) -> Reporter:
     return getattr(importlib.import_module(module), cls)()
 
 
-def render(result: SbomResult, fmt: str) -> str:
+def render(result: ScanResult, fmt: str) -> str:
     """`result` as the `fmt` document."""
     return reporter(fmt).render(result)

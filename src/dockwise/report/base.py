@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from dockwise.errors import ReportError
-from dockwise.model import SbomResult
+from dockwise.model import ScanResult
 
 __all__ = ["ReportError", "Reporter"]
 
@@ -19,6 +19,6 @@ class Reporter(Protocol):
 
     name: str
 
-    def render(self, result: SbomResult) -> str:
+    def render(self, result: ScanResult) -> str:
         """The whole document for `result`; raises `ReportError` when it cannot be built."""
         ...

@@ -26,7 +26,7 @@ from packageurl import PackageURL
 
 from dockwise import __version__
 from dockwise.errors import ReportError
-from dockwise.model import Distro, ImageInfo, Package, SbomResult
+from dockwise.model import Distro, ImageInfo, Package, ScanResult
 
 IMAGE_REF = "dockwise:image"
 # uuid5 namespace for serial numbers: uuid5(NAMESPACE_URL, "https://github.com/dockwise").
@@ -39,7 +39,7 @@ class CycloneDxJsonReporter:
 
     name = "cyclonedx-json"
 
-    def render(self, result: SbomResult) -> str:
+    def render(self, result: ScanResult) -> str:
         bom = build_bom(result)
         try:
             return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
@@ -47,7 +47,7 @@ class CycloneDxJsonReporter:
             raise ReportError(f"cyclonedx: cannot serialise the SBOM: {e}") from e
 
 
-def build_bom(result: SbomResult) -> Bom:
+def build_bom(result: ScanResult) -> Bom:
     """The cyclonedx-python-lib model of `result`, with the image depending on the rest."""
     image = _image_component(result.image)
     inventory = result.inventory
@@ -67,7 +67,7 @@ def build_bom(result: SbomResult) -> Bom:
     return bom
 
 
-def serial_number(result: SbomResult) -> uuid.UUID:
+def serial_number(result: ScanResult) -> uuid.UUID:
     """A UUID derived from which bytes were read and when, so re-rendering is stable."""
     image = result.image
     key = "\n".join((image.source, image.manifest_digest, image.config_digest, result.generated))

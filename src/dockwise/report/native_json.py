@@ -1,4 +1,4 @@
-"""dockwise's own JSON: everything in an `SbomResult`, in a documented, versioned shape.
+"""dockwise's own JSON: everything in an `ScanResult`, in a documented, versioned shape.
 
 The shape is described in docs/json-output.md and by `schemas/dockwise-sbom-1.schema.json`,
 which ships in the package. Within `dockwise-sbom/1` fields are only ever added; a rename or
@@ -19,7 +19,7 @@ from dockwise.model import (
     LayerRef,
     Package,
     RunConfig,
-    SbomResult,
+    ScanResult,
     ScanWarning,
 )
 
@@ -48,12 +48,12 @@ class NativeJsonReporter:
     def __init__(self, include_files: bool = False) -> None:
         self.include_files = include_files
 
-    def render(self, result: SbomResult) -> str:
+    def render(self, result: ScanResult) -> str:
         # ensure_ascii escapes every non-ASCII and control character, so the document is
         # safe to print to a terminal as it is.
         return json.dumps(self.document(result), indent=2, ensure_ascii=True) + "\n"
 
-    def document(self, result: SbomResult) -> Json:
+    def document(self, result: ScanResult) -> Json:
         """The output as plain JSON-ready data, for callers that post-process it."""
         inventory = result.inventory
         return {

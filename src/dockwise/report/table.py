@@ -16,7 +16,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dockwise.model import ImageInfo, LayerRef, Package, RunConfig, SbomResult, ScanWarning
+from dockwise.model import ImageInfo, LayerRef, Package, RunConfig, ScanResult, ScanWarning
 from dockwise.report.sanitize import text
 
 DEFAULT_WIDTH = 120
@@ -34,7 +34,7 @@ class TableReporter:
     def __init__(self, width: int = DEFAULT_WIDTH) -> None:
         self.width = width
 
-    def render(self, result: SbomResult) -> str:
+    def render(self, result: ScanResult) -> str:
         buffer = io.StringIO()
         console = Console(
             file=buffer,
@@ -53,7 +53,7 @@ class TableReporter:
         return "\n".join(lines) + "\n"
 
 
-def _blocks(result: SbomResult) -> Iterable[RenderableType]:
+def _blocks(result: ScanResult) -> Iterable[RenderableType]:
     """The sections in reading order; warnings last so they are what the user sees."""
     image = result.image
     yield _section("Image", _image_rows(result))
@@ -72,7 +72,7 @@ def _section(title: str, rows: Iterable[tuple[str, Text]]) -> Table:
     return grid
 
 
-def _image_rows(result: SbomResult) -> list[tuple[str, Text]]:
+def _image_rows(result: ScanResult) -> list[tuple[str, Text]]:
     image = result.image
     distro = result.inventory.distro
     distro_name = (distro.pretty_name or f"{distro.id} {distro.version_id}") if distro else ""
