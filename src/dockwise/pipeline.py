@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dockwise import __version__
+from dockwise.analyze import ANALYZERS
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.model import LayerRef, ScanResult
 from dockwise.options import Options
 from dockwise.source import open_source
 from dockwise.source.filetree import FileTree, glob_regex, normalize
+from dockwise.source.selector import Selector
 
 Progress = Callable[[LayerRef, int], None]  # called after each layer with the layer count
 
@@ -19,10 +21,10 @@ Progress = Callable[[LayerRef, int], None]  # called after each layer with the l
 def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     """Inventory an image: every layer read once, then merged and catalogued."""
     image = open_source(options.source, options.platform)
-    wanted = wanted_paths(wanted_globs(CATALOGERS))
+    selector = Selector.build(wanted_paths(wanted_globs(CATALOGERS)), ANALYZERS)
     analyses = []
     for layer in image.layers:
-        analyses.append(layer.analyze(wanted))
+        analyses.append(layer.analyze(selector))
         if progress:
             progress(layer.ref, len(image.layers))
     tree = FileTree.from_layers(analyses)

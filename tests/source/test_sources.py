@@ -9,6 +9,7 @@ import pytest
 from dockwise.errors import SourceError
 from dockwise.source import detect, open_source
 from dockwise.source.filetree import FileTree
+from dockwise.source.selector import Selector
 from tools.imagepack import (
     ImageSpec,
     Member,
@@ -39,7 +40,8 @@ TOP = [
 
 def read_tree(source: str, platform: str | None = None) -> tuple[FileTree, object]:
     image = open_source(source, platform)
-    tree = FileTree.from_layers(layer.analyze(lambda path: 1 << 20) for layer in image.layers)
+    selector = Selector(lambda path: 1 << 20)
+    tree = FileTree.from_layers(layer.analyze(selector) for layer in image.layers)
     return tree, image.info
 
 

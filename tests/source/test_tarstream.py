@@ -8,6 +8,7 @@ import tarfile
 import pytest
 
 from dockwise.errors import SourceError
+from dockwise.source.selector import Selector
 from dockwise.source.tarstream import iter_tar
 
 LONG = "very/" * 40 + "long-name.txt"  # 205 characters: beyond ustar's 100 + 155
@@ -23,7 +24,7 @@ def make_tar(fmt: int, members: list[tuple[tarfile.TarInfo, bytes]]) -> bytes:
 
 
 def entries(data: bytes, wanted=lambda name: 1 << 20):
-    return list(iter_tar(io.BytesIO(data).read, wanted))
+    return list(iter_tar(io.BytesIO(data).read, Selector(wanted)))
 
 
 def info(name: str, kind: bytes = tarfile.REGTYPE, link: str = "", mode: int = 0o644):

@@ -8,7 +8,8 @@ from typing import Protocol
 
 from dockwise.model import ImageInfo, LayerRef
 from dockwise.source.filetree import LayerAnalysis
-from dockwise.source.layer import Blob, Wanted, analyze_blob
+from dockwise.source.layer import Blob, analyze_blob
+from dockwise.source.selector import Selector
 
 
 class Layer(Protocol):
@@ -16,7 +17,7 @@ class Layer(Protocol):
 
     ref: LayerRef
 
-    def analyze(self, wanted: Wanted) -> LayerAnalysis: ...
+    def analyze(self, selector: Selector) -> LayerAnalysis: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,5 +35,5 @@ class BlobLayer:
     ref: LayerRef
     blob: Blob
 
-    def analyze(self, wanted: Wanted) -> LayerAnalysis:
-        return analyze_blob(self.blob, self.ref, wanted)
+    def analyze(self, selector: Selector) -> LayerAnalysis:
+        return analyze_blob(self.blob, self.ref, selector)

@@ -27,6 +27,7 @@ class File:
     mode: int = 0o100644  # st_mode including the file type bits
     content: bytes | None = None  # None when not wanted or over its size cap
     link: str = ""  # symlink target as stored
+    facts: Mapping[str, object] = field(default_factory=dict)  # content analyzers' findings
 
     @property
     def location(self) -> Location:
@@ -66,6 +67,7 @@ class LayerAnalysis:
     whiteouts: set[str] = field(default_factory=set)  # paths this layer deletes
     opaque_dirs: set[str] = field(default_factory=set)  # dirs whose lower content is hidden
     hardlinks: dict[str, str] = field(default_factory=dict)  # path -> target in a lower layer
+    facts: dict[str, dict[str, object]] = field(default_factory=dict)  # path -> analyzer -> facts
     warnings: list[ScanWarning] = field(default_factory=list)
 
 
@@ -121,6 +123,7 @@ class FileTree:
         # path -> versions in layer order, newest last; only versions still in effect
         self._versions: dict[str, list[tuple[int, Entry]]] = {}
         self._contents: dict[tuple[str, int], bytes] = {}
+        self._facts: dict[tuple[str, int], dict[str, object]] = {}
         self._by_index = {layer.index: layer for layer in layers}
         self.warnings: list[ScanWarning] = []
 
@@ -163,6 +166,8 @@ class FileTree:
             versions.append((index, entry))
         for path, blob in analysis.contents.items():
             self._contents[(path, index)] = blob
+        for path, facts in analysis.facts.items():
+            self._facts[(path, index)] = facts
         for path, target in analysis.hardlinks.items():
             self._link(path, target, analysis.layer)
         self.warnings.extend(analysis.warnings)
@@ -178,6 +183,8 @@ class FileTree:
         content = self._contents.get((target, lower_index))
         if content is not None:
             self._contents[(path, layer.index)] = content
+        if (target, lower_index) in self._facts:
+            self._facts[(path, layer.index)] = self._facts[(target, lower_index)]
 
     def _delete_below(self, path: str, *, keep_self: bool) -> None:
         prefix = path + "/" if path else ""
@@ -187,6 +194,7 @@ class FileTree:
         for p in doomed:
             for index, _ in self._versions.pop(p, ()):
                 self._contents.pop((p, index), None)
+                self._facts.pop((p, index), None)
 
     # -- queries -------------------------------------------------------------
 
@@ -217,6 +225,14 @@ class FileTree:
         for path in sorted(p for p in self._versions if regex.match(p)):
             file = self.file(path)
             if file is not None and not stat.S_ISDIR(file.mode):
+                yield file
+
+    def with_facts(self, analyzer: str) -> Iterator[File]:
+        """Live files for which the named content analyzer recorded facts, by path."""
+        paths = {p for (p, i), facts in self._facts.items() if analyzer in facts}
+        for path in sorted(paths):
+            file = self.file(path)
+            if file is not None and analyzer in file.facts:
                 yield file
 
     def resolve(self, path: str) -> str | None:
@@ -273,4 +289,5 @@ class FileTree:
             mode=entry.mode,
             content=self._contents.get((path, index)),
             link=entry.link,
+            facts=self._facts.get((path, index), {}),
         )

@@ -25,13 +25,12 @@ import zstandard
 from dockwise.errors import SourceError
 from dockwise.model import LayerRef, ScanWarning
 from dockwise.source.filetree import Entry, LayerAnalysis, normalize
+from dockwise.source.selector import Selector
 from dockwise.source.tarstream import CHUNK, TarEntry, iter_tar
 
 BOMB_RATIO = 200  # uncompressed:compressed; real layers stay far below 20:1
 BOMB_FLOOR = 1 << 30  # ratios are only judged once this much has been inflated
 ZSTD_MAX_WINDOW = 1 << 27  # zstd's own default limit for untrusted frames
-
-Wanted = Callable[[str], int]  # path -> how many bytes of it to keep (0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +81,7 @@ class _Counting:
         return len(data)
 
 
-def analyze_blob(blob: Blob, layer: LayerRef, wanted: Wanted) -> LayerAnalysis:
+def analyze_blob(blob: Blob, layer: LayerRef, selector: Selector) -> LayerAnalysis:
     """One pass over a layer: entries, wanted contents, whiteouts and both digests."""
     with blob.open() as raw:
         stored = _Counting(raw, blob.size)
@@ -93,8 +92,8 @@ def analyze_blob(blob: Blob, layer: LayerRef, wanted: Wanted) -> LayerAnalysis:
         prefetch = _Prefetch(_checked_reader(reader, stored, kind, blob.name), tar_hash)
         analysis = LayerAnalysis(layer)
         try:
-            for entry in iter_tar(prefetch.read, wanted):
-                _add_entry(analysis, entry, wanted)
+            for entry in iter_tar(prefetch.read, selector):
+                add_entry(analysis, entry, selector)
         except SourceError as exc:
             message = str(exc)
             raise SourceError(
@@ -250,11 +249,12 @@ def _verify(name: str, what: str, expected: str, actual) -> None:  # noqa: ANN00
         raise SourceError(f"blob {name}: {what} mismatch (expected {expected}, got {got})")
 
 
-def _add_entry(analysis: LayerAnalysis, entry: TarEntry, wanted: Wanted) -> None:
+def add_entry(analysis: LayerAnalysis, entry: TarEntry, selector: Selector) -> None:
+    """Record one member: whiteout, hard link, or entry with its kept content or facts."""
     path = normalize(entry.name)
     if path is None:
         analysis.warnings.append(
-            _warn(analysis, entry.name, "tar entry climbs out of the root; ignored")
+            _warn(analysis, entry.name, "entry climbs out of the root; ignored")
         )
         return
     if not path:
@@ -264,18 +264,37 @@ def _add_entry(analysis: LayerAnalysis, entry: TarEntry, wanted: Wanted) -> None
         _add_whiteout(analysis, path, base)
         return
     if entry.is_hardlink:
-        _add_hardlink(analysis, path, entry, wanted)
+        _add_hardlink(analysis, path, entry, selector)
         return
     link = entry.linkname if entry.typeflag == b"2" else ""
     analysis.entries[path] = Entry(entry.mode, entry.size, link, entry.uid, entry.gid)
-    if entry.content is not None:
+    analysis.contents.pop(path, None)
+    analysis.facts.pop(path, None)
+    if entry.analyzers:
+        _run_analyzers(analysis, path, entry)
+    elif entry.content is not None:
         analysis.contents[path] = entry.content
-    else:
-        analysis.contents.pop(path, None)
-        if entry.over_cap:
+    elif entry.over_cap:
+        analysis.warnings.append(
+            _warn(analysis, path, f"not read: {entry.size} bytes is over the size cap")
+        )
+
+
+def _run_analyzers(analysis: LayerAnalysis, path: str, entry: TarEntry) -> None:
+    """Keep each claiming analyzer's facts; the content itself is dropped here."""
+    facts = {}
+    for analyzer in entry.analyzers:
+        try:
+            found = analyzer.analyze(path, entry.content or b"")
+        except Exception as exc:  # noqa: BLE001 - one odd binary must not stop the scan
             analysis.warnings.append(
-                _warn(analysis, path, f"not read: {entry.size} bytes is over the size cap")
+                _warn(analysis, path, f"{analyzer.name}: cannot analyze ({exc})")
             )
+            continue
+        if found is not None:
+            facts[analyzer.name] = found
+    if facts:
+        analysis.facts[path] = facts
 
 
 def _add_whiteout(analysis: LayerAnalysis, path: str, base: str) -> None:
@@ -292,9 +311,9 @@ def _add_whiteout(analysis: LayerAnalysis, path: str, base: str) -> None:
     analysis.whiteouts.add(target)
 
 
-def _add_hardlink(analysis: LayerAnalysis, path: str, entry: TarEntry, wanted: Wanted) -> None:
-    """Copy the target's entry and kept content; a target in a lower layer is left to
-    the merge (`LayerAnalysis.hardlinks`), which sees every layer."""
+def _add_hardlink(analysis: LayerAnalysis, path: str, entry: TarEntry, selector: Selector) -> None:
+    """Copy the target's entry, kept content and facts; a target in a lower layer is
+    left to the merge (`LayerAnalysis.hardlinks`), which sees every layer."""
     target = normalize(entry.linkname)
     if not target:
         analysis.warnings.append(_warn(analysis, path, "hard link out of the root; ignored"))
@@ -305,8 +324,10 @@ def _add_hardlink(analysis: LayerAnalysis, path: str, entry: TarEntry, wanted: W
         return
     analysis.entries[path] = Entry(source.mode, source.size, "", entry.uid, entry.gid)
     content = analysis.contents.get(target)
-    if content is not None and len(content) <= wanted(path):
+    if content is not None and len(content) <= selector.wanted(path):
         analysis.contents[path] = content
+    if target in analysis.facts:
+        analysis.facts[path] = analysis.facts[target]
 
 
 def _warn(analysis: LayerAnalysis, path: str, message: str) -> ScanWarning:

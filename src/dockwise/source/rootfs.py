@@ -13,8 +13,10 @@ from pathlib import Path
 from dockwise.errors import SourceError
 from dockwise.model import ImageInfo, LayerRef, ScanWarning
 from dockwise.source.base import Image
-from dockwise.source.filetree import Entry, LayerAnalysis
-from dockwise.source.layer import Wanted
+from dockwise.source.filetree import LayerAnalysis
+from dockwise.source.layer import add_entry
+from dockwise.source.selector import Selector
+from dockwise.source.tarstream import Buffered, TarEntry, read_member
 
 SCHEME = "dir"
 
@@ -26,7 +28,7 @@ class DirLayer:
         self.root = root
         self.ref = LayerRef(0, "", created_by=f"directory {root}")
 
-    def analyze(self, wanted: Wanted) -> LayerAnalysis:
+    def analyze(self, selector: Selector) -> LayerAnalysis:
         analysis = LayerAnalysis(self.ref)
         stack = [("", self.root)]
         while stack:
@@ -40,36 +42,64 @@ class DirLayer:
                 continue
             for child in children:
                 rel = f"{rel_dir}/{child.name}" if rel_dir else child.name
-                if self._add(analysis, rel, child, wanted):
+                if self._add(analysis, rel, child, selector):
                     stack.append((rel, Path(child.path)))
         return analysis
 
-    def _add(self, analysis: LayerAnalysis, rel: str, child: os.DirEntry, wanted: Wanted) -> bool:
-        """Record one entry; True when it is a directory to descend into."""
+    def _add(
+        self, analysis: LayerAnalysis, rel: str, child: os.DirEntry, selector: Selector
+    ) -> bool:
+        """Record one entry as the tar reader would; True for a directory to descend into."""
         try:
             st = child.stat(follow_symlinks=False)
         except OSError:
             return False
-        link = os.readlink(child.path) if stat.S_ISLNK(st.st_mode) else ""
-        size = st.st_size if stat.S_ISREG(st.st_mode) else 0
-        analysis.entries[rel] = Entry(st.st_mode, size, link, st.st_uid, st.st_gid)
-        if stat.S_ISREG(st.st_mode):
-            cap = wanted(rel)
-            if cap and size <= cap:
-                self._read(analysis, rel, child.path)
-            elif cap:
-                analysis.warnings.append(
-                    ScanWarning(f"not read: {size} bytes is over the size cap", rel, self.ref)
-                )
+        regular = stat.S_ISREG(st.st_mode)
+        entry = TarEntry(
+            name=rel,
+            typeflag=b"0" if regular else b"2" if stat.S_ISLNK(st.st_mode) else b"5",
+            mode=st.st_mode,
+            size=st.st_size if regular else 0,
+            linkname=os.readlink(child.path) if stat.S_ISLNK(st.st_mode) else "",
+            uid=st.st_uid,
+            gid=st.st_gid,
+        )
+        if regular:
+            self._read(analysis, entry, child.path, selector)
+        add_entry(analysis, entry, selector)
         return stat.S_ISDIR(st.st_mode)
 
-    def _read(self, analysis: LayerAnalysis, rel: str, path: str) -> None:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-            with os.fdopen(fd, "rb") as f:
-                analysis.contents[rel] = f.read()
-        except OSError as exc:
-            analysis.warnings.append(ScanWarning(f"cannot read ({exc.strerror})", rel, self.ref))
+    def _read(
+        self, analysis: LayerAnalysis, entry: TarEntry, path: str, selector: Selector
+    ) -> None:
+        """The tar reader's selection, over a file opened only if something wants it."""
+        with _LazyFile(path) as lazy:
+            try:
+                read_member(Buffered(lazy.read), entry, entry.size, selector)
+            except (OSError, SourceError) as exc:
+                entry.content, entry.analyzers = None, ()
+                analysis.warnings.append(ScanWarning(f"cannot read ({exc})", entry.name, self.ref))
+
+
+class _LazyFile:
+    """Opens on first read, never through a symlink, never blocking on a FIFO."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._file = None
+
+    def read(self, n: int) -> bytes:
+        if self._file is None:
+            fd = os.open(self._path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            self._file = os.fdopen(fd, "rb")
+        return self._file.read(n)
+
+    def __enter__(self) -> _LazyFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def open_dir(path: Path, source: str) -> Image:

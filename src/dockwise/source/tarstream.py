@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from dockwise.errors import SourceError
+from dockwise.source.selector import HEAD_SIZE, Selector
 
 BLOCK = 512
 CHUNK = 1 << 20
@@ -42,13 +43,14 @@ class TarEntry:
     gid: int
     content: bytes | None = None
     over_cap: bool = False
+    analyzers: tuple = ()  # content analyzers that claimed this member (content is for them)
 
     @property
     def is_hardlink(self) -> bool:
         return self.typeflag == b"1"
 
 
-class _Buffered:
+class Buffered:
     """Chunked reads with cheap skips; counts every byte so the caller can hash or cap."""
 
     def __init__(self, read: Callable[[int], bytes]) -> None:
@@ -98,9 +100,9 @@ class _Buffered:
             pass
 
 
-def iter_tar(read: Callable[[int], bytes], wanted: Callable[[str], int]) -> Iterator[TarEntry]:
-    """Yield each member; read the content of those for which `wanted(name)` gives a cap > 0."""
-    stream = _Buffered(read)
+def iter_tar(read: Callable[[int], bytes], selector: Selector) -> Iterator[TarEntry]:
+    """Yield each member, with the content of those the selector wants or an analyzer claims."""
+    stream = Buffered(read)
     pending: dict[str, str] = {}  # long name / PAX overrides for the next header
     for count in range(MAX_ENTRIES + 1):
         header = stream.take(BLOCK)
@@ -114,6 +116,7 @@ def iter_tar(read: Callable[[int], bytes], wanted: Callable[[str], int]) -> Iter
         if entry.typeflag in (b"L", b"K", b"x", b"g"):
             _read_meta(stream, entry, padded, pending)
             continue
+        pending = {}
         if entry.typeflag not in _MODE_BITS:
             stream.skip(padded)  # sparse files, vendor extensions: metadata only
             entry.typeflag = b"0"
@@ -121,26 +124,40 @@ def iter_tar(read: Callable[[int], bytes], wanted: Callable[[str], int]) -> Iter
             entry.size = 0
             yield entry
             continue
-        pending = {}
-        _read_content(stream, entry, padded, wanted)
+        read_member(stream, entry, padded, selector)
         yield entry
     raise SourceError(f"more than {MAX_ENTRIES} tar entries")
 
 
-def _read_content(
-    stream: _Buffered, entry: TarEntry, padded: int, wanted: Callable[[str], int]
-) -> None:
+def read_member(stream: Buffered, entry: TarEntry, padded: int, selector: Selector) -> None:
+    """Keep the content the selector wants, or hand it to claiming analyzers; else skip."""
     if entry.typeflag not in _REGULAR:
         return
-    cap = wanted(entry.name)
+    cap = selector.wanted(entry.name)
     if cap and entry.size <= cap:
         entry.content = stream.take(padded)[: entry.size] if padded else b""
         return
     entry.over_cap = bool(cap)
-    stream.skip(padded)
+    if cap or entry.size < 4 or not selector.worth_a_look(entry.name, entry.mode):
+        stream.skip(padded)
+        return
+    _sniff(stream, entry, padded, selector)
 
 
-def _read_meta(stream: _Buffered, entry: TarEntry, padded: int, pending: dict[str, str]) -> None:
+def _sniff(stream: Buffered, entry: TarEntry, padded: int, selector: Selector) -> None:
+    """Show the first bytes to the analyzers; read the rest only if one claims the file."""
+    head = stream.take(min(HEAD_SIZE, entry.size))
+    claimed = selector.claim(entry.name, head)
+    rest = padded - len(head)
+    if claimed and entry.size <= max(a.max_size for a in claimed):
+        entry.content = head + stream.take(rest)[: entry.size - len(head)]
+        entry.analyzers = claimed
+        return
+    entry.over_cap = bool(claimed)
+    stream.skip(rest)
+
+
+def _read_meta(stream: Buffered, entry: TarEntry, padded: int, pending: dict[str, str]) -> None:
     if entry.size > MAX_META_SIZE:
         raise SourceError(f"tar extended header of {entry.size} bytes")
     data = stream.take(padded)[: entry.size]

@@ -1,0 +1,12 @@
+"""Content analyzers: facts from files found by what they are, read during the layer pass.
+
+Add one: write `analyze/<thing>.py` with a class that has `name`, `globs`, `max_size`,
+`claims(path, head)` and `analyze(path, content)`, and add an instance to ANALYZERS.
+Catalogers then read the facts with `env.tree.with_facts(name)`.
+"""
+
+from __future__ import annotations
+
+from dockwise.source.selector import FileAnalyzer
+
+ANALYZERS: tuple[FileAnalyzer, ...] = ()
