@@ -7,7 +7,7 @@ Add a cataloger: write `catalog/<thing>.py` with a class that has `name`, `globs
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
@@ -41,12 +41,26 @@ def catalog(tree: FileTree, catalogers: Sequence[Cataloger] = CATALOGERS) -> Inv
     packages: list[Package] = []
     warnings: list[ScanWarning] = list(tree.warnings)
     for cataloger in catalogers:
-        for file in tree.glob(glob_regex(cataloger.globs)):
+        for file in _files_for(cataloger, tree):
             found, problems = _parse_with_layers(cataloger, file, env)
             packages.extend(found)
             warnings.extend(problems)
     packages.sort(key=lambda p: (p.type, p.name, p.version, p.location.path))
     return Inventory(distro, tuple(packages), tuple(warnings))
+
+
+def _files_for(cataloger: Cataloger, tree: FileTree) -> Iterator[File]:
+    """The files a cataloger parses: those its globs name, then those with its facts."""
+    seen = set()
+    if cataloger.globs:
+        for file in tree.glob(glob_regex(cataloger.globs)):
+            seen.add(file.path)
+            yield file
+    for analyzer in getattr(cataloger, "facts", ()):
+        for file in tree.with_facts(analyzer):
+            if file.path not in seen:
+                seen.add(file.path)
+                yield file
 
 
 def _parse_with_layers(
@@ -57,13 +71,13 @@ def _parse_with_layers(
     A package belongs to the oldest layer from which every later version of the file
     still lists it: a database rewritten by each layer does not move old packages up.
     """
-    if file.content is None:
+    if file.content is None and not file.facts:
         return [], [_not_read(file)]
     packages, warnings = _parse(cataloger, file, env)
     introduced = {p.key: file.layer for p in packages}
     alive = set(introduced)
     for version in reversed(env.tree.versions(file.path)[:-1]):
-        if not alive or version.content is None:
+        if not alive or (version.content is None and not version.facts):
             break
         alive &= {p.key for p in _parse(cataloger, version, env)[0]}
         for key in alive:

@@ -29,5 +29,7 @@ class Cataloger(Protocol):
     globs: tuple[str, ...]  # paths it parses, relative to the root; "**" spans directories
     reads: tuple[str, ...]  # further paths whose content parse() looks up via env.tree
     max_size: int  # content over this size is not read (a warning says so)
+    # Optional: `facts = ("elf",)` also hands it every file a content analyzer of that
+    # name recorded facts for (see dockwise.analyze); omitted means none.
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]: ...
