@@ -58,6 +58,7 @@ class Package:
     maintainer: str = ""
     files: tuple[str, ...] = ()  # paths (no leading slash) the package says it owns
     metadata: tuple[tuple[str, str], ...] = ()  # ecosystem extras, sorted by key
+    owned_by: str = ""  # key of the OS package that installed these files, if any
 
     @property
     def key(self) -> str:
@@ -79,12 +80,28 @@ class ScanWarning:
 
 
 @dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A file worth an operator's look: an executable or library no package owns, a
+    setuid/setgid file, a world-writable path, a device node."""
+
+    path: str
+    layer: LayerRef | None
+    kinds: tuple[str, ...]  # "unowned-executable", "unowned-library", "setuid", "setgid", ...
+    size: int = 0
+    mode: int = 0
+    sha256: str = ""
+    owner: str = ""  # key of the package that owns it, when one does
+    metadata: tuple[tuple[str, str], ...] = ()  # ELF facts: arch, linkage, interpreter, ...
+
+
+@dataclass(frozen=True, slots=True)
 class Inventory:
-    """The SBOM: the distro, the packages, and what could not be read."""
+    """The SBOM: the distro, the packages, notable files, and what could not be read."""
 
     distro: Distro | None
     packages: tuple[Package, ...]
     warnings: tuple[ScanWarning, ...] = ()
+    files: tuple[FileRecord, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

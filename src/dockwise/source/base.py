@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from dockwise.model import ImageInfo, LayerRef
+from dockwise.model import ImageInfo, Inventory, LayerRef
 from dockwise.source.filetree import LayerAnalysis
 from dockwise.source.layer import Blob, analyze_blob
 from dockwise.source.selector import Selector
@@ -26,6 +26,7 @@ class Image:
 
     info: ImageInfo
     layers: Sequence[Layer]
+    inventory: Inventory | None = None  # an SBOM source brings its inventory ready-made
 
 
 @dataclass(frozen=True, slots=True)
