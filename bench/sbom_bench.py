@@ -137,6 +137,7 @@ class Measure:
     argv: list[str]
     wall: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds
     error: str = ""
     stdout: str = ""
 
@@ -145,12 +146,16 @@ class Measure:
         return statistics.median(self.wall) if self.wall else None
 
     @property
+    def cpu_median(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
+
+    @property
     def rss_mb_median(self) -> float | None:
         return statistics.median(self.rss_kb) / 1024 if self.rss_kb else None
 
 
-def run_once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, int, str, str]:
-    """Run argv; return (wall seconds, peak RSS KiB, exit status, stdout, stderr tail)."""
+def run_once(argv: list[str], env: dict[str, str] | None = None):
+    """Run argv; return (wall s, peak RSS KiB, user+sys s, exit status, stdout, stderr tail)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
@@ -159,19 +164,20 @@ def run_once(argv: list[str], env: dict[str, str] | None = None) -> tuple[float,
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)
-        return (wall, usage.ru_maxrss, proc.returncode,
+        return (wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, proc.returncode,
                 out.read().decode(errors="replace"), err.read().decode(errors="replace")[-2000:])
 
 
 def measure(m: Measure, env: dict[str, str] | None = None) -> None:
     if m.error:
         return
-    wall, rss, rc, out, err = run_once(m.argv, env)
+    wall, rss, cpu, rc, out, err = run_once(m.argv, env)
     if rc != 0:
         m.error = f"exit {rc}: {err.strip().splitlines()[-1] if err.strip() else ''}"
         return
     m.wall.append(wall)
     m.rss_kb.append(rss)
+    m.cpu.append(cpu)
     m.stdout = out
 
 
@@ -266,7 +272,7 @@ def bench_one(image: str, form: str, path: Path, args, dockwise: list[str], syft
     row = {
         "image": image, "form": form, "path": str(path), "archive_bytes": path.stat().st_size,
         **{k: info.get(k) for k in ("layers", "stored", "uncompressed")},
-        "tools": {m.tool: {**asdict(m), "wall_median": m.wall_median, "rss_mb_median": m.rss_mb_median}
+        "tools": {m.tool: {**asdict(m), "wall_median": m.wall_median, "cpu_median": m.cpu_median, "rss_mb_median": m.rss_mb_median}
                   for m in (floor, floor_sha, dw, sy) if m and m.argv and (m.wall or m.error)},
     }
     row["dockwise_over_floor"] = ratio(dw.wall_median, floor.wall_median)
@@ -304,7 +310,7 @@ def fmt_x(v: float | None) -> str:
 
 def markdown(rows: list[dict]) -> str:
     head = ("| image | form | layers | stored MB | tar MB | floor s | floor+sha s | floor MB "
-            "| dockwise s | dockwise MB | syft s | syft MB | dockwise/floor | syft/dockwise |")
+            "| dockwise s | dockwise cpu s | dockwise MB | syft s | syft MB | dockwise/floor | syft/dockwise |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     notes = []
     for r in rows:
@@ -318,7 +324,7 @@ def markdown(rows: list[dict]) -> str:
             r["image"], r["form"], str(r.get("layers") or "–"), mb(r.get("stored")), mb(r.get("uncompressed")),
             fmt_s(get("floor", "wall_median")), fmt_s(get("floor+sha", "wall_median")),
             fmt_mb(get("floor", "rss_mb_median")),
-            fmt_s(get("dockwise", "wall_median")), fmt_mb(get("dockwise", "rss_mb_median")),
+            fmt_s(get("dockwise", "wall_median")), fmt_s(get("dockwise", "cpu_median")), fmt_mb(get("dockwise", "rss_mb_median")),
             fmt_s(get("syft", "wall_median")), fmt_mb(get("syft", "rss_mb_median")),
             fmt_x(r["dockwise_over_floor"]), fmt_x(r["syft_over_dockwise"]),
         ]) + " |")
@@ -360,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(), "repeat": args.repeat, "dockwise": dockwise,
         "dockwise_version": tool_version([*dockwise, "--version"]),
         "syft": syft, "syft_version": tool_version([syft, "version"]) if syft else None,
-        "commit": git_commit(),
+        "commit": git_commit(), "loadavg_start": os.getloadavg(),
     }
     print(f"# dockwise {env['dockwise_version']} ({env['commit']}), syft {env['syft_version'] or 'not installed'}, "
           f"python {env['python']}, {env['cpus']} CPUs, median of {args.repeat}", file=sys.stderr)
@@ -370,7 +376,10 @@ def main(argv: list[str] | None = None) -> int:
             path = args.images / (image + FORMS[form])
             print(f"  {image} {form} ...", file=sys.stderr, flush=True)
             rows.append(bench_one(image, form, path, args, dockwise, syft))
+    env["loadavg_end"] = os.getloadavg()
     print(markdown(rows))
+    print(f"\n{env['cpus']} CPUs, load average {env['loadavg_start'][0]:.2f} at start, "
+          f"{env['loadavg_end'][0]:.2f} at end; median of {args.repeat} cold runs, archive in the page cache.")
     if args.json:
         args.json.write_text(json.dumps({"environment": env, "rows": rows}, indent=1) + "\n")
     missed = any(v is False for r in rows if r.get("targets") for v in r["targets"].values())
