@@ -16,6 +16,7 @@ REPORTERS: dict[str, tuple[str, str]] = {
     "table": ("dockwise.report.table", "TableReporter"),
     "json": ("dockwise.report.native_json", "NativeJsonReporter"),
     "cyclonedx-json": ("dockwise.report.cyclonedx", "CycloneDxJsonReporter"),
+    "spdx-json": ("dockwise.report.spdx", "SpdxJsonReporter"),
 }
 
 __all__ = ["REPORTERS", "ReportError", "Reporter", "render", "reporter"]
