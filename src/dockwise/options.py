@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryAccess:
+    """How to reach registries: credentials for the one being read, and TLS exceptions.
+
+    The password never appears in a repr, so it cannot leak into a log or a traceback.
+    """
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    insecure_registries: tuple[str, ...] = ()  # hosts allowed plain HTTP or unverified TLS
+    ca_cert: str | None = None  # extra CA bundle trusted on top of the system's
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,3 +25,4 @@ class Options:
     output_format: str = "table"
     output: str | None = None
     quiet: bool = False
+    registry: RegistryAccess = field(default_factory=RegistryAccess)
