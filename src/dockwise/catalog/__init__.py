@@ -12,8 +12,14 @@ from collections.abc import Iterator, Sequence
 from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
+from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
+from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
+from dockwise.catalog.ownership import mark_owned
+from dockwise.catalog.php import ComposerCataloger
+from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.rpm import RpmCataloger
+from dockwise.catalog.ruby import GemSpecificationCataloger
 from dockwise.model import Inventory, LayerRef, Package, ScanWarning
 from dockwise.source.filetree import FileTree, glob_regex
 
@@ -22,6 +28,12 @@ CATALOGERS: tuple[Cataloger, ...] = (
     DpkgCataloger(),
     OpkgCataloger(),
     RpmCataloger(),
+    PythonInstalledCataloger(),
+    NpmPackageCataloger(),
+    NpmLockCataloger(),
+    GemSpecificationCataloger(),
+    ComposerCataloger(),
+    DotnetDepsCataloger(),
 )
 
 
@@ -46,7 +58,7 @@ def catalog(tree: FileTree, catalogers: Sequence[Cataloger] = CATALOGERS) -> Inv
             packages.extend(found)
             warnings.extend(problems)
     packages.sort(key=lambda p: (p.type, p.name, p.version, p.location.path))
-    return Inventory(distro, tuple(packages), tuple(warnings))
+    return Inventory(distro, mark_owned(packages), tuple(warnings))
 
 
 def _files_for(cataloger: Cataloger, tree: FileTree) -> Iterator[File]:

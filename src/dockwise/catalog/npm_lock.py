@@ -1,0 +1,92 @@
+"""npm's `package-lock.json` and `npm-shrinkwrap.json`, lockfileVersion 1 to 3.
+
+Format: https://docs.npmjs.com/cli/v10/configuring-npm/package-lock-json
+(v1: a nested `dependencies` tree; v2: both; v3: the flat `packages` map keyed by
+install path, `""` being the project itself).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+NODE_MODULES = "node_modules/"
+MAX_DEPTH = 256  # v1 nests one level per node_modules; deeper is a hostile file
+
+
+class LockfileError(ValueError):
+    """The lockfile cannot be read at all (not JSON, not a mapping, absurdly deep)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LockEntry:
+    """One resolved package of any JavaScript lockfile."""
+
+    name: str
+    version: str
+    dev: bool = False
+    dependencies: tuple[str, ...] = ()  # names it depends on
+    resolved: str = ""
+    integrity: str = ""
+
+
+def parse_npm_lock(data: bytes) -> list[LockEntry]:
+    """Every package the lockfile resolves, v3's flat map preferred over v1's tree."""
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise LockfileError(f"invalid JSON ({exc.__class__.__name__})") from exc
+    if not isinstance(document, dict):
+        raise LockfileError("not a JSON object")
+    packages = document.get("packages")
+    if isinstance(packages, dict) and packages:
+        return list(_from_packages(packages))
+    dependencies = document.get("dependencies")
+    return list(_from_tree(dependencies, 0)) if isinstance(dependencies, dict) else []
+
+
+def _from_packages(packages: Mapping[str, object]) -> Iterator[LockEntry]:
+    """v2/v3: keys are install paths; `link` entries point at workspace folders."""
+    for path, entry in packages.items():
+        if NODE_MODULES not in f"/{path}" or not isinstance(entry, dict):
+            continue  # the root project and workspace folders are not dependencies
+        if entry.get("link") or not isinstance(entry.get("version"), str):
+            continue
+        name = entry.get("name") or path.rsplit(NODE_MODULES, 1)[-1]
+        yield _entry(str(name), entry["version"], entry)
+
+
+def _from_tree(dependencies: Mapping[str, object], depth: int) -> Iterator[LockEntry]:
+    """v1: `dependencies` nest where npm nested node_modules folders."""
+    if depth > MAX_DEPTH:
+        raise LockfileError("dependency tree nested too deep")
+    for name, entry in dependencies.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("version"), str):
+            continue
+        yield _entry(name, entry["version"], entry)
+        nested = entry.get("dependencies")
+        if isinstance(nested, dict):
+            yield from _from_tree(nested, depth + 1)
+
+
+def _entry(name: str, version: str, entry: Mapping[str, object]) -> LockEntry:
+    """An `npm:real@1.0` alias version names the real package, as npm installs it."""
+    if version.startswith("npm:") and "@" in version[5:]:
+        name, _, version = version[4:].rpartition("@")
+    names = _dependency_names(entry.get("requires")) + _dependency_names(entry.get("dependencies"))
+    return LockEntry(
+        name=name,
+        version=version,
+        dev=bool(entry.get("dev")),
+        dependencies=names,
+        resolved=str(entry.get("resolved") or ""),
+        integrity=str(entry.get("integrity") or ""),
+    )
+
+
+def _dependency_names(value: object) -> tuple[str, ...]:
+    """v1 `requires` and v2/v3 `dependencies` map names to ranges; v1 nests full entries."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted(k for k, v in value.items() if isinstance(v, str)))
