@@ -1,0 +1,27 @@
+"""Where the database lives unless told otherwise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DB_FILENAME = "dockwise.db"
+
+
+def default_db_path(environ: os._Environ[str] | dict[str, str] | None = None) -> Path:
+    """`$DOCKWISE_DB`, else `$XDG_CACHE_HOME/dockwise/db/dockwise.db`, else `~/.cache/...`.
+
+    A cache directory because the database can always be rebuilt from the feeds
+    (https://specifications.freedesktop.org/basedir-spec/latest/).
+    """
+    env = os.environ if environ is None else environ
+    if env.get("DOCKWISE_DB"):
+        return Path(env["DOCKWISE_DB"]).expanduser()
+    cache = env.get("XDG_CACHE_HOME") or ""
+    base = Path(cache) if os.path.isabs(cache) else Path.home() / ".cache"
+    return base / "dockwise" / "db" / DB_FILENAME
+
+
+def resolve_db_path(explicit: str | None) -> Path:
+    """`--db PATH` wins over the environment and the default."""
+    return Path(explicit).expanduser() if explicit else default_db_path()

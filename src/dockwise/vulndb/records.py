@@ -1,0 +1,99 @@
+"""What a feed parser yields, and how an Advisory is stored as compact JSON.
+
+Parsers yield plain records (Advisory, KevEntry, EpssScore) or a `Skipped` note for a
+record they could not use: partial failure is data, the updater turns it into warnings.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from dockwise.vulndb.advisory import Advisory, Affected, Range
+
+
+@dataclass(frozen=True, slots=True)
+class KevEntry:
+    """One CISA Known Exploited Vulnerabilities catalog entry."""
+
+    cve: str
+    date_added: str = ""
+    due_date: str = ""
+    ransomware: str = ""  # "Known" / "Unknown"
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EpssScore:
+    """One FIRST EPSS row: the probability of exploitation within 30 days."""
+
+    cve: str
+    score: float
+    percentile: float
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A record the parser could not use; `where` names it (entry name, line, key)."""
+
+    where: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """A fact about the file as a whole (e.g. EPSS `score_date`, KEV `catalogVersion`)."""
+
+    key: str
+    value: str
+
+
+Record = Advisory | KevEntry | EpssScore | Skipped | FeedInfo
+
+
+def advisory_to_json(adv: Advisory) -> str:
+    """Compact JSON: empty fields are left out so that real-size databases stay small."""
+    body: dict = {k: getattr(adv, k) for k in _ADVISORY_SCALARS if getattr(adv, k)}
+    for key in ("aliases", "related", "references"):
+        if getattr(adv, key):
+            body[key] = list(getattr(adv, key))
+    if adv.cvss:
+        body["cvss"] = [list(pair) for pair in adv.cvss]
+    body["affected"] = [_affected_to_dict(a) for a in adv.affected]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def advisory_from_json(text: str) -> Advisory:
+    """The inverse of `advisory_to_json`."""
+    body = json.loads(text)
+    return Advisory(
+        **{k: body.get(k, "") for k in _ADVISORY_SCALARS},
+        aliases=tuple(body.get("aliases", ())),
+        related=tuple(body.get("related", ())),
+        references=tuple(body.get("references", ())),
+        cvss=tuple((t, v) for t, v in body.get("cvss", ())),
+        affected=tuple(_affected_from_dict(a) for a in body.get("affected", ())),
+    )
+
+
+_ADVISORY_SCALARS = ("id", "source", "summary", "published", "modified", "withdrawn", "severity")
+_AFFECTED_SCALARS = ("ecosystem", "package", "status", "reason", "severity", "purl")
+
+
+def _affected_to_dict(aff: Affected) -> dict:
+    body: dict = {k: getattr(aff, k) for k in _AFFECTED_SCALARS if getattr(aff, k)}
+    if aff.ranges:
+        body["ranges"] = [[r.type, [list(e) for e in r.events]] for r in aff.ranges]
+    if aff.versions:
+        body["versions"] = list(aff.versions)
+    return body
+
+
+def _affected_from_dict(body: dict) -> Affected:
+    return Affected(
+        **{k: body.get(k, "") for k in _AFFECTED_SCALARS},
+        ranges=tuple(
+            Range(t, tuple((k, v) for k, v in events)) for t, events in body.get("ranges", ())
+        ),
+        versions=tuple(body.get("versions", ())),
+    )

@@ -1,0 +1,226 @@
+"""The SQLite database: written once by `DbWriter`, then read by `VulnDb`.
+
+Advisories are stored as compact JSON blobs and found through an index table keyed by
+(ecosystem, normalised package name), so a lookup is one B-tree probe plus decoding.
+The file is never modified after it is built: updates replace it whole (update.py).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from dockwise.vulndb import VulnDbError
+from dockwise.vulndb.advisory import Advisory, Exploitation
+from dockwise.vulndb.records import EpssScore, KevEntry, advisory_from_json, advisory_to_json
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE feeds (
+    feed TEXT NOT NULL, path TEXT NOT NULL, url TEXT NOT NULL, fetched TEXT NOT NULL,
+    records INTEGER NOT NULL, skipped INTEGER NOT NULL, bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL,
+    PRIMARY KEY (feed, path)
+);
+CREATE TABLE advisories (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL,
+    body TEXT NOT NULL);
+CREATE TABLE affects (ecosystem TEXT NOT NULL, package TEXT NOT NULL, advisory INTEGER NOT NULL);
+CREATE TABLE kev (cve TEXT PRIMARY KEY, date_added TEXT, due_date TEXT, ransomware TEXT,
+    name TEXT);
+CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL);
+"""
+# Built after the bulk load: one sorted pass is much faster than keeping them up to date.
+_INDEXES = """
+CREATE INDEX affects_key ON affects (ecosystem, package, advisory);
+CREATE INDEX advisories_id ON advisories (id);
+"""
+_CHUNK = 500  # ids per IN (...) query, under SQLite's variable limit
+_PEP503 = re.compile(r"[-_.]+")
+
+
+def normalise_package(ecosystem: str, name: str) -> str:
+    """The index key for a package: PyPI names per PEP 503, others exactly as given."""
+    if ecosystem == "PyPI":
+        return _PEP503.sub("-", name).lower()
+    return name
+
+
+class VulnDb:
+    """A built database, read-only: the AdvisorySource the matcher asks."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise VulnDbError(f"{self.path}: no vulnerability database; run `dockwise db update`")
+        uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+        try:
+            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self.meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as exc:
+            raise VulnDbError(f"{self.path}: not a dockwise database ({exc})") from None
+        if self.meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise VulnDbError(
+                f"{self.path}: database schema {self.meta.get('schema_version')!r}, this "
+                f"dockwise reads {SCHEMA_VERSION}; run `dockwise db update`"
+            )
+        self._decoded: dict[int, Advisory] = {}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> VulnDb:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def query(self, ecosystem: str, package: str) -> Sequence[Advisory]:
+        """Advisories with an `affected` entry for this ecosystem and package name."""
+        rows = self._db.execute(
+            "SELECT a.rowid, a.body FROM affects f JOIN advisories a ON a.rowid = f.advisory"
+            " WHERE f.ecosystem = ? AND f.package = ?",
+            (ecosystem, normalise_package(ecosystem, package)),
+        )
+        return [self._decode(rowid, body) for rowid, body in rows]
+
+    def query_all(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Advisory]]:
+        """Many (ecosystem, package) lookups at once; every key is in the result."""
+        return {key: list(self.query(*key)) for key in dict.fromkeys(keys)}
+
+    def exploitation(self, ids: Iterable[str]) -> Mapping[str, Exploitation]:
+        """KEV and EPSS facts for whichever of these ids (CVEs) have any."""
+        wanted = list(dict.fromkeys(ids))
+        kev, epss = {}, {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            kev.update(
+                (row[0], row[1:])
+                for row in self._db.execute(
+                    f"SELECT cve, due_date, ransomware FROM kev WHERE cve IN ({marks})", chunk
+                )
+            )
+            epss.update(
+                (row[0], row[1:])
+                for row in self._db.execute(
+                    f"SELECT cve, score, percentile FROM epss WHERE cve IN ({marks})", chunk
+                )
+            )
+        return {cve: _exploitation(kev.get(cve), epss.get(cve)) for cve in {*kev, *epss}}
+
+    def advisories(self, ident: str) -> list[Advisory]:
+        """Every stored record with this id (one per feed that has it)."""
+        rows = self._db.execute("SELECT rowid, body FROM advisories WHERE id = ?", (ident,))
+        return [self._decode(rowid, body) for rowid, body in rows]
+
+    def ecosystems(self) -> list[str]:
+        """The ecosystem spellings present, e.g. to map a distro to `Debian:12`."""
+        return [row[0] for row in self._db.execute("SELECT DISTINCT ecosystem FROM affects")]
+
+    def feeds(self) -> list[dict]:
+        """One row per downloaded file: what `db status` shows."""
+        cursor = self._db.execute("SELECT * FROM feeds ORDER BY rowid")
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table, for status and the benchmark."""
+        tables = ("advisories", "affects", "kev", "epss")
+        return {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+    def _decode(self, rowid: int, body: str) -> Advisory:
+        """Decoded once per database handle: a scan asks for the same record many times."""
+        advisory = self._decoded.get(rowid)
+        if advisory is None:
+            advisory = self._decoded[rowid] = advisory_from_json(body)
+        return advisory
+
+
+def _exploitation(kev: tuple | None, epss: tuple | None) -> Exploitation:
+    return Exploitation(
+        kev=kev is not None,
+        kev_due=(kev[0] or "") if kev else "",
+        kev_ransomware=(kev[1] or "") if kev else "",
+        epss=epss[0] if epss else None,
+        epss_percentile=epss[1] if epss else None,
+    )
+
+
+class DbWriter:
+    """Builds a new database file from records; only update.py uses it."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None)
+        # A fresh temp file that is thrown away on any failure needs no journal.
+        self._db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("BEGIN")
+        self._osv_rows: dict[str, tuple[int, str]] = {}  # id -> (rowid, modified)
+
+    def add_advisory(self, advisory: Advisory) -> bool:
+        """Store one advisory; False when it is an older duplicate of a stored OSV record.
+
+        One OSV record sits in every ecosystem archive it affects: keep the newest copy.
+        """
+        if advisory.source.startswith("osv:") and not self._replace_osv(advisory):
+            return False
+        cursor = self._db.execute(
+            "INSERT INTO advisories (id, source, body) VALUES (?, ?, ?)",
+            (advisory.id, advisory.source, advisory_to_json(advisory)),
+        )
+        rowid = cursor.lastrowid
+        if advisory.source.startswith("osv:"):
+            self._osv_rows[advisory.id] = (rowid, advisory.modified)
+        keys = {(a.ecosystem, normalise_package(a.ecosystem, a.package)) for a in advisory.affected}
+        self._db.executemany(
+            "INSERT INTO affects VALUES (?, ?, ?)", [(e, p, rowid) for e, p in keys if e and p]
+        )
+        return True
+
+    def _replace_osv(self, advisory: Advisory) -> bool:
+        seen = self._osv_rows.get(advisory.id)
+        if seen is None:
+            return True
+        if advisory.modified <= seen[1]:
+            return False
+        self._db.execute("DELETE FROM affects WHERE advisory = ?", (seen[0],))
+        self._db.execute("DELETE FROM advisories WHERE rowid = ?", (seen[0],))
+        return True
+
+    def add_kev(self, entry: KevEntry) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO kev VALUES (?, ?, ?, ?, ?)",
+            (entry.cve, entry.date_added, entry.due_date, entry.ransomware, entry.name),
+        )
+
+    def add_epss(self, score: EpssScore) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO epss VALUES (?, ?, ?)",
+            (score.cve, score.score, score.percentile),
+        )
+
+    def add_feed_file(self, row: Mapping[str, object]) -> None:
+        """One row of the `feeds` table (see its columns in _SCHEMA)."""
+        names = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        sql = f"INSERT OR REPLACE INTO feeds ({names}) VALUES ({marks})"
+        self._db.execute(sql, list(row.values()))
+
+    def finish(self, meta: Mapping[str, str]) -> None:
+        """Index, record the metadata, commit and close: the file is then complete."""
+        self._db.executescript(_INDEXES)
+        rows = {**meta, "schema_version": str(SCHEMA_VERSION)}
+        self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows.items())
+        self._db.execute("COMMIT")
+        self._db.execute("ANALYZE")
+        self._db.close()
+
+    def abort(self) -> None:
+        """Close without committing; the caller deletes the file."""
+        try:
+            self._db.close()
+        except sqlite3.Error:
+            pass
