@@ -9,12 +9,15 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from dockwise.errors import DockwiseError
+from dockwise.options import RegistryAccess
 from dockwise.report import REPORTERS
 
 SOURCE_HELP = (
     "image to read: docker-archive:PATH, oci-archive:PATH, oci-dir:PATH, dir:PATH, "
-    "or a bare path whose kind is detected"
+    "registry:REF, docker:REF, podman:REF, a bare path whose kind is detected, "
+    "or a bare image reference (python:3.12-slim) read from its registry"
 )
+USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,6 +31,37 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         "--platform", metavar="OS/ARCH[/VARIANT]", help="pick one image of a multi-platform index"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    add_registry_arguments(parser.add_argument_group("registry access"))
+
+
+def add_registry_arguments(group: argparse._ArgumentGroup) -> None:
+    """--username, --password-stdin, --insecure-registry, --ca-cert."""
+    group.add_argument("--username", help=f"registry user (default: ${USERNAME_ENV})")
+    group.add_argument(
+        "--password-stdin", action="store_true", help=f"read the password from stdin "
+        f"(default: ${PASSWORD_ENV}, then ~/.docker/config.json)"
+    )  # fmt: skip
+    group.add_argument(
+        "--insecure-registry", metavar="HOST", action="append", default=[],
+        help="allow plain HTTP or unverified TLS to HOST[:PORT] (repeatable)",
+    )  # fmt: skip
+    group.add_argument("--ca-cert", metavar="FILE", help="also trust the CA certificates in FILE")
+
+
+def registry_access(args: argparse.Namespace) -> RegistryAccess:
+    """Flags first, then DOCKWISE_REGISTRY_USERNAME/PASSWORD; the password never in argv."""
+    username = args.username or os.environ.get(USERNAME_ENV) or None
+    password = os.environ.get(PASSWORD_ENV) if username else None
+    if args.password_stdin:
+        if not username:
+            raise DockwiseError(f"--password-stdin needs --username (or ${USERNAME_ENV})")
+        password = sys.stdin.readline().rstrip("\r\n")
+    return RegistryAccess(
+        username=username,
+        password=password,
+        insecure_registries=tuple(args.insecure_registry),
+        ca_cert=args.ca_cert,
+    )
 
 
 def write_output(text: str, output: str | None) -> None:

@@ -10,13 +10,30 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dockwise.errors import SourceError
+from dockwise.options import RegistryAccess
 from dockwise.source.base import Image
 from dockwise.source.blobstore import DirStore, TarStore
 from dockwise.source.docker_archive import open_docker_archive
 from dockwise.source.oci import Platform, open_layout
+from dockwise.source.reference import looks_like_reference
 from dockwise.source.rootfs import open_dir
+from dockwise.source.sbom import open_sbom
 
-Opener = Callable[[Path, str, Platform | None], Image]
+# (what follows "scheme:", the SOURCE as given, --platform, registry access) -> Image
+Opener = Callable[[str, str, Platform | None, RegistryAccess], Image]
+PathOpener = Callable[[Path, str, Platform | None], Image]
+
+
+def _local(opener: PathOpener) -> Opener:
+    """An opener of a file or directory, which must exist."""
+
+    def open_path(rest: str, source: str, platform: Platform | None, _: RegistryAccess) -> Image:
+        path = Path(rest)
+        if not path.exists():
+            raise SourceError(f"{rest}: no such file or directory")
+        return opener(path, source, platform)
+
+    return open_path
 
 
 def _oci_archive(path: Path, source: str, platform: Platform | None) -> Image:
@@ -33,32 +50,55 @@ def _dir(path: Path, source: str, platform: Platform | None) -> Image:
     return open_dir(path, source)
 
 
+def _registry(rest: str, source: str, platform: Platform | None, access: RegistryAccess) -> Image:
+    from dockwise.source.registry import open_registry  # httpx only when a registry is read
+
+    return open_registry(rest, source, platform, access)
+
+
+def _daemon(kind: str) -> Opener:
+    def open_from(rest: str, source: str, platform: Platform | None, _: RegistryAccess) -> Image:
+        from dockwise.source.daemon import open_daemon
+
+        return open_daemon(kind, rest, source, platform)
+
+    return open_from
+
+
 OPENERS: dict[str, Opener] = {
-    "docker-archive": open_docker_archive,
-    "oci-archive": _oci_archive,
-    "oci-dir": _oci_dir,
-    "dir": _dir,
+    "docker-archive": _local(open_docker_archive),
+    "oci-archive": _local(_oci_archive),
+    "oci-dir": _local(_oci_dir),
+    "dir": _local(_dir),
+    "registry": _registry,
+    "docker": _daemon("docker"),
+    "podman": _daemon("podman"),
+    "sbom": _local(open_sbom),
 }
-PLANNED = ("registry", "docker", "podman", "sbom")
+PLANNED: tuple[str, ...] = ()
 
 
-def open_source(source: str, platform: str | None = None) -> Image:
-    """Open SOURCE (`scheme:path`, or a bare path whose kind is detected)."""
+def open_source(
+    source: str, platform: str | None = None, access: RegistryAccess | None = None
+) -> Image:
+    """Open SOURCE: `scheme:rest`, a bare path whose kind is detected, or a bare
+    image reference (`python:3.12-slim`), which is read from its registry."""
     wanted = Platform.parse(platform) if platform else None
+    access = access or RegistryAccess()
     scheme, _, rest = source.partition(":")
     if scheme in OPENERS:
-        path = Path(rest)
-        if not path.exists():
-            raise SourceError(f"{rest}: no such file or directory")
-        return OPENERS[scheme](path, source, wanted)
+        return OPENERS[scheme](rest, source, wanted, access)
     if scheme in PLANNED:
         raise SourceError(f"{scheme}: sources are not supported by this version yet")
     path = Path(source)
-    if not path.exists():
-        raise SourceError(
-            f"{source}: no such file or directory (registry references are not supported yet)"
-        )
-    return OPENERS[detect(path)](path, source, wanted)
+    if path.exists():
+        return OPENERS[detect(path)](source, source, wanted, access)
+    if not looks_like_reference(source):
+        raise SourceError(f"{source}: no such file or directory, nor an image reference")
+    try:
+        return _registry(source, source, wanted, access)
+    except SourceError as exc:
+        raise SourceError(f"{exc} (no such file {source!r} either)") from None
 
 
 def detect(path: Path) -> str:
@@ -67,6 +107,8 @@ def detect(path: Path) -> str:
         return "oci-dir" if (path / "oci-layout").is_file() else "dir"
     with open(path, "rb") as f:
         magic = f.read(4)
+    if magic.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":  # JSON: an SBOM (tar starts with a name)
+        return "sbom"
     if magic[:2] == b"\x1f\x8b" or magic == b"\x28\xb5\x2f\xfd":
         raise SourceError(f"{path}: a compressed archive; decompress it first (e.g. gunzip)")
     store = TarStore(path)
