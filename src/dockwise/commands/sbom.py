@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from dockwise.commands.common import add_source_arguments, progress, write_output
+from dockwise.commands.common import (
+    add_source_arguments,
+    progress,
+    registry_access,
+    write_output,
+)
 from dockwise.options import Options
 from dockwise.report import render
 
@@ -24,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
         output_format=args.output_format,
         output=args.output,
         quiet=args.quiet,
+        registry=registry_access(args),
     )
     with progress(options.quiet) as bar:
         result = sbom(options, bar)
