@@ -21,6 +21,9 @@ Progress = Callable[[LayerRef, int], None]  # called after each layer with the l
 def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     """Inventory an image: every layer read once, then merged and catalogued."""
     image = open_source(options.source, options.platform)
+    if image.inventory is not None:  # an SBOM source brings its inventory: no layers to read
+        generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return ScanResult(image.info, image.inventory, __version__, generated)
     selector = Selector.build(wanted_paths(wanted_globs(CATALOGERS)), ANALYZERS)
     analyses = []
     for layer in image.layers:
