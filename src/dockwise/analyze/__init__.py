@@ -7,6 +7,13 @@ Catalogers then read the facts with `env.tree.with_facts(name)`.
 
 from __future__ import annotations
 
+from dockwise.analyze.elf import ElfAnalyzer
+from dockwise.analyze.gobinary import GoBinaryAnalyzer
+from dockwise.analyze.script import ScriptAnalyzer
 from dockwise.source.selector import FileAnalyzer
 
-ANALYZERS: tuple[FileAnalyzer, ...] = ()
+ANALYZERS: tuple[FileAnalyzer, ...] = (
+    ElfAnalyzer(),
+    ScriptAnalyzer(),
+    GoBinaryAnalyzer(),
+)
