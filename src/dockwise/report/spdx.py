@@ -82,8 +82,12 @@ def build_document(result: ScanResult) -> Document:
     tool = Actor(ActorType.TOOL, f"dockwise-{result.tool_version or __version__}")
     packages = [_image_package(result.image)]
     annotations = [_annotation(IMAGE_ID, _image_facts(result.image), tool, created)]
-    if result.inventory.distro is not None:
-        packages.append(_os_package(result.inventory.distro))
+    distro = result.inventory.distro
+    if distro is not None:
+        packages.append(_os_package(distro))
+        if distro.codename:
+            codename = [("dockwise:distro:codename", distro.codename)]
+            annotations.append(_annotation(OS_ID, codename, tool, created))
     for pkg, spdx_id in _with_ids(result.inventory.packages):
         packages.append(_package(pkg, spdx_id))
         annotations.append(_annotation(spdx_id, _package_facts(pkg), tool, created))
