@@ -16,7 +16,11 @@ from packageurl import PackageURL
 from dockwise.catalog.base import Environment, File
 from dockwise.model import Package, ScanWarning
 
-_ROLES = {"package": "installed", "project": "root"}
+_ROLES = {"package": "installed", "runtimepack": "installed", "project": "root"}
+# A package whose target entry has none of these ships no file with the app (a
+# metapackage, a reference assembly); Trivy skips those too.
+_RUNTIME_PACK = "runtimepack."  # self-contained apps key their runtime as runtimepack.<name>
+_ASSETS = ("runtime", "runtimeTargets", "native")
 MAX_DEPS_JSON_SIZE = 32 * 1024 * 1024
 
 
@@ -42,11 +46,29 @@ def _parse(file: File) -> Iterator[Package | ScanWarning]:
     if not isinstance(libraries, dict):
         yield ScanWarning("deps.json without a libraries object", file.path, file.layer)
         return
+    targets = _runtime_target(document)
     for key, library in libraries.items():
         role = _ROLES.get(library.get("type", "") if isinstance(library, dict) else "")
-        name, _, version = key.rpartition("/")
-        if role and name and version:
+        name, _, version = key.removeprefix(_RUNTIME_PACK).rpartition("/")
+        if role and name and version and _ships(targets.get(key), role):
             yield _package(name, version, role, library)
+
+
+def _runtime_target(document: dict) -> dict:
+    """The target the app runs on: `runtimeTarget.name` names a key of `targets`."""
+    runtime = document.get("runtimeTarget")
+    targets = document.get("targets")
+    if not isinstance(runtime, dict) or not isinstance(targets, dict):
+        return {}
+    target = targets.get(runtime.get("name"))
+    return target if isinstance(target, dict) else {}
+
+
+def _ships(entry: object, role: str) -> bool:
+    """Whether the library's files are deployed; unknown (no target entry) counts as yes."""
+    if role == "root" or not isinstance(entry, dict):
+        return True
+    return any(entry.get(asset) for asset in _ASSETS)
 
 
 def _package(name: str, version: str, role: str, library: dict) -> Package:

@@ -46,6 +46,8 @@ _INSTALL_MARKERS = (".package-lock.json", ".yarn-integrity", ".modules.yaml", ".
 def npm_purl(name: str, version: str) -> str:
     """`pkg:npm/%40scope/name@1.0.0`: the scope is the namespace, its `@` percent-encoded."""
     namespace, _, short = name.rpartition("/")
+    if not short:  # "@scope/" or "x/": not a valid npm name; keep it whole rather than fail
+        namespace, short = "", name
     return PackageURL(
         type="npm", namespace=namespace or None, name=short, version=version or None
     ).to_string()
@@ -72,7 +74,7 @@ class NpmLockCataloger:
     max_size = MAX_LOCKFILE_SIZE
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]:
-        if "node_modules/" in f"/{file.path}":
+        if "/node_modules/" in f"/{file.path}":
             return []  # a published package's own lockfile: npm ignores it, so do we
         try:
             entries = LOCKFILE_PARSERS[posixpath.basename(file.path)](file.content or b"")

@@ -18,14 +18,7 @@ _PEER_SUFFIX = re.compile(r"\(.*\)$")
 _V5_VERSION = re.compile(r"\d[^@]*")  # v5's last key segment is the version itself
 
 
-class _NoAliasLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML without anchors: pnpm never writes them, and aliases allow the
-    "billion laughs" blow-up of a small hostile file."""
-
-    def compose_node(self, parent, index):  # noqa: ANN001, ANN201 - PyYAML's signature
-        if self.check_event(yaml.AliasEvent):
-            raise LockfileError("YAML aliases are not allowed in a pnpm lockfile")
-        return super().compose_node(parent, index)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_pnpm_lock(data: bytes) -> list[LockEntry]:
@@ -47,13 +40,21 @@ def parse_pnpm_lock(data: bytes) -> list[LockEntry]:
 def _load(data: bytes) -> dict:
     """The first YAML document (pnpm 9 may append a second for the env lockfile)."""
     try:
-        documents = yaml.load_all(data, Loader=_NoAliasLoader)  # noqa: S506 - safe loader
-        document = next(iter(documents), None)
+        _refuse_aliases(data)
+        document = next(iter(yaml.load_all(data, Loader=_LOADER)), None)
     except yaml.YAMLError as exc:
         raise LockfileError(f"invalid YAML ({exc.__class__.__name__})") from exc
     if not isinstance(document, dict):
         raise LockfileError("not a YAML mapping")
     return document
+
+
+def _refuse_aliases(data: bytes) -> None:
+    """pnpm never writes anchors, and aliases allow the "billion laughs" blow-up of a
+    small hostile file; the event scan is cheap next to building the objects."""
+    for event in yaml.parse(data, Loader=_LOADER):
+        if isinstance(event, yaml.AliasEvent):
+            raise LockfileError("YAML aliases are not allowed in a pnpm lockfile")
 
 
 def _snapshot_dependencies(snapshots: Mapping[object, object]) -> dict[str, set[str]]:

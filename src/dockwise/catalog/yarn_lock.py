@@ -93,7 +93,16 @@ def _entry(block: _Block) -> LockEntry | None:
 
 
 def _name(specifier: str) -> str:
-    """`"@scope/name@^1.0"` or `name@npm:1.0` to the name; `@` at 0 starts a scope."""
+    """`"@scope/name@^1.0"` or `name@npm:1.0` to the name; `@` at 0 starts a scope.
+
+    An alias, `alias@npm:real@^1.0`, names the real package: that is what was
+    downloaded, and what advisories name.
+    """
     specifier = specifier.strip().strip('"')
     at = specifier.find("@", 1)
-    return specifier[:at] if at > 0 else specifier
+    if at <= 0:
+        return specifier
+    target = specifier[at + 1 :].removeprefix("npm:")
+    if target.find("@", 1) > 0 and not target[0].isdigit():
+        return _name(target)
+    return specifier[:at]
