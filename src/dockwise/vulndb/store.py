@@ -211,11 +211,10 @@ class DbWriter:
 
     def finish(self, meta: Mapping[str, str]) -> None:
         """Index, record the metadata, commit and close: the file is then complete."""
-        self._db.executescript(_INDEXES)
         rows = {**meta, "schema_version": str(SCHEMA_VERSION)}
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows.items())
         self._db.execute("COMMIT")
-        self._db.execute("ANALYZE")
+        self._db.executescript(_INDEXES + "ANALYZE;")
         self._db.close()
 
     def abort(self) -> None:

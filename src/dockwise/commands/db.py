@@ -1,0 +1,181 @@
+"""`dockwise db update|status|export|import`: the offline vulnerability database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+from dockwise.commands.common import write_output
+from dockwise.vulndb.paths import resolve_db_path
+from dockwise.vulndb.status import DEFAULT_MAX_AGE, DbStatus, human_age, parse_max_age
+
+HELP = "manage the offline vulnerability database (update, status, export, import)"
+DB_HELP = "database file (default: $DOCKWISE_DB, else $XDG_CACHE_HOME/dockwise/db/dockwise.db)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    update = actions.add_parser("update", help="download the feeds and rebuild the database")
+    update.add_argument("--mirror", metavar="URL", help="read every feed from one mirror URL")
+    update.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    status = actions.add_parser("status", help="show each feed's date, record count and age")
+    status.add_argument(
+        "--max-age",
+        default=DEFAULT_MAX_AGE,
+        metavar="AGE",
+        help="warn when the database is older (e.g. 7d, 36h; default 7d)",
+    )
+    status.add_argument(
+        "-f", "--format", dest="output_format", choices=("table", "json"), default="table"
+    )
+    export = actions.add_parser("export", help="write the database as one offline bundle")
+    export.add_argument("file", metavar="FILE", help="bundle to write, e.g. dockwise-db.tar.zst")
+    restore = actions.add_parser("import", help="replace the database with a bundle's")
+    restore.add_argument("file", metavar="FILE", help="bundle written by `db export`")
+    for action, run in (
+        (update, _update),
+        (status, _status),
+        (export, _export),
+        (restore, _import),
+    ):
+        action.add_argument("--db", metavar="PATH", help=DB_HELP)
+        action.set_defaults(db_run=run)  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    return args.db_run(args)
+
+
+def _update(args: argparse.Namespace) -> int:
+    from dockwise.vulndb.update import update
+
+    path = resolve_db_path(args.db)
+    started = time.monotonic()
+    with _progress(args.quiet) as bar:
+        result = update(path, mirror=args.mirror, progress=bar)
+    for line in result.warnings:
+        _warn(line)
+    stored = sum(f.records for f in result.files)
+    note = " (partial: see warnings)" if result.partial else ""
+    _note(f"database updated: {path}, {stored} records in "
+          f"{time.monotonic() - started:.1f}s{note}")  # fmt: skip
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    from dockwise.vulndb.status import read_status
+
+    max_age = parse_max_age(args.max_age)
+    status = read_status(resolve_db_path(args.db))
+    text = _status_json(status) if args.output_format == "json" else _status_table(status)
+    write_output(text, None)
+    if status.stale(max_age):
+        _warn(f"the database is {human_age(status.age_seconds)} old (more than "
+              f"{args.max_age}); run `dockwise db update`")  # fmt: skip
+    if status.partial:
+        _warn(f"the last update was partial: {status.meta.get('incomplete_feeds', '')}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from dockwise.vulndb.bundle import export_bundle
+
+    manifest = export_bundle(resolve_db_path(args.db), Path(args.file))
+    _note(f"exported {args.file} (database built {manifest['built']}, "
+          f"sha256 {manifest['database']['sha256'][:16]}...)")  # fmt: skip
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from dockwise.vulndb.bundle import import_bundle
+
+    path = resolve_db_path(args.db)
+    manifest = import_bundle(Path(args.file), path)
+    _note(f"imported {args.file} into {path} (database built {manifest['built']})")
+    return 0
+
+
+def _status_table(status: DbStatus) -> str:
+    counts = status.counts
+    lines = [
+        f"database: {status.path} ({status.size / 1e6:.1f} MB, schema "
+        f"{status.meta.get('schema_version', '?')})",
+        f"built:    {status.built or 'unknown'} ({human_age(status.age_seconds)} ago)",
+        f"records:  {counts['advisories']} advisories, {counts['affects']} package entries, "
+        f"{counts['kev']} KEV, {counts['epss']} EPSS",
+        "",
+        f"{'FEED':<15} {'FILE':<40} {'STATUS':<9} {'RECORDS':>8} {'SKIPPED':>8}  FETCHED",
+    ]
+    for row in status.feeds:
+        lines.append(
+            f"{row['feed']:<15} {row['path']:<40} {row['status']:<9} {row['records']:>8} "
+            f"{row['skipped']:>8}  {row['fetched']}"
+        )
+    return "\n".join(lines)
+
+
+def _status_json(status: DbStatus) -> str:
+    body = {
+        "path": str(status.path),
+        "size": status.size,
+        "built": status.built,
+        "age_seconds": status.age_seconds,
+        "partial": status.partial,
+        "meta": status.meta,
+        "counts": status.counts,
+        "feeds": status.feeds,
+    }
+    return json.dumps(body, indent=2)
+
+
+def _warn(line: str) -> None:
+    print(f"dockwise: warning: {line}", file=sys.stderr)
+
+
+def _note(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _progress(quiet: bool) -> AbstractContextManager:
+    """Rich bars on a terminal; nothing in CI, pipes or with --quiet."""
+    if quiet or os.environ.get("CI") or not sys.stderr.isatty():
+        return nullcontext(None)
+    return _FeedProgress()
+
+
+class _FeedProgress:
+    """One transient bar per downloading file (UpdateProgress for vulndb.update)."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+            console=Console(stderr=True), transient=True,
+        )  # fmt: skip
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self) -> _FeedProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def file_started(self, label: str, total: int | None) -> None:
+        name = label.split("://", 1)[-1].split("/", 1)[-1]
+        self._tasks[label] = self._progress.add_task(name[-48:], total=total)
+
+    def file_advanced(self, label: str, done: int, total: int | None) -> None:
+        if label in self._tasks:
+            self._progress.update(self._tasks[label], completed=done, total=total)
+
+    def file_done(self, label: str) -> None:
+        if label in self._tasks:
+            self._progress.remove_task(self._tasks.pop(label))

@@ -1,0 +1,160 @@
+"""Downloading one feed file: streamed to disk, hashed, size-capped, retried when the
+server says "later" (429, 5xx) or the connection drops, with bounded backoff.
+
+Outcomes are data (`Fetched.status` ok / missing / failed), not exceptions: one feed
+that cannot be fetched must not stop the others (trivy-db#442, grype#1878).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+CHUNK = 1 << 16
+Progress = Callable[[int, "int | None"], None]  # (bytes so far, total if known)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPolicy:
+    """How patient to be with a server."""
+
+    timeout: float = 60.0  # seconds without progress (connect, read) before giving up
+    attempts: int = 4
+    backoff: float = 1.0  # seconds before the second attempt, doubled for each next one
+    max_wait: float = 30.0  # cap on one wait, including a server's Retry-After
+    max_bytes: int = 4 << 30  # a feed file larger than this is refused
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """What became of one URL."""
+
+    url: str
+    status: str  # "ok", "missing" (404/410), "failed"
+    path: Path | None = None
+    size: int = 0
+    sha256: str = ""
+    detail: str = ""  # why it failed, in a few words
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.wait = wait
+
+
+class _Fatal(Exception):
+    pass
+
+
+class _Missing(Exception):
+    pass
+
+
+def fetch(
+    client: httpx.Client,
+    url: str,
+    dest: Path,
+    policy: FetchPolicy,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> Fetched:
+    """Download `url` to `dest`, retrying transient failures at most `policy.attempts` times."""
+    stop = stop or threading.Event()
+    reason = ""
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            size, digest = _download(client, url, dest, policy, progress, stop)
+            return Fetched(url, "ok", dest, size, digest)
+        except _Missing:
+            return Fetched(url, "missing", detail="not found on the server")
+        except _Fatal as exc:
+            return Fetched(url, "failed", detail=str(exc))
+        except _Retry as exc:
+            reason = str(exc)
+            if attempt < policy.attempts:
+                wait = exc.wait if exc.wait is not None else policy.backoff * 2 ** (attempt - 1)
+                stop.wait(min(wait, policy.max_wait))
+    return Fetched(url, "failed", detail=f"{reason} after {policy.attempts} attempts")
+
+
+def _download(client, url, dest, policy, progress, stop) -> tuple[int, str]:
+    if url.startswith("file:"):
+        return _copy_local(url, dest, policy)
+    try:
+        with client.stream("GET", url, timeout=policy.timeout) as response:
+            _check_status(response)
+            total = _content_length(response)
+            return _save(response.iter_bytes(CHUNK), dest, policy, total, progress, stop)
+    except httpx.UnsupportedProtocol as exc:
+        raise _Fatal(f"unsupported URL ({exc})") from None
+    except httpx.TransportError as exc:  # timeouts, resets, truncated bodies
+        raise _Retry(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+
+
+def _check_status(response: httpx.Response) -> None:
+    code = response.status_code
+    if code in (404, 410):
+        raise _Missing()
+    if code == 429 or code >= 500:
+        raise _Retry(f"HTTP {code}", _retry_after(response.headers.get("retry-after", "")))
+    if code >= 400:
+        raise _Fatal(f"HTTP {code}")
+
+
+def _retry_after(value: str) -> float | None:
+    """Seconds from a Retry-After header, delay or HTTP date (RFC 9110 §10.2.3)."""
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    value = response.headers.get("content-length", "")
+    return int(value) if value.isdigit() and "content-encoding" not in response.headers else None
+
+
+def _save(chunks, dest: Path, policy, total, progress, stop) -> tuple[int, str]:
+    """Stream to `dest`, hashing as it goes; abort past the cap or when told to stop."""
+    if total is not None and total > policy.max_bytes:
+        raise _Fatal(f"{total} bytes is over the {policy.max_bytes}-byte cap")
+    digest, size = hashlib.sha256(), 0
+    with dest.open("wb") as out:
+        for chunk in chunks:
+            if stop.is_set():
+                raise _Fatal("interrupted")
+            size += len(chunk)
+            if size > policy.max_bytes:
+                raise _Fatal(f"larger than the {policy.max_bytes}-byte cap")
+            digest.update(chunk)
+            out.write(chunk)
+            if progress:
+                progress(size, total)
+    return size, digest.hexdigest()
+
+
+def _copy_local(url: str, dest: Path, policy: FetchPolicy) -> tuple[int, str]:
+    """`file://` mirrors: a directory copied into an air-gapped network as is."""
+    source = Path(unquote(urlsplit(url).path))
+    if not source.is_file():
+        raise _Missing()
+    if source.stat().st_size > policy.max_bytes:
+        raise _Fatal(f"larger than the {policy.max_bytes}-byte cap")
+    try:
+        shutil.copyfile(source, dest)
+    except OSError as exc:
+        raise _Fatal(f"cannot read ({exc.strerror})") from None
+    with dest.open("rb") as copied:
+        return dest.stat().st_size, hashlib.file_digest(copied, "sha256").hexdigest()
