@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dockwise.commands import sbom
+from dockwise.commands import db, sbom
 
 COMMANDS: dict[str, ModuleType] = {
     "sbom": sbom,
+    "db": db,
 }
