@@ -53,17 +53,20 @@ def open_registry(
         client.close()
         raise
     weakref.finalize(store, client.close)  # the layers keep the store alive while read
-    return Image(_with_provenance(image.info, ref, top), image.layers)
+    _check_platform(image.info, platform, ref)
+    return Image(_with_provenance(image.info, ref, store.top_digest), image.layers)
 
 
 def fetch_manifest(client: RegistryClient, target: str) -> tuple[bytes, str]:
     """A manifest or index by tag or digest; a digest pins the bytes we accept."""
     response = client.get(f"manifests/{target}", accept=MANIFEST_TYPES, stream=True)
-    with response:
+    try:
         if response.status_code != 200:
             raise SourceError(_status_error(client, f"manifest {target}", response))
         body = _read_capped(response, f"manifest {target}")
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    finally:
+        response.close()
     media_type = _media_type(body, media_type, target)
     if target.startswith("sha256:") and _digest(body) != target:
         raise SourceError(f"manifest {target}: digest mismatch (got {_digest(body)})")
@@ -117,10 +120,11 @@ class RegistryStore:
 
     def _probe_size(self, digest: str) -> int:
         """A blob's size when no descriptor gave it (only for odd, unnamed blobs)."""
-        with self._client.get(f"blobs/{digest}", stream=True) as response:
-            if response.status_code != 200:
-                raise SourceError(_status_error(self._client, f"blob {digest}", response))
-            return int(response.headers.get("content-length", -1))
+        response = self._client.get(f"blobs/{digest}", stream=True)
+        response.close()
+        if response.status_code != 200:
+            raise SourceError(_status_error(self._client, f"blob {digest}", response))
+        return int(response.headers.get("content-length", -1))
 
     def _learn(self, document: bytes) -> None:
         """Note which digests are manifests and the sizes descriptors promise."""
@@ -179,6 +183,16 @@ def _with_provenance(info, ref: Reference, top_digest: str):  # noqa: ANN001, AN
     tags = (f"{ref.name}:{ref.tag}",) if ref.tag else ()
     resolved = ((RESOLVED, f"{ref.name}@{top_digest}"),)
     return dataclasses.replace(info, repo_tags=tags, annotations=info.annotations + resolved)
+
+
+def _check_platform(info, platform: Platform | None, ref: Reference) -> None:  # noqa: ANN001
+    """A single-platform image must still be the platform asked for, as `docker pull`
+    insists."""
+    if platform is None or not info.architecture:
+        return
+    got = Platform(info.os, info.architecture, info.variant if platform.variant else "")
+    if got != platform:
+        raise SourceError(f"{ref}: image is for {got}, not the requested platform {platform}")
 
 
 def _media_type(body: bytes, header: str, target: str) -> str:
