@@ -63,7 +63,9 @@ def run_registry(
 
 def htpasswd(path: Path, users: dict[str, str]) -> Path:
     """A bcrypt htpasswd file, the only kind distribution accepts."""
-    lines = [f"{u}:{bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode()}" for u, p in users.items()]
+    lines = [
+        f"{u}:{bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode()}" for u, p in users.items()
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -45,48 +45,52 @@ def fake_daemon(socket: Path, daemon: Daemon) -> Iterator[Path]:
 
 
 def _handler(daemon: Daemon) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    return type("Handler", (_DaemonHandler,), {"daemon": daemon})
 
-        def address_string(self) -> str:  # a unix socket peer has no address
-            return "unix"
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            path = unquote(self.path.split("?")[0])
-            daemon.requests.append(path)
-            if path == "/_ping":
-                self._send(200, b"OK", "text/plain")
-            elif path in (f"/images/{daemon.name}/json", f"/images/{daemon.image_id}/json"):
-                self._send(200, json.dumps(self._record()).encode(), "application/json")
-            elif path == f"/images/{daemon.image_id}/get":
-                self._stream()
-            else:
-                body = {"message": f"No such image: {path.split('/')[2]}"}
-                self._send(404, json.dumps(body).encode(), "application/json")
+class _DaemonHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    daemon: Daemon
 
-        def _record(self) -> dict:
-            return {"Id": daemon.image_id, "RepoTags": [daemon.name],
-                    "RepoDigests": daemon.repo_digests}  # fmt: skip
+    def address_string(self) -> str:  # a unix socket peer has no address
+        return "unix"
 
-        def _stream(self) -> None:
-            """Chunked, as dockerd sends `docker save`."""
-            self.send_response(200)
-            self.send_header("Content-Type", "application/x-tar")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            with open(daemon.archive, "rb") as f:
-                while chunk := f.read(CHUNK):
-                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-            self.wfile.write(b"0\r\n\r\n")
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        daemon = self.daemon
+        path = unquote(self.path.split("?")[0])
+        daemon.requests.append(path)
+        if path == "/_ping":
+            self._send(200, b"OK", "text/plain")
+        elif path in (f"/images/{daemon.name}/json", f"/images/{daemon.image_id}/json"):
+            self._send(200, json.dumps(self._record()).encode(), "application/json")
+        elif path == f"/images/{daemon.image_id}/get":
+            self._stream()
+        else:
+            body = {"message": f"No such image: {path.split('/')[2]}"}
+            self._send(404, json.dumps(body).encode(), "application/json")
 
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def _record(self) -> dict:
+        daemon = self.daemon
+        return {"Id": daemon.image_id, "RepoTags": [daemon.name],
+                "RepoDigests": daemon.repo_digests}  # fmt: skip
 
-        def log_message(self, *args) -> None:
-            pass
+    def _stream(self) -> None:
+        """Chunked, as dockerd sends `docker save`."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-tar")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        with open(self.daemon.archive, "rb") as f:
+            while chunk := f.read(CHUNK):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        self.wfile.write(b"0\r\n\r\n")
 
-    return Handler
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass

@@ -52,37 +52,7 @@ def serve(handler: type[BaseHTTPRequestHandler], address: str = "127.0.0.1") -> 
 
 
 def registry_handler(script: Script) -> type[BaseHTTPRequestHandler]:
-    class Handler(_Quiet):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            script.seen.append((self.path, self.headers.get("Authorization", "")))
-            if script.failures:
-                status, retry_after = script.failures.pop(0)
-                self.reply(status, b"busy", {"Retry-After": retry_after} if retry_after else {})
-            elif self.headers.get("Authorization") != BASIC:
-                self.reply(401, b"{}", {"WWW-Authenticate": 'Basic realm="fake-registry"'})
-            elif self.path == "/v2/":
-                self.reply(200, b"{}")
-            elif "/manifests/" in self.path:
-                media = {"Content-Type": script.image.manifest_media_type}
-                self.reply(200, script.image.manifest, media)
-            elif "/blobs/" in self.path:
-                self.blob(self.path.rsplit("/", 1)[1])
-            else:
-                self.reply(404, b"{}")
-
-        def blob(self, digest: str) -> None:
-            data = script.blobs().get(digest)
-            if data is None:
-                self.reply(404, b'{"errors":[{"code":"BLOB_UNKNOWN"}]}')
-            elif script.redirect_to:
-                location = f"{script.redirect_to}/storage/{digest}?X-Amz-Signature=secret"
-                self.reply(307, b"", {"Location": location})
-            elif script.corrupt_layer and digest != script.image.config_digest:
-                self.reply(200, data[:-1] + bytes([data[-1] ^ 1]))
-            else:
-                self.reply(200, data)
-
-    return Handler
+    return type("Handler", (_RegistryHandler,), {"script": script})
 
 
 def blob_host_handler(script: Script, received: list[str]) -> type[BaseHTTPRequestHandler]:
@@ -99,6 +69,8 @@ def blob_host_handler(script: Script, received: list[str]) -> type[BaseHTTPReque
 
 
 class _Quiet(BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive replies, and no request log on stderr."""
+
     protocol_version = "HTTP/1.1"
 
     def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -111,3 +83,38 @@ class _Quiet(BaseHTTPRequestHandler):
 
     def log_message(self, *args) -> None:
         pass
+
+
+class _RegistryHandler(_Quiet):
+    script: Script
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        script = self.script
+        script.seen.append((self.path, self.headers.get("Authorization", "")))
+        if script.failures:
+            status, retry_after = script.failures.pop(0)
+            self.reply(status, b"busy", {"Retry-After": retry_after} if retry_after else {})
+        elif self.headers.get("Authorization") != BASIC:
+            self.reply(401, b"{}", {"WWW-Authenticate": 'Basic realm="fake-registry"'})
+        elif self.path == "/v2/":
+            self.reply(200, b"{}")
+        elif "/manifests/" in self.path:
+            media = {"Content-Type": script.image.manifest_media_type}
+            self.reply(200, script.image.manifest, media)
+        elif "/blobs/" in self.path:
+            self.blob(self.path.rsplit("/", 1)[1])
+        else:
+            self.reply(404, b"{}")
+
+    def blob(self, digest: str) -> None:
+        script = self.script
+        data = script.blobs().get(digest)
+        if data is None:
+            self.reply(404, b'{"errors":[{"code":"BLOB_UNKNOWN"}]}')
+        elif script.redirect_to:
+            location = f"{script.redirect_to}/storage/{digest}?X-Amz-Signature=secret"
+            self.reply(307, b"", {"Location": location})
+        elif script.corrupt_layer and digest != script.image.config_digest:
+            self.reply(200, data[:-1] + bytes([data[-1] ^ 1]))
+        else:
+            self.reply(200, data)

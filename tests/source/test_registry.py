@@ -3,29 +3,22 @@ with images pushed by skopeo: plain HTTP, TLS + htpasswd, and bearer tokens."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
 import stat
 
 import pytest
+from registry.distribution import free_port
+from registry.fixtures import PASSWORD, USER, inventory, needs_registry
 
 from dockwise.cli import main
 from dockwise.errors import SourceError
 from dockwise.options import RegistryAccess
 from dockwise.source import open_source
-from registry.distribution import free_port
-from registry.fixtures import (  # noqa: F401 - fixtures
-    PASSWORD,
-    USER,
-    images,
-    inventory,
-    needs_registry,
-    plain_registry,
-    tls_registry,
-    token_registry,
-)
 
+pytest_plugins = ("registry.fixtures",)
 pytestmark = needs_registry
 
 
@@ -90,9 +83,8 @@ def test_bare_reference_and_digest_pin(capsys, images, plain_registry):
 
 def test_manifest_unknown(capsys, plain_registry):
     err = sbom_error(capsys, f"registry:{plain_registry.host}/test/app:nope")
-    assert err == (
-        f"dockwise: error: manifest nope: manifest unknown (404 from {plain_registry.host}/test/app)"
-    )
+    where = f"{plain_registry.host}/test/app"
+    assert err == f"dockwise: error: manifest nope: manifest unknown (404 from {where})"
     missing = "sha256:" + "0" * 64
     err = sbom_error(capsys, f"registry:{plain_registry.host}/test/app@{missing}")
     assert f"manifest {missing}: manifest unknown" in err
@@ -144,8 +136,6 @@ def test_tls_with_environment_credentials(capsys, monkeypatch, tls_registry):
 
 
 def test_tls_with_docker_config_auths(capsys, monkeypatch, tmp_path, tls_registry):
-    import base64
-
     auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     config = {"auths": {f"https://{tls_registry.host}": {"auth": auth}}}
     (tmp_path / "config.json").write_text(json.dumps(config))
@@ -158,11 +148,13 @@ def test_tls_with_a_credential_helper(capsys, monkeypatch, tmp_path, tls_registr
     helper.parent.mkdir()
     answer = json.dumps({"ServerURL": tls_registry.host, "Username": USER, "Secret": PASSWORD})
     helper.write_text(
-        f"#!/bin/sh\nread server\n[ \"$1\" = get ] && [ \"$server\" = {tls_registry.host} ] "
+        f'#!/bin/sh\nread server\n[ "$1" = get ] && [ "$server" = {tls_registry.host} ] '
         f"&& echo '{answer}' && exit 0\necho 'credentials not found'; exit 1\n"
     )
     helper.chmod(helper.stat().st_mode | stat.S_IXUSR)
-    (tmp_path / "config.json").write_text(json.dumps({"credHelpers": {tls_registry.host: "dwtest"}}))
+    (tmp_path / "config.json").write_text(
+        json.dumps({"credHelpers": {tls_registry.host: "dwtest"}})
+    )
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
     monkeypatch.setenv("PATH", f"{helper.parent}{os.pathsep}{os.environ['PATH']}")
     sbom(capsys, f"registry:{tls_registry.host}/test/app:1", "--ca-cert", str(tls_registry.ca))
