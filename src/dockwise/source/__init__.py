@@ -106,8 +106,9 @@ def detect(path: Path) -> str:
     if path.is_dir():
         return "oci-dir" if (path / "oci-layout").is_file() else "dir"
     with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":  # JSON: an SBOM (tar starts with a name)
+        head = f.read(64)
+    magic = head[:4]
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{":  # JSON: an SBOM (tar starts with a name)
         return "sbom"
     if magic[:2] == b"\x1f\x8b" or magic == b"\x28\xb5\x2f\xfd":
         raise SourceError(f"{path}: a compressed archive; decompress it first (e.g. gunzip)")

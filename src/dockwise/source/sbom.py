@@ -87,7 +87,7 @@ def load_document(path: Path) -> dict[str, Any]:
     """The JSON object in `path`; anything else is a one-line SourceError."""
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise SourceError(f"{path}: SBOM larger than {MAX_BYTES >> 20} MiB")
+            raise SourceError(f"{path}: SBOM larger than {MAX_BYTES:,} bytes")
         doc = json.loads(path.read_bytes().decode("utf-8-sig"))
     except OSError as e:
         raise SourceError(f"{path}: cannot read the SBOM: {e.strerror or e}") from e
@@ -136,6 +136,10 @@ def _read_cyclonedx(doc: dict[str, Any]) -> _Parsed:
             parsed.os = parsed.os or element
         elif kind in ("library", "framework", "application") and _is_package(element):
             parsed.packages.append(element)
+        elif kind in ("library", "framework"):
+            parsed.warnings.append(
+                ScanWarning(f"{pointer}: {element.name!r} has no version nor purl; skipped")
+            )
     return parsed
 
 
@@ -382,7 +386,8 @@ def _canonical_purl(element: _Element, warnings: list[ScanWarning]) -> PackageUR
 
 def _location(props: Props, layers: dict[str, int]) -> Location:
     """Where the SBOM says the package was found; layer index -1 when it gives no order."""
-    path = _first(props, "dockwise:location:path", "syft:location:0:path").lstrip("/")
+    path = _first(props, "dockwise:location:path", "syft:location:0:path", _TRIVY + "FilePath")
+    path = path.lstrip("/")
     diff_id = _first(
         props, "dockwise:layer:diff_id", "syft:location:0:layerID", _TRIVY + "LayerDiffID"
     )
