@@ -25,4 +25,5 @@ class Options:
     output_format: str = "table"
     output: str | None = None
     quiet: bool = False
+    no_cache: bool = False  # neither read nor write the layer cache
     registry: RegistryAccess = field(default_factory=RegistryAccess)

@@ -34,7 +34,7 @@ def tree_of(tmp_path, layers, analyzer=None) -> FileTree:
     path = tmp_path / "image.tar"
     write_oci_archive(ImageSpec(layers=layers), path)
     image = open_source(str(path))
-    selector = Selector.build(lambda p: 0, [analyzer or MarkerAnalyzer()])
+    selector = Selector.build({}, [analyzer or MarkerAnalyzer()])
     return FileTree.from_layers(layer.analyze(selector) for layer in image.layers)
 
 
@@ -81,7 +81,7 @@ def test_dir_source_uses_the_same_analyzers(tmp_path):
     (root / "bin" / "tool").chmod(0o755)
     (root / "bin" / "link").symlink_to("/bin/tool")
     image = open_source(f"dir:{root}")
-    selector = Selector.build(lambda p: 0, [MarkerAnalyzer()])
+    selector = Selector.build({}, [MarkerAnalyzer()])
     tree = FileTree.from_layers(layer.analyze(selector) for layer in image.layers)
     assert [f.path for f in tree.with_facts("marker")] == ["bin/tool"]
     assert tree.lookup("bin/link").facts["marker"]["size"] == len(ELF)

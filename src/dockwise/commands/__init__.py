@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dockwise.commands import db, sbom
+from dockwise.commands import cache, db, sbom
 
 COMMANDS: dict[str, ModuleType] = {
     "sbom": sbom,
     "db": db,
+    "cache": cache,
 }

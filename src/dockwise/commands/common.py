@@ -9,7 +9,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from dockwise.errors import DockwiseError
-from dockwise.options import RegistryAccess
+from dockwise.options import Options, RegistryAccess
 from dockwise.report import REPORTERS
 
 SOURCE_HELP = (
@@ -31,7 +31,23 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         "--platform", metavar="OS/ARCH[/VARIANT]", help="pick one image of a multi-platform index"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    parser.add_argument(
+        "--no-cache", action="store_true", help="neither use nor fill the layer cache"
+    )
     add_registry_arguments(parser.add_argument_group("registry access"))
+
+
+def source_options(args: argparse.Namespace) -> Options:
+    """The Options every command that reads an image shares, from its parsed flags."""
+    return Options(
+        source=args.source,
+        platform=args.platform,
+        output_format=args.output_format,
+        output=args.output,
+        quiet=args.quiet,
+        no_cache=args.no_cache,
+        registry=registry_access(args),
+    )
 
 
 def add_registry_arguments(group: argparse._ArgumentGroup) -> None:

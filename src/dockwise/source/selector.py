@@ -9,9 +9,11 @@ facts, so memory does not grow with the size of the binaries in an image.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from dockwise.source.filetree import glob_regex, normalize
 
 HEAD_SIZE = 64  # bytes an analyzer sees before it claims a file
 
@@ -32,6 +34,24 @@ def _never(path: str) -> int:
     return 0
 
 
+def _wanted(globs: Mapping[str, int]) -> Callable[[str], int]:
+    """path -> size cap (0 when no cataloger wants it); one regex per distinct cap."""
+    by_cap: dict[int, list[str]] = {}
+    for glob, cap in globs.items():
+        by_cap.setdefault(cap, []).append(glob)
+    rules = [(glob_regex(patterns), cap) for cap, patterns in sorted(by_cap.items(), reverse=True)]
+
+    def wanted(path: str) -> int:
+        if path.startswith(("./", "/")) or "//" in path or "/." in path:
+            path = normalize(path) or ""
+        for regex, cap in rules:
+            if regex.match(path):
+                return cap
+        return 0
+
+    return wanted
+
+
 @dataclass(frozen=True, slots=True)
 class Selector:
     """The reader's instructions, built once per run from catalogers and analyzers."""
@@ -39,13 +59,23 @@ class Selector:
     wanted: Callable[[str], int] = _never  # path -> bytes to keep for catalogers (0: none)
     analyzers: Sequence[FileAnalyzer] = ()
     _names: re.Pattern[str] | None = field(default=None)
+    globs: tuple[tuple[str, int], ...] = ()  # what `wanted` was built from (for cache keys)
 
     @classmethod
-    def build(cls, wanted: Callable[[str], int], analyzers: Sequence[FileAnalyzer]) -> Selector:
-        from dockwise.source.filetree import glob_regex
+    def build(cls, globs: Mapping[str, int], analyzers: Sequence[FileAnalyzer]) -> Selector:
+        """From catalogers' globs with their size caps, and the content analyzers."""
+        names = [g for a in analyzers for g in a.globs]
+        return cls(
+            wanted=_wanted(globs),
+            analyzers=tuple(analyzers),
+            _names=glob_regex(names) if names else None,
+            globs=tuple(sorted(globs.items())),
+        )
 
-        globs = [g for a in analyzers for g in a.globs]
-        return cls(wanted, tuple(analyzers), glob_regex(globs) if globs else None)
+    def fingerprint(self) -> list:
+        """Everything that decides what a layer analysis keeps, as plain data."""
+        analyzers = [[a.name, list(a.globs), a.max_size] for a in self.analyzers]
+        return [list(map(list, self.globs)), analyzers]
 
     def worth_a_look(self, name: str, mode: int) -> bool:
         """Executables always; other files when an analyzer's glob names them."""
