@@ -15,8 +15,10 @@ from pathlib import Path
 
 import bcrypt
 import httpx
+import pytest
 
 STARTUP_SECONDS = 15
+USER, PASSWORD = "alice", "wonderland"  # pushes, and the credentials tests use
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,11 @@ class Registry:
 
 def available() -> bool:
     return bool(shutil.which("docker-registry") and shutil.which("skopeo"))
+
+
+needs_registry = pytest.mark.skipif(
+    not available(), reason="needs docker-registry and skopeo (apt-get install)"
+)
 
 
 @contextmanager

@@ -3,46 +3,16 @@ with those images pushed by skopeo. Import the fixtures a test module uses."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from registry import distribution, pki
+from registry.distribution import PASSWORD, USER
+from registry.sample import spec
 from registry.token_server import ISSUER, SERVICE, token_server
-from tools.imagepack import ImageSpec, build_image, write_docker_archive, write_oci_archive
-
-USER, PASSWORD = "alice", "wonderland"
-DPKG_STATUS = """\
-Package: bash
-Status: install ok installed
-Architecture: amd64
-Version: 5.2.15-2+b2
-
-Package: libc6
-Status: install ok installed
-Architecture: amd64
-Source: glibc
-Version: 2.36-9+deb12u4
-
-"""
-needs_registry = pytest.mark.skipif(
-    not distribution.available(), reason="needs docker-registry and skopeo (apt-get install)"
-)
-
-
-def spec(architecture: str = "amd64", variant: str = "") -> ImageSpec:
-    """A small Debian-like image with two dpkg packages and a file in a second layer."""
-    return ImageSpec(
-        layers=[
-            {"etc/os-release": "ID=debian\nVERSION_ID=12\n", "var/lib/dpkg/status": DPKG_STATUS},
-            {"usr/share/doc/app/README": "app\n"},
-        ],
-        history=["debootstrap", "COPY app"],
-        architecture=architecture,
-        variant=variant,
-    )
+from tools.imagepack import build_image, write_docker_archive, write_oci_archive
 
 
 @dataclass(frozen=True)
@@ -114,9 +84,3 @@ def token_registry(tmp_path_factory, images):
                 distribution.push(images.oci, registry, repo, creds=f"{USER}:{PASSWORD}")
             server.requests.clear()
             yield registry, server
-
-
-def inventory(report: str) -> dict:
-    """The parts of a JSON SBOM that must not depend on where the image came from."""
-    doc = json.loads(report)
-    return {"distro": doc["distro"], "packages": doc["packages"]}

@@ -10,8 +10,8 @@ import os
 import stat
 
 import pytest
-from registry.distribution import free_port
-from registry.fixtures import PASSWORD, USER, inventory, needs_registry
+from registry.distribution import PASSWORD, USER, free_port, needs_registry
+from registry.sample import inventory
 
 from dockwise.cli import main
 from dockwise.errors import SourceError
