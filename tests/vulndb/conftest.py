@@ -20,9 +20,11 @@ ASSETS = REPO / "tests" / "assets" / "vulndb"
 FAST = FetchPolicy(timeout=5.0, attempts=3, backoff=0.01, max_wait=0.05)
 
 
-def mirror_files() -> dict[str, Path]:
-    """URL path -> file, for every feed file the corpus has."""
-    files = {
+def mirror_files() -> dict[str, Path | bytes]:
+    """URL path -> file (or body), for every feed file the corpus and our fixtures have."""
+    epss = gzip.compress((ASSETS / "epss_scores-current.csv").read_bytes(), mtime=0)
+    files: dict[str, Path | bytes] = {
+        "/epss/epss_scores-current.csv.gz": epss,
         "/debian/json": ASSETS / "debian-tracker.json",
         "/debian/DSA/list": CORPUS / "distro-trackers" / "debian" / "DSA.list",
         "/debian/DLA/list": CORPUS / "distro-trackers" / "debian" / "DLA.list",
@@ -41,17 +43,14 @@ class Mirror:
     """The running server; tests change `files`, `failures` and `overrides` freely."""
 
     url: str
-    files: dict[str, Path]
+    files: dict[str, Path | bytes]
     overrides: dict[str, bytes] = field(default_factory=dict)  # path -> body
     failures: dict[str, list[int]] = field(default_factory=dict)  # path -> statuses first
     hits: dict[str, int] = field(default_factory=dict)
 
     def body(self, path: str) -> bytes | None:
-        if path in self.overrides:
-            return self.overrides[path]
-        if path == "/epss/epss_scores-current.csv.gz":
-            return gzip.compress((ASSETS / "epss_scores-current.csv").read_bytes(), mtime=0)
-        return self.files[path].read_bytes() if path in self.files else None
+        found = self.overrides.get(path, self.files.get(path))
+        return found.read_bytes() if isinstance(found, Path) else found
 
 
 def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:

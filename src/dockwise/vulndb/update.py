@@ -70,8 +70,20 @@ class UpdateResult:
 
     @property
     def partial(self) -> bool:
-        """Some feed file failed or was unreadable (files a mirror lacks do not count)."""
-        return any(f.status in PROBLEMS for f in self.files)
+        """Some feed gave nothing, or one of its files failed or was unreadable."""
+        return bool(incomplete_feeds(self.files))
+
+
+def incomplete_feeds(files: Sequence[FileOutcome]) -> list[str]:
+    """Feeds with a failed or unreadable file, or with no file fetched at all (a mirror
+    lacking some OSV ecosystems or Alpine releases is normal; lacking all is not)."""
+    problems = {f.feed for f in files if f.status in PROBLEMS}
+    fetched = {f.feed for f in files if f.status == "ok"}
+    return [
+        feed
+        for feed in dict.fromkeys(f.feed for f in files)
+        if feed in problems or feed not in fetched
+    ]
 
 
 def update(
@@ -199,7 +211,7 @@ def _feed_row(outcome: FileOutcome) -> dict:
 
 
 def _meta(mirror: str | None, outcomes: list[FileOutcome]) -> dict[str, str]:
-    missing = sorted({o.feed for o in outcomes if o.status in PROBLEMS})
+    missing = incomplete_feeds(outcomes)
     return {
         "built": _now(),
         "dockwise_version": __version__,
