@@ -115,6 +115,6 @@ class _RegistryHandler(_Quiet):
             location = f"{script.redirect_to}/storage/{digest}?X-Amz-Signature=secret"
             self.reply(307, b"", {"Location": location})
         elif script.corrupt_layer and digest != script.image.config_digest:
-            self.reply(200, data[:-1] + bytes([data[-1] ^ 1]))
+            self.reply(200, data[:4] + bytes([data[4] ^ 1]) + data[5:])  # gzip mtime
         else:
             self.reply(200, data)

@@ -90,9 +90,8 @@ class RegistryClient:
         if response.status_code == 401 and "www-authenticate" in response.headers:
             self._authorize(Challenge.parse(response.headers["www-authenticate"]))
         elif response.status_code != 200:
-            raise SourceError(
-                f"{self.host}: GET /v2/ answered {response.status_code}; not a registry?"
-            )
+            hint = "; not a registry?" if response.status_code == 404 else ""
+            raise SourceError(f"{self.host}: GET /v2/ answered {response.status_code}{hint}")
 
     def _authorize(self, challenge: Challenge) -> None:
         credentials = self._find_credentials()
