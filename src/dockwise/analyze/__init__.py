@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dockwise.analyze.elf import ElfAnalyzer
 from dockwise.analyze.gobinary import GoBinaryAnalyzer
+from dockwise.analyze.java import JavaArchiveAnalyzer
 from dockwise.analyze.script import ScriptAnalyzer
 from dockwise.source.selector import FileAnalyzer
 
@@ -16,4 +17,5 @@ ANALYZERS: tuple[FileAnalyzer, ...] = (
     ElfAnalyzer(),
     ScriptAnalyzer(),
     GoBinaryAnalyzer(),
+    JavaArchiveAnalyzer(),
 )

@@ -48,12 +48,15 @@ _BANNERS = (
     ("busybox", b"BusyBox v", re.compile(rb"BusyBox v(\d+\.\d+(?:\.\d+)?)")),
 )
 # Interpreters whose version is a string literal in their own binary; looked for only
-# in files with these names, so the scan is not paid for every library.
+# in files with these names, so the scan is not paid for every library. `{minor}` is
+# the version the file name gives (python3.11 -> "3.11").
 _RUNTIME_BINARIES = (
     ("python", re.compile(r"(?:lib)?python(\d\.\d+)[a-z]?(?:\.so[.\d]*)?"),
-     rb"\0(%s\.\d+(?:(?:a|b|rc)\d+)?)\0"),
-    ("node", re.compile(r"node|libnode\.so[.\d]*"), rb"\0v(\d+\.\d+\.\d+)\0"),
-    ("ruby", re.compile(r"ruby|libruby\.so[.\d]*"), rb"ruby (\d+\.\d+\.\d+)(?:p\d+)? \("),
+     "{minor}.", rb"(?<![\w.])(\d+\.\d+\.\d+(?:(?:a|b|rc)\d+)?)\0"),
+    ("node", re.compile(r"node|libnode\.so[.\d]*"),
+     "/download/release/v", rb"/download/release/v(\d+\.\d+\.\d+)/"),
+    ("ruby", re.compile(r"ruby|libruby(?:-\d\.\d+)?\.so[.\d]*"),
+     "ruby ", rb"ruby (\d+\.\d+\.\d+)(?:p\d+)? \("),
 )  # fmt: skip
 
 
@@ -331,25 +334,26 @@ def _versions(path: str, image: Image) -> dict[str, str]:
         rodata = image.data  # no section table (sstrip'd): the whole file, once
     found = {}
     for name, needle, pattern in _BANNERS:
-        pos = rodata.find(needle)
-        while pos >= 0:
-            match = pattern.match(rodata, pos)
-            if match:
-                found[name] = match.group(1).decode("ascii")
-                break
-            pos = rodata.find(needle, pos + 1)
-    found.update(_runtime_version(path.rsplit("/", 1)[-1], rodata))
+        version = _first(rodata, needle, pattern)
+        if version:
+            found[name] = version
+    base = path.rsplit("/", 1)[-1]
+    for name, file_pattern, needle, pattern in _RUNTIME_BINARIES:
+        match = file_pattern.fullmatch(base)
+        if match:
+            minor = match.group(1) if match.groups() else ""
+            version = _first(rodata, needle.format(minor=minor).encode(), re.compile(pattern))
+            if version:
+                found[name] = version
     return found
 
 
-def _runtime_version(base: str, rodata: bytes) -> dict[str, str]:
-    for name, file_pattern, template in _RUNTIME_BINARIES:
-        match = file_pattern.fullmatch(base)
-        if not match:
-            continue
-        minor = re.escape(match.group(1).encode()) if match.groups() else b""
-        pattern = template % minor if b"%s" in template else template
-        found = re.search(pattern, rodata)
-        if found:
-            return {name: found.group(1).decode("ascii")}
-    return {}
+def _first(data: bytes, needle: bytes, pattern: re.Pattern[bytes]) -> str:
+    """The first match of `pattern` at an occurrence of `needle` (a fast prefilter)."""
+    pos = data.find(needle)
+    while pos >= 0:
+        match = pattern.match(data, pos)
+        if match:
+            return match.group(1).decode("ascii")
+        pos = data.find(needle, pos + 1)
+    return ""

@@ -14,12 +14,17 @@ from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
+from dockwise.catalog.golang import GoBinaryCataloger
+from dockwise.catalog.java import JavaArchiveCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
 from dockwise.catalog.ownership import mark_owned
 from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.rpm import RpmCataloger
 from dockwise.catalog.ruby import GemSpecificationCataloger
+from dockwise.catalog.runtimes import RuntimeCataloger
+from dockwise.catalog.rust import RustBinaryCataloger
+from dockwise.catalog.unowned import notable_files
 from dockwise.model import Inventory, LayerRef, Package, ScanWarning
 from dockwise.source.filetree import FileTree, glob_regex
 
@@ -34,6 +39,10 @@ CATALOGERS: tuple[Cataloger, ...] = (
     GemSpecificationCataloger(),
     ComposerCataloger(),
     DotnetDepsCataloger(),
+    GoBinaryCataloger(),
+    RustBinaryCataloger(),
+    JavaArchiveCataloger(),
+    RuntimeCataloger(),
 )
 
 
@@ -58,7 +67,8 @@ def catalog(tree: FileTree, catalogers: Sequence[Cataloger] = CATALOGERS) -> Inv
             packages.extend(found)
             warnings.extend(problems)
     packages.sort(key=lambda p: (p.type, p.name, p.version, p.location.path))
-    return Inventory(distro, mark_owned(packages), tuple(warnings))
+    owned = mark_owned(packages)
+    return Inventory(distro, owned, tuple(warnings), notable_files(tree, owned))
 
 
 def _files_for(cataloger: Cataloger, tree: FileTree) -> Iterator[File]:

@@ -1,0 +1,130 @@
+"""Files worth an operator's look: binaries no package owns, and risky permissions.
+
+"Owned" means listed by a package's `files` (dpkg/apk/rpm databases, Python RECORD
+files). Package lists name paths as the package installed them, so each listed
+directory is resolved through the image's symlinks first: with Debian's merged /usr,
+dpkg may list `bin/bash` while the file lives at `usr/bin/bash`.
+
+One pass over the tree's metadata; content analyzers' facts (ELF, script) are looked
+at only for the few paths that end up reported.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import stat
+from collections.abc import Iterator, Sequence
+
+from dockwise.model import FileRecord, Package
+from dockwise.source.filetree import Entry, FileTree
+
+# A package manager's own records (maintainer scripts, hooks) belong to its packages.
+PACKAGE_DB_DIRS = ("var/lib/dpkg/", "lib/apk/", "var/lib/rpm/", "usr/lib/sysimage/rpm/",
+                   "usr/lib/opkg/", "var/lib/opkg/")  # fmt: skip
+# Written by the container runtime at each start (and left in images by `docker build`)
+RUNTIME_FILES = frozenset({"etc/hostname", "etc/hosts", "etc/resolv.conf"})
+_ELF_KEYS = ("arch", "type", "linkage", "interpreter", "soname", "language", "stripped")
+
+
+def notable_files(tree: FileTree, packages: Sequence[Package]) -> tuple[FileRecord, ...]:
+    """Unowned executables and libraries, setuid/setgid, world-writable, device files."""
+    owners = _owners(tree, packages)
+    analyzed = {f.path for name in ("elf", "script") for f in tree.with_facts(name)}
+    records = []
+    for path in tree.paths():
+        entry = tree.entry(path)
+        if entry is None:
+            continue
+        kinds = list(_kinds(path, entry, owners.get(path, ""), path in analyzed, tree))
+        if kinds:
+            records.append(_record(tree, path, entry, kinds, owners.get(path, "")))
+    return tuple(sorted(records, key=lambda r: r.path))
+
+
+def _owners(tree: FileTree, packages: Sequence[Package]) -> dict[str, str]:
+    """Real path -> key of the first package that lists it (directories resolved)."""
+    resolved: dict[str, str] = {}
+    owners: dict[str, str] = {}
+    for package in packages:
+        if package.owned_by:
+            continue  # a language package inside an OS package: the OS one is the owner
+        for listed in package.files:
+            path = listed.strip("/")
+            directory, base = posixpath.split(path)
+            if directory not in resolved:
+                resolved[directory] = (tree.resolve(directory) or directory) if directory else ""
+            real = f"{resolved[directory]}/{base}" if resolved[directory] else base
+            owners.setdefault(real, package.key)
+            owners.setdefault(path, package.key)
+    return owners
+
+
+def _kinds(path: str, entry: Entry, owner: str, analyzed: bool, tree: FileTree) -> Iterator[str]:
+    mode = entry.mode
+    if stat.S_ISLNK(mode):
+        return
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        yield "device"
+    if mode & stat.S_ISUID:
+        yield "setuid"
+    if mode & stat.S_ISGID and not entry.is_dir:
+        yield "setgid"
+    if mode & stat.S_IWOTH and not (entry.is_dir and mode & stat.S_ISVTX):
+        yield "world-writable-dir" if entry.is_dir else "world-writable"
+    if owner or not stat.S_ISREG(mode) or not entry.size or _bookkeeping(path):
+        return  # an empty file cannot run, whatever its mode
+    if analyzed:
+        kind = _binary_kind(tree, path)
+        if kind:
+            yield kind
+    elif mode & 0o111:
+        yield "unowned-executable"
+
+
+def _bookkeeping(path: str) -> bool:
+    return path in RUNTIME_FILES or path.startswith(PACKAGE_DB_DIRS)
+
+
+def _binary_kind(tree: FileTree, path: str) -> str:
+    """An ELF shared object is a library; any other ELF file or a script an executable."""
+    file = tree.file(path)
+    elf = file.facts.get("elf") if file else None
+    if isinstance(elf, dict) and elf.get("type") == "dyn":
+        return "unowned-library"
+    return "unowned-executable"
+
+
+def _record(tree: FileTree, path: str, entry: Entry, kinds: list[str], owner: str) -> FileRecord:
+    file = tree.file(path)
+    facts = file.facts if file else {}
+    metadata, digest = _facts(facts)
+    return FileRecord(
+        path=path,
+        layer=file.layer if file else None,
+        kinds=tuple(kinds),
+        size=entry.size,
+        mode=entry.mode,
+        sha256=digest,
+        owner=owner,
+        metadata=metadata,
+    )
+
+
+def _facts(facts: object) -> tuple[tuple[tuple[str, str], ...], str]:
+    """Flat metadata from the ELF or script facts, and the file's sha256 if known."""
+    if not isinstance(facts, dict):
+        return (), ""
+    elf, script = facts.get("elf"), facts.get("script")
+    meta: dict[str, str] = {}
+    if isinstance(elf, dict):
+        meta["format"] = "elf"
+        meta.update({k: str(elf[k]).lower() for k in _ELF_KEYS if k in elf})
+        if elf.get("needed"):
+            meta["needed"] = ",".join(elf["needed"])
+        if isinstance(elf.get("go"), dict):
+            meta["go_version"] = elf["go"].get("version", "")
+        return tuple(sorted(meta.items())), str(elf.get("sha256", ""))
+    if isinstance(script, dict):
+        meta = {"format": "script", "interpreter": script.get("interpreter", "")}
+        return tuple(sorted(meta.items())), str(script.get("sha256", ""))
+    return (), ""
