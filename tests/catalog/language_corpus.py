@@ -102,7 +102,9 @@ def _dotnet(name: str, data: bytes) -> str | None:
 
 
 def corpus_params(kind: str, known: dict[str, str]) -> list:
-    """Every case of a kind; documented disagreements with the peer are strict xfails."""
+    """Every case of a kind in a format we catalog (installed state and npm lockfiles);
+    project files such as requirements.txt or Gemfile.lock are left out, not skipped.
+    Documented disagreements with the peer are strict xfails."""
     import pytest
     from corpus import pkgdb_cases
 
@@ -115,16 +117,14 @@ def corpus_params(kind: str, known: dict[str, str]) -> list:
             else [],
         )
         for case in pkgdb_cases(kind)
+        if case_tree(kind, case) is not None
     ]
 
 
 def reported_pairs(kind: str, case: Path, normalize=lambda name: name) -> set[tuple[str, str]]:
-    """What our catalogers report for a case (skips formats we do not catalog)."""
-    import pytest
-
+    """What our catalogers report for a case."""
     from dockwise.catalog import catalog
 
     tree = case_tree(kind, case)
-    if tree is None:
-        pytest.skip("format not cataloged (project/lock file, not installed state)")
+    assert tree is not None, f"{case.name}: not a cataloged format"
     return {(normalize(p.name), p.version) for p in catalog(tree, LANGUAGE_CATALOGERS).packages}
