@@ -150,13 +150,15 @@ def _auth_entry(entry: dict[str, Any], host: str) -> Credentials | None:
     encoded = entry.get("auth")
     if isinstance(encoded, str) and encoded:
         try:
-            username, sep, password = base64.b64decode(encoded).decode("utf-8").partition(":")
+            decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            raise SourceError(f"{host}: malformed auth entry in {docker_config_path()}") from None
-        if sep:
-            if isinstance(token, str) and token:
-                return Credentials(username, token, identity_token=True)
-            return Credentials(username, password)
+            decoded = ""
+        username, sep, password = decoded.partition(":")
+        if not sep:
+            raise SourceError(f"{host}: malformed auth entry in {docker_config_path()}")
+        if isinstance(token, str) and token:
+            return Credentials(username, token, identity_token=True)
+        return Credentials(username, password)
     if isinstance(token, str) and token:
         return Credentials("<token>", token, identity_token=True)
     return None
