@@ -334,3 +334,26 @@ def test_syft_sbom_matches_our_own_inventory(syft_outputs, scanned, fmt):
     # wrote the evidence file, dockwise at the one that introduced the package.
     assert set(layers.values()) <= {layer.diff_id for layer in scanned.image.layers}
     assert layers["curl"] == ours_layers["curl"]
+
+
+def test_spdx_described_root_without_purpose_is_the_image(tmp_path):
+    """Older Syft gave the image package no purpose; the described root is still the image."""
+    root = "SPDXRef-DocumentRoot-Image-app"
+    doc = {
+        "spdxVersion": "SPDX-2.3",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "packages": [
+            {"SPDXID": root, "name": "app:1", "versionInfo": "sha256:ab"},
+            {"SPDXID": "SPDXRef-zlib", "name": "zlib", "versionInfo": "1.3"},
+            {"SPDXID": "SPDXRef-other", "name": "other:2", "primaryPackagePurpose": "CONTAINER"},
+        ],
+        "relationships": [
+            {"spdxElementId": root, "relationshipType": "DESCRIBED_BY",
+             "relatedSpdxElement": "SPDXRef-DOCUMENT"},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "bom.spdx.json"
+    path.write_text(json.dumps(doc))
+    opened = read(path)
+    assert (opened.info.repo_tags, opened.info.manifest_digest) == (("app:1",), "sha256:ab")
+    assert [p.name for p in opened.inventory.packages] == ["zlib"]

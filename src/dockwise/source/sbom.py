@@ -216,16 +216,16 @@ def _read_spdx(doc: dict[str, Any]) -> _Parsed:
 
 def _place_spdx(parsed: _Parsed, element: _Element, purpose: str, described: bool) -> None:
     """The described container is the image, an OPERATING-SYSTEM the distro; the rest
-    are packages, except described roots that are not packages (Syft's directory root)."""
+    are packages. A described root with no purl (no purpose in older Syft, a directory)
+    stands for the image too."""
+    root = described and (purpose == "CONTAINER" or not element.purl)
     if not element.name:
         parsed.warnings.append(ScanWarning(f"{element.pointer}: package without a name skipped"))
-    elif purpose == "CONTAINER":
-        parsed.image = element if described or parsed.image is None else parsed.image
+    elif root or (purpose == "CONTAINER" and parsed.image is None):
+        parsed.image = element
     elif purpose == "OPERATING-SYSTEM":
         parsed.os = parsed.os or element
-    elif purpose in ("FILE", "SOURCE", "ARCHIVE") or (described and not element.purl):
-        return
-    elif _is_package(element):
+    elif purpose not in ("CONTAINER", "FILE", "SOURCE", "ARCHIVE") and _is_package(element):
         parsed.packages.append(element)
 
 
