@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from corpus import CORPUS, REPO
 
 from dockwise.vulndb.fetch import FetchPolicy
+from dockwise.vulndb.update import update
 
 ASSETS = REPO / "tests" / "assets" / "vulndb"
 FAST = FetchPolicy(timeout=5.0, attempts=3, backoff=0.01, max_wait=0.05)
@@ -77,13 +79,31 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def mirror() -> Iterator[Mirror]:
-    state = Mirror(url="", files=mirror_files())
+@contextmanager
+def serve(state: Mirror) -> Iterator[Mirror]:
+    """Run the mirror in a thread for the duration of the block."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield state
-    server.shutdown()
-    server.server_close()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def mirror() -> Iterator[Mirror]:
+    with serve(Mirror(url="", files=mirror_files())) as state:
+        yield state
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full build from the whole mirror, shared by the read-only tests."""
+    path = tmp_path_factory.mktemp("db") / "dockwise.db"
+    with serve(Mirror(url="", files=mirror_files())) as state:
+        result = update(path, mirror=state.url, policy=FAST)
+    assert not result.partial, result.warnings
+    return path

@@ -44,3 +44,16 @@ def objs(body: dict, key: str) -> list[dict]:
     if not isinstance(value, list):
         raise ValueError(f"{key}: expected a list")
     return [obj(v, key) for v in value]
+
+
+def items(body: dict, key: str) -> list:
+    """A list whose elements the caller checks one by one (so one bad element is one
+    skipped record, not a skipped file); a lone object is a list of one, as in `objs`."""
+    value = body.get(key)
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list):
+        raise ValueError(f"{key}: expected a list")
+    return value

@@ -29,13 +29,13 @@ def parse(path: Path, name: str) -> Iterator[Record]:
     try:
         body = j.obj(json.loads(path.read_bytes()), "secdb")
         ecosystem = f"Alpine:{j.text(body, 'distroversion') or name.split('/', 1)[0]}"
-        packages = j.objs(body, "packages")
+        packages = j.items(body, "packages")
     except (ValueError, RecursionError) as exc:
         yield Skipped(name, f"not a secdb file ({exc})")
         return
     for index, entry in enumerate(packages):
         try:
-            yield from _package(j.obj(entry.get("pkg"), "pkg"), ecosystem)
+            yield from _package(j.obj(j.obj(entry, "entry").get("pkg"), "pkg"), ecosystem)
         except ValueError as exc:
             yield Skipped(f"{name}:packages[{index}]", str(exc))
 

@@ -21,14 +21,14 @@ def parse(path: Path, name: str) -> Iterator[Record]:
     """Every catalog entry, and the catalog version as a FeedInfo."""
     try:
         body = j.obj(json.loads(path.read_bytes()), "catalog")
-        entries = j.objs(body, "vulnerabilities")
+        entries = j.items(body, "vulnerabilities")
         yield FeedInfo("version", j.text(body, "catalogVersion"))
     except (ValueError, RecursionError) as exc:
         yield Skipped(name, f"not the KEV catalog ({exc})")
         return
     for index, entry in enumerate(entries):
         try:
-            yield _entry(entry)
+            yield _entry(j.obj(entry, "entry"))
         except ValueError as exc:
             yield Skipped(f"{name}:vulnerabilities[{index}]", str(exc))
 
