@@ -85,3 +85,17 @@ def test_dir_source_uses_the_same_analyzers(tmp_path):
     tree = FileTree.from_layers(layer.analyze(selector) for layer in image.layers)
     assert [f.path for f in tree.with_facts("marker")] == ["bin/tool"]
     assert tree.lookup("bin/link").facts["marker"]["size"] == len(ELF)
+
+
+def test_facts_history_keeps_deleted_and_overwritten_versions(tmp_path):
+    layers = [
+        [Member("bin/a", ELF, mode=0o755), Member("bin/b", ELF, mode=0o755)],
+        [Member("bin/.wh.a"), Member("bin/b", ELF + b"v2", mode=0o755)],
+        [Member("bin/c", ELF, mode=0o755)],
+    ]
+    tree = tree_of(tmp_path, layers)
+    history = {
+        (f.path, f.layer.index, hidden.index if hidden else None)
+        for f, hidden in tree.facts_history("marker")
+    }
+    assert history == {("bin/a", 0, 1), ("bin/b", 0, 1), ("bin/b", 1, None), ("bin/c", 2, None)}

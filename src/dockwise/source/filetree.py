@@ -124,6 +124,8 @@ class FileTree:
         self._versions: dict[str, list[tuple[int, Entry]]] = {}
         self._contents: dict[tuple[str, int], bytes] = {}
         self._facts: dict[tuple[str, int], dict[str, object]] = {}
+        # versions a whiteout removed, with their facts: (file, index of the deleting layer)
+        self._removed: list[tuple[File, int]] = []
         self._by_index = {layer.index: layer for layer in layers}
         self.warnings: list[ScanWarning] = []
 
@@ -155,13 +157,13 @@ class FileTree:
     def _apply(self, analysis: LayerAnalysis) -> None:
         index = analysis.layer.index
         for directory in analysis.opaque_dirs:
-            self._delete_below(directory, keep_self=True)
+            self._delete_below(directory, index, keep_self=True)
         for path in analysis.whiteouts:
-            self._delete_below(path, keep_self=False)
+            self._delete_below(path, index, keep_self=False)
         for path, entry in analysis.entries.items():
             versions = self._versions.setdefault(path, [])
             if versions and entry.is_dir != versions[-1][1].is_dir:
-                self._delete_below(path, keep_self=False)  # a file replaced by a dir, or back
+                self._delete_below(path, index, keep_self=False)  # a file replaced by a dir
                 versions = self._versions.setdefault(path, [])
             versions.append((index, entry))
         for path, blob in analysis.contents.items():
@@ -186,15 +188,17 @@ class FileTree:
         if (target, lower_index) in self._facts:
             self._facts[(path, layer.index)] = self._facts[(target, lower_index)]
 
-    def _delete_below(self, path: str, *, keep_self: bool) -> None:
+    def _delete_below(self, path: str, by: int, *, keep_self: bool) -> None:
         prefix = path + "/" if path else ""
         doomed = [p for p in self._versions if p.startswith(prefix)]
         if not keep_self:
             doomed.append(path)
         for p in doomed:
-            for index, _ in self._versions.pop(p, ()):
+            for index, entry in self._versions.pop(p, ()):
                 self._contents.pop((p, index), None)
-                self._facts.pop((p, index), None)
+                facts = self._facts.pop((p, index), None)
+                if facts:  # the bytes still ship in the lower layer: keep what was learnt
+                    self._removed.append((self._file(p, index, entry, facts), by))
 
     # -- queries -------------------------------------------------------------
 
@@ -234,6 +238,23 @@ class FileTree:
             file = self.file(path)
             if file is not None and analyzer in file.facts:
                 yield file
+
+    def facts_history(self, analyzer: str) -> Iterator[tuple[File, LayerRef | None]]:
+        """Every version that ever carried this analyzer's facts, with the layer that hid
+        it (a whiteout, or a newer version of the same path); None while it is in effect.
+
+        A file deleted or overwritten by a later layer still ships in its own layer, so
+        secrets and the like must be looked for in all of them.
+        """
+        for path, versions in self._versions.items():
+            for (index, entry), newer in zip(versions, [*versions[1:], None], strict=True):
+                facts = self._facts.get((path, index))
+                if facts and analyzer in facts:
+                    hidden_by = self._by_index.get(newer[0]) if newer else None
+                    yield self._file(path, index, entry, facts), hidden_by
+        for file, by in self._removed:
+            if analyzer in file.facts:
+                yield file, self._by_index.get(by)
 
     def resolve(self, path: str) -> str | None:
         """Follow symlinks inside the image root; None for a loop or a missing path.
@@ -281,7 +302,7 @@ class FileTree:
         file = self.lookup(path)
         return None if file is None else file.content
 
-    def _file(self, path: str, index: int, entry: Entry) -> File:
+    def _file(self, path: str, index: int, entry: Entry, facts: dict | None = None) -> File:
         return File(
             path=path,
             layer=self._by_index.get(index),
@@ -289,5 +310,5 @@ class FileTree:
             mode=entry.mode,
             content=self._contents.get((path, index)),
             link=entry.link,
-            facts=self._facts.get((path, index), {}),
+            facts=self._facts.get((path, index), {}) if facts is None else facts,
         )
