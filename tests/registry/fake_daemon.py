@@ -35,7 +35,7 @@ class _UnixHTTPServer(socketserver.ThreadingUnixStreamServer):
 @contextmanager
 def fake_daemon(socket: Path, daemon: Daemon) -> Iterator[Path]:
     server = _UnixHTTPServer(str(socket), _handler(daemon))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield socket

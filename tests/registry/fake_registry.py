@@ -42,7 +42,7 @@ class Script:
 def serve(handler: type[BaseHTTPRequestHandler], address: str = "127.0.0.1") -> Iterator[str]:
     """Run HANDLER on ADDRESS:<free port>; yields "ADDRESS:PORT"."""
     server = ThreadingHTTPServer((address, 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"{address}:{server.server_port}"

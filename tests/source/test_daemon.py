@@ -24,7 +24,7 @@ NAME = "localhost/test/app:1"
 
 
 def sbom(capsys, *argv: str) -> dict:
-    code = main(["sbom", *argv, "-f", "json"])
+    code = main(["sbom", *argv, "-f", "json", "--no-cache"])  # read every layer for real
     out, err = capsys.readouterr()
     assert code == 0, err
     return json.loads(out)

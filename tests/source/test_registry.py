@@ -23,14 +23,14 @@ pytestmark = needs_registry
 
 
 def sbom(capsys, *argv: str) -> dict:
-    code = main(["sbom", *argv, "-f", "json"])
+    code = main(["sbom", *argv, "-f", "json", "--no-cache"])  # read every layer for real
     out, err = capsys.readouterr()
     assert code == 0, err
     return json.loads(out)
 
 
 def sbom_error(capsys, *argv: str) -> str:
-    assert main(["sbom", *argv, "-f", "json"]) == 2
+    assert main(["sbom", *argv, "-f", "json", "--no-cache"]) == 2
     return capsys.readouterr().err.strip()
 
 
