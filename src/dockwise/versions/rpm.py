@@ -2,12 +2,10 @@
 
 Ref. rpm's lib/rpmvercmp.c and its tests/rpmvercmp.at, and rpm-version(7).
 
-`univers` 32.0.1 passes the same 91 vectors of rpm's tests/rpmvercmp.at (checked by
-hand in a scratch venv), but it is not a dependency of dockwise: adding it means a
-pyproject change and four more packages (attrs, packaging, semantic-version, semver)
-for thirty lines, and its `from_evr` splits the release at the *first* dash where rpm
-uses the last. TODO(lead): keep this, or swap `vercmp` for `univers.rpm.vercmp`.
-The vectors in tests/versions/test_rpm_version.py pin either choice.
+`vercmp` is `univers.rpm.vercmp`: univers passes all 91 vectors of rpm's
+tests/rpmvercmp.at (pinned in tests/versions/test_rpm_version.py). The `Evr` split stays
+ours because univers' `from_evr` splits the release at the *first* dash where rpm uses
+the last (`1.2-3-4` is version `1.2-3`, release `4`).
 """
 
 from __future__ import annotations
@@ -15,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import total_ordering
+
+from univers.rpm import vercmp as univers_vercmp
 
 # rpm splits a version into maximal runs of ASCII digits or ASCII letters; every
 # other character only separates segments, except the `~` and `^` operators.
@@ -24,46 +24,7 @@ _EVR = re.compile(r"(?:(\d+):)?(.*)")
 
 def vercmp(a: str, b: str) -> int:
     """Compare one version or release field exactly as rpmvercmp() does: -1, 0 or 1."""
-    if a == b:
-        return 0
-    x, y = _TOKEN.findall(a), _TOKEN.findall(b)
-    for i in range(max(len(x), len(y))):
-        left = x[i] if i < len(x) else ""
-        right = y[i] if i < len(y) else ""
-        result = _compare_operator(left, right)
-        if result is None:
-            if not (left and right):
-                break
-            result = _compare_segment(left, right)
-        if result:
-            return result
-    return (len(x) > len(y)) - (len(x) < len(y))
-
-
-def _compare_operator(left: str, right: str) -> int | None:
-    """Tilde sorts before anything, even the end; caret after the end but before the rest.
-
-    Returns None when neither side is an operator, 0 when both are the same one.
-    """
-    if "~" in (left, right):
-        return 0 if left == right else (-1 if left == "~" else 1)
-    if "^" in (left, right):
-        if not left or not right:
-            return 1 if left else -1
-        return 0 if left == right else (-1 if left == "^" else 1)
-    return None
-
-
-def _compare_segment(left: str, right: str) -> int:
-    """A numeric segment is newer than an alphabetic one; numbers compare by value."""
-    left_num, right_num = left[0].isdigit(), right[0].isdigit()
-    if left_num != right_num:
-        return 1 if left_num else -1
-    if left_num:
-        left, right = left.lstrip("0"), right.lstrip("0")
-        if len(left) != len(right):
-            return 1 if len(left) > len(right) else -1
-    return (left > right) - (left < right)
+    return 0 if a == b else univers_vercmp(a, b)
 
 
 @total_ordering
