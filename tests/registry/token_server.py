@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 from registry.pki import KeyPair, sign_jwt
 
 USERS = {"alice": "wonderland"}
+REFRESH_TOKENS = {"refresh-alice": "alice"}  # OAuth2 refresh tokens (Docker "identitytoken")
 ISSUER = "dockwise-test-issuer"
 SERVICE = "dockwise-test-registry"
 
@@ -81,6 +82,17 @@ def _handler(state: TokenServer) -> type[BaseHTTPRequestHandler]:
                 return
             token = state.token(user or None, scopes, service)
             self._reply(200, {"token": token, "access_token": token, "expires_in": 300})
+
+        def do_POST(self) -> None:  # noqa: N802 - the OAuth2 refresh-token grant
+            length = int(self.headers.get("Content-Length", 0))
+            form = parse_qs(self.rfile.read(length).decode())
+            user = REFRESH_TOKENS.get(form.get("refresh_token", [""])[0])
+            scopes, service = form.get("scope", []), form.get("service", [""])[0]
+            state.requests.append({"user": user, "scope": scopes, "service": service, "post": 1})
+            if form.get("grant_type") != ["refresh_token"] or user is None:
+                self._reply(401, {"details": "bad refresh token"})
+                return
+            self._reply(200, {"access_token": state.token(user, scopes, service)})
 
         def _reply(self, status: int, doc: dict) -> None:
             body = json.dumps(doc).encode()

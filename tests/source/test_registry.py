@@ -203,3 +203,14 @@ def test_token_server_refuses_bad_credentials(token_registry):
     with pytest.raises(SourceError, match=r"token server http://127\.0\.0\.1:\d+/token refused "
                        r"the credentials \(401\)"):  # fmt: skip
         open_source(f"registry:{registry.host}/private/app:1", access=access)
+
+
+def test_token_with_an_identity_token_uses_the_oauth2_grant(monkeypatch, tmp_path, token_registry):
+    registry, server = token_registry
+    config = {"auths": {registry.host: {"identitytoken": "refresh-alice"}}}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    server.requests.clear()
+    open_source(f"registry:{registry.host}/private/app:1")
+    assert server.requests[0]["post"] == 1
+    assert server.requests[0]["user"] == USER

@@ -157,7 +157,9 @@ class RegistryClient:
                 response = client.send(request, stream=stream)
             except (httpx.TimeoutException, httpx.ReadError, httpx.RemoteProtocolError) as exc:
                 if last:
-                    raise _Unreachable(f"{_safe(target)}: {_describe(exc)}") from None
+                    raise _Unreachable(
+                        f"{_safe(target)}: no answer after {ATTEMPTS} attempts ({_describe(exc)})"
+                    ) from None
                 time.sleep(_backoff(attempt))
                 continue
             except httpx.TransportError as exc:
