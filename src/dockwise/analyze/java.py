@@ -102,6 +102,21 @@ def _nested(
     archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], inner: str, depth: int, budget: _Budget
 ) -> list[dict]:
     found: list[dict] = []
+    try:
+        _open_nested(archive, infos, inner, depth, budget, found)
+    except ArchiveLimit as exc:
+        budget.warnings.append(f"{inner or 'archive'}: {exc}; nested archives skipped")
+    return found
+
+
+def _open_nested(
+    archive: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    inner: str,
+    depth: int,
+    budget: _Budget,
+    found: list[dict],
+) -> None:
     for info in infos:
         if not info.filename.lower().endswith(ARCHIVE_SUFFIXES) or info.is_dir():
             continue
@@ -114,7 +129,6 @@ def _nested(
             continue
         data = _read(archive, info, MAX_MEMBER, budget)
         found.extend(_archive(data, info.filename.rsplit("/", 1)[-1], path, depth + 1, budget))
-    return found
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, budget: _Budget) -> bytes:

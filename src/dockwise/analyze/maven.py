@@ -106,8 +106,8 @@ def _guess(file_name: str, manifest: dict[str, str]) -> dict | None:
     artifact, version, evidence = _manifest_artifact(manifest)
     if not artifact:
         artifact, version, evidence = _file_name_artifact(file_name, manifest)
-    if not artifact:
-        return None
+    if not artifact or (evidence == "file-name" and not version):
+        return None  # `app.war` alone names nothing worth matching
     group = _known_group(artifact) or _manifest_group(manifest)
     if not group:
         group = artifact.rsplit(".", 1)[0] if evidence == "file-name" else artifact
