@@ -1,20 +1,26 @@
-"""The one orchestrating function: source -> layers -> file tree -> catalogers -> SBOM."""
+"""The orchestrating functions: source -> layers -> file tree -> catalogers -> SBOM
+(`sbom`), then checkers -> suppression -> findings (`scan`)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from dockwise import __version__
 from dockwise.analyze import ANALYZERS
 from dockwise.cache import LayerCache, cache_root
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
-from dockwise.model import LayerRef, ScanResult
+from dockwise.checks import Target, build_checkers
+from dockwise.checks.suppress import Suppressions
+from dockwise.model import Finding, LayerRef, ScanResult
 from dockwise.options import Options
 from dockwise.source import open_source
 from dockwise.source.base import Image
 from dockwise.source.filetree import FileTree, LayerAnalysis
 from dockwise.source.selector import Selector
+from dockwise.vulndb.advisory import AdvisorySource
 
 Progress = Callable[[LayerRef, int], None]  # called after each layer with the layer count
 
@@ -30,6 +36,44 @@ def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     inventory = catalog(tree, CATALOGERS)
     generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return ScanResult(image.info, inventory, __version__, generated)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanSettings:
+    """What `scan` needs beyond the image: where advisories come from, what suppresses."""
+
+    advisories: AdvisorySource
+    suppressions: Suppressions = Suppressions()
+    today: date | None = None  # for ignore-rule expiry; None means the run's date
+
+
+def scan(options: Options, settings: ScanSettings, progress: Progress | None = None) -> ScanResult:
+    """Inventory the image (or read the SBOM), run every checker, mark suppressions.
+
+    Nothing is filtered out here: `--severity`, `--only-fixed` and hiding suppressed
+    findings are display choices made by the caller.
+    """
+    return check(sbom(options, progress), settings)
+
+
+def check(result: ScanResult, settings: ScanSettings) -> ScanResult:
+    """Findings for an inventory already taken; expired ignore rules become warnings."""
+    target = Target(result.image, result.inventory)
+    checkers = build_checkers(settings.advisories)
+    findings = [f for checker in checkers for f in checker.check(target)]
+    today = settings.today or datetime.now(UTC).date()
+    marked, warnings = settings.suppressions.apply(findings, today)
+    inventory = dataclasses.replace(
+        result.inventory, warnings=(*result.inventory.warnings, *warnings)
+    )
+    ordered = tuple(sorted(marked, key=_finding_order))
+    return dataclasses.replace(result, inventory=inventory, findings=ordered)
+
+
+def _finding_order(finding: Finding) -> tuple:
+    """Most severe first, then by id and package, so output is stable run to run."""
+    pkg = finding.package
+    return (*finding.sort_key, pkg.version if pkg else "", pkg.location.path if pkg else "")
 
 
 def analyze_layers(

@@ -1,0 +1,19 @@
+"""The checkers, as an explicit registry.
+
+Add a checker: write `checks/<name>.py` with a class that has `name` and `check()`, and
+add a line to `build_checkers` (checkers that need a resource, such as an advisory
+source, get it here rather than reaching for globals).
+"""
+
+from __future__ import annotations
+
+from dockwise.checks.base import Checker, Target
+from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.vulndb.advisory import AdvisorySource
+
+__all__ = ["Checker", "Target", "build_checkers"]
+
+
+def build_checkers(advisories: AdvisorySource) -> tuple[Checker, ...]:
+    """Every checker `dockwise scan` runs, in the order their findings are reported."""
+    return (VulnerabilityChecker(advisories),)

@@ -1,0 +1,133 @@
+"""Which OSV ecosystem and name each installed package is looked up under.
+
+OS packages are looked up only under their own distro release (never upstream), named
+the way that distro keys its advisories: Debian, Ubuntu and Alpine by source package,
+RPM distros by binary package. Language packages go by their purl type, named as OSV
+names them (PyPI: PEP 503 normalised; Maven: `group:artifact`; Go: the module path).
+Ref. https://ossf.github.io/osv-schema/#defined-ecosystems
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from packageurl import PackageURL
+
+from dockwise.model import Distro, Package
+from dockwise.versions.golang import toolchain_semver
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One lookup: the advisories of `name` in `ecosystem`, judged at `version`."""
+
+    ecosystem: str
+    name: str
+    version: str
+
+
+OS_TYPES = ("deb", "apk", "rpm")
+# purl type -> OSV ecosystem. Ref. https://github.com/package-url/purl-spec PURL-TYPES.
+LANGUAGE_ECOSYSTEMS = {
+    "pypi": "PyPI",
+    "npm": "npm",
+    "golang": "Go",
+    "maven": "Maven",
+    "gem": "RubyGems",
+    "cargo": "crates.io",
+    "nuget": "NuGet",
+    "composer": "Packagist",
+}
+# Package.type spellings catalogers may use when there is no purl.
+_TYPE_ALIASES = {"python": "pypi", "go": "golang", "java": "maven", "rust": "cargo"}
+_RHEL_REPOS = ("baseos", "appstream", "crb")
+
+
+def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
+    """The OSV ecosystems holding this release's advisories ("" parts left out)."""
+    if distro is None:
+        return ()
+    major = distro.version_id.split(".")[0]
+    family = _family(distro)
+    if family == "ubuntu":
+        return _ubuntu(distro.version_id)
+    if family == "alpine":
+        minor = ".".join(distro.version_id.split(".")[:2])
+        return (f"Alpine:v{minor}",) if minor else ()
+    if family in ("wolfi", "chainguard"):
+        return (family.capitalize(),)
+    if family == "rhel":
+        return tuple(f"Red Hat:enterprise_linux:{major}::{repo}" for repo in _RHEL_REPOS)
+    name = {"debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux"}.get(family)
+    return (f"{name}:{major}",) if name and major else ()
+
+
+def _family(distro: Distro) -> str:
+    return distro.id.lower()
+
+
+def _ubuntu(version_id: str) -> tuple[str, ...]:
+    """`22.04` -> `Ubuntu:22.04:LTS` (even-year April releases are LTS) and its Pro (ESM)
+    twin, whose fixes an image may also carry; interim releases have no suffix."""
+    year, _, month = version_id.partition(".")
+    if not (year.isdigit() and month):
+        return ()
+    if month == "04" and int(year) % 2 == 0:
+        return (f"Ubuntu:{version_id}:LTS", f"Ubuntu:Pro:{version_id}:LTS")
+    return (f"Ubuntu:{version_id}",)
+
+
+def queries(pkg: Package, distro_ecosystems: tuple[str, ...]) -> list[Query]:
+    """Every lookup this package needs (none for a type we have no advisories for)."""
+    if pkg.type in OS_TYPES:
+        name, version = _os_name_version(pkg)
+        return [Query(eco, name, version) for eco in distro_ecosystems]
+    return _language_queries(pkg)
+
+
+def _os_name_version(pkg: Package) -> tuple[str, str]:
+    """Debian/Ubuntu/Alpine advisories are per source package and source version; a
+    binNMU (`+b1`) binary version would otherwise sort above the fix it lacks."""
+    if pkg.type == "rpm":
+        return pkg.name, pkg.version
+    return pkg.source_name or pkg.name, pkg.source_version or pkg.version
+
+
+def _language_queries(pkg: Package) -> list[Query]:
+    ptype, name = _purl_type_name(pkg)
+    ecosystem = LANGUAGE_ECOSYSTEMS.get(ptype)
+    if ecosystem is None or not pkg.version:
+        return []
+    if ecosystem == "Go":
+        return _go_queries(name, pkg)
+    if ecosystem == "PyPI":
+        name = pep503(name)
+    return [Query(ecosystem, name, pkg.version)]
+
+
+def _purl_type_name(pkg: Package) -> tuple[str, str]:
+    """(purl type, OSV package name) from the purl, else from the package's own fields."""
+    try:
+        purl = PackageURL.from_string(pkg.purl) if pkg.purl else None
+    except ValueError:
+        purl = None
+    if purl is None:
+        return _TYPE_ALIASES.get(pkg.type, pkg.type), pkg.name
+    sep = ":" if purl.type == "maven" else "/"
+    name = f"{purl.namespace}{sep}{purl.name}" if purl.namespace else purl.name
+    return purl.type, name
+
+
+def _go_queries(module: str, pkg: Package) -> list[Query]:
+    """A Go module, or the `stdlib` entry a Go binary reports with its toolchain version
+    (`go1.21.5`), which golang/vulndb records in SemVer."""
+    if module in ("stdlib", "go", "toolchain") and pkg.version.startswith("go"):
+        version = toolchain_semver(pkg.version)
+        return [Query("Go", "stdlib", version)] if version else []
+    return [Query("Go", module, pkg.version.lstrip("v"))]
+
+
+def pep503(name: str) -> str:
+    """PEP 503 normalised name: `Foo_Bar.baz` -> `foo-bar-baz`."""
+    return re.sub(r"[-_.]+", "-", name).lower()

@@ -1,0 +1,266 @@
+"""The vulnerability checker: ask an AdvisorySource about every package, judge each
+advisory with the ecosystem's own version ordering, and merge aliases into one finding.
+
+Rules (issue 5): OS packages only against their own distro release's advisories, so a
+back-ported fix is judged by the distro's fixed version, never by upstream's; withdrawn
+records are skipped; records that share an id (CVE, GHSA, DSA, ...) are one finding.
+Every finding carries the evidence that decided it: feed, record, range, comparison.
+Shaped after pip-audit's service split and grype's matchers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cmp_to_key
+
+from dockwise.checks.base import Target
+from dockwise.checks.ecosystems import OS_TYPES, Query, os_ecosystems, pep503, queries
+from dockwise.checks.osv_match import Verdict, evaluate
+from dockwise.checks.severity import cvss_rating, distro_rating
+from dockwise.model import Finding, Package, Severity
+from dockwise.versions import COMPARATORS, scheme_for
+from dockwise.vulndb.advisory import Advisory, AdvisorySource, Affected, Exploitation
+
+MAX_REFERENCES = 10
+# Distro tracker states (Debian tracker, Ubuntu CVE tracker, Alpine secdb) -> our status.
+_STATUS = {
+    "open": "not-fixed",
+    "undetermined": "not-fixed",
+    "postponed": "not-fixed",
+    "needed": "not-fixed",
+    "deferred": "not-fixed",
+    "no-dsa": "no-dsa",
+    "ignored": "wont-fix",
+    "ignore": "wont-fix",
+    "will not fix": "wont-fix",
+    "wont-fix": "wont-fix",
+    "end-of-life": "end-of-life",
+}
+_NOT_AFFECTED_STATES = ("fixed", "not-affected", "not affected", "released", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One advisory's `affected` entry that judged one package (affected or patched)."""
+
+    advisory: Advisory
+    affected: Affected
+    query: Query
+    verdict: Verdict
+    scheme: str
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (self.advisory.id, *self.advisory.aliases)
+
+
+class VulnerabilityChecker:
+    """Known vulnerabilities of the inventory, from one AdvisorySource."""
+
+    name = "vulnerabilities"
+
+    def __init__(self, source: AdvisorySource) -> None:
+        self.source = source
+
+    def check(self, target: Target) -> Iterator[Finding]:
+        distro_ecosystems = os_ecosystems(target.inventory.distro)
+        found = [(pkg, groups) for pkg in target.inventory.packages
+                 if (groups := self._groups(pkg, distro_ecosystems))]  # fmt: skip
+        cves = {i for _, groups in found for g in groups for m in g for i in m.ids}
+        exploitation = self.source.exploitation(sorted(i for i in cves if i.startswith("CVE-")))
+        for pkg, groups in found:
+            for group in groups:
+                yield build_finding(pkg, group, exploitation)
+
+    def _groups(self, pkg: Package, distro_ecosystems: tuple[str, ...]) -> list[list[Match]]:
+        """This package's matches, merged by alias; groups a distro fix clears are dropped."""
+        matches = list(self._matches(pkg, distro_ecosystems))
+        groups = merge_aliases(matches) if matches else []
+        return [g for g in groups if _reported(g, pkg)]
+
+    def _matches(self, pkg: Package, distro_ecosystems: tuple[str, ...]) -> Iterator[Match]:
+        for query in queries(pkg, distro_ecosystems):
+            scheme = scheme_for(query.ecosystem)
+            compare = COMPARATORS.get(scheme)
+            if compare is None:
+                continue
+            for advisory in self.source.query(query.ecosystem, query.name):
+                if advisory.withdrawn:
+                    continue
+                for affected in _entries(advisory, query):
+                    verdict = judge(affected, query, scheme, compare)
+                    if verdict.affected or verdict.patched:
+                        yield Match(advisory, affected, query, verdict, scheme)
+
+
+def _entries(advisory: Advisory, query: Query) -> Iterator[Affected]:
+    """The advisory's `affected` entries for exactly this ecosystem and package."""
+    name = pep503(query.name) if query.ecosystem == "PyPI" else query.name
+    for affected in advisory.affected:
+        if affected.ecosystem != query.ecosystem:
+            continue
+        package = pep503(affected.package) if query.ecosystem == "PyPI" else affected.package
+        if package == name:
+            yield affected
+
+
+def judge(affected: Affected, query: Query, scheme: str, compare) -> Verdict:
+    """Ranges and versions when the entry has them; else the distro tracker's state
+    (`open`, `no-dsa`, ...), which says every version in the release is affected."""
+    if affected.ranges or affected.versions:
+        verdict = evaluate(affected, query.version, scheme, compare)
+        if verdict.affected or verdict.patched or not _open_state(affected):
+            return verdict
+    if _open_state(affected):
+        state = f"{affected.status}: {affected.reason}" if affected.reason else affected.status
+        return Verdict(
+            True, "", f"{query.ecosystem} tracker", f"no fix in {query.ecosystem} ({state})"
+        )
+    return Verdict(False)
+
+
+def _open_state(affected: Affected) -> bool:
+    return affected.status.lower() not in _NOT_AFFECTED_STATES
+
+
+def _reported(group: Sequence[Match], pkg: Package) -> bool:
+    """Report a group when some record finds the version affected, unless (OS packages)
+    the distro also records a fix at or below the installed version: the distro's own
+    "fixed" outranks a stale "open" for the same vulnerability."""
+    if not any(m.verdict.affected for m in group):
+        return False
+    return not (pkg.type in OS_TYPES and any(m.verdict.patched for m in group))
+
+
+def merge_aliases(matches: Sequence[Match]) -> list[list[Match]]:
+    """Matches whose ids (own id + aliases) overlap, transitively, as one group each."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for match in matches:
+        first = root(match.ids[0])
+        for other in match.ids[1:]:
+            parent[root(other)] = first
+    groups: dict[str, list[Match]] = {}
+    for match in matches:
+        groups.setdefault(root(match.advisory.id), []).append(match)
+    return list(groups.values())
+
+
+def build_finding(
+    pkg: Package, group: Sequence[Match], facts: Mapping[str, Exploitation]
+) -> Finding:
+    """One finding for one alias group: ids, fix, status, severity and the evidence."""
+    affected = [m for m in group if m.verdict.affected]
+    ids = sorted({i for m in group for i in m.ids})
+    rule_id = _rule_id(ids, affected)
+    severity, severity_note = _severity(pkg, affected)
+    fixed = _best_fix(affected)
+    evidence = [pair for m in affected for pair in _match_evidence(m)]
+    evidence.append(("severity", severity_note))
+    evidence.extend(_exploitation_evidence(ids, facts))
+    return Finding(
+        kind="vulnerability",
+        rule_id=rule_id,
+        severity=severity,
+        title=next((m.advisory.summary for m in affected if m.advisory.summary), rule_id),
+        package=pkg,
+        location=pkg.location,
+        fixed_version=fixed,
+        status="fixed" if fixed else _status(affected),
+        aliases=tuple(i for i in ids if i != rule_id),
+        evidence=tuple(evidence),
+        references=_references(affected),
+    )
+
+
+def _rule_id(ids: Sequence[str], affected: Sequence[Match]) -> str:
+    """A CVE id when there is one (what people search for), else the record's own id."""
+    cves = [i for i in ids if i.startswith("CVE-")]
+    return cves[0] if cves else sorted(m.advisory.id for m in affected)[0]
+
+
+def _best_fix(affected: Sequence[Match]) -> str:
+    """The highest fixed version among the records: the one that clears all of them."""
+    fixes = [(m.verdict.fixed, m.scheme) for m in affected if m.verdict.fixed]
+    if not fixes:
+        return ""
+    scheme = fixes[0][1]
+    order = cmp_to_key(lambda a, b: _safe_compare(scheme, a, b))
+    return max((f for f, _ in fixes), key=order)
+
+
+def _safe_compare(scheme: str, a: str, b: str) -> int:
+    try:
+        return COMPARATORS[scheme](a, b)
+    except ValueError:
+        return (a > b) - (a < b)
+
+
+def _status(affected: Sequence[Match]) -> str:
+    """The distro's word when it gave one (no-dsa, wont-fix, ...), else not-fixed."""
+    for match in affected:
+        status = _STATUS.get(match.affected.status.lower())
+        if status:
+            return status
+    return "not-fixed"
+
+
+def _severity(pkg: Package, affected: Sequence[Match]) -> tuple[Severity, str]:
+    """Distro rating for OS packages, else the highest CVSS base rating, else the plain
+    rating a record carries (GHSA's database_specific.severity)."""
+    if pkg.type in OS_TYPES:
+        rated = [(distro_rating(m.affected.severity), m) for m in affected if m.affected.severity]
+        if rated:
+            best, match = max(rated, key=lambda r: r[0])
+            return best, f"{match.affected.ecosystem} rating {match.affected.severity}"
+    rating, vector = cvss_rating(v for m in affected for v in m.advisory.cvss)
+    if rating is not Severity.UNKNOWN:
+        return rating, vector
+    plain = [(Severity.parse(m.advisory.severity), m) for m in affected if m.advisory.severity]
+    if plain:
+        best, match = max(plain, key=lambda r: r[0])
+        return best, f"{match.advisory.id} rating {match.advisory.severity}"
+    return Severity.UNKNOWN, "no rating in any record"
+
+
+def _match_evidence(match: Match) -> Iterator[tuple[str, str]]:
+    yield "feed", match.advisory.source
+    yield "record", match.advisory.id
+    yield "package", f"{match.query.ecosystem} {match.query.name} {match.query.version}"
+    yield "range", match.verdict.range
+    yield "compare", match.verdict.comparison
+    if match.affected.status:
+        reason = f" ({match.affected.reason})" if match.affected.reason else ""
+        yield "status", f"{match.affected.status}{reason}"
+
+
+def _exploitation_evidence(
+    ids: Iterable[str], facts: Mapping[str, Exploitation]
+) -> Iterator[tuple[str, str]]:
+    for vid in ids:
+        fact = facts.get(vid)
+        if fact is None:
+            continue
+        if fact.kev:
+            ransomware = f"; ransomware {fact.kev_ransomware}" if fact.kev_ransomware else ""
+            yield "kev", f"{vid} in CISA KEV; due {fact.kev_due or 'n/a'}{ransomware}"
+        if fact.epss is not None:
+            pct = (
+                "" if fact.epss_percentile is None else f" (percentile {fact.epss_percentile:.3f})"
+            )
+            yield "epss", f"{vid} {fact.epss:.5f}{pct}"
+
+
+def _references(affected: Sequence[Match]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for match in affected:
+        for ref in match.advisory.references:
+            seen.setdefault(ref, None)
+    return tuple(seen)[:MAX_REFERENCES]
