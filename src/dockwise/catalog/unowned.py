@@ -52,7 +52,9 @@ def _owners(tree: FileTree, packages: Sequence[Package]) -> dict[str, str]:
             path = listed.strip("/")
             directory, base = posixpath.split(path)
             if directory not in resolved:
-                resolved[directory] = (tree.resolve(directory) or directory) if directory else ""
+                # the trailing "." lets directories implied by deeper paths resolve too
+                real_dir = tree.resolve(directory + "/.") if directory else ""
+                resolved[directory] = real_dir or directory
             real = f"{resolved[directory]}/{base}" if resolved[directory] else base
             owners.setdefault(real, package.key)
             owners.setdefault(path, package.key)
