@@ -26,7 +26,9 @@ def test_valid_against_schema(result, validator):
 
 def test_top_level_shape(result):
     doc = json.loads(render(result))
-    assert list(doc) == ["schema", "tool", "generated", "image", "distro", "packages", "warnings"]
+    assert list(doc) == [
+        "schema", "tool", "generated", "image", "distro", "packages", "warnings", "findings"
+    ]  # fmt: skip
     assert doc["schema"] == SCHEMA_ID == "dockwise-sbom/1"
     assert doc["tool"] == {"name": "dockwise", "version": "0.1.0"}
     assert doc["distro"]["codename"] == "bookworm"

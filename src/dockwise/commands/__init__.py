@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dockwise.commands import cache, db, sbom
+from dockwise.commands import cache, db, sbom, scan
 
 COMMANDS: dict[str, ModuleType] = {
     "sbom": sbom,
+    "scan": scan,
     "db": db,
     "cache": cache,
 }

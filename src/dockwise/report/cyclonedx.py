@@ -19,19 +19,42 @@ from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.impact_analysis import ImpactAnalysisState
 from cyclonedx.model.license import DisjunctiveLicense, License
 from cyclonedx.model.tool import ToolRepository
+from cyclonedx.model.vulnerability import (
+    BomTarget,
+    Vulnerability,
+    VulnerabilityAnalysis,
+    VulnerabilityRating,
+    VulnerabilityReference,
+    VulnerabilityScoreSource,
+    VulnerabilitySeverity,
+    VulnerabilitySource,
+)
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
 from dockwise import __version__
 from dockwise.errors import ReportError
-from dockwise.model import Distro, ImageInfo, Package, ScanResult
+from dockwise.model import Distro, Finding, ImageInfo, Package, ScanResult, Severity
 
 IMAGE_REF = "dockwise:image"
 # uuid5 namespace for serial numbers: uuid5(NAMESPACE_URL, "https://github.com/dockwise").
 _SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dockwise")
 _LICENSES = LicenseFactory()
+_CDX_SEVERITY = {
+    Severity.UNKNOWN: "unknown",
+    Severity.NEGLIGIBLE: "info",
+    Severity.LOW: "low",
+    Severity.MEDIUM: "medium",
+    Severity.HIGH: "high",
+    Severity.CRITICAL: "critical",
+}
+_CVSS_METHOD = {
+    "CVSS:3.0": VulnerabilityScoreSource.CVSS_V3,
+    "CVSS:3.1": VulnerabilityScoreSource.CVSS_V3_1,
+}
 
 
 class CycloneDxJsonReporter:
@@ -51,7 +74,8 @@ def build_bom(result: ScanResult) -> Bom:
     """The cyclonedx-python-lib model of `result`, with the image depending on the rest."""
     image = _image_component(result.image)
     inventory = result.inventory
-    components = [_package_component(p, ref) for p, ref in _with_refs(inventory.packages)]
+    refs = list(_with_refs(inventory.packages))
+    components = [_package_component(p, ref) for p, ref in refs]
     if inventory.distro is not None:
         components.insert(0, _distro_component(inventory.distro))
     bom = Bom(
@@ -62,9 +86,91 @@ def build_bom(result: ScanResult) -> Bom:
             component=image,
         ),
         components=components,
+        vulnerabilities=_vulnerabilities(result.findings, dict(reversed(refs))),
     )
     bom.register_dependency(image, components)
     return bom
+
+
+def _vulnerabilities(findings: Iterable[Finding], refs: dict[Package, str]) -> list[Vulnerability]:
+    """One CycloneDX vulnerability per finding that names a package in the SBOM.
+
+    `refs` maps each package to the bom-ref of its first component. Suppressed findings
+    carry an `analysis` (not_affected, or resolved for a VEX `fixed`), so a consumer sees
+    both the finding and why it does not apply.
+    """
+    out = []
+    for index, finding in enumerate(findings):
+        if finding.kind != "vulnerability" or finding.package not in refs:
+            continue
+        out.append(_vulnerability(finding, refs[finding.package], index))
+    return out
+
+
+def _vulnerability(finding: Finding, ref: str, index: int) -> Vulnerability:
+    evidence = dict(finding.evidence)  # the first value of each key: enough for the source
+    return Vulnerability(
+        bom_ref=f"vuln:{finding.rule_id}:{index}",
+        id=finding.rule_id,
+        source=VulnerabilitySource(name=evidence.get("feed") or None),
+        references=[
+            VulnerabilityReference(id=alias, source=VulnerabilitySource(name=_id_source(alias)))
+            for alias in finding.aliases
+        ],
+        ratings=[_rating(finding)],
+        description=finding.title or None,
+        recommendation=_recommendation(finding),
+        analysis=_analysis(finding),
+        affects=[BomTarget(ref=ref)],
+        properties=_properties(_finding_properties(finding)),
+    )
+
+
+def _rating(finding: Finding) -> VulnerabilityRating:
+    """The severity dockwise judged by, with the CVSS vector when that is what decided."""
+    vector = dict(finding.evidence).get("severity", "")
+    severity = VulnerabilitySeverity(_CDX_SEVERITY[finding.severity])
+    if vector.startswith("CVSS:3"):
+        return VulnerabilityRating(
+            severity=severity,
+            method=_CVSS_METHOD.get(vector[:8], VulnerabilityScoreSource.CVSS_V3_1),
+            vector=vector,
+        )
+    if vector.startswith("CVSS:4"):
+        return VulnerabilityRating(
+            severity=severity, method=VulnerabilityScoreSource.CVSS_V4, vector=vector
+        )
+    return VulnerabilityRating(severity=severity, method=VulnerabilityScoreSource.OTHER)
+
+
+def _recommendation(finding: Finding) -> str | None:
+    if not finding.fixed_version or finding.package is None:
+        return None
+    return f"upgrade {finding.package.name} to {finding.fixed_version} or later"
+
+
+def _analysis(finding: Finding) -> VulnerabilityAnalysis | None:
+    if not finding.suppressed:
+        return None
+    fixed = finding.suppressed.startswith("vex fixed")
+    state = ImpactAnalysisState.RESOLVED if fixed else ImpactAnalysisState.NOT_AFFECTED
+    return VulnerabilityAnalysis(state=state, detail=finding.suppressed)
+
+
+def _finding_properties(finding: Finding) -> Iterator[tuple[str, str]]:
+    """What CycloneDX has no field for: installed and fixed version, status, the why."""
+    yield "dockwise:finding:status", finding.status
+    yield "dockwise:finding:fixed-version", finding.fixed_version
+    if finding.package is not None:
+        yield "dockwise:finding:installed-version", finding.package.version
+    # Properties are a sorted set in CycloneDX tooling; the index keeps the order.
+    for i, (key, value) in enumerate(finding.evidence):
+        yield f"dockwise:evidence:{i:03d}:{key}", value
+
+
+def _id_source(vid: str) -> str | None:
+    """The database an id belongs to, from its prefix (CVE-, GHSA-, PYSEC-, ...)."""
+    return vid.split("-", 1)[0] if "-" in vid else None
 
 
 def serial_number(result: ScanResult) -> uuid.UUID:

@@ -14,6 +14,7 @@ from typing import Any
 
 from dockwise.model import (
     Distro,
+    Finding,
     HistoryEntry,
     ImageInfo,
     LayerRef,
@@ -64,6 +65,7 @@ class NativeJsonReporter:
             "distro": _distro(inventory.distro),
             "packages": [_package(p, self.include_files) for p in inventory.packages],
             "warnings": [_warning(w) for w in inventory.warnings],
+            "findings": [_finding(f) for f in result.findings],
         }
 
 
@@ -166,4 +168,29 @@ def _warning(warning: ScanWarning) -> Json:
         "message": warning.message,
         "path": warning.path,
         "layer": _layer_ref(warning.layer),
+    }
+
+
+def _finding(finding: Finding) -> Json:
+    """A finding with a short package reference; the full package is in `packages`."""
+    pkg = finding.package
+    where = finding.location
+    return {
+        "kind": finding.kind,
+        "rule_id": finding.rule_id,
+        "aliases": list(finding.aliases),
+        "severity": str(finding.severity),
+        "title": finding.title,
+        "package": None
+        if pkg is None
+        else {"name": pkg.name, "version": pkg.version, "type": pkg.type, "purl": pkg.purl},
+        "location": None
+        if where is None
+        else {"path": where.path, "layer": _layer_ref(where.layer)},
+        "fixed_version": finding.fixed_version,
+        "status": finding.status,
+        "suppressed": finding.suppressed,
+        # Pairs, not an object: a merged finding has one feed/record/range per record.
+        "evidence": [{"key": k, "value": v} for k, v in finding.evidence],
+        "references": list(finding.references),
     }

@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from rich import box
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dockwise.model import ImageInfo, LayerRef, Package, RunConfig, ScanResult, ScanWarning
+from dockwise.model import (
+    Finding,
+    ImageInfo,
+    LayerRef,
+    Package,
+    RunConfig,
+    ScanResult,
+    ScanWarning,
+    Severity,
+)
 from dockwise.report.sanitize import text
 
 DEFAULT_WIDTH = 120
 CREATED_BY_WIDTH = 60
+TITLE_WIDTH = 50
 NONE = "(none)"
 # Docker's legacy builder prefixes metadata-only steps with this; it says nothing useful.
 _NOP_PREFIXES = ("/bin/sh -c #(nop) ", "|1 /bin/sh -c #(nop) ")
@@ -58,9 +68,54 @@ def _blocks(result: ScanResult) -> Iterable[RenderableType]:
     image = result.image
     yield _section("Image", _image_rows(result))
     yield _section("Run config", _run_config_rows(image.config))
+    yield from _findings(result.findings)
     yield _packages(result.inventory.packages)
     yield _layers(image.layers)
     yield _warnings(result.inventory.warnings)
+
+
+def _findings(findings: Sequence[Finding]) -> Iterator[RenderableType]:
+    """One table per severity, most severe first; nothing at all for an SBOM run."""
+    if not findings:
+        return
+    counts = ", ".join(f"{len(group)} {severity}" for severity, group in _by_severity(findings))
+    yield Text(f"Vulnerabilities ({len(findings)}: {counts})")
+    for severity, group in _by_severity(findings):
+        table = _table(
+            f"{str(severity).capitalize()} ({len(group)})",
+            "ID", "Package", "Installed", "Fixed in", "Status", "Layer", "Title",
+        )  # fmt: skip
+        for finding in group:
+            table.add_row(*_finding_row(finding))
+        yield table
+
+
+def _by_severity(findings: Sequence[Finding]) -> list[tuple[Severity, list[Finding]]]:
+    groups: dict[Severity, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(finding.severity, []).append(finding)
+    return sorted(groups.items(), key=lambda item: -item[0])
+
+
+def _finding_row(finding: Finding) -> list[Text]:
+    pkg = finding.package
+    layer = finding.location.layer if finding.location else None
+    ids = text(finding.rule_id)
+    if finding.aliases:
+        ids.append("\n")
+        ids.append_text(text(", ".join(finding.aliases[:3])))
+    status = finding.status or ""
+    if finding.suppressed:
+        status = f"suppressed ({finding.suppressed})"
+    return [
+        ids,
+        text(pkg.name if pkg else ""),
+        text(pkg.version if pkg else ""),
+        text(finding.fixed_version) if finding.fixed_version else Text("-"),
+        text(status),
+        Text("" if layer is None else str(layer.index)),
+        text(shorten(finding.title, TITLE_WIDTH)),
+    ]
 
 
 def _section(title: str, rows: Iterable[tuple[str, Text]]) -> Table:

@@ -1,0 +1,77 @@
+"""`dockwise scan SOURCE`: inventory plus known vulnerabilities, suppressions applied."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from dockwise.commands.common import add_source_arguments, progress, source_options, write_output
+from dockwise.errors import DockwiseError
+from dockwise.model import Finding, ScanResult, Severity
+from dockwise.report import render
+from dockwise.vulndb.advisory import AdvisorySource
+
+HELP = "list known vulnerabilities in an image (or in an SBOM: sbom:FILE)"
+LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_source_arguments(parser)
+    parser.add_argument(
+        "--db", metavar="PATH", help="vulnerability database (default: $DOCKWISE_DB, else cache)"
+    )
+    parser.add_argument(
+        "--only-fixed", action="store_true", help="show only findings that have a fix"
+    )
+    parser.add_argument(
+        "--severity", choices=LEVELS, metavar="LEVEL", help=f"minimum shown: {', '.join(LEVELS)}"
+    )
+    parser.add_argument("--ignore-file", metavar="FILE", help="ignore rules (YAML or .toml)")
+    parser.add_argument(
+        "--vex", metavar="FILE", action="append", default=[], help="OpenVEX document (repeatable)"
+    )
+    parser.add_argument(
+        "--show-suppressed", action="store_true", help="also show ignored and VEX'd findings"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from dockwise.checks.suppress import load
+    from dockwise.pipeline import ScanSettings, scan
+
+    options = source_options(args)
+    suppressions = load(args.ignore_file, args.vex)  # fail on a bad file before reading
+    with open_advisories(args.db) as advisories, progress(options.quiet) as bar:
+        result = scan(options, ScanSettings(advisories, suppressions), bar)
+    shown = shown_findings(result, args.severity, args.only_fixed, args.show_suppressed)
+    write_output(render(shown, options.output_format), options.output)
+    return 0
+
+
+def open_advisories(db: str | None):
+    """The database at `--db`, $DOCKWISE_DB or the default path, as a context manager."""
+    from dockwise.vulndb.paths import resolve_db_path
+    from dockwise.vulndb.store import VulnDb
+
+    path = resolve_db_path(db)
+    if not Path(path).is_file():
+        raise DockwiseError(f"no vulnerability database at {path}; run `dockwise db update`")
+    source: AdvisorySource = VulnDb(path)
+    return source
+
+
+def shown_findings(
+    result: ScanResult, severity: str | None, only_fixed: bool, show_suppressed: bool
+) -> ScanResult:
+    """The result with only the findings the user asked to see (a display choice)."""
+    minimum = Severity.parse(severity) if severity else Severity.UNKNOWN
+
+    def keep(finding: Finding) -> bool:
+        return (
+            finding.severity >= minimum
+            and (finding.fixed_version or not only_fixed)
+            and (show_suppressed or not finding.suppressed)
+        )
+
+    return dataclasses.replace(result, findings=tuple(f for f in result.findings if keep(f)))
