@@ -256,7 +256,8 @@ def _dynamic(image: Image) -> dict:
     if seg is None:
         return {}
     size = image.layout.dyn.size
-    table = image.data[seg[1] : seg[1] + seg[3] // size * size]
+    table = image.data[seg[1] : seg[1] + seg[3]]
+    table = table[: len(table) // size * size]  # a truncated file cuts the table short
     tags: list[tuple[int, int]] = []
     for tag, value in image.layout.dyn.iter_unpack(table):
         if tag == DT_NULL:
