@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from license_expression import ExpressionError, LicenseExpression
 from packageurl import PackageURL
 from spdx_tools.common.spdx_licensing import spdx_licensing
+from spdx_tools.spdx.jsonschema.annotation_converter import AnnotationConverter
 from spdx_tools.spdx.jsonschema.document_converter import DocumentConverter
 from spdx_tools.spdx.model import (
     Actor,
@@ -70,7 +71,7 @@ class SpdxJsonReporter:
     def render(self, result: ScanResult) -> str:
         document = build_document(result)
         try:
-            data = DocumentConverter().convert(document)
+            data = _convert(document)
         except Exception as e:  # the converter raises assorted types for an invalid model
             raise ReportError(f"spdx: cannot serialise the SBOM: {e}") from e
         return json.dumps(_spec_spelling(data), indent=2) + "\n"
@@ -111,6 +112,30 @@ def document_namespace(result: ScanResult) -> str:
     key = "\n".join((image.source, image.manifest_digest, image.config_digest, result.generated))
     slug = _NOT_ID_CHARS.sub("-", image.source).strip("-")[:64] or "image"
     return f"{NAMESPACE_BASE}/{slug}-{uuid.uuid5(_UUID_NAMESPACE, key)}"
+
+
+def _convert(document: Document) -> dict:
+    """The JSON-ready dict, with annotations attached in one pass.
+
+    spdx-tools' converter searches the whole annotation list for every package, which is
+    quadratic (80 s for 3,000 packages), so it converts a copy without them.
+    """
+    converter = AnnotationConverter()
+    by_id: dict[str, list[dict]] = {}
+    for annotation in document.annotations:
+        by_id.setdefault(annotation.spdx_id, []).append(converter.convert(annotation))
+    bare = Document(document.creation_info, document.packages, relationships=document.relationships)
+    data = DocumentConverter().convert(bare)
+    data["packages"] = [_annotated(package, by_id) for package in data.get("packages", [])]
+    return data
+
+
+def _annotated(package: dict, by_id: dict[str, list[dict]]) -> dict:
+    """`annotations` right after `SPDXID`, where spdx-tools itself puts them."""
+    annotations = by_id.get(package["SPDXID"])
+    if not annotations:
+        return package
+    return {"SPDXID": package["SPDXID"], "annotations": annotations} | package
 
 
 def _spec_spelling(data: dict) -> dict:
