@@ -1,0 +1,175 @@
+"""The vulnerability checker against real OSV records from the shared corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import (
+    DEBIAN_9,
+    DEBIAN_12,
+    IMAGE,
+    FakeAdvisorySource,
+    deb,
+    inventory,
+    lang,
+    osv_records,
+)
+from dockwise.checks import Target
+from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.model import Distro, Severity
+from dockwise.vulndb.advisory import Advisory, Affected, Exploitation, Range
+
+pytestmark = pytest.mark.usefixtures("corpus_required")
+
+
+def _check(source, packages, distro=None):
+    target = Target(IMAGE, inventory(packages, distro))
+    return sorted(VulnerabilityChecker(source).check(target), key=lambda f: f.rule_id)
+
+
+def _upstream_openssl() -> Advisory:
+    """An upstream-style record that would flag every 1.1.0 build: never for Debian."""
+    events = (("introduced", "0"), ("fixed", "1.1.1o"))
+    return Advisory(
+        "UPSTREAM-1", "osv:OSS-Fuzz", aliases=("CVE-2022-1292",),
+        affected=(Affected("OSS-Fuzz", "openssl", (Range("ECOSYSTEM", events),)),
+                  Affected("Debian:10", "openssl", (Range("ECOSYSTEM", events),))),
+    )  # fmt: skip
+
+
+def test_backported_fix_is_not_reported():
+    """DLA-3008-1 fixes openssl in 1.1.0l-1~deb9u6 for Debian 9; upstream fixed 1.1.1o.
+    A 1.1.0l-1~deb9u6 build sorts below the upstream fix but carries the back-port."""
+    source = FakeAdvisorySource([*osv_records("Debian", "DLA-3008-1"), _upstream_openssl()])
+    patched = deb("libssl1.1", "1.1.0l-1~deb9u6", source="openssl")
+    assert _check(source, [patched], DEBIAN_9) == []
+    assert ("OSS-Fuzz", "openssl") not in source.queries
+    assert source.queries == [("Debian:9", "openssl")]  # by source package, own release only
+
+
+def test_older_debian_build_is_reported_with_the_distro_fix():
+    source = FakeAdvisorySource([*osv_records("Debian", "DLA-3008-1"), _upstream_openssl()])
+    [finding] = _check(source, [deb("libssl1.1", "1.1.0l-1~deb9u5", source="openssl")], DEBIAN_9)
+    assert (finding.rule_id, finding.fixed_version, finding.status) == (
+        "CVE-2022-1292", "1.1.0l-1~deb9u6", "fixed",
+    )  # fmt: skip
+    assert "DLA-3008-1" in finding.aliases  # the record's own id; the CVE is its upstream
+    evidence = dict(finding.evidence)
+    assert evidence["feed"] == "osv:Debian"
+    assert evidence["range"] == "ECOSYSTEM introduced 0, fixed 1.1.0l-1~deb9u6"
+    assert evidence["compare"] == "0 <= 1.1.0l-1~deb9u5 < 1.1.0l-1~deb9u6 (dpkg)"
+    assert finding.location == finding.package.location
+
+
+def test_binnmu_is_judged_by_its_source_version():
+    source = FakeAdvisorySource(osv_records("Debian", "DLA-3008-1"))
+    pkg = deb("libssl1.1", "1.1.0l-1~deb9u5+b1", "openssl", "1.1.0l-1~deb9u5")
+    assert [f.rule_id for f in _check(source, [pkg], DEBIAN_9)] == ["CVE-2022-1292"]
+
+
+def test_other_release_is_never_consulted():
+    source = FakeAdvisorySource(osv_records("Debian", "DLA-3008-1"))
+    assert _check(source, [deb("libssl1.1", "1.1.0l-1~deb9u1", "openssl")], DEBIAN_12) == []
+
+
+def _tracker(cve, status, reason="", fixed="", urgency=""):
+    events = (("introduced", "0"), ("fixed", fixed)) if fixed else (("introduced", "0"),)
+    aff = Affected(
+        "Debian:12", "glibc", (Range("ECOSYSTEM", events),), status=status, reason=reason,
+        severity=urgency,
+    )  # fmt: skip
+    return Advisory(cve, "debian-tracker", affected=(aff,))
+
+
+def test_distro_states_and_rating():
+    source = FakeAdvisorySource([
+        _tracker("CVE-2023-0001", "no-dsa", "Minor issue", urgency="low"),
+        _tracker("CVE-2023-0002", "ignored", "not worth it", urgency="unimportant"),
+        _tracker("CVE-2023-0003", "fixed", fixed="2.36-9+deb12u7", urgency="high"),
+    ])  # fmt: skip
+    findings = _check(source, [deb("libc6", "2.36-9+deb12u4", "glibc")], DEBIAN_12)
+    got = [(f.rule_id, f.status, f.severity, f.fixed_version) for f in findings]
+    assert got == [
+        ("CVE-2023-0001", "no-dsa", Severity.LOW, ""),
+        ("CVE-2023-0002", "wont-fix", Severity.NEGLIGIBLE, ""),
+        ("CVE-2023-0003", "fixed", Severity.HIGH, "2.36-9+deb12u7"),
+    ]
+    assert ("status", "no-dsa (Minor issue)") in findings[0].evidence
+    assert ("compare", "0 <= 2.36-9+deb12u4 < 2.36-9+deb12u7 (dpkg)") in findings[2].evidence
+
+
+def test_distro_fix_outranks_a_stale_open_state():
+    dsa = Advisory(
+        "DSA-9999-1", "debian-dsa", aliases=("CVE-2023-0004",),
+        affected=(Affected("Debian:12", "glibc", (Range("ECOSYSTEM", (("introduced", "0"),
+                  ("fixed", "2.36-9+deb12u4"))),)),),
+    )  # fmt: skip
+    source = FakeAdvisorySource([dsa, _tracker("CVE-2023-0004", "open")])
+    assert _check(source, [deb("libc6", "2.36-9+deb12u4", "glibc")], DEBIAN_12) == []
+
+
+def test_pypi_aliases_merge_and_cve_is_the_id():
+    records = osv_records("PyPI", "PYSEC-2023-74", "PYSEC-2014-13")
+    ghsa = Advisory(
+        "GHSA-j8r2-6x86-q33q", "osv:PyPI", aliases=("CVE-2023-32681",), severity="MODERATE",
+        cvss=(("CVSS_V3", "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:H/I:N/A:N"),),
+        affected=(Affected("PyPI", "requests", (Range("ECOSYSTEM", (("introduced", "2.3.0"),
+                  ("fixed", "2.31.0"))),)),),
+    )  # fmt: skip
+    source = FakeAdvisorySource([*records, ghsa])
+    findings = _check(source, [lang("pypi", "Requests", "2.30.0")])
+    [finding] = findings
+    assert finding.rule_id == "CVE-2023-32681"
+    assert finding.aliases == ("GHSA-j8r2-6x86-q33q", "PYSEC-2023-74")
+    assert finding.fixed_version == "2.31.0"
+    assert finding.severity == Severity.MEDIUM  # from the CVSS vector
+    assert [v for k, v in finding.evidence if k == "record"] == [
+        "PYSEC-2023-74",
+        "GHSA-j8r2-6x86-q33q",
+    ]
+
+
+def test_withdrawn_records_are_skipped():
+    [withdrawn] = osv_records("PyPI", "PYSEC-2021-13")
+    assert withdrawn.withdrawn
+    source = FakeAdvisorySource([withdrawn])
+    package = withdrawn.affected[0].package
+    assert _check(source, [lang("pypi", package, "1.0.0")]) == []
+
+
+def test_npm_severity_kev_and_epss():
+    source = FakeAdvisorySource(
+        osv_records("npm", "GHSA-35jh-r3h4-6jhm", "GHSA-jf85-cpcp-j695"),
+        {"CVE-2019-10744": Exploitation(True, "2022-05-03", "Unknown", 0.0451, 0.93)},
+    )
+    findings = _check(source, [lang("npm", "lodash", "4.17.4")])
+    got = {f.rule_id: (f.severity, f.fixed_version) for f in findings}
+    assert got == {
+        "CVE-2019-10744": (Severity.CRITICAL, "4.17.12"),
+        "CVE-2021-23337": (Severity.HIGH, "4.17.21"),
+    }
+    evidence = dict(next(f for f in findings if f.rule_id == "CVE-2019-10744").evidence)
+    assert evidence["kev"] == "CVE-2019-10744 in CISA KEV; due 2022-05-03; ransomware Unknown"
+    assert evidence["epss"] == "CVE-2019-10744 0.04510 (percentile 0.930)"
+
+
+def test_go_stdlib_from_toolchain_version():
+    source = FakeAdvisorySource(osv_records("Go", "GO-2021-0067"))
+    stdlib = lang("golang", "stdlib", "go1.16.0", purl="pkg:golang/stdlib@go1.16.0")
+    [finding] = _check(source, [stdlib])
+    assert (finding.rule_id, finding.fixed_version) == ("CVE-2021-27919", "1.16.1")
+    assert (
+        _check(source, [lang("golang", "stdlib", "go1.16.1", "pkg:golang/stdlib@go1.16.1")]) == []
+    )
+
+
+def test_alpine_release_from_point_version():
+    events = (("introduced", "0"), ("fixed", "1.36.1-r2"))
+    adv = Advisory("ALPINE-CVE-1", "alpine-secdb", aliases=("CVE-2023-9999",),
+                   affected=(Affected("Alpine:v3.19", "busybox", (Range("ECOSYSTEM", events),)),))  # fmt: skip
+    source = FakeAdvisorySource([adv])
+    pkg = lang("apk", "ssl_client", "1.36.1-r1", "pkg:apk/alpine/ssl_client@1.36.1-r1")
+    pkg = pkg.__class__(**{**{s: getattr(pkg, s) for s in pkg.__slots__}, "source_name": "busybox"})
+    [finding] = _check(source, [pkg], Distro("alpine", "3.19.1"))
+    assert finding.fixed_version == "1.36.1-r2"
+    assert ("compare", "0 <= 1.36.1-r1 < 1.36.1-r2 (apk)") in finding.evidence
