@@ -7,6 +7,17 @@ caps, the analyzers, the code), so a new dockwise version never reuses stale res
 Entries are written to a temporary name and renamed, so concurrent runs are safe.
 Stored as JSON plus the kept contents, zstd-compressed: no pickle, because a cache file
 is data and must never be able to run code.
+
+Beside the analyses, registry layer blobs are kept exactly as downloaded under
+`<root>/blobs/sha256/<hex>` (the OCI layout's own naming). They only matter when an
+analysis is missing although the layer was seen before: after a dockwise upgrade, or
+when other catalogers are selected. So they have their own, smaller cap than the
+analyses: a shared cap would let one large image's blobs (hundreds of MB) evict
+thousands of analyses (tens of KB each), which are what makes re-scans cheap. A blob
+over a quarter of the blob cap is not kept at all, so that one huge layer cannot empty
+the cache. A blob is written under a temporary name while it streams, hashed, and
+renamed to its digest only when the digest matches, so a reader never sees a partial or
+wrong blob; two runs fetching the same blob both rename identical bytes, which is safe.
 """
 
 from __future__ import annotations
@@ -17,11 +28,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import zstandard
 
 from dockwise import __version__
 from dockwise.analyze.digest import Digest
+from dockwise.errors import SourceError
 from dockwise.model import LayerRef, ScanWarning
 from dockwise.source.filetree import Entry, LayerAnalysis
 from dockwise.source.selector import Selector
@@ -29,6 +42,11 @@ from dockwise.source.selector import Selector
 FORMAT = 1
 DEFAULT_CAP = 2 << 30  # bytes; the oldest entries go first when it is exceeded
 MAX_ENTRY = 256 << 20  # a single decoded entry larger than this is refused
+DEFAULT_BLOB_CAP = 1 << 30  # bytes of layer blobs; smaller than the analyses' (see above)
+BLOB_SHARE = 4  # a blob over cap / BLOB_SHARE is never kept
+COPY_CHUNK = 1 << 20
+_TEMP = ".tmp-"
+_HEX = set("0123456789abcdef")
 
 
 def cache_root(environ: dict[str, str] | None = None) -> Path:
@@ -44,12 +62,59 @@ class CacheStats:
     bytes: int
 
 
-class LayerCache:
+class _CappedDir:
+    """Files under one directory, the least recently used removed beyond a byte cap."""
+
+    pattern = "*"
+
+    def __init__(self, directory: Path, cap: int) -> None:
+        self.dir = directory
+        self.cap = cap
+
+    def stats(self) -> CacheStats:
+        files = self._files()
+        return CacheStats(len(files), sum(size for _, size, _ in files))
+
+    def clean(self) -> CacheStats:
+        """Remove every entry (and leftovers of interrupted writes); returns what was removed."""
+        removed = self.stats()
+        for path in self.dir.glob(self.pattern):
+            path.unlink(missing_ok=True)
+        return removed
+
+    def _files(self) -> list[tuple[Path, int, float]]:
+        """Finished entries only: a temporary file may be another run's write in progress."""
+        found = []
+        for path in self.dir.glob(self.pattern):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            if not path.name.startswith(_TEMP):
+                found.append((path, st.st_size, st.st_mtime))
+        return found
+
+    def _evict(self) -> None:
+        files = self._files()
+        total = sum(size for _, size, _ in files)
+        for path, size, _ in sorted(files, key=lambda f: f[2]):
+            if total <= self.cap:
+                return
+            path.unlink(missing_ok=True)
+            total -= size
+
+
+class LayerCache(_CappedDir):
     """Analyses of layers under `<root>/layers/<key[:2]>/<key>`."""
 
+    pattern = "*/*"
+
     def __init__(self, root: Path, cap: int = DEFAULT_CAP) -> None:
-        self.dir = root / "layers"
-        self.cap = cap
+        super().__init__(root / "layers", cap)
+
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (it may still turn out damaged: `load` decides)."""
+        return self._path(key).is_file()
 
     def key(self, layer: LayerRef, selector: Selector) -> str | None:
         """None when the layer has no digest to trust (a directory source)."""
@@ -84,38 +149,103 @@ class LayerCache:
         os.replace(tmp, path)
         self._evict()
 
-    def stats(self) -> CacheStats:
-        files = self._files()
-        return CacheStats(len(files), sum(size for _, size, _ in files))
-
-    def clean(self) -> CacheStats:
-        """Remove every entry; returns what was removed."""
-        removed = self.stats()
-        for path, _, _ in self._files():
-            path.unlink(missing_ok=True)
-        return removed
-
     def _path(self, key: str) -> Path:
         return self.dir / key[:2] / key
 
-    def _files(self) -> list[tuple[Path, int, float]]:
-        found = []
-        for path in self.dir.glob("*/*"):
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            found.append((path, st.st_size, st.st_mtime))
-        return found
 
-    def _evict(self) -> None:
-        files = self._files()
-        total = sum(size for _, size, _ in files)
-        for path, size, _ in sorted(files, key=lambda f: f[2]):
-            if total <= self.cap:
-                return
-            path.unlink(missing_ok=True)
-            total -= size
+class BlobCache(_CappedDir):
+    """Layer blobs as stored in the registry, under `<root>/blobs/sha256/<hex>`."""
+
+    def __init__(self, root: Path, cap: int = DEFAULT_BLOB_CAP) -> None:
+        super().__init__(root / "blobs" / "sha256", cap)
+
+    def find(self, digest: str) -> Path | None:
+        """The blob's file when it is kept, marked as recently used."""
+        path = self.path(digest)
+        try:
+            os.utime(path)
+        except OSError:
+            return None
+        return path
+
+    def fits(self, size: int) -> bool:
+        """Whether a blob of SIZE bytes should be kept at all (see the module docstring)."""
+        return 0 <= size <= self.cap // BLOB_SHARE
+
+    def path(self, digest: str) -> Path:
+        algorithm, _, hexdigest = digest.partition(":")
+        if algorithm != "sha256" or len(hexdigest) != 64 or set(hexdigest) - _HEX:
+            raise SourceError(f"blob {digest}: not a sha256 digest")
+        return self.dir / hexdigest
+
+    def store(self, digest: str, size: int, reader: BinaryIO) -> Path:
+        """Copy READER to the blob's file; SourceError (and nothing kept) on a bad digest."""
+        with self.writer(digest, size) as sink:
+            while data := reader.read(COPY_CHUNK):
+                sink.write(data)
+        return self.path(digest)
+
+    def writer(self, digest: str, size: int) -> BlobWriter:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        return BlobWriter(self, digest, size)
+
+    def remove(self, digest: str) -> None:
+        self.path(digest).unlink(missing_ok=True)
+
+    def commit(self, temp: Path, digest: str) -> None:
+        """Publish a verified temporary file under its digest, then keep the cap."""
+        os.replace(temp, self.path(digest))
+        self._evict()
+
+
+class BlobWriter:
+    """A blob being written: hashed as it goes, renamed to its digest only if it matches.
+
+    As a context manager it raises SourceError on a short or wrong blob; `close(ok)` is
+    for a caller that judges the outcome itself (a tee that may stop early).
+    """
+
+    def __init__(self, cache: BlobCache, digest: str, size: int) -> None:
+        self._cache = cache
+        self.digest = digest
+        self.size = size
+        fd, name = tempfile.mkstemp(dir=cache.dir, prefix=_TEMP)
+        self._temp = Path(name)
+        self._file = os.fdopen(fd, "wb")
+        self._hash = hashlib.sha256()
+        self.count = 0
+
+    def write(self, data: bytes) -> None:
+        self._hash.update(data)
+        self._file.write(data)
+        self.count += len(data)
+
+    def problem(self) -> str:
+        """Why the bytes written are not the blob, or "" when they are."""
+        if self.size >= 0 and self.count != self.size:
+            return f"truncated ({self.count} of {self.size} bytes)"
+        actual = "sha256:" + self._hash.hexdigest()
+        return "" if actual == self.digest else f"digest mismatch (got {actual})"
+
+    def close(self, ok: bool = True) -> bool:
+        """Keep the blob if OK and verified; returns whether it was kept."""
+        if self._file.closed:
+            return False
+        self._file.close()
+        if ok and not self.problem():
+            self._cache.commit(self._temp, self.digest)
+            return True
+        self._temp.unlink(missing_ok=True)
+        return False
+
+    def __enter__(self) -> BlobWriter:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        problem = "" if kind is not None else self.problem()
+        self.close(ok=kind is None and not problem)
+        if problem:
+            raise SourceError(f"blob {self.digest}: {problem}")
 
 
 def _fingerprint(selector: Selector) -> str:

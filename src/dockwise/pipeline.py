@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 from dockwise import __version__
 from dockwise.analyze import ANALYZERS
-from dockwise.cache import LayerCache, cache_root
+from dockwise.cache import BlobCache, LayerCache, cache_root
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.checks import Target, build_checkers
 from dockwise.checks.suppress import Suppressions
@@ -19,6 +19,7 @@ from dockwise.options import Options
 from dockwise.source import open_source
 from dockwise.source.base import Image
 from dockwise.source.filetree import FileTree, LayerAnalysis
+from dockwise.source.registry_fetch import LayerFetcher
 from dockwise.source.selector import Selector
 from dockwise.vulndb.advisory import AdvisorySource
 
@@ -79,15 +80,19 @@ def _finding_order(finding: Finding) -> tuple:
 def analyze_layers(
     image: Image, selector: Selector, options: Options, progress: Progress | None
 ) -> Iterator[LayerAnalysis]:
-    """Each layer's analysis, from the layer cache when an earlier run stored it."""
+    """Each layer's analysis, from the layer cache when an earlier run stored it; the
+    layers read instead have their registry blobs fetched ahead and kept (registry_fetch)."""
     cache = None if options.no_cache else LayerCache(cache_root())
-    for layer in image.layers:
-        key = cache.key(layer.ref, selector) if cache else None
-        analysis = cache.load(key, layer.ref) if cache and key else None
-        if analysis is None:
-            analysis = layer.analyze(selector)
-            if cache and key:
-                cache.store(key, analysis)
-        if progress:
-            progress(layer.ref, len(image.layers))
-        yield analysis
+    blobs = None if options.no_cache else BlobCache(cache_root())
+    keys = [cache.key(layer.ref, selector) if cache else None for layer in image.layers]
+    misses = [i for i, key in enumerate(keys) if not (cache and key and cache.has(key))]
+    with LayerFetcher(image.layers, misses, blobs) as fetcher:
+        for index, (layer, key) in enumerate(zip(image.layers, keys, strict=True)):
+            analysis = cache.load(key, layer.ref) if cache and key else None
+            if analysis is None:
+                analysis = fetcher.analyze(index, selector)
+                if cache and key:
+                    cache.store(key, analysis)
+            if progress:
+                progress(layer.ref, len(image.layers))
+            yield analysis

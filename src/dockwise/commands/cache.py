@@ -1,10 +1,11 @@
-"""`dockwise cache info|clean`: what the layer cache holds, and emptying it."""
+"""`dockwise cache info|clean`: what the layer cache holds (layer analyses and registry
+blobs, each under its own cap), and emptying it."""
 
 from __future__ import annotations
 
 import argparse
 
-from dockwise.cache import LayerCache, cache_root
+from dockwise.cache import BlobCache, LayerCache, cache_root
 
 HELP = "show or empty the layer cache"
 
@@ -12,19 +13,23 @@ HELP = "show or empty the layer cache"
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     actions.add_parser("info", help="where the cache is and how much it holds")
-    actions.add_parser("clean", help="remove every cached layer analysis")
+    actions.add_parser("clean", help="remove every cached layer analysis and blob")
 
 
 def run(args: argparse.Namespace) -> int:
     root = cache_root()
-    cache = LayerCache(root)
+    layers, blobs = LayerCache(root), BlobCache(root)
     if args.action == "clean":
-        removed = cache.clean()
-        print(f"removed {removed.entries} cached layers ({_size(removed.bytes)}) from {cache.dir}")
+        gone, gone_blobs = layers.clean(), blobs.clean()
+        print(
+            f"removed {gone.entries} cached layers ({_size(gone.bytes)}) and "
+            f"{gone_blobs.entries} blobs ({_size(gone_blobs.bytes)}) from {root}"
+        )
         return 0
-    stats = cache.stats()
     print(f"cache directory: {root}")
-    print(f"layer analyses:  {stats.entries} ({_size(stats.bytes)}, cap {_size(cache.cap)})")
+    for label, cache in (("layer analyses:", layers), ("registry blobs:", blobs)):
+        stats = cache.stats()
+        print(f"{label:<16} {stats.entries} ({_size(stats.bytes)}, cap {_size(cache.cap)})")
     return 0
 
 

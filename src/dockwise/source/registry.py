@@ -5,7 +5,9 @@ naming the manifest the reference resolved to, `blobs/sha256/<hex>` is served fr
 `/manifests/<digest>` for documents an index named and from `/blobs/<digest>` for the
 rest. `open_layout` then chooses the platform and checks every digest exactly as it does
 for a local OCI layout; layer blobs stream from the network into the one-pass layer
-reader, which verifies digest and diff_id as the bytes go by.
+reader, which verifies digest and diff_id as the bytes go by. The layers are
+RegistryLayers, so that the pipeline fetches the next ones ahead and keeps them in the
+blob cache (registry_fetch.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dockwise.source.blobstore import MAX_JSON
 from dockwise.source.oci import INDEX_TYPES, Platform, open_layout
 from dockwise.source.reference import Reference
 from dockwise.source.registry_client import RegistryClient
+from dockwise.source.registry_fetch import RegistryLayer
 
 SCHEME = "registry"
 RESOLVED = "io.dockwise.registry.resolved"  # annotation: what the reference pointed at
@@ -54,7 +57,8 @@ def open_registry(
         raise
     weakref.finalize(store, client.close)  # the layers keep the store alive while read
     _check_platform(image.info, platform, ref)
-    return Image(_with_provenance(image.info, ref, store.top_digest), image.layers)
+    layers = [RegistryLayer(layer.ref, layer.blob) for layer in image.layers]  # type: ignore[attr-defined]
+    return Image(_with_provenance(image.info, ref, store.top_digest), layers)
 
 
 def fetch_manifest(client: RegistryClient, target: str) -> tuple[bytes, str]:
