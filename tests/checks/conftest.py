@@ -8,8 +8,8 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 
 import pytest
-
 from corpus import CORPUS
+
 from dockwise.model import Distro, ImageInfo, Inventory, LayerRef, Location, Package
 from dockwise.vulndb.advisory import Advisory, Exploitation
 from dockwise.vulndb.feeds.osv import advisory as osv_advisory

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
 
+import pytest
 from conftest import (
     DEBIAN_9,
     DEBIAN_12,
@@ -14,6 +15,7 @@ from conftest import (
     lang,
     osv_records,
 )
+
 from dockwise.checks import Target
 from dockwise.checks.vulns import VulnerabilityChecker
 from dockwise.model import Distro, Severity
@@ -165,11 +167,11 @@ def test_go_stdlib_from_toolchain_version():
 
 def test_alpine_release_from_point_version():
     events = (("introduced", "0"), ("fixed", "1.36.1-r2"))
-    adv = Advisory("ALPINE-CVE-1", "alpine-secdb", aliases=("CVE-2023-9999",),
-                   affected=(Affected("Alpine:v3.19", "busybox", (Range("ECOSYSTEM", events),)),))  # fmt: skip
+    affected = Affected("Alpine:v3.19", "busybox", (Range("ECOSYSTEM", events),))
+    adv = Advisory("ALPINE-CVE-1", "alpine-secdb", aliases=("CVE-2023-9999",), affected=(affected,))
     source = FakeAdvisorySource([adv])
     pkg = lang("apk", "ssl_client", "1.36.1-r1", "pkg:apk/alpine/ssl_client@1.36.1-r1")
-    pkg = pkg.__class__(**{**{s: getattr(pkg, s) for s in pkg.__slots__}, "source_name": "busybox"})
+    pkg = dataclasses.replace(pkg, source_name="busybox")  # apk advisories key by origin
     [finding] = _check(source, [pkg], Distro("alpine", "3.19.1"))
     assert finding.fixed_version == "1.36.1-r2"
     assert ("compare", "0 <= 1.36.1-r1 < 1.36.1-r2 (apk)") in finding.evidence
