@@ -357,3 +357,22 @@ def test_spdx_described_root_without_purpose_is_the_image(tmp_path):
     opened = read(path)
     assert (opened.info.repo_tags, opened.info.manifest_digest) == (("app:1",), "sha256:ab")
     assert [p.name for p in opened.inventory.packages] == ["zlib"]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "cyclonedx-json", "spdx-json"])
+def test_hostile_strings_from_an_sbom_render_in_every_format(tmp_path, fmt):
+    names = ["\ud800lone", "\x1b]0;pwned\x07", "[bold]x[/]", "a" * 5000, "(p) <q>"]
+    components = [
+        {"type": "library", "name": name, "version": name, "publisher": name,
+         "licenses": [{"expression": name}],
+         "properties": [{"name": "syft:location:0:path", "value": name}]}
+        for name in names
+    ]  # fmt: skip
+    path = tmp_path / "bom.json"
+    path.write_text(
+        json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.6", "components": components})
+    )
+    result = run_sbom(Options(source=f"sbom:{path}"))
+    assert len(result.inventory.packages) == len(names)
+    out = render(result, fmt)
+    assert "\x1b" not in out

@@ -219,7 +219,7 @@ def _with_ids(packages: Iterable[Package]) -> Iterator[tuple[Package, str]]:
     """
     seen: dict[str, int] = {}
     for pkg in packages:
-        digest = hashlib.sha256(pkg.key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        digest = hashlib.sha256(pkg.key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         readable = _NOT_ID_CHARS.sub("-", f"{pkg.type}-{pkg.name}").strip("-")[:64]
         spdx_id = f"SPDXRef-Package-{readable}-{digest}".replace("--", "-")
         seen[spdx_id] = seen.get(spdx_id, 0) + 1
@@ -255,7 +255,8 @@ def license_expression(licenses: tuple[str, ...]) -> LicenseExpression | SpdxNoA
         if info.errors or info.invalid_symbols:
             return SpdxNoAssertion()
         return spdx_licensing.parse(info.normalized_expression)
-    except ExpressionError:
+    except (ExpressionError, AttributeError, TypeError):
+        # license-expression fails to format some of its own errors (AttributeError).
         return SpdxNoAssertion()
 
 
