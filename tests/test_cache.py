@@ -108,3 +108,161 @@ def test_xdg_cache_home_is_honoured(monkeypatch, tmp_path):
     assert cache_root() == tmp_path / "dockwise"
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # the spec says: ignore it
     assert cache_root().name == "dockwise" and cache_root().is_absolute()
+
+
+# --- the blob cache and fetching ahead (registry layers; the real registry is in
+# tests/source/test_registry_cache.py) ---
+
+
+def blob_layers(count: int, opened: list[str] | None = None, bad: int = -1) -> list:
+    """COUNT RegistryLayers served from memory; layer BAD's bytes are damaged in transit.
+
+    Each open notes how many fetch threads are reading at that moment in OPENED."""
+    import io
+    import threading
+    import time
+
+    from dockwise.model import LayerRef
+    from dockwise.source.layer import Blob
+    from dockwise.source.registry_fetch import RegistryLayer
+    from tools.imagepack import build_image
+
+    built = build_image(ImageSpec(layers=[{f"f{i}": bytes(4096) * i} for i in range(count)]))
+    reading: set[str] = set()
+    lock = threading.Lock()
+
+    class Slow(io.BytesIO):
+        def read(self, n=-1):
+            time.sleep(0.01)  # a slow network: downloads overlap the analysis
+            return super().read(n)
+
+        def close(self):
+            with lock:
+                reading.discard(threading.current_thread().name)
+            super().close()
+
+    def opener(data: bytes):
+        def open_blob():
+            name = threading.current_thread().name
+            with lock:
+                if name.startswith("dockwise-fetch"):
+                    reading.add(name)
+                if opened is not None:
+                    opened.append(f"{name}:{len(reading)}")
+            return Slow(data)
+
+        return open_blob
+
+    layers = []
+    for i, layer in enumerate(built.layers):
+        data = layer.blob if i != bad else layer.blob[:-8] + bytes(8)
+        blob = Blob(layer.digest, opener(data), len(data), layer.digest, layer.diff_id)
+        layers.append(RegistryLayer(LayerRef(i, layer.diff_id, layer.digest), blob))
+    return layers
+
+
+def test_fetch_ahead_is_bounded_and_keeps_every_blob(tmp_path):
+    from dockwise.cache import BlobCache
+    from dockwise.source.registry_fetch import PREFETCH, LayerFetcher
+    from dockwise.source.selector import Selector
+
+    opened: list[str] = []
+    layers = blob_layers(8, opened)
+    blobs = BlobCache(tmp_path)
+    with LayerFetcher(layers, range(8), blobs) as fetcher:
+        found = [fetcher.analyze(i, Selector()) for i in range(8)]
+    assert [sorted(a.entries) for a in found] == [[f"f{i}"] for i in range(8)]
+    in_flight = [int(o.rsplit(":", 1)[1]) for o in opened if o.startswith("dockwise-fetch")]
+    assert len(in_flight) == 7 and max(in_flight) <= PREFETCH  # layer 0 streams
+    assert blobs.stats().entries == 8  # streamed (tee) and fetched alike
+    assert not list(blobs.dir.glob(".tmp-*"))
+
+
+def test_a_failed_download_is_one_line_and_nothing_is_kept(tmp_path):
+    from dockwise.cache import BlobCache
+    from dockwise.errors import SourceError
+    from dockwise.source.registry_fetch import LayerFetcher
+    from dockwise.source.selector import Selector
+
+    layers = blob_layers(4, bad=2)
+    blobs = BlobCache(tmp_path)
+    with LayerFetcher(layers, range(4), blobs) as fetcher:
+        fetcher.analyze(0, Selector())
+        fetcher.analyze(1, Selector())
+        with pytest.raises(SourceError) as raised:
+            fetcher.analyze(2, Selector())
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith(f"blob {layers[2].blob.digest}: digest mismatch (got sha256:")
+    assert blobs.find(layers[2].blob.digest) is None
+    assert blobs.find(layers[3].blob.digest) is not None
+    assert not list(blobs.dir.glob(".tmp-*"))
+
+
+def test_without_a_cache_fetched_blobs_are_scratch_and_removed(tmp_path, monkeypatch):
+    from dockwise.source.registry_fetch import LayerFetcher
+    from dockwise.source.selector import Selector
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    with LayerFetcher(blob_layers(5), range(5), None) as fetcher:
+        for i in range(5):
+            fetcher.analyze(i, Selector())
+        scratch = list(tmp_path.glob("dockwise-blobs-*/blobs/sha256/*"))
+        assert scratch == []  # each removed once read
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_blob_cache_verifies_before_it_keeps(tmp_path):
+    import io
+
+    from dockwise.cache import BlobCache
+    from dockwise.errors import SourceError
+
+    blobs = BlobCache(tmp_path)
+    data = b"layer bytes"
+    digest = "sha256:" + __import__("hashlib").sha256(data).hexdigest()
+    with pytest.raises(SourceError, match="digest mismatch"):
+        blobs.store(digest, len(data), io.BytesIO(b"other bytes"))
+    with pytest.raises(SourceError, match=r"truncated \(5 of 11 bytes\)"):
+        blobs.store(digest, len(data), io.BytesIO(data[:5]))
+    assert blobs.find(digest) is None and list(blobs.dir.iterdir()) == []
+    path = blobs.store(digest, len(data), io.BytesIO(data))
+    assert path == tmp_path / "blobs" / "sha256" / digest[7:] and path.read_bytes() == data
+    with pytest.raises(SourceError, match="not a sha256 digest"):
+        blobs.path("sha256:../../etc/passwd")
+
+
+def test_blob_cache_cap_evicts_least_recently_used_and_skips_huge_blobs(tmp_path):
+    import hashlib
+    import io
+    import os
+
+    from dockwise.cache import BlobCache
+
+    blobs = BlobCache(tmp_path, cap=4000)
+    digests = []
+    for i in range(5):
+        data = bytes([i]) * 1000
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        blobs.store(digest, len(data), io.BytesIO(data))
+        os.utime(blobs.path(digest), (i, i))  # a clear order of use
+        digests.append(digest)
+    assert blobs.find(digests[0]) is None  # the oldest went first
+    assert all(blobs.find(d) for d in digests[1:])
+    assert blobs.fits(1000) and not blobs.fits(1001)  # over a quarter of the cap
+
+
+def test_clean_removes_blobs_and_leftover_temporaries(tmp_path, monkeypatch):
+    import hashlib
+    import io
+
+    from dockwise.cache import BlobCache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    blobs = BlobCache(cache_root())
+    data = b"x" * 10
+    blobs.store("sha256:" + hashlib.sha256(data).hexdigest(), 10, io.BytesIO(data))
+    (blobs.dir / ".tmp-interrupted").write_bytes(b"partial")
+    assert blobs.stats().entries == 1  # a temporary may be another run's write
+    assert cli.main(["cache", "clean"]) == 0
+    assert list(blobs.dir.iterdir()) == []
