@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from univers.versions import InvalidVersion, Version
+from univers.versions import Version
 
 CACHE_SIZE = 65536
 
@@ -21,7 +21,7 @@ def comparator(cls: type[Version], prepare: Callable[[str], str] = str.strip):
     def parse(text: str) -> Version:
         try:
             return cls(prepare(text))
-        except (InvalidVersion, ValueError, TypeError) as e:
+        except Exception as e:  # univers raises per-scheme types (InvalidNuGetVersion, ...)
             raise ValueError(f"{text!r}: not a valid {cls.__name__}") from e
 
     def compare(a: str, b: str) -> int:
