@@ -1,5 +1,5 @@
+# ruff: noqa: E501 -- tables of test vectors read best one case per line
 """Language ecosystems' orderings, pinned by each ecosystem's own test vectors.
-# ruff: noqa: E501  (tables of test vectors read best one case per line)
 
 Sources: Maven's ComparableVersionTest and NuGet.Client's VersionComparerTests (as ported
 by google/osv.dev:osv/ecosystems/{maven,nuget}_test.py), rubygems'
