@@ -106,14 +106,13 @@ def test_script_facts():
 def _system_binaries() -> list[Path]:
     names = [shutil.which(n) for n in ("ls", "bash", "python3", "node", "rustc")]
     libs = sorted(Path("/usr/lib/x86_64-linux-gnu").glob("lib[cz].so*"))
-    return [Path(os.path.realpath(p)) for p in [*names, *libs] if p]
+    paths = [Path(os.path.realpath(p)) for p in [*names, *libs] if p]
+    return [p for p in paths if p.read_bytes()[:4] == b"\x7fELF"]
 
 
 @pytest.mark.parametrize("path", _system_binaries(), ids=lambda p: p.name.replace(".", "_"))
 def test_agrees_with_pyelftools(path):
     data = path.read_bytes()
-    if not data.startswith(b"\x7fELF"):
-        pytest.skip("not an ELF file")
     facts = elf_facts(str(path), data)
     with path.open("rb") as fh:
         elf = ELFFile(fh)

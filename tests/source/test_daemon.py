@@ -100,14 +100,14 @@ def test_tcp_daemons_are_refused(monkeypatch):
 def podman(tmp_path_factory, archive):
     """`podman system service` on a private store (vfs, no root-wide state touched)."""
     if shutil.which("podman") is None:
-        pytest.skip("podman is not installed")
+        pytest.fail("podman is not installed (.ci/run installs it)")
     root = tmp_path_factory.mktemp("podman")
     base = ["podman", "--root", str(root / "root"), "--runroot", str(root / "run"),
             "--storage-driver", "vfs", "--events-backend", "file"]  # fmt: skip
     loaded = subprocess.run([*base, "load", "-i", str(archive)], capture_output=True, text=True,
                             timeout=120, check=False)  # fmt: skip
     if loaded.returncode != 0:
-        pytest.skip(f"podman cannot load images here: {loaded.stderr.strip()}")
+        pytest.fail(f"podman cannot load images here: {loaded.stderr.strip()}")
     socket = root / "podman.sock"
     service = subprocess.Popen([*base, "system", "service", "--time=0", f"unix://{socket}"],
                                stderr=subprocess.PIPE)  # fmt: skip
@@ -116,7 +116,7 @@ def podman(tmp_path_factory, archive):
         time.sleep(0.05)
     if not socket.exists():
         service.kill()
-        pytest.skip(f"podman system service did not start: {service.stderr.read().decode()}")
+        pytest.fail(f"podman system service did not start: {service.stderr.read().decode()}")
     yield socket
     service.terminate()
     service.wait(timeout=10)
