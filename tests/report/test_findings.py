@@ -1,0 +1,88 @@
+# ruff: noqa: E501 -- evidence tuples read best on one line
+"""Findings in every reporter: table grouped by severity, native JSON against its schema,
+CycloneDX `vulnerabilities` against the official 1.6 schema."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import jsonschema
+import pytest
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from dockwise.model import Finding, Severity
+from dockwise.report import render
+from dockwise.report.native_json import load_schema
+from tests.report.conftest import PACKAGES
+
+LIBC, OPENSSL, CURL = PACKAGES[1], PACKAGES[2], PACKAGES[3]
+FINDINGS = (
+    Finding(
+        "vulnerability", "CVE-2023-4911", Severity.HIGH, "glibc: buffer overflow in ld.so",
+        package=LIBC, location=LIBC.location, fixed_version="2.36-9+deb12u3", status="fixed",
+        aliases=("DSA-5514-1",),
+        evidence=(("feed", "debian-dsa"), ("record", "DSA-5514-1"),
+                  ("range", "ECOSYSTEM introduced 0, fixed 2.36-9+deb12u3"),
+                  ("compare", "0 <= 2.36-9+deb12u2 < 2.36-9+deb12u3 (dpkg)"),
+                  ("severity", "Debian:12 rating high"), ("kev", "CVE-2023-4911 in CISA KEV; due 2023-12-12")),
+    ),
+    Finding(
+        "vulnerability", "CVE-2024-0727", Severity.LOW, "openssl: PKCS12 NULL dereference",
+        package=OPENSSL, location=OPENSSL.location, status="no-dsa",
+        evidence=(("feed", "debian-tracker"), ("status", "no-dsa (Minor issue)"),
+                  ("severity", "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H")),
+    ),
+    Finding(
+        "vulnerability", "CVE-2023-38545", Severity.CRITICAL, "curl: SOCKS5 heap overflow",
+        package=CURL, location=CURL.location, fixed_version="7.88.1-10+deb12u4", status="fixed",
+        suppressed="vex not_affected: vulnerable_code_not_in_execute_path",
+        evidence=(("feed", "debian-tracker"), ("severity", "Debian:12 rating high")),
+    ),
+)  # fmt: skip
+
+
+@pytest.fixture
+def scanned(result):
+    return dataclasses.replace(result, findings=FINDINGS)
+
+
+def test_table_groups_by_severity_with_fixed_versions(scanned):
+    out = render(scanned, "table")
+    assert "Vulnerabilities (3: 1 critical, 1 high, 1 low)" in out
+    critical, high, low = out.index("Critical (1)"), out.index("High (1)"), out.index("Low (1)")
+    assert critical < high < low < out.index("Packages (")
+    assert "2.36-9+deb12u3" in out and "DSA-5514-1" in out
+    assert "suppressed (vex" in out
+
+
+def test_table_without_findings_has_no_vulnerability_section(result):
+    assert "Vulnerabilities" not in render(result, "table")
+
+
+def test_native_json_findings_are_valid(scanned):
+    doc = json.loads(render(scanned, "json"))
+    jsonschema.Draft202012Validator(load_schema()).validate(doc)
+    first = doc["findings"][0]
+    assert first["rule_id"] == "CVE-2023-4911" and first["severity"] == "high"
+    assert first["package"]["purl"] == LIBC.purl
+    assert first["location"]["layer"]["index"] == 0
+    assert {"key": "compare", "value": "0 <= 2.36-9+deb12u2 < 2.36-9+deb12u3 (dpkg)"} in first[
+        "evidence"
+    ]
+
+
+def test_cyclonedx_vulnerabilities_are_valid_1_6(scanned):
+    out = render(scanned, "cyclonedx-json")
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(out) is None
+    doc = json.loads(out)
+    vulns = {v["id"]: v for v in doc["vulnerabilities"]}
+    assert set(vulns) == {"CVE-2023-4911", "CVE-2024-0727", "CVE-2023-38545"}
+    glibc = vulns["CVE-2023-4911"]
+    assert glibc["affects"] == [{"ref": LIBC.purl}]
+    assert glibc["ratings"][0]["severity"] == "high"
+    assert glibc["references"][0]["id"] == "DSA-5514-1"
+    assert glibc["recommendation"] == "upgrade libc6 to 2.36-9+deb12u3 or later"
+    assert vulns["CVE-2024-0727"]["ratings"][0]["method"] == "CVSSv31"
+    assert vulns["CVE-2023-38545"]["analysis"]["state"] == "not_affected"
