@@ -12,6 +12,7 @@ from typing import Any
 
 from dockwise.errors import SourceError
 from dockwise.model import HistoryEntry, ImageInfo, LayerRef, RunConfig
+from dockwise.security.secretscan import redact
 
 MASK = "********"
 # names of environment variables whose values are credentials, not configuration
@@ -44,9 +45,15 @@ def diff_ids(config: dict[str, Any], what: str) -> list[str]:
 
 
 def mask_env(item: str) -> tuple[str, str]:
-    """`NAME=value` -> (NAME, value), the value masked when the name says it is secret."""
+    """`NAME=value` -> (NAME, value), the value masked when the name says it is secret,
+    and any token the secret rules recognise masked with its rule (security/masking.py)."""
     name, _, value = item.partition("=")
-    return name, (MASK if value and _SECRET_NAME.search(name) else value)
+    return name, (MASK if value and _SECRET_NAME.search(name) else redact(value))
+
+
+def mask_label(key: str, value: str) -> tuple[str, str]:
+    """A label with recognised tokens masked; not by key, as ".authors" is no secret."""
+    return key, redact(value)
 
 
 def layer_refs(
@@ -75,7 +82,7 @@ def history(config: dict[str, Any]) -> tuple[HistoryEntry, ...]:
         empty = bool(item.get("empty_layer"))
         entries.append(
             HistoryEntry(
-                created_by=_str(item.get("created_by")),
+                created_by=redact(_str(item.get("created_by"))),  # `RUN |1 TOKEN=...`
                 created=_str(item.get("created")),
                 comment=_str(item.get("comment")),
                 empty_layer=empty,
@@ -98,7 +105,9 @@ def run_config(config: dict[str, Any]) -> RunConfig:
         cmd=_strings(section.get("Cmd")),
         working_dir=_str(section.get("WorkingDir")),
         env=tuple(mask_env(item) for item in _strings(section.get("Env"))),
-        labels=tuple(sorted((k, _str(v)) for k, v in _dict(section.get("Labels")).items())),
+        labels=tuple(
+            sorted(mask_label(k, _str(v)) for k, v in _dict(section.get("Labels")).items())
+        ),
         stop_signal=_str(section.get("StopSignal")),
         healthcheck=_strings(health.get("Test")) if isinstance(health, dict) else (),
         volumes=tuple(sorted(_dict(section.get("Volumes")))),

@@ -1,0 +1,127 @@
+"""Find secrets in bytes: keyword pre-filter, then the rule's regex, then masking.
+
+The pre-filter is a plain `in` test on the lower-cased bytes (memchr-speed), so a file
+runs only the regexes of the rules whose keywords it contains; most files run none.
+A hit keeps only the rule, the line, a masked excerpt and a sha256 of the secret.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dockwise.security.masking import fingerprint, mask, tag
+from dockwise.security.ruleset import SecretRule, SecretRules, secret_rules
+
+CONTEXT = 40  # bytes of the line kept in front of a masked secret
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+@dataclass(frozen=True, slots=True)
+class SecretHit:
+    """One secret in one file, already masked."""
+
+    rule: str
+    line: int
+    excerpt: str
+    sha256: str
+
+    def facts(self) -> dict[str, object]:
+        return {"rule": self.rule, "line": self.line, "excerpt": self.excerpt,
+                "sha256": self.sha256}  # fmt: skip
+
+
+def excluded(path: str) -> bool:
+    """True for the documented known-false-positive and third-party paths."""
+    return secret_rules().exclude.match(path) is not None
+
+
+def scan_file(path: str, data: bytes) -> list[SecretHit]:
+    """Secrets in one file, with the rules that apply to its kind of path."""
+    ruleset = secret_rules()
+    return scan(data[: ruleset.max_size], rules_for(path, ruleset), ruleset)
+
+
+def rules_for(path: str, ruleset: SecretRules) -> list[SecretRule]:
+    """Code gets the distinctive formats only; config and shell files get all but
+    the metadata rules; path-scoped rules only their own files."""
+    code = path.endswith(ruleset.code_suffixes)
+    wanted = {"any"} if code else {"any", "config"}
+    return [
+        r for r in ruleset.rules
+        if r.scope in wanted or (r.paths is not None and r.paths.match(path))
+    ]  # fmt: skip
+
+
+def scan(data: bytes, rules: Iterable[SecretRule], ruleset: SecretRules) -> list[SecretHit]:
+    """Every secret of `rules` in `data`, one hit per distinct secret, at most max_hits."""
+    lowered = data.lower()
+    found: list[tuple[int, int, int, SecretRule]] = []  # match start, secret span, rule
+    for rule in rules:
+        if any(k in lowered for k in rule.keywords):
+            _collect(data, rule, ruleset, found)
+    spans = [(s, e) for _, s, e, _ in found]
+    hits: dict[str, SecretHit] = {}
+    for start, s, e, rule in sorted(found, key=lambda f: f[1]):
+        hit = _hit(data, start, s, e, rule, spans)
+        hits.setdefault(hit.sha256, hit)
+    return list(hits.values())
+
+
+def _collect(data: bytes, rule: SecretRule, ruleset: SecretRules, found: list) -> None:
+    for match in rule.regex.finditer(data):
+        if len(found) >= ruleset.max_hits:
+            return
+        s, e = match.span("secret")
+        if any(s < fe and fs < e for _, fs, fe, _ in found):
+            continue  # already reported by a more specific rule
+        if ruleset.placeholders.match(match["secret"].decode("utf-8", "replace")):
+            continue
+        found.append((match.start(), s, e, rule))
+
+
+def _hit(data: bytes, start: int, s: int, e: int, rule: SecretRule, spans: list) -> SecretHit:
+    line_start = data.rfind(b"\n", 0, start) + 1
+    begin = max(line_start, s - CONTEXT)
+    return SecretHit(
+        rule=rule.id,
+        line=data.count(b"\n", 0, start) + 1,
+        excerpt=_excerpt(data, begin, s, e, spans),
+        sha256=fingerprint(data[s:e]),
+    )
+
+
+def _excerpt(data: bytes, begin: int, s: int, e: int, spans: list) -> str:
+    """The text before the secret (other secrets in it masked) and the masked secret."""
+    pieces, pos = [], begin
+    for fs, fe in sorted(spans):
+        if begin <= fs and fe <= s:  # another secret inside the context
+            pieces += [_text(data[pos:fs]), mask(_text(data[fs:fe]))]
+            pos = fe
+        elif fs < begin < fe:  # the context starts inside another secret
+            pos = fe
+    pieces += [_text(data[min(pos, s) : s]), mask(_text(data[s:e]))]
+    return "".join(pieces)
+
+
+def _text(raw: bytes) -> str:
+    return _UNPRINTABLE.sub(" ", raw.decode("utf-8", "replace"))
+
+
+def redact(text: str) -> str:
+    """Image metadata (an env value, a label, a history line) with every secret that
+    any rule finds replaced by its tagged mask, `ghp_****[github-token]`."""
+    if not text:
+        return text
+    ruleset = secret_rules()
+    rules = [r for r in ruleset.rules if r.scope in ("any", "metadata") or r.id == "url-credentials"]
+    data = text.encode("utf-8", "surrogateescape")
+    lowered = data.lower()
+    found: list[tuple[int, int, int, SecretRule]] = []
+    for rule in rules:
+        if any(k in lowered for k in rule.keywords):
+            _collect(data, rule, ruleset, found)
+    for _, s, e, rule in sorted(found, key=lambda f: f[1], reverse=True):
+        data = data[:s] + tag(_text(data[s:e]), rule.id).encode() + data[e:]
+    return data.decode("utf-8", "surrogateescape")
