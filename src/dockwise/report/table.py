@@ -31,6 +31,7 @@ from dockwise.report.sanitize import text
 DEFAULT_WIDTH = 120
 CREATED_BY_WIDTH = 60
 TITLE_WIDTH = 50
+MAX_ALIASES_SHOWN = 3  # the rest are in --format json
 NONE = "(none)"
 # Docker's legacy builder prefixes metadata-only steps with this; it says nothing useful.
 _NOP_PREFIXES = ("/bin/sh -c #(nop) ", "|1 /bin/sh -c #(nop) ")
@@ -85,6 +86,8 @@ def _findings(findings: Sequence[Finding]) -> Iterator[RenderableType]:
             f"{str(severity).capitalize()} ({len(group)})",
             "ID", "Package", "Installed", "Fixed in", "Status", "Layer", "Title",
         )  # fmt: skip
+        for column in table.columns[:6]:  # ids and versions must stay copy-pasteable
+            column.no_wrap = True
         for finding in group:
             table.add_row(*_finding_row(finding))
         yield table
@@ -102,8 +105,9 @@ def _finding_row(finding: Finding) -> list[Text]:
     layer = finding.location.layer if finding.location else None
     ids = text(finding.rule_id)
     if finding.aliases:
-        ids.append("\n")
-        ids.append_text(text(", ".join(finding.aliases[:3])))
+        for alias in finding.aliases[:MAX_ALIASES_SHOWN]:
+            ids.append("\n")
+            ids.append_text(text(alias))
     status = finding.status or ""
     if finding.suppressed:
         status = f"suppressed ({finding.suppressed})"
