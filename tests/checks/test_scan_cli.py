@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from conftest import osv_records
 from dockwise import cli
 from dockwise.vulndb.advisory import Advisory, Affected, Range
 from dockwise.vulndb.records import KevEntry
 from dockwise.vulndb.store import DbWriter
+from tests.checks.conftest import osv_records
 from tools.imagepack import ImageSpec, write_docker_archive
 
 pytestmark = pytest.mark.usefixtures("corpus_required")

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from conftest import deb, lang
 from dockwise.checks.suppress import SuppressionError, load, purl_matches
 from dockwise.model import Finding, Severity
+from tests.checks.conftest import deb, lang
 
 TODAY = dt.date(2025, 1, 15)
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import (
+
+from dockwise.checks import Target
+from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.model import Distro, Severity
+from dockwise.vulndb.advisory import Advisory, Affected, Exploitation, Range
+from tests.checks.conftest import (
     DEBIAN_9,
     DEBIAN_12,
     IMAGE,
@@ -15,11 +20,6 @@ from conftest import (
     lang,
     osv_records,
 )
-
-from dockwise.checks import Target
-from dockwise.checks.vulns import VulnerabilityChecker
-from dockwise.model import Distro, Severity
-from dockwise.vulndb.advisory import Advisory, Affected, Exploitation, Range
 
 pytestmark = pytest.mark.usefixtures("corpus_required")
 
