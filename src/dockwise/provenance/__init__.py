@@ -1,0 +1,42 @@
+"""Where an image came from: name and digests, build time, labels, base image,
+signatures, and what its build history did (download-and-execute, secrets, pinning).
+
+`provenance(image, distro, today)` is the entry point; `HistoryChecker` runs the history
+rules inside `dockwise scan`.
+"""
+
+from dockwise.provenance.base import BaseImage, infer_base
+from dockwise.provenance.catalogue import BaseCatalogue, KnownBase
+from dockwise.provenance.history import HistoryChecker, history_findings
+from dockwise.provenance.origin import Metadata, Origin, origin
+from dockwise.provenance.signature import (
+    SignatureArtifact,
+    SignatureLookup,
+    SignatureState,
+    SignatureStatus,
+    signature_status,
+    verify_simple_signing,
+)
+from dockwise.provenance.summary import Provenance, lessons, provenance, verdict
+
+__all__ = [
+    "BaseCatalogue",
+    "BaseImage",
+    "HistoryChecker",
+    "KnownBase",
+    "Metadata",
+    "Origin",
+    "Provenance",
+    "SignatureArtifact",
+    "SignatureLookup",
+    "SignatureState",
+    "SignatureStatus",
+    "history_findings",
+    "infer_base",
+    "lessons",
+    "origin",
+    "provenance",
+    "signature_status",
+    "verdict",
+    "verify_simple_signing",
+]
