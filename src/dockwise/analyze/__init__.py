@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dockwise.analyze.elf import ElfAnalyzer
 from dockwise.analyze.gobinary import GoBinaryAnalyzer
+from dockwise.analyze.indicators import IndicatorsAnalyzer
 from dockwise.analyze.java import JavaArchiveAnalyzer
 from dockwise.analyze.script import ScriptAnalyzer
+from dockwise.analyze.secrets import SecretsAnalyzer
 from dockwise.source.selector import FileAnalyzer
 
 ANALYZERS: tuple[FileAnalyzer, ...] = (
@@ -18,4 +20,6 @@ ANALYZERS: tuple[FileAnalyzer, ...] = (
     ScriptAnalyzer(),
     GoBinaryAnalyzer(),
     JavaArchiveAnalyzer(),
+    SecretsAnalyzer(),
+    IndicatorsAnalyzer(),
 )

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dockwise.checks.base import Checker, Target
 from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.security.binaries import SuspiciousBinaryChecker
+from dockwise.security.imageconfig import ImageConfigChecker
+from dockwise.security.secrets import SecretsChecker
 from dockwise.vulndb.advisory import AdvisorySource
 
 __all__ = ["Checker", "Target", "build_checkers"]
@@ -16,4 +19,9 @@ __all__ = ["Checker", "Target", "build_checkers"]
 
 def build_checkers(advisories: AdvisorySource) -> tuple[Checker, ...]:
     """Every checker `dockwise scan` runs, in the order their findings are reported."""
-    return (VulnerabilityChecker(advisories),)
+    return (
+        VulnerabilityChecker(advisories),
+        SecretsChecker(),
+        ImageConfigChecker(),
+        SuspiciousBinaryChecker(),
+    )

@@ -33,6 +33,7 @@ def fingerprint(secret: bytes) -> str:
     return hashlib.sha256(b"".join(secret.split())).hexdigest()
 
 
-def tags_in(text: str) -> list[tuple[str, str]]:
-    """(rule id, masked value) for each tagged mask in a metadata string."""
-    return [(m["rule"], m["masked"]) for m in TAGGED.finditer(text)]
+def tags_in(text: str, context: int = 40) -> list[tuple[str, str]]:
+    """(rule id, excerpt) for each tagged mask in a metadata string; the excerpt is the
+    masked value with up to `context` characters before it (already masked text)."""
+    return [(m["rule"], text[max(0, m.start() - context) : m.end()]) for m in TAGGED.finditer(text)]

@@ -14,7 +14,6 @@ from importlib import resources
 from typing import Any
 
 from dockwise.model import Severity
-from dockwise.source.filetree import glob_regex
 
 RULES = resources.files("dockwise.security") / "rules"
 
@@ -74,6 +73,13 @@ class IndicatorRules:
     confusables: dict[str, str]
 
 
+def _glob_regex(patterns: list[str]) -> re.Pattern[str]:
+    # imported here: dockwise.source imports the masking hook, which imports this module
+    from dockwise.source.filetree import glob_regex
+
+    return glob_regex(patterns)
+
+
 def _toml(name: str) -> dict[str, Any]:
     return tomllib.loads((RULES / name).read_text(encoding="utf-8"))
 
@@ -85,7 +91,7 @@ def secret_rules() -> SecretRules:
     return SecretRules(
         rules=tuple(_secret_rule(item) for item in doc["rule"]),
         paths=tuple(doc["paths"]),
-        exclude=glob_regex(doc["exclude"]),
+        exclude=_glob_regex(doc["exclude"]),
         code_suffixes=tuple(doc["code_suffixes"]),
         placeholders=re.compile(doc["placeholders"].strip()),
         max_size=int(doc["max_size"]),
@@ -102,7 +108,7 @@ def _secret_rule(item: dict[str, Any]) -> SecretRule:
         keywords=tuple(k.lower().encode() for k in item["keywords"]),
         regex=re.compile(item["regex"].encode()),
         scope="paths" if isinstance(scope, list) else scope,
-        paths=glob_regex(scope) if isinstance(scope, list) else None,
+        paths=_glob_regex(scope) if isinstance(scope, list) else None,
     )
 
 
@@ -137,7 +143,9 @@ def miner_rules() -> Any:
     """The compiled YARA rules (`rules/*.yar`); None when yara-python is missing."""
     try:
         import yara
-    except ImportError:  # an optional speed-up elsewhere; here a hard requirement of pyproject
+    except ImportError:  # a dependency; a broken install loses the miner rules only
         return None
-    sources = {p.name: p.read_text(encoding="utf-8") for p in RULES.iterdir() if p.name.endswith(".yar")}
+    sources = {
+        p.name: p.read_text(encoding="utf-8") for p in RULES.iterdir() if p.name.endswith(".yar")
+    }
     return yara.compile(sources=sources)

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from dockwise.security.masking import fingerprint, mask, tag
 from dockwise.security.ruleset import SecretRule, SecretRules, secret_rules
 
+METADATA_SCOPES = ("any", "metadata")
+METADATA_RULES = ("url-credentials",)  # a config-scope rule that also fits one-line metadata
 CONTEXT = 40  # bytes of the line kept in front of a masked secret
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]+")
+# scripts in a programming language are code (`'token': tok` is a dict, not a secret)
+_CODE_SHEBANG = re.compile(rb"#![^\n]*\b(?:python|perl|node|ruby|php)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +44,13 @@ def excluded(path: str) -> bool:
 def scan_file(path: str, data: bytes) -> list[SecretHit]:
     """Secrets in one file, with the rules that apply to its kind of path."""
     ruleset = secret_rules()
-    return scan(data[: ruleset.max_size], rules_for(path, ruleset), ruleset)
+    code = path.endswith(ruleset.code_suffixes) or _CODE_SHEBANG.match(data) is not None
+    return scan(data[: ruleset.max_size], rules_for(path, ruleset, code), ruleset)
 
 
-def rules_for(path: str, ruleset: SecretRules) -> list[SecretRule]:
+def rules_for(path: str, ruleset: SecretRules, code: bool = False) -> list[SecretRule]:
     """Code gets the distinctive formats only; config and shell files get all but
     the metadata rules; path-scoped rules only their own files."""
-    code = path.endswith(ruleset.code_suffixes)
     wanted = {"any"} if code else {"any", "config"}
     return [
         r for r in ruleset.rules
@@ -115,7 +119,7 @@ def redact(text: str) -> str:
     if not text:
         return text
     ruleset = secret_rules()
-    rules = [r for r in ruleset.rules if r.scope in ("any", "metadata") or r.id == "url-credentials"]
+    rules = [r for r in ruleset.rules if r.scope in METADATA_SCOPES or r.id in METADATA_RULES]
     data = text.encode("utf-8", "surrogateescape")
     lowered = data.lower()
     found: list[tuple[int, int, int, SecretRule]] = []
