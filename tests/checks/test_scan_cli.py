@@ -73,8 +73,13 @@ def _json_scan(capsys, *argv) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+def _vulns(doc) -> list[dict]:
+    """Only vulnerability findings: other checkers (config, secrets) report here too."""
+    return [f for f in doc["findings"] if f["kind"] == "vulnerability"]
+
+
 def _ids(doc) -> list[tuple[str, str, str]]:
-    return [(f["rule_id"], f["package"]["name"], f["fixed_version"]) for f in doc["findings"]]
+    return [(f["rule_id"], f["package"]["name"], f["fixed_version"]) for f in _vulns(doc)]
 
 
 def test_scan_reports_language_and_distro_findings_not_backports(image, db, capsys):
@@ -85,11 +90,11 @@ def test_scan_reports_language_and_distro_findings_not_backports(image, db, caps
         ("CVE-2022-29824", "libxml2", "2.9.4+dfsg1-2.2+deb9u7"),
         ("CVE-2023-32681", "requests", "2.31.0"),
     ]
-    libxml2 = next(f for f in doc["findings"] if f["package"]["name"] == "libxml2")
+    libxml2 = next(f for f in _vulns(doc) if f["package"]["name"] == "libxml2")
     evidence = {e["key"]: e["value"] for e in libxml2["evidence"]}
     assert evidence["record"] == "DLA-3012-1"
     assert evidence["compare"] == "0 <= 2.9.4+dfsg1-2.2+deb9u6 < 2.9.4+dfsg1-2.2+deb9u7 (dpkg)"
-    lodash = next(f for f in doc["findings"] if f["rule_id"] == "CVE-2021-23337")
+    lodash = next(f for f in _vulns(doc) if f["rule_id"] == "CVE-2021-23337")
     assert any(e["key"] == "kev" for e in lodash["evidence"])
 
 
@@ -101,9 +106,10 @@ def test_filters_and_suppression(image, db, tmp_path, capsys):
         "  - {id: CVE-2020-28500, reason: old excuse, expires: 2000-01-01}\n"
     )
     doc = _json_scan(capsys, "--db", db, "--severity", "high", "--ignore-file", str(ignore), image)
-    assert [f["rule_id"] for f in doc["findings"]] == ["CVE-2021-23337"]
+    assert [f["rule_id"] for f in _vulns(doc)] == ["CVE-2021-23337"]
+    assert all(f["severity"] in ("high", "critical") for f in doc["findings"])
     doc = _json_scan(capsys, "--db", db, "--ignore-file", str(ignore), "--show-suppressed", image)
-    suppressed = {f["rule_id"]: f["suppressed"] for f in doc["findings"] if f["suppressed"]}
+    suppressed = {f["rule_id"]: f["suppressed"] for f in _vulns(doc) if f["suppressed"]}
     assert suppressed == {"CVE-2023-32681": "ignored: no proxies"}
     assert any("expired on 2000-01-01" in w["message"] for w in doc["warnings"])
 
@@ -111,7 +117,7 @@ def test_filters_and_suppression(image, db, tmp_path, capsys):
 def test_table_and_cyclonedx(image, db, capsys):
     assert cli.main(["scan", "-q", "--no-cache", "--db", db, image]) == 0
     out = capsys.readouterr().out
-    assert "Vulnerabilities (4:" in out and "2.9.4+dfsg1-2.2+deb9u7" in out
+    assert "Findings (" in out and "2.9.4+dfsg1-2.2+deb9u7" in out
     assert cli.main(["scan", "-q", "--no-cache", "--db", db, "-f", "cyclonedx-json", image]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert len(doc["vulnerabilities"]) == 4

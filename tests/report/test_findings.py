@@ -50,7 +50,7 @@ def scanned(result):
 
 def test_table_groups_by_severity_with_fixed_versions(scanned):
     out = render(scanned, "table")
-    assert "Vulnerabilities (3: 1 critical, 1 high, 1 low)" in out
+    assert "Findings (3: 1 critical, 1 high, 1 low)" in out
     critical, high, low = out.index("Critical (1)"), out.index("High (1)"), out.index("Low (1)")
     assert critical < high < low < out.index("Packages (")
     assert "2.36-9+deb12u3" in out and "DSA-5514-1" in out
@@ -58,7 +58,7 @@ def test_table_groups_by_severity_with_fixed_versions(scanned):
 
 
 def test_table_without_findings_has_no_vulnerability_section(result):
-    assert "Vulnerabilities" not in render(result, "table")
+    assert "Findings" not in render(result, "table")
 
 
 def test_native_json_findings_are_valid(scanned):

@@ -80,7 +80,7 @@ def _findings(findings: Sequence[Finding]) -> Iterator[RenderableType]:
     if not findings:
         return
     counts = ", ".join(f"{len(group)} {severity}" for severity, group in _by_severity(findings))
-    yield Text(f"Vulnerabilities ({len(findings)}: {counts})")
+    yield Text(f"Findings ({len(findings)}: {counts})")
     for severity, group in _by_severity(findings):
         table = _table(
             f"{str(severity).capitalize()} ({len(group)})",
