@@ -52,7 +52,10 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_BUILD_SCRIPT = HERE.parent.parent / "shared" / "tools" / "build_test_images.sh"
 IMAGES = ("debian-min", "debian-python", "debian-node", "debian-go")
 BIG = "debian-big"
+PYCACHE = Path(tempfile.gettempdir()) / "dockwise-bench-pycache"
+SNAPSHOT = Path(tempfile.gettempdir()) / "dockwise-bench-src"
 FLEET = 20
+FORMAT = "cyclonedx-json"  # as sbom_bench; --format json shows the reporter's share
 TARGET_WARM = 0.25  # warm / cold on the test images (issue 6)
 TARGET_WARM_BIG = 0.10  # on an image of 1 GB or more
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -237,10 +240,10 @@ def _put(url: str, data: bytes, content_type: str) -> None:
 
 def scan(dockwise: list[str], ref: str, cache: Path, registry: Registry, samples: Samples,
          layers: set[str]) -> None:  # fmt: skip
-    """One `dockwise sbom registry:REF` with XDG_CACHE_HOME=CACHE, added to SAMPLES."""
-    argv = [*dockwise, "sbom", f"registry:{ref}", "-f", "cyclonedx-json", "-o", "/dev/null", "-q"]
+    """One `dockwise sbom ... registry:REF` with XDG_CACHE_HOME=CACHE, added to SAMPLES."""
+    argv = [*dockwise, f"registry:{ref}"]  # dockwise: the `sbom` command up to its source
     mark = registry.mark()
-    wall, rss, cpu, rc, _, err = run_once(argv, {**os.environ, "XDG_CACHE_HOME": str(cache)})
+    wall, rss, cpu, rc, _, err = run_once(argv, child_env(cache))
     if rc != 0:
         samples.error = f"exit {rc}: {err.strip().splitlines()[-1] if err.strip() else ''}"
         return
@@ -250,6 +253,25 @@ def scan(dockwise: list[str], ref: str, cache: Path, registry: Registry, samples
     samples.cpu.append(cpu)
     samples.rss_kb.append(rss)
     samples.layer_gets.append(sum(n for d, n in gets.items() if d in layers))
+
+
+def child_env(cache: Path) -> dict[str, str]:
+    """Its own cache; compiled bytecode kept (outside the checkout), as an installed
+    dockwise has it: PYTHONDONTWRITEBYTECODE would add ~0.15 s of compiling to every run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
+    if SNAPSHOT.exists():
+        env["PYTHONPATH"] = str(SNAPSHOT)
+    return {**env, "XDG_CACHE_HOME": str(cache)}
+
+
+def snapshot_source() -> list[str]:
+    """Run a copy of src/dockwise taken now: analyses are keyed by the code's mtimes, so
+    an edit in a shared checkout during the run would turn warm runs into cold ones."""
+    shutil.rmtree(SNAPSHOT, ignore_errors=True)
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(HERE.parent / "src" / "dockwise", SNAPSHOT / "dockwise", ignore=ignore)
+    return [sys.executable, "-m", "dockwise"]
 
 
 def bench_image(name: str, archive: Path, registry: Registry, args, dockwise: list[str]) -> dict:
@@ -262,7 +284,7 @@ def bench_image(name: str, archive: Path, registry: Registry, args, dockwise: li
     runs = {k: Samples() for k in ("floor", "cold", "warm", "blobs only")}
     floor = [sys.executable, "-c", FLOOR_CODE, f"http://{registry.host}", repo, "latest"]
     for _ in range(args.repeat):
-        wall, rss, cpu, rc, _, err = run_once(floor)
+        wall, _, cpu, rc, _, _ = run_once(floor, child_env(Path(tempfile.gettempdir())))
         if rc == 0:
             runs["floor"].wall.append(wall)
             runs["floor"].cpu.append(cpu)
@@ -309,8 +331,9 @@ def bench_fleet(registry: Registry, repo: str, base: set[str], args, dockwise) -
 
 def table(rows: list[dict]) -> str:
     head = ("| image | layers | stored MB | pull floor s | cold s | warm s | warm/cold | target "
-            "| blobs only s | layer GETs cold/warm/blobs | fleet 20 total s | per tag s "
-            "| base layer GETs |")  # fmt: skip
+            "| cpu s cold/warm | blobs only s | layer GETs cold/warm/blobs "
+            f"| fleet {rows[0]['fleet']['tags'] if rows else ''} total s | per tag s "
+            "| GETs of each base layer |")  # fmt: skip
     return "\n".join([head, _rule(head), *map(_row, rows)])
 
 
@@ -330,9 +353,11 @@ def _row(row: dict) -> str:
         row["image"], str(row["layers"]), f"{row['stored_bytes'] / 1e6:.0f}",
         _s(runs["floor"].median("wall")), _s(runs["cold"].median("wall")),
         _s(runs["warm"].median("wall")), "?" if ratio is None else f"{ratio:.0%}",
-        f"≤ {row['target']:.0%} {verdict}", _s(runs["blobs only"].median("wall")), gets,
+        f"≤ {row['target']:.0%} {verdict}",
+        f"{_s(runs['cold'].median('cpu'))}/{_s(runs['warm'].median('cpu'))}",
+        _s(runs["blobs only"].median("wall")), gets,
         _s(fleet["total_s"]), _s(fleet["per_tag_s"]),
-        "each " + "/".join(map(str, reads)) + (f" (error: {errors})" if errors else ""),
+        "/".join(map(str, reads)) + (f" (error: {errors})" if errors else ""),
     ]  # fmt: skip
     return "| " + " | ".join(cells) + " |"
 
@@ -362,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build-script", type=Path, default=DEFAULT_BUILD_SCRIPT)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--fleet", type=int, default=FLEET)
-    parser.add_argument("--dockwise", help="command to run (default: the console script)")
+    parser.add_argument("--format", default=FORMAT, help="the report format of every scan")
+    parser.add_argument("--dockwise", help="command to run (default: a snapshot of src/)")
     parser.add_argument("--json", type=Path, help="write every sample here")
     args = parser.parse_args(argv)
     if not (shutil.which("docker-registry") and shutil.which("skopeo")):
@@ -370,7 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     archives = [(n, args.images / f"{n}.oci.tar") for n in (args.image or IMAGES)]
     if args.big:
         archives.append((BIG, ensure_big(args.big_images or args.images, args.build_script)))
-    dockwise = find_dockwise(args.dockwise)
+    dockwise = find_dockwise(args.dockwise) if args.dockwise else snapshot_source()
+    run_once([*dockwise, "--help"], child_env(Path(tempfile.gettempdir())))  # compiles once
+    dockwise = [*dockwise, "sbom", "-f", args.format, "-o", "/dev/null", "-q"]
     rows = []
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="dockwise-bench-registry-") as root:
