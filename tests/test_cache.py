@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import os
+import threading
+import time
 
 import pytest
 
 from dockwise import cli
-from dockwise.cache import LayerCache, cache_root
+from dockwise.cache import BlobCache, LayerCache, cache_root
+from dockwise.errors import SourceError
+from dockwise.model import LayerRef
 from dockwise.source import layer as layer_module
-from tools.imagepack import ImageSpec, Member, write_oci_archive
+from dockwise.source.layer import Blob
+from dockwise.source.registry_fetch import PREFETCH, LayerFetcher, RegistryLayer
+from dockwise.source.selector import Selector
+from tools.imagepack import ImageSpec, Member, build_image, write_oci_archive
 
 STATUS = "Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2\nArchitecture: amd64\n\n"
 
@@ -118,15 +128,6 @@ def blob_layers(count: int, opened: list[str] | None = None, bad: int = -1) -> l
     """COUNT RegistryLayers served from memory; layer BAD's bytes are damaged in transit.
 
     Each open notes how many fetch threads are reading at that moment in OPENED."""
-    import io
-    import threading
-    import time
-
-    from dockwise.model import LayerRef
-    from dockwise.source.layer import Blob
-    from dockwise.source.registry_fetch import RegistryLayer
-    from tools.imagepack import build_image
-
     built = build_image(ImageSpec(layers=[{f"f{i}": bytes(4096) * i} for i in range(count)]))
     reading: set[str] = set()
     lock = threading.Lock()
@@ -162,10 +163,6 @@ def blob_layers(count: int, opened: list[str] | None = None, bad: int = -1) -> l
 
 
 def test_fetch_ahead_is_bounded_and_keeps_every_blob(tmp_path):
-    from dockwise.cache import BlobCache
-    from dockwise.source.registry_fetch import PREFETCH, LayerFetcher
-    from dockwise.source.selector import Selector
-
     opened: list[str] = []
     layers = blob_layers(8, opened)
     blobs = BlobCache(tmp_path)
@@ -179,11 +176,6 @@ def test_fetch_ahead_is_bounded_and_keeps_every_blob(tmp_path):
 
 
 def test_a_failed_download_is_one_line_and_nothing_is_kept(tmp_path):
-    from dockwise.cache import BlobCache
-    from dockwise.errors import SourceError
-    from dockwise.source.registry_fetch import LayerFetcher
-    from dockwise.source.selector import Selector
-
     layers = blob_layers(4, bad=2)
     blobs = BlobCache(tmp_path)
     with LayerFetcher(layers, range(4), blobs) as fetcher:
@@ -200,9 +192,6 @@ def test_a_failed_download_is_one_line_and_nothing_is_kept(tmp_path):
 
 
 def test_without_a_cache_fetched_blobs_are_scratch_and_removed(tmp_path, monkeypatch):
-    from dockwise.source.registry_fetch import LayerFetcher
-    from dockwise.source.selector import Selector
-
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     with LayerFetcher(blob_layers(5), range(5), None) as fetcher:
         for i in range(5):
@@ -213,14 +202,9 @@ def test_without_a_cache_fetched_blobs_are_scratch_and_removed(tmp_path, monkeyp
 
 
 def test_blob_cache_verifies_before_it_keeps(tmp_path):
-    import io
-
-    from dockwise.cache import BlobCache
-    from dockwise.errors import SourceError
-
     blobs = BlobCache(tmp_path)
     data = b"layer bytes"
-    digest = "sha256:" + __import__("hashlib").sha256(data).hexdigest()
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
     with pytest.raises(SourceError, match="digest mismatch"):
         blobs.store(digest, len(data), io.BytesIO(b"other bytes"))
     with pytest.raises(SourceError, match=r"truncated \(5 of 11 bytes\)"):
@@ -233,12 +217,6 @@ def test_blob_cache_verifies_before_it_keeps(tmp_path):
 
 
 def test_blob_cache_cap_evicts_least_recently_used_and_skips_huge_blobs(tmp_path):
-    import hashlib
-    import io
-    import os
-
-    from dockwise.cache import BlobCache
-
     blobs = BlobCache(tmp_path, cap=4000)
     digests = []
     for i in range(5):
@@ -253,11 +231,6 @@ def test_blob_cache_cap_evicts_least_recently_used_and_skips_huge_blobs(tmp_path
 
 
 def test_clean_removes_blobs_and_leftover_temporaries(tmp_path, monkeypatch):
-    import hashlib
-    import io
-
-    from dockwise.cache import BlobCache
-
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     blobs = BlobCache(cache_root())
     data = b"x" * 10
