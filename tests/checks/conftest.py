@@ -75,5 +75,4 @@ IMAGE = ImageInfo(source="docker-archive:test.tar", scheme="docker-archive")
 
 @pytest.fixture
 def corpus_required() -> None:
-    if not OSV.is_dir():
-        pytest.skip(f"shared corpus not found at {OSV}")
+    assert OSV.is_dir(), f"shared corpus not found at {OSV} (it must sit beside the checkout)"
