@@ -148,7 +148,7 @@ def _merge_csv(product: dict, text: str, name: str) -> None:
 
 
 def _csv_cycle(row: dict) -> str:
-    """Turn "24.04 LTS" into "24.04"; Debian's "3.1"/"12" stay; a row without a version is skipped."""
+    """Turn "24.04 LTS" into "24.04"; a row without a version (sid) gives ""."""
     return (row.get("version") or "").replace(" LTS", "").strip()
 
 

@@ -17,7 +17,8 @@ from datetime import date
 from dockwise.lifecycle.snapshot import Cycle, Milestone, Product, Snapshot, load_snapshot
 from dockwise.model import Distro
 
-# os-release ID -> endoflife.date slug (https://www.freedesktop.org/software/systemd/man/os-release.html)
+# os-release ID -> endoflife.date slug
+# (https://www.freedesktop.org/software/systemd/man/os-release.html)
 DISTRO_PRODUCTS = {
     "debian": "debian", "ubuntu": "ubuntu", "alpine": "alpine-linux", "rhel": "rhel",
     "centos": "centos", "amzn": "amazon-linux", "rocky": "rocky-linux",
