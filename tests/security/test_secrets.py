@@ -38,8 +38,10 @@ def planted(build) -> str:
             },
         ],
         history=["debootstrap", "COPY id_rsa", "RUN rm id_rsa", "COPY app"],
-        empty_history=[(3, f"RUN |1 GITHUB_TOKEN={HISTORY_TOKEN} /bin/sh -c make"),
-                       (3, f"ARG DB_PASSWORD={BUILD_ARG}")],  # fmt: skip
+        empty_history=[
+            (3, f"RUN |1 GITHUB_TOKEN={HISTORY_TOKEN} /bin/sh -c make"),
+            (3, f"ARG DB_PASSWORD={BUILD_ARG}"),
+        ],  # fmt: skip
         config={"Env": [f"DEPLOY={ENV_TOKEN}", "DB_PASSWORD=x1y2z3w4", "GPG_KEY=ABCDEF"]},
     )
 
@@ -122,7 +124,7 @@ def test_known_false_positive_paths_are_not_read(path):
     "text",
     ["password=${DB_PASSWORD}", "password: <your-password>", "secret = changeit",
      "api_key = os.environ['KEY']", "password=/run/secrets/db", "token: xxxxxxxx",
-     f"AWS_ID=AKIAIOSFODNN7EXAMPLE"],
+     "AWS_ID=AKIAIOSFODNN7EXAMPLE"],
     ids=["var", "angle", "changeit", "environ", "path", "xs", "aws_doc_example"],
 )  # fmt: skip
 def test_placeholders_are_not_secrets(text):

@@ -84,13 +84,19 @@ def setuid_files(inventory: Inventory) -> Iterator[Finding]:
 
 
 def _setuid_finding(record: FileRecord, bit: str) -> Finding:
-    base = posixpath.basename(record.path)
-    shell = base in SHELLS or base.startswith(("python", "perl"))
+    shell = _is_shell(record)
     severity = Severity.HIGH if shell else Severity.LOW if record.owner else Severity.MEDIUM
     what = "shell" if shell else "file"
     evidence = [("mode", f"{record.mode & 0o7777:04o}"), ("owner", record.owner or "no package")]
     return _finding(f"{bit}-{what}", severity, f"{bit} {what} {record.path}", "4.8", evidence,
                     location=Location(record.path, record.layer))  # fmt: skip
+
+
+def _is_shell(record: FileRecord) -> bool:
+    """A shell or interpreter by name (hidden copies too: `.bash`), or a script run by one."""
+    names = [posixpath.basename(record.path).lstrip(".")]
+    names.append(posixpath.basename(dict(record.metadata).get("interpreter", "")))
+    return any(n in SHELLS or n.startswith(("python", "perl")) for n in names if n)
 
 
 def remote_admin_packages(inventory: Inventory) -> Iterator[Finding]:
