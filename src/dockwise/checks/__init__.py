@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dockwise.checks.base import Checker, Target
 from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.provenance.history import HistoryChecker
 from dockwise.security.binaries import SuspiciousBinaryChecker
 from dockwise.security.imageconfig import ImageConfigChecker
 from dockwise.security.secrets import SecretsChecker
@@ -24,4 +25,5 @@ def build_checkers(advisories: AdvisorySource) -> tuple[Checker, ...]:
         SecretsChecker(),
         ImageConfigChecker(),
         SuspiciousBinaryChecker(),
+        HistoryChecker(),
     )

@@ -49,10 +49,12 @@ _SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "source", "."}
 def history_findings(image: ImageInfo) -> list[Finding]:
     """Every rule over every history entry, in history order."""
     found = []
+    config_env = {name for name, _ in image.config.env}
     for index, entry in enumerate(image.history):
         step = parse_step(entry.created_by)
         for rule in RULES:
-            found.extend(_finding(image, index, entry, *hit) for hit in rule(step))
+            hits = [hit for hit in rule(step) if not _reported_elsewhere(hit, step, config_env)]
+            found.extend(_finding(image, index, entry, *hit) for hit in hits)
     return found
 
 
@@ -135,6 +137,12 @@ RULES: tuple[Callable[[Step], Iterator[Hit]], ...] = (
     chmod_777,
     unpinned_packages,
 )
+
+
+def _reported_elsewhere(hit: Hit, step: Step, config_env: set[str]) -> bool:
+    """An ENV still in the config is the secrets checker's `secret/env-credential`."""
+    name = hit[3].partition("=")[0]
+    return hit[0] == "provenance/build-secret" and step.instruction == "ENV" and name in config_env
 
 
 def _executed_downloads(script: str) -> list[str]:

@@ -72,8 +72,8 @@ def assignments(step: Step) -> list[tuple[str, str]]:
 
 def is_secret(name: str, value: str) -> bool:
     """A credential-named variable with a literal value (not `$REF`, not a key id)."""
-    if not value or value.startswith("$") or value == MASK:
-        return False
+    if not value or value.startswith("$") or "****" in value:
+        return False  # a reference, or already masked (and reported) by the source
     if _PUBLIC_NAME.search(name.upper()) or _FINGERPRINTS.match(value):
         return False
     return mask_env(f"{name}={value}")[1] == MASK
