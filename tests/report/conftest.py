@@ -13,6 +13,7 @@ import pytest
 
 from dockwise.model import (
     Distro,
+    FileRecord,
     HistoryEntry,
     ImageInfo,
     Inventory,
@@ -79,6 +80,27 @@ PACKAGES = (
     ),
     _deb("curl", "7.88.1-10+deb12u5", CURL, licenses=("curl",)),
     _deb(EVIL_NAME, "1.0\x1b[31m", CURL, maintainer=MARKUP),
+    Package(
+        "certifi",
+        "2022.9.24",
+        "pypi",
+        "pkg:pypi/certifi@2022.9.24",
+        Location("usr/lib/python3/dist-packages/certifi-2022.9.24.egg-info", CURL),
+        "python-installed",
+        owned_by="pkg:deb/debian/python3-certifi@2022.9.24-1?arch=all&distro=debian-12",
+    ),
+)
+FILES = (
+    FileRecord(
+        "usr/local/bin/agent",
+        CURL,
+        ("unowned-executable",),
+        size=1_234_567,
+        mode=0o100755,
+        sha256="e" * 64,
+        metadata=(("arch", "amd64"), ("linkage", "static")),
+    ),
+    FileRecord("usr/bin/su", BASE, ("setuid",), 70_000, 0o104755, "f" * 64, PACKAGES[1].purl),
 )
 
 
@@ -119,7 +141,7 @@ def make_result() -> ScanResult:
     )
     return ScanResult(
         image=image,
-        inventory=Inventory(distro, PACKAGES, warnings),
+        inventory=Inventory(distro, PACKAGES, warnings, FILES),
         tool_version="0.1.0",
         generated="2024-06-01T08:30:00+00:00",
     )
@@ -145,4 +167,3 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert actual == path.read_text(encoding="utf-8")
 
     return check
-

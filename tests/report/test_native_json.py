@@ -27,7 +27,8 @@ def test_valid_against_schema(result, validator):
 def test_top_level_shape(result):
     doc = json.loads(render(result))
     assert list(doc) == [
-        "schema", "tool", "generated", "image", "distro", "packages", "warnings", "findings"
+        "schema", "tool", "generated", "image", "distro", "packages", "files", "warnings",
+        "findings",
     ]  # fmt: skip
     assert doc["schema"] == SCHEMA_ID == "dockwise-sbom/1"
     assert doc["tool"] == {"name": "dockwise", "version": "0.1.0"}
@@ -97,3 +98,16 @@ def test_deterministic(result):
 
 def test_golden(result, golden):
     golden("native.json", render(result))
+
+
+def test_owned_by_and_notable_files(result):
+    doc = json.loads(render(result))
+    certifi = next(p for p in doc["packages"] if p["name"] == "certifi")
+    assert certifi["owned_by"].startswith("pkg:deb/debian/python3-certifi@")
+    agent, su = doc["files"]
+    assert (agent["path"], agent["kinds"], agent["mode"]) == (
+        "usr/local/bin/agent",
+        ["unowned-executable"],
+        "0100755",
+    )
+    assert su["owner"] == result.inventory.packages[1].purl

@@ -36,12 +36,20 @@ def test_user_is_shown_when_set(result):
 
 def test_packages_and_layers(result):
     out = render(result)
-    assert "Packages (5)" in out
+    assert "Packages (6)" in out
+    assert "(from deb python3-certifi)" in out
     assert "Layers (2)" in out
     assert "7.88.1-10+deb12u5" in out
     assert "ADD file:6b0f2c1e in /" in out
     assert "#(nop)" not in out
     assert "27.8 MiB" in out
+
+
+def test_notable_files_name_their_owner(result):
+    out = render(result)
+    assert "Notable files (2)" in out
+    assert "usr/local/bin/agent   unowned-executable   1       (none)" in out
+    assert "deb libc6" in out
 
 
 def test_warnings_come_last_with_a_count(result):

@@ -38,6 +38,7 @@ from packageurl import PackageURL
 from dockwise import __version__
 from dockwise.errors import ReportError
 from dockwise.model import Distro, Finding, ImageInfo, Package, ScanResult, Severity
+from dockwise.report.properties import package_properties
 
 IMAGE_REF = "dockwise:image"
 # uuid5 namespace for serial numbers: uuid5(NAMESPACE_URL, "https://github.com/dockwise").
@@ -263,21 +264,8 @@ def _package_component(pkg: Package, bom_ref: str) -> Component:
         purl=_purl(pkg.purl),
         licenses=_licenses(pkg.licenses),
         publisher=pkg.maintainer or None,
-        properties=_properties(_package_properties(pkg)),
+        properties=_properties(package_properties(pkg)),
     )
-
-
-def _package_properties(pkg: Package) -> Iterator[tuple[str, str]]:
-    layer = pkg.location.layer
-    if layer is not None:
-        yield "dockwise:layer:index", str(layer.index)
-        yield "dockwise:layer:diff_id", layer.diff_id
-    yield "dockwise:location:path", pkg.location.path
-    yield "dockwise:found-by", pkg.found_by
-    yield "dockwise:package:type", pkg.type
-    yield "dockwise:package:arch", pkg.arch
-    yield "dockwise:package:source-name", pkg.source_name
-    yield "dockwise:package:source-version", pkg.source_version
 
 
 def _purl(value: str) -> PackageURL | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from dockwise.model import (
     Distro,
+    FileRecord,
     Finding,
     HistoryEntry,
     ImageInfo,
@@ -64,6 +65,7 @@ class NativeJsonReporter:
             "image": _image(result.image),
             "distro": _distro(inventory.distro),
             "packages": [_package(p, self.include_files) for p in inventory.packages],
+            "files": [_file(f) for f in inventory.files],
             "warnings": [_warning(w) for w in inventory.warnings],
             "findings": [_finding(f) for f in result.findings],
         }
@@ -154,6 +156,7 @@ def _package(pkg: Package, include_files: bool) -> Json:
         "licenses": list(pkg.licenses),
         "maintainer": pkg.maintainer,
         "found_by": pkg.found_by,
+        "owned_by": pkg.owned_by,
         "location": {"path": pkg.location.path, "layer": _layer_ref(pkg.location.layer)},
         "files_count": len(pkg.files),
         "metadata": dict(pkg.metadata),
@@ -161,6 +164,19 @@ def _package(pkg: Package, include_files: bool) -> Json:
     if include_files:
         doc["files"] = list(pkg.files)
     return doc
+
+
+def _file(record: FileRecord) -> Json:
+    return {
+        "path": record.path,
+        "layer": _layer_ref(record.layer),
+        "kinds": list(record.kinds),
+        "size": record.size,
+        "mode": f"0{record.mode:o}",
+        "sha256": record.sha256,
+        "owner": record.owner,
+        "metadata": dict(record.metadata),
+    }
 
 
 def _warning(warning: ScanWarning) -> Json:

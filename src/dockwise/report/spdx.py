@@ -45,6 +45,7 @@ from spdx_tools.spdx.model import Package as SpdxPackage
 from dockwise import __version__
 from dockwise.errors import ReportError
 from dockwise.model import Distro, ImageInfo, Package, ScanResult
+from dockwise.report.properties import package_properties
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
 IMAGE_ID = "SPDXRef-Image"
@@ -91,7 +92,7 @@ def build_document(result: ScanResult) -> Document:
             annotations.append(_annotation(OS_ID, codename, tool, created))
     for pkg, spdx_id in _with_ids(result.inventory.packages):
         packages.append(_package(pkg, spdx_id))
-        annotations.append(_annotation(spdx_id, _package_facts(pkg), tool, created))
+        annotations.append(_annotation(spdx_id, package_properties(pkg), tool, created))
     relationships = [Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, IMAGE_ID)] + [
         Relationship(IMAGE_ID, RelationshipType.CONTAINS, p.spdx_id) for p in packages[1:]
     ]
@@ -292,19 +293,6 @@ def _purl_ref(purl: str) -> ExternalPackageRef | None:
     if not canonical:
         return None
     return ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", canonical)
-
-
-def _package_facts(pkg: Package) -> Iterator[tuple[str, str | list[str]]]:
-    layer = pkg.location.layer
-    if layer is not None:
-        yield "dockwise:layer:index", str(layer.index)
-        yield "dockwise:layer:diff_id", layer.diff_id
-    yield "dockwise:location:path", pkg.location.path
-    yield "dockwise:found-by", pkg.found_by
-    yield "dockwise:package:type", pkg.type
-    yield "dockwise:package:arch", pkg.arch
-    yield "dockwise:package:source-name", pkg.source_name
-    yield "dockwise:package:source-version", pkg.source_version
 
 
 def _annotation(

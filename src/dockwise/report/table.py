@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from urllib.parse import unquote
 
 from rich import box
 from rich.console import Console, RenderableType
@@ -17,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dockwise.model import (
+    FileRecord,
     Finding,
     ImageInfo,
     LayerRef,
@@ -71,6 +73,8 @@ def _blocks(result: ScanResult) -> Iterable[RenderableType]:
     yield _section("Run config", _run_config_rows(image.config))
     yield from _findings(result.findings)
     yield _packages(result.inventory.packages)
+    if result.inventory.files:
+        yield _files(result.inventory.files)
     yield _layers(image.layers)
     yield _warnings(result.inventory.warnings)
 
@@ -161,15 +165,43 @@ def _run_config_rows(config: RunConfig) -> list[tuple[str, Text]]:
 def _packages(packages: Sequence[Package]) -> Table:
     table = _table(f"Packages ({len(packages)})", "Name", "Version", "Type", "Layer", "Path")
     for pkg in packages:
-        layer = pkg.location.layer
+        path = pkg.location.path + (f" (from {owner_label(pkg.owned_by)})" if pkg.owned_by else "")
         table.add_row(
             text(pkg.name),
             text(pkg.version),
             text(pkg.type),
-            Text("" if layer is None else str(layer.index)),
-            text(pkg.location.path),
+            Text(_layer_index(pkg.location.layer)),
+            text(path),
         )
     return table
+
+
+def _files(files: Sequence[FileRecord]) -> Table:
+    """Executables no package owns, setuid/setgid, world-writable paths, devices."""
+    table = _table(f"Notable files ({len(files)})", "Path", "Kinds", "Layer", "Owner", "Size")
+    for record in files:
+        table.add_row(
+            text(record.path),
+            Text(", ".join(record.kinds)),
+            Text(_layer_index(record.layer)),
+            text(owner_label(record.owner) if record.owner else "(none)"),
+            Text(human_size(record.size)),
+        )
+    return table
+
+
+def owner_label(owner: str) -> str:
+    """`pkg:deb/debian/fzf@0.38.0-1?...` -> `deb fzf`: enough to know who to ask."""
+    if not owner.startswith("pkg:"):
+        return owner
+    kind, _, rest = owner[4:].partition("/")
+    name = rest.split("@", 1)[0].rsplit("/", 1)[-1]
+    return f"{kind} {unquote(name)}"
+
+
+def _layer_index(layer: LayerRef | None) -> str:
+    """Blank when unknown (a layer-less SBOM says -1)."""
+    return "" if layer is None or layer.index < 0 else str(layer.index)
 
 
 def _layers(layers: Sequence[LayerRef]) -> Table:

@@ -370,6 +370,7 @@ def _package(element: _Element, parsed: _Parsed, layers: dict[str, int]) -> Pack
         or upstream_version,
         licenses=element.licenses,
         maintainer=element.supplier,
+        owned_by=_first(props, "dockwise:package:owned-by"),
     )
 
 
