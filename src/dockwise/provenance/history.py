@@ -32,6 +32,7 @@ _INTERPRETER = r"(?:\S*/)?(?:ba|da|z|k|a)?sh|python[0-9.]*|perl|ruby|node"
 _PIPE_TO_SHELL = re.compile(
     rf"{_FETCH}[^|;&\n]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:{_INTERPRETER})\b(?!\.)"
 )
+_SINGLE_QUOTED = re.compile(r"'[^']*'")
 _SUBST_TO_SHELL = re.compile(rf"\b(?:ba)?sh\s+(?:-\S+\s+)*(?:[\"']?\$\(|<\()\s*{_FETCH}")
 # a checksum or signature check of a download (sha256sum -c, gpg --verify, ...)
 _VERIFIED = re.compile(
@@ -74,7 +75,8 @@ def download_execute(step: Step) -> Iterator[Hit]:
     """Code fetched and run in one go: nothing checked what was run."""
     if step.instruction != "RUN":
         return
-    piped = _PIPE_TO_SHELL.search(step.text) or _SUBST_TO_SHELL.search(step.text)
+    unquoted = _SINGLE_QUOTED.sub("''", step.text)  # 'text' is data, not a pipeline
+    piped = _PIPE_TO_SHELL.search(unquoted) or _SUBST_TO_SHELL.search(step.text)
     if piped:
         # the piped bytes never touch disk, so no checksum elsewhere can have covered them
         yield (

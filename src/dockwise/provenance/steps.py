@@ -29,6 +29,7 @@ _SEPARATORS = re.compile(r"&&|\|\||;|\||\n")
 # public key ids are not secrets: the official images set GPG_KEY(S) to fingerprints
 _PUBLIC_NAME = re.compile(r"GPG|PGP|PUBLIC|FINGERPRINT|KEY_?IDS?$|KEYS?_URL|_FILE$|_PATH$|_DIR$")
 _FINGERPRINTS = re.compile(r"^(?:[0-9A-Fa-f]{16,40}\s*)+$")
+_LEGACY_ENV = re.compile(r"(\bENV\s+)([A-Za-z_]\w*)\s+([^=\s][^=]*)$")  # `ENV NAME value`
 _PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S+)")
 
 
@@ -86,7 +87,11 @@ def mask_secrets(text: str) -> str:
         name, value = match.group(1), match.group(2).strip("\"'")
         return f"{name}={MASK}" if is_secret(name, value) else match.group(0)
 
-    return _PAIR.sub(replace, text)
+    def replace_legacy(match: re.Match[str]) -> str:
+        name, value = match.group(2), match.group(3).strip()
+        return f"{match.group(1)}{name} {MASK}" if is_secret(name, value) else match.group(0)
+
+    return _LEGACY_ENV.sub(replace_legacy, _PAIR.sub(replace, text))
 
 
 def commands(script: str) -> list[list[str]]:
