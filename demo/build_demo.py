@@ -99,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--compression", choices=("gzip", "zstd", "none"), default="gzip")
     args = parser.parse_args(argv)
     spec = demo_spec(args.compression)
+    args.out_path.parent.mkdir(parents=True, exist_ok=True)
     if args.format == "docker-archive":
         write_docker_archive(spec, args.out_path, tags=(TAG,))
     else:

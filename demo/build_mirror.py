@@ -1,0 +1,80 @@
+"""Write the demo's offline feed mirror: `dockwise db update --mirror file://DIR` reads it.
+
+    python demo/build_mirror.py DIR
+
+Every file of every feed's layout is written, so an update from it is complete and
+quiet: the advisories of demo/advisories.json (facts extracted from the shared corpus by
+tools/extract_demo_advisories.py) in their OSV archives and KEV, and valid empty files
+for the rest. This is also the smallest example of the mirror layout an air-gapped site
+serves (docs/database.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import unquote
+
+from dockwise.vulndb.feeds import FEEDS
+
+DEMO = Path(__file__).resolve().parent
+EPSS_HEADER = "#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\n"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    out = Path(argv[0])
+    data = json.loads((DEMO / "advisories.json").read_text())
+    files = _files(data)
+    for feed in FEEDS:
+        for path in feed.paths:
+            target = out / feed.mirror_dir / unquote(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files.get(f"{feed.mirror_dir}/{unquote(path)}") or _empty(path))
+    print(f"{out}: mirror of {len(FEEDS)} feeds, {len(data['osv'])} advisories")
+    return 0
+
+
+def _files(data: dict) -> dict[str, bytes]:
+    by_ecosystem: dict[str, list[dict]] = defaultdict(list)
+    for record in data["osv"]:
+        for ecosystem in {a["package"]["ecosystem"] for a in record["affected"] if "package" in a}:
+            by_ecosystem[ecosystem].append(record)
+    files = {f"osv/{eco}/all.zip": _zip(records) for eco, records in by_ecosystem.items()}
+    kev = {"catalogVersion": "demo", "count": len(data["kev"]), "vulnerabilities": data["kev"]}
+    files["kev/known_exploited_vulnerabilities.json"] = json.dumps(kev).encode()
+    return files
+
+
+def _zip(records: list[dict]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for record in records:
+            archive.writestr(f"{record['id']}.json", json.dumps(record))
+    return buffer.getvalue()
+
+
+def _empty(path: str) -> bytes:
+    """A valid file with nothing in it, in the format the path's feed expects."""
+    if path.endswith(".zip"):
+        return _zip([])
+    if path.endswith(".csv.gz"):
+        return gzip.compress(EPSS_HEADER.encode(), mtime=0)
+    if path.endswith(".json") and "/" in path:  # alpine secdb v3.N/main.json
+        return json.dumps({"distroversion": path.split("/")[0], "packages": []}).encode()
+    if path.endswith(".json"):
+        return json.dumps({"vulnerabilities": []}).encode()
+    if path == "json":  # the Debian security tracker
+        return b"{}"
+    return b""  # DSA/DLA lists
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
