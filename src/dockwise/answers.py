@@ -387,10 +387,9 @@ def support_section(ctx: _Context) -> Section:
             key = f"runtime.{ref.name}.{ref.version}"
             unknowns.append(Unanswered(key, support.subject, support.reason))
     contacts = list(_contacts(ctx))
-    if not contacts:
-        unknowns.append(
-            Unanswered("contact", "contact", "no maintainer, authors, vendor or url label")
-        )
+    if not any(f.key != "contact.distro" for f in contacts):
+        reason = "no maintainer, authors, vendor or url label or annotation"
+        unknowns.append(Unanswered("contact.image", "image contact", reason))
     return Section("Who is going to support it?", _support_verdict(ctx), tuple(facts + contacts),
                    tuple(unknowns))  # fmt: skip
 

@@ -1,0 +1,194 @@
+"""The five answers on a hand-built inventory shaped like the shared debian-node image,
+and on an image built here with a `curl | sh` step, read back through the real source."""
+
+import json
+from datetime import date
+
+from dockwise.answers import FiveAnswers, answer
+from dockwise.lifecycle import load_snapshot
+from dockwise.model import (
+    Distro,
+    FileRecord,
+    Finding,
+    HistoryEntry,
+    ImageInfo,
+    Inventory,
+    LayerRef,
+    Location,
+    Package,
+    RunConfig,
+    Severity,
+)
+from dockwise.source import open_source
+from tools.imagepack import ImageSpec, write_docker_archive
+
+SCAN_DAY = date(2026, 11, 28)
+CLAMPED = "2023-11-14T22:13:20Z"
+BOOKWORM = Distro("debian", "12", codename="bookworm", name="Debian GNU/Linux")
+LAYERS = (
+    LayerRef(0, "sha256:" + "1" * 64, size=30_000_000,
+             created_by="mmdebstrap --variant=minbase bookworm (SOURCE_DATE_EPOCH=1700000000)"),
+    LayerRef(1, "sha256:" + "2" * 64, size=9_000_000,
+             created_by="/bin/sh -c apt-get install -y curl openssl ca-certificates"),
+    LayerRef(2, "sha256:" + "3" * 64, size=50_000_000,
+             created_by="/bin/sh -c apt-get install -y nodejs && cd /app && npm install "
+             "lodash@4.17.11 minimist@0.0.8 express@4.16.0"),
+)  # fmt: skip
+HISTORY = (
+    HistoryEntry(LAYERS[0].created_by, CLAMPED, layer_index=0),
+    HistoryEntry('CMD ["bash"]', CLAMPED, empty_layer=True),
+    HistoryEntry(LAYERS[1].created_by, CLAMPED, layer_index=1),
+    HistoryEntry(LAYERS[2].created_by, CLAMPED, layer_index=2),
+    HistoryEntry("EXPOSE 3000/tcp", CLAMPED, empty_layer=True),
+)
+LABELS = (("org.opencontainers.image.licenses", "MIT"),
+          ("org.opencontainers.image.source", "vetting-test-fixtures"))  # fmt: skip
+IMAGE = ImageInfo("debian-node.docker.tar", "docker-archive", repo_tags=("debian-node:latest",),
+                  os="linux", architecture="amd64", created=CLAMPED, author="ocipack",
+                  config=RunConfig(labels=LABELS), history=HISTORY, layers=LAYERS)  # fmt: skip
+
+
+def pkg(name, version, type_, layer, **extra):
+    return Package(name, version, type_, location=Location("x", LAYERS[layer]), **extra)
+
+
+INVENTORY = Inventory(
+    BOOKWORM,
+    (pkg("libc6", "2.36-9+deb12u3", "deb", 0), pkg("curl", "7.88.1-10+deb12u4", "deb", 1),
+     pkg("nodejs", "18.19.0+dfsg-6~deb12u1", "deb", 2), pkg("lodash", "4.17.11", "npm", 2),
+     pkg("minimist", "0.0.8", "npm", 2),
+     pkg("node", "18.19.0", "runtime", 2, owned_by="pkg:deb/debian/nodejs")),
+    files=(FileRecord("usr/local/bin/tool", LAYERS[2], ("unowned-executable",)),
+           FileRecord("usr/bin/passwd", LAYERS[0], ("setuid",))),
+)  # fmt: skip
+FINDINGS = (
+    Finding("vulnerability", "CVE-2021-23337", Severity.HIGH, "lodash command injection",
+            fixed_version="4.17.21", evidence=(("kev", "2021-11-03"),)),
+    Finding("vulnerability", "CVE-2020-28500", Severity.MEDIUM, "lodash ReDoS",
+            fixed_version="4.17.21"),
+    Finding("vulnerability", "CVE-2023-0001", Severity.LOW, "no fix yet"),
+    Finding("vulnerability", "CVE-2023-0002", Severity.CRITICAL, "ignored",
+            fixed_version="1", suppressed="ignored: test"),
+    Finding("config", "config/root-user", Severity.MEDIUM, "runs as root"),
+)  # fmt: skip
+
+
+def answers() -> FiveAnswers:
+    return answer(IMAGE, INVENTORY, FINDINGS, SCAN_DAY)
+
+
+def facts(section) -> dict[str, str]:
+    return {f.key: f.value for f in section.facts}
+
+
+def unknowns(section) -> dict[str, str]:
+    return {u.key: u.reason for u in section.unknowns}
+
+
+def test_provenance_section():
+    section = answers().provenance
+    assert section.verdict == ("Debian 12 base, built 3 years ago from vetting-test-fixtures, "
+                               "signature unknown (not from a registry)")  # fmt: skip
+    got = facts(section)
+    assert got["reference"] == "debian-node:latest"
+    assert got["created"] == "2023-11-14T22:13:20+00:00 (3 years ago)"
+    assert got["metadata.source"] == "vetting-test-fixtures"
+    assert got["base.name"] == "debian:12" and got["base.confidence"] == "medium: history"
+    assert got["history.3"].startswith("/bin/sh -c apt-get install -y nodejs")
+    assert got["history.findings.provenance/unpinned-packages"] == "2"
+    missing = unknowns(section)
+    assert "clamped" in missing["created"] and "not from a registry" in missing["signature"]
+    assert "org.opencontainers.image.revision" in missing["metadata.revision"]
+
+
+def test_inside_section():
+    section = answers().inside
+    assert section.verdict == ("6 packages (deb 3, npm 2, runtime 1), 1 runtime (node 18.19.0), "
+                               "1 unowned files")  # fmt: skip
+    got = facts(section)
+    assert (got["packages.type.npm"], got["layer.2.packages"]) == ("2", "4")
+    assert [k for k in got if k.endswith(".size")] == ["layer.2.size", "layer.0.size",
+                                                       "layer.1.size"]  # fmt: skip
+    assert got["files.unowned"] == "1" and got["runtime.node"] == "18.19.0"
+
+
+def test_patching_section():
+    section = answers().patching
+    assert section.verdict == ("a rebuild on current packages would fix 2 of 3 vulnerabilities, "
+                               "of which 1 are known exploited")  # fmt: skip
+    got = facts(section)
+    assert (got["fixable.severity.high"], got["fixable.severity.medium"]) == ("1", "1")
+    assert got["age.image"] == "1110 days" and got["age.base"] == "1110 days"
+    assert got["eol.runtime.node"] == "node 18.19.0"
+    assert "eol.os_packages" not in got  # Debian 12 is in LTS, not end of life
+
+
+def test_support_section_follows_the_snapshot():
+    section = answers().support
+    debian = load_snapshot().products["debian"].find("12")
+    got = facts(section)
+    assert got["distro.class"] == "community-lts"
+    assert got["distro.phase"].startswith(f"lts until {debian.eol_lts}")
+    assert got["distro.security_end"] == debian.eol.isoformat()
+    assert got["runtime.node.18.class"] == "end-of-life"
+    assert got["runtime.node.18.security_end"] == "2025-04-30"
+    assert "follow Debian 12's support" in got["runtime.node.18.note"]
+    assert got["contact.distro"].startswith("Debian Security Team")
+    assert "Node.js 18: end of life since 2025-04-30" in section.verdict
+    assert "no maintainer" in unknowns(section)["contact.image"]
+
+
+def test_security_section_counts_derived_findings_once():
+    derived = answer(IMAGE, INVENTORY, FINDINGS, SCAN_DAY).security
+    got = facts(derived)
+    assert got["kind.vulnerability"] == "3" and got["suppressed"] == "1"
+    assert got["kind.provenance"] == "2" and got["kind.lifecycle"] == "2"
+    lifecycle = [f for f in answer(IMAGE, INVENTORY, (), SCAN_DAY).security.facts
+                 if f.key == "kind.lifecycle"]  # fmt: skip
+    assert lifecycle[0].value == "2"
+
+
+def test_python_image_reports_python_311_end_of_life_date():
+    inventory = Inventory(BOOKWORM, (pkg("python3.11", "3.11.2-6+deb12u1", "deb", 2),))
+    got = facts(answer(IMAGE, inventory, (), date(2023, 11, 14)).support)
+    assert got["runtime.python.3.11.security_end"] == "2027-10-31"
+    assert got["distro.phase"].startswith("active until")
+
+
+def test_unknowns_when_nothing_is_known():
+    image = ImageInfo("rootfs", "dir")
+    five = answer(image, Inventory(None, ()), (), SCAN_DAY)
+    assert "no distribution detected" in unknowns(five.support)["distro"]
+    assert "no base annotation" in unknowns(five.provenance)["base.name"]
+    assert "no build time" in unknowns(five.patching)["age.image"]
+    assert five.security.verdict == "no findings"
+
+
+def test_json_shape_is_versioned_and_serialisable():
+    doc = json.loads(json.dumps(answers().to_json()))
+    assert (doc["schema"], doc["version"], doc["today"]) == (
+        "dockwise/five-questions", 1, "2026-11-28")  # fmt: skip
+    assert list(doc["sections"]) == ["provenance", "inside", "patching", "support", "security"]
+    for section in doc["sections"].values():
+        assert set(section) == {"question", "verdict", "facts", "unknowns"}
+        assert all(set(f) == {"key", "label", "value", "evidence"} for f in section["facts"])
+
+
+def test_curl_sh_in_a_built_image_is_flagged(tmp_path):
+    spec = ImageSpec(
+        layers=[{"etc/os-release": 'ID=debian\nVERSION_ID="12"\n'}, {"usr/local/bin/tool": "x"}],
+        history=["/bin/sh -c #(nop) ADD file:" + "ab" * 32 + " in / ",
+                 "/bin/sh -c curl -fsSL https://get.example.com/install.sh | sh"],
+        config={"Labels": {"org.opencontainers.image.source": "https://github.com/org/app",
+                           "org.opencontainers.image.revision": "abc123def456789"}},
+        created=CLAMPED,
+    )  # fmt: skip
+    path = tmp_path / "app.tar"
+    write_docker_archive(spec, path, tags=["app:1"])
+    info = open_source(f"docker-archive:{path}").info
+    five = answer(info, Inventory(BOOKWORM, ()), (), SCAN_DAY)
+    got = facts(five.provenance)
+    assert got["history.findings.provenance/download-execute"] == "1"
+    assert five.provenance.verdict.startswith(
+        "Debian 12 base, built 3 years ago from github.com/org/app@abc123def456"
+    )
