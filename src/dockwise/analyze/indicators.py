@@ -23,6 +23,10 @@ UPX_MARKER = b"UPX!"
 UPX_WINDOW = 4096  # the marker sits in the first page (l_info) of a packed file
 MAX_SIZE = 512 * 1024 * 1024  # as the ELF analyzer: never forces a larger read
 MAX_SCRIPT_HITS = 8
+MAX_SCRIPT_LINES = 64  # lines with a keyword tried per rule
+# In package directories YARA runs only when this occurs: one `in` test costs a quarter
+# of a YARA pass, and XMRig, cpuminer and their forks all embed their pool URL schemes.
+MINER_NEEDLE = b"stratum"
 # where distribution packages put executables (bare IPs are not searched there)
 PACKAGE_DIRS = ("usr/bin/", "usr/sbin/", "bin/", "sbin/", "usr/lib/", "usr/lib64/",
                 "lib/", "lib64/", "usr/libexec/", "usr/games/")  # fmt: skip
@@ -50,12 +54,14 @@ class IndicatorsAnalyzer:
         rules = indicator_rules()
         path = (normalize(path) or "") if path.startswith(("./", "/")) else path
         facts: dict[str, object] = {}
-        _put(facts, "miner", miner_matches(content))
+        packaged = path.startswith(PACKAGE_DIRS)
+        if not packaged or MINER_NEEDLE in content:
+            _put(facts, "miner", miner_matches(content))
         if UPX_MARKER in content[:UPX_WINDOW]:
             facts["upx"] = True
         window = content[: rules.max_scan]
         _put(facts, "urls", urls(window, rules))
-        if not path.startswith(PACKAGE_DIRS):
+        if not packaged:
             _put(facts, "ips", ips(window, rules))
         if content.startswith(b"#!"):
             _put(facts, "script", script_hits(window, rules))
@@ -124,16 +130,35 @@ def _public(text: str) -> bool:
 
 
 def script_hits(data: bytes, rules: IndicatorRules) -> list[dict[str, object]]:
-    """Download-and-execute and reverse-shell lines, with their line numbers."""
+    """Download-and-execute and reverse-shell lines, with their line numbers.
+
+    The rule regexes run only on lines holding one of the rule's keywords: a regex
+    that may start anywhere costs a Python-level try at every byte otherwise.
+    """
     lowered = data.lower()
     hits: list[dict[str, object]] = []
     for rule in rules.scripts:
-        if not any(k in lowered for k in rule.keywords):
-            continue
-        for match in rule.regex.finditer(data):
-            line = data.count(b"\n", 0, match.start()) + 1
-            excerpt = match.group().decode("utf-8", "replace")[:120]
-            hits.append({"rule": rule.id, "line": line, "excerpt": excerpt})
-            if len(hits) >= MAX_SCRIPT_HITS:
-                return hits
+        for start in _keyword_lines(lowered, rule.keywords):
+            end = data.find(b"\n", start)
+            match = rule.regex.search(data, start, end if end >= 0 else len(data))
+            if match:
+                line = data.count(b"\n", 0, start) + 1
+                excerpt = match.group().decode("utf-8", "replace")[:120]
+                hits.append({"rule": rule.id, "line": line, "excerpt": excerpt})
+                break  # one line per rule is evidence enough
+        if len(hits) >= MAX_SCRIPT_HITS:
+            break
     return hits
+
+
+def _keyword_lines(lowered: bytes, keywords: tuple[bytes, ...]) -> list[int]:
+    """Start offsets of the lines containing any keyword, in order, at most a few."""
+    starts: set[int] = set()
+    for keyword in keywords:
+        pos = lowered.find(keyword)
+        while pos >= 0 and len(starts) < MAX_SCRIPT_LINES:
+            start = lowered.rfind(b"\n", 0, pos) + 1
+            starts.add(start)
+            end = lowered.find(b"\n", pos)
+            pos = lowered.find(keyword, end) if end >= 0 else -1
+    return sorted(starts)

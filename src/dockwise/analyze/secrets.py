@@ -19,7 +19,7 @@ class SecretsAnalyzer:
 
     def __init__(self) -> None:
         rules = secret_rules()
-        self.globs: tuple[str, ...] = rules.paths
+        self.globs: tuple[str, ...] = rules.globs
         self.max_size = rules.max_size
         self._paths = glob_regex(rules.paths)
 

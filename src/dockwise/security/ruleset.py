@@ -36,6 +36,7 @@ class SecretRules:
     """Every secret rule plus where to look and what to skip."""
 
     rules: tuple[SecretRule, ...]
+    globs: tuple[str, ...]  # coarse globs for the layer reader
     paths: tuple[str, ...]  # globs of non-executable files worth a look
     exclude: re.Pattern[str]
     code_suffixes: tuple[str, ...]
@@ -90,6 +91,7 @@ def secret_rules() -> SecretRules:
     doc = _toml("secrets.toml")
     return SecretRules(
         rules=tuple(_secret_rule(item) for item in doc["rule"]),
+        globs=tuple(doc["globs"]),
         paths=tuple(doc["paths"]),
         exclude=_glob_regex(doc["exclude"]),
         code_suffixes=tuple(doc["code_suffixes"]),
