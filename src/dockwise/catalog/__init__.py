@@ -75,7 +75,7 @@ def _files_for(cataloger: Cataloger, tree: FileTree) -> Iterator[File]:
     """The files a cataloger parses: those its globs name, then those with its facts."""
     seen = set()
     if cataloger.globs:
-        for file in tree.glob(glob_regex(cataloger.globs)):
+        for file in tree.kept(glob_regex(cataloger.globs)):
             seen.add(file.path)
             yield file
     for analyzer in getattr(cataloger, "facts", ()):
@@ -93,8 +93,6 @@ def _parse_with_layers(
     A package belongs to the oldest layer from which every later version of the file
     still lists it: a database rewritten by each layer does not move old packages up.
     """
-    if file.content is None and not file.facts:
-        return [], [_not_read(file)]
     packages, warnings = _parse(cataloger, file, env)
     introduced = {p.key: file.layer for p in packages}
     alive = set(introduced)
@@ -132,6 +130,3 @@ def _stamp(package: Package, found_by: str, path: str, layer: LayerRef | None) -
     )
     return dataclasses.replace(package, location=location, found_by=found_by)
 
-
-def _not_read(file: File) -> ScanWarning:
-    return ScanWarning(f"not read: {file.size} bytes is over the size cap", file.path, file.layer)

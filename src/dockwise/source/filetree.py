@@ -124,6 +124,7 @@ class FileTree:
         self._versions: dict[str, list[tuple[int, Entry]]] = {}
         self._contents: dict[tuple[str, int], bytes] = {}
         self._facts: dict[tuple[str, int], dict[str, object]] = {}
+        self._kept: set[str] = set()  # paths some version of which has kept content
         # versions a whiteout removed, with their facts: (file, index of the deleting layer)
         self._removed: list[tuple[File, int]] = []
         self._by_index = {layer.index: layer for layer in layers}
@@ -168,6 +169,7 @@ class FileTree:
             versions.append((index, entry))
         for path, blob in analysis.contents.items():
             self._contents[(path, index)] = blob
+        self._kept.update(analysis.contents)
         for path, facts in analysis.facts.items():
             self._facts[(path, index)] = facts
         for path, target in analysis.hardlinks.items():
@@ -229,6 +231,17 @@ class FileTree:
         for path in sorted(p for p in self._versions if regex.match(p)):
             file = self.file(path)
             if file is not None and not stat.S_ISDIR(file.mode):
+                yield file
+
+    def kept(self, regex: re.Pattern[str]) -> Iterator[File]:
+        """Live files with kept content whose path matches, sorted by path.
+
+        Catalogers only parse what the layer pass kept for them, so this looks at those
+        few paths instead of matching every path of the image.
+        """
+        for path in sorted(p for p in self._kept if regex.match(p)):
+            file = self.file(path)
+            if file is not None and file.content is not None:
                 yield file
 
     def with_facts(self, analyzer: str) -> Iterator[File]:
