@@ -259,11 +259,13 @@ _CODE_STAMP: list[str] = []
 
 
 def _code_stamp() -> str:
-    """Sizes and mtimes of dockwise's own modules: an edited checkout invalidates entries."""
+    """Sizes and mtimes of dockwise's own files (code and rule data alike): an edited
+    checkout or a changed rule invalidates entries."""
     if not _CODE_STAMP:
         package = Path(__file__).parent
         stamp = hashlib.sha256()
-        for path in sorted(package.rglob("*.py")):
+        files = (p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc")
+        for path in sorted(files):
             st = path.stat()
             stamp.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
         _CODE_STAMP.append(stamp.hexdigest())

@@ -28,15 +28,19 @@ Progress = Callable[[LayerRef, int], None]  # called after each layer with the l
 
 def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     """Inventory an image: every layer read once, then merged and catalogued."""
+    return _inventory(options, progress)[0]
+
+
+def _inventory(options: Options, progress: Progress | None) -> tuple[ScanResult, FileTree | None]:
+    """The SBOM, and the file tree it came from (None for an SBOM source: no files)."""
     image = open_source(options.source, options.platform, options.registry)
+    generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if image.inventory is not None:  # an SBOM source brings its inventory: no layers to read
-        generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return ScanResult(image.info, image.inventory, __version__, generated)
+        return ScanResult(image.info, image.inventory, __version__, generated), None
     selector = Selector.build(wanted_globs(CATALOGERS), ANALYZERS)
     tree = FileTree.from_layers(analyze_layers(image, selector, options, progress))
     inventory = catalog(tree, CATALOGERS)
-    generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return ScanResult(image.info, inventory, __version__, generated)
+    return ScanResult(image.info, inventory, __version__, generated), tree
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +58,14 @@ def scan(options: Options, settings: ScanSettings, progress: Progress | None = N
     Nothing is filtered out here: `--severity`, `--only-fixed` and hiding suppressed
     findings are display choices made by the caller.
     """
-    return check(sbom(options, progress), settings)
+    result, tree = _inventory(options, progress)
+    return check(result, settings, tree)
 
 
-def check(result: ScanResult, settings: ScanSettings) -> ScanResult:
-    """Findings for an inventory already taken; expired ignore rules become warnings."""
-    target = Target(result.image, result.inventory)
+def check(result: ScanResult, settings: ScanSettings, tree: FileTree | None = None) -> ScanResult:
+    """Findings for an inventory already taken (with its files, when the image was read);
+    expired ignore rules become warnings."""
+    target = Target(result.image, result.inventory, tree)
     checkers = build_checkers(settings.advisories)
     findings = [f for checker in checkers for f in checker.check(target)]
     today = settings.today or datetime.now(UTC).date()
