@@ -21,7 +21,15 @@ def test_demo_scan_with_bundled_offline_data(tmp_path, capsys):
     assert cli.main(["db", "update", "-q", "--mirror", mirror.as_uri(), "--db", str(db)]) == 0
     capsys.readouterr()
     assert cli.main(["scan", "-q", "--db", str(db), "-f", "json", str(image)]) == 0
-    findings = json.loads(capsys.readouterr().out)["findings"]
+    doc = json.loads(capsys.readouterr().out)
+    findings = doc["findings"]
+    sections = doc["answers"]["sections"]
+    assert list(sections) == ["provenance", "inside", "patching", "support", "security"]
+    assert sections["support"]["verdict"].startswith("Debian 12 (bookworm)")
+    assert "curl" not in sections["provenance"]["verdict"]
+    rules = {f["rule_id"] for f in findings}
+    assert {"secret/aws-secret-access-key", "provenance/download-execute"} <= rules
+    assert "config/root-user" in rules
     vulns = {(f["rule_id"], f["package"]["name"]) for f in findings if f["kind"] == "vulnerability"}
     assert ("CVE-2019-10744", "lodash") in vulns  # prototype pollution, fixed in 4.17.12
     assert ("CVE-2021-44906", "minimist") in vulns

@@ -142,11 +142,14 @@ def answer(
     signatures: SignatureLookup | None = None,
     public_key_pem: bytes | None = None,
     snapshot: Snapshot | None = None,
+    prov: Provenance | None = None,
 ) -> FiveAnswers:
-    """Answer the five questions for one scanned image."""
+    """Answer the five questions for one scanned image (`prov`: provenance already worked
+    out by the caller, who also teaches the base catalogue from it)."""
     data = snapshot or load_snapshot()
     distro = inventory.distro
-    prov = provenance(image, distro, today, catalogue, signatures, public_key_pem)
+    if prov is None:
+        prov = provenance(image, distro, today, catalogue, signatures, public_key_pem)
     ctx = _Context(
         image=image,
         inventory=inventory,

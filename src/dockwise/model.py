@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dockwise.answers import FiveAnswers
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,3 +210,4 @@ class ScanResult:
     tool_version: str = ""
     generated: str = ""  # ISO 8601 UTC time of the run
     findings: tuple[Finding, ...] = ()
+    answers: FiveAnswers | None = None  # the five questions, answered (`scan` only)

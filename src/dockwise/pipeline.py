@@ -10,12 +10,14 @@ from datetime import UTC, date, datetime
 
 from dockwise import __version__
 from dockwise.analyze import ANALYZERS
+from dockwise.answers import answer
 from dockwise.cache import BlobCache, LayerCache, cache_root
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.checks import Target, build_checkers
 from dockwise.checks.suppress import Suppressions
 from dockwise.model import Finding, LayerRef, ScanResult
 from dockwise.options import Options
+from dockwise.provenance import BaseCatalogue, Provenance, lessons, provenance
 from dockwise.source import open_source
 from dockwise.source.base import Image
 from dockwise.source.filetree import FileTree, LayerAnalysis
@@ -59,22 +61,35 @@ def scan(options: Options, settings: ScanSettings, progress: Progress | None = N
     findings are display choices made by the caller.
     """
     result, tree = _inventory(options, progress)
-    return check(result, settings, tree)
-
-
-def check(result: ScanResult, settings: ScanSettings, tree: FileTree | None = None) -> ScanResult:
-    """Findings for an inventory already taken (with its files, when the image was read);
-    expired ignore rules become warnings."""
-    target = Target(result.image, result.inventory, tree)
-    checkers = build_checkers(settings.advisories)
-    findings = [f for checker in checkers for f in checker.check(target)]
     today = settings.today or datetime.now(UTC).date()
+    catalogue = None if options.no_cache else BaseCatalogue.load()
+    prov = provenance(result.image, result.inventory.distro, today, catalogue)
+    checked = check(result, settings, tree, prov)
+    if catalogue is not None:  # the catalogue of known bases grows with every scan
+        catalogue.learn(*lessons(result.image, prov, today)).save()
+    return checked
+
+
+def check(
+    result: ScanResult,
+    settings: ScanSettings,
+    tree: FileTree | None = None,
+    prov: Provenance | None = None,
+) -> ScanResult:
+    """Findings for an inventory already taken (with its files, when the image was read),
+    and the five questions answered from them; expired ignore rules become warnings."""
+    today = settings.today or datetime.now(UTC).date()
+    target = Target(result.image, result.inventory, tree)
+    checkers = build_checkers(settings.advisories, today)
+    findings = [f for checker in checkers for f in checker.check(target)]
     marked, warnings = settings.suppressions.apply(findings, today)
     inventory = dataclasses.replace(
         result.inventory, warnings=(*result.inventory.warnings, *warnings)
     )
     ordered = tuple(sorted(marked, key=_finding_order))
-    return dataclasses.replace(result, inventory=inventory, findings=ordered)
+    active = [f for f in ordered if not f.suppressed]
+    answers = answer(result.image, inventory, active, today, prov=prov)
+    return dataclasses.replace(result, inventory=inventory, findings=ordered, answers=answers)
 
 
 def _finding_order(finding: Finding) -> tuple:

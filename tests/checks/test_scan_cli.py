@@ -117,7 +117,8 @@ def test_filters_and_suppression(image, db, tmp_path, capsys):
 def test_table_and_cyclonedx(image, db, capsys):
     assert cli.main(["scan", "-q", "--no-cache", "--db", db, image]) == 0
     out = capsys.readouterr().out
-    assert "Findings (" in out and "2.9.4+dfsg1-2.2+deb9u7" in out
+    assert "Vulnerabilities (" in out and "2.9.4+dfsg1-2.2+deb9u7" in out
+    assert out.index("1. Where did it come from?") < out.index("5. What about security?")
     assert cli.main(["scan", "-q", "--no-cache", "--db", db, "-f", "cyclonedx-json", image]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert len(doc["vulnerabilities"]) == 4

@@ -50,7 +50,7 @@ def scanned(result):
 
 def test_table_groups_by_severity_with_fixed_versions(scanned):
     out = render(scanned, "table")
-    assert "Findings (3: 1 critical, 1 high, 1 low)" in out
+    assert "Vulnerabilities (3: 1 critical, 1 high, 1 low)" in out
     critical, high, low = out.index("Critical (1)"), out.index("High (1)"), out.index("Low (1)")
     assert critical < high < low < out.index("Packages (")
     assert "2.36-9+deb12u3" in out and "DSA-5514-1" in out

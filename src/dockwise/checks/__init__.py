@@ -7,8 +7,11 @@ source, get it here rather than reaching for globals).
 
 from __future__ import annotations
 
+from datetime import date
+
 from dockwise.checks.base import Checker, Target
 from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.lifecycle.findings import LifecycleChecker
 from dockwise.provenance.history import HistoryChecker
 from dockwise.security.binaries import SuspiciousBinaryChecker
 from dockwise.security.imageconfig import ImageConfigChecker
@@ -18,12 +21,16 @@ from dockwise.vulndb.advisory import AdvisorySource
 __all__ = ["Checker", "Target", "build_checkers"]
 
 
-def build_checkers(advisories: AdvisorySource) -> tuple[Checker, ...]:
-    """Every checker `dockwise scan` runs, in the order their findings are reported."""
+def build_checkers(advisories: AdvisorySource, today: date) -> tuple[Checker, ...]:
+    """Every checker `dockwise scan` runs, in the order their findings are reported.
+
+    `today` is fixed once per scan, so every date-dependent judgement agrees.
+    """
     return (
         VulnerabilityChecker(advisories),
         SecretsChecker(),
         ImageConfigChecker(),
         SuspiciousBinaryChecker(),
         HistoryChecker(),
+        LifecycleChecker(today),
     )

@@ -18,7 +18,9 @@ from datetime import UTC, datetime
 from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
+from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.dependency import Dependable, Dependency
 from cyclonedx.model.impact_analysis import ImpactAnalysisState
 from cyclonedx.model.license import DisjunctiveLicense, License
 from cyclonedx.model.tool import ToolRepository
@@ -89,8 +91,46 @@ def build_bom(result: ScanResult) -> Bom:
         components=components,
         vulnerabilities=_vulnerabilities(result.findings, dict(reversed(refs))),
     )
+    bom.register_dependency = _DependencyIndex(bom).register  # type: ignore[method-assign]
     bom.register_dependency(image, components)
     return bom
+
+
+class _DependencyIndex:
+    """`Bom.register_dependency` with a dict lookup instead of a scan of every dependency.
+
+    The library finds a target's `Dependency` with a linear `filter` over the whole graph,
+    and `Bom.validate()`, which every serialisation runs, calls it once per component:
+    quadratic (20,000 packages took minutes). Set on the instance rather than in a
+    subclass because py-serializable finds a class's fields by its qualified name.
+    Same semantics: the first dependency (in the set's order) whose ref equals the target's.
+    """
+
+    def __init__(self, bom: Bom) -> None:
+        self._bom = bom
+        self._by_ref: dict[BomRef, Dependency] = {}
+        self._indexed: object = None  # the dependency set the index was built from
+        self._count = -1
+
+    def register(self, target: Dependable, depends_on: Iterable[Dependable] | None = None) -> None:
+        depends_on = list(depends_on or ())
+        deps = self._bom._dependencies
+        if deps is not self._indexed or len(deps) != self._count:
+            self._by_ref = {}
+            for dep in deps:
+                self._by_ref.setdefault(dep.ref, dep)
+            self._indexed = deps
+        known = self._by_ref.get(target.bom_ref)
+        if known is None:
+            children = [Dependency(ref=d.bom_ref) for d in depends_on]
+            known = Dependency(ref=target.bom_ref, dependencies=children)
+            deps.add(known)
+            self._by_ref[target.bom_ref] = known
+        elif depends_on:
+            known.dependencies.update(Dependency(ref=d.bom_ref) for d in depends_on)
+        self._count = len(deps)
+        for dependent in depends_on:
+            self.register(dependent)
 
 
 def _vulnerabilities(findings: Iterable[Finding], refs: dict[Package, str]) -> list[Vulnerability]:

@@ -68,6 +68,7 @@ class NativeJsonReporter:
             "files": [_file(f) for f in inventory.files],
             "warnings": [_warning(w) for w in inventory.warnings],
             "findings": [_finding(f) for f in result.findings],
+            "answers": result.answers.to_json() if result.answers else None,
         }
 
 

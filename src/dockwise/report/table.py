@@ -17,6 +17,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from dockwise.answers import FiveAnswers
 from dockwise.model import (
     FileRecord,
     Finding,
@@ -35,6 +36,9 @@ CREATED_BY_WIDTH = 60
 TITLE_WIDTH = 50
 MAX_ALIASES_SHOWN = 3  # the rest are in --format json
 NONE = "(none)"
+EVIDENCE_WIDTH = 90  # longer evidence stays in --format json
+_DETAIL_FACTS = ("history.",)  # every history line: the layers table of `sbom` has them
+_SHOWN_EVIDENCE = ("excerpt", "reason")
 # Docker's legacy builder prefixes metadata-only steps with this; it says nothing useful.
 _NOP_PREFIXES = ("/bin/sh -c #(nop) ", "|1 /bin/sh -c #(nop) ")
 
@@ -67,8 +71,19 @@ class TableReporter:
 
 
 def _blocks(result: ScanResult) -> Iterable[RenderableType]:
-    """The sections in reading order; warnings last so they are what the user sees."""
+    """The sections in reading order; warnings last so they are what the user sees.
+
+    A scan leads with the five questions and the findings; the full package list is
+    what `dockwise sbom` is for, so a scan only counts packages.
+    """
     image = result.image
+    if result.answers is not None:
+        yield from _answers(result.answers)
+        yield from _findings([f for f in result.findings if f.package is not None])
+        yield from _other_findings([f for f in result.findings if f.package is None])
+        yield _section("Run config", _run_config_rows(image.config))
+        yield _warnings(result.inventory.warnings)
+        return
     yield _section("Image", _image_rows(result))
     yield _section("Run config", _run_config_rows(image.config))
     yield from _findings(result.findings)
@@ -79,12 +94,76 @@ def _blocks(result: ScanResult) -> Iterable[RenderableType]:
     yield _warnings(result.inventory.warnings)
 
 
+def _answers(answers: FiveAnswers) -> Iterator[RenderableType]:
+    """Each question: its one-line verdict, the facts behind it, and what is unknown."""
+    for number, (_, section) in enumerate(answers.sections(), start=1):
+        grid = Table(
+            title=f"{number}. {section.question}", title_justify="left", box=None,
+            show_header=False, padding=(0, 1, 0, 2),
+        )  # fmt: skip
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(overflow="fold")
+        grid.add_row("verdict", text(section.verdict))
+        shown = ""
+        for fact in section.facts:
+            if not fact.key.startswith(_DETAIL_FACTS):
+                # evidence shared by consecutive facts is printed once, on the first
+                evidence = fact.evidence if fact.evidence != shown else ""
+                shown = fact.evidence
+                grid.add_row(text(fact.label), _fact_value(fact.value, evidence))
+        for unknown in section.unknowns:
+            reason = unknown.reason.removeprefix("unknown: ")
+            grid.add_row(text(unknown.label), text(f"unknown: {reason}"))
+        yield grid
+
+
+def _fact_value(value: str, evidence: str) -> Text:
+    body = text(value)
+    if evidence and len(evidence) <= EVIDENCE_WIDTH:
+        body.append_text(text(f"  ({evidence})"))
+    return body
+
+
+def _other_findings(findings: Sequence[Finding]) -> Iterator[RenderableType]:
+    """Secrets, configuration, provenance, lifecycle...: where, what and the evidence."""
+    if not findings:
+        return
+    table = _table(f"Other findings ({len(findings)})", "Severity", "Rule", "Where", "Details")
+    table.columns[1].no_wrap = True
+    for finding in findings:
+        where = finding.location.path if finding.location else ""
+        layer = finding.location.layer if finding.location else None
+        if layer is not None:
+            where += f" (layer {layer.index})"
+        table.add_row(
+            Text(str(finding.severity)),
+            text(finding.rule_id),
+            text(where),
+            text(_details(finding)),
+        )
+    yield table
+
+
+def _details(finding: Finding) -> str:
+    """The title, then the evidence an operator needs to find it (already masked)."""
+    notes = []
+    for key, value in finding.evidence:
+        if key == "line":
+            notes.append(f"line {value}")
+        elif key == "layer" and "still shipped" in value:  # a later layer hides it
+            notes.append(value)
+        elif key in _SHOWN_EVIDENCE and value not in finding.title:
+            notes.append(value)
+    return "; ".join([finding.title, *notes])
+
+
 def _findings(findings: Sequence[Finding]) -> Iterator[RenderableType]:
     """One table per severity, most severe first; nothing at all for an SBOM run."""
     if not findings:
         return
     counts = ", ".join(f"{len(group)} {severity}" for severity, group in _by_severity(findings))
-    yield Text(f"Findings ({len(findings)}: {counts})")
+    title = "Vulnerabilities" if all(f.kind == "vulnerability" for f in findings) else "Findings"
+    yield Text(f"{title} ({len(findings)}: {counts})")
     for severity, group in _by_severity(findings):
         table = _table(
             f"{str(severity).capitalize()} ({len(group)})",
@@ -122,7 +201,7 @@ def _finding_row(finding: Finding) -> list[Text]:
         text(finding.fixed_version) if finding.fixed_version else Text("-"),
         text(status),
         Text("" if layer is None else str(layer.index)),
-        text(shorten(finding.title, TITLE_WIDTH)),
+        text(shorten(finding.title, TITLE_WIDTH) if finding.title != finding.rule_id else ""),
     ]
 
 
