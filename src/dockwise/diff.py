@@ -9,7 +9,7 @@ in `report/diff_*.py`; reading images and saved results lives in `commands/diff.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +22,7 @@ TYPE_SCHEMES = {
     "npm": "npm", "golang": "go", "maven": "maven", "gem": "rubygems", "cargo": "cargo",
     "nuget": "nuget", "composer": "composer",
 }  # fmt: skip
+NEW_CHANGES = ("introduced", "added")  # what a finding change that a gate counts is called
 MASKED = "********"  # env values never appear in a diff: only that they changed
 
 
@@ -58,7 +59,8 @@ class PackageChange:
 
 @dataclass(frozen=True, slots=True)
 class FindingChange:
-    """A finding that appeared ("introduced") or went away ("fixed") between versions."""
+    """A finding that appeared or went away: a vulnerability "introduced" or "fixed",
+    any other finding "added" or "removed"."""
 
     change: str
     finding: Finding
@@ -122,11 +124,20 @@ class ImageDiff:
     def introduced(self) -> tuple[Finding, ...]:
         """Every finding the new version brings, of any kind."""
         changes = (*self.vulnerabilities, *self.findings)
-        return tuple(c.finding for c in changes if c.change == "introduced")
+        return tuple(c.finding for c in changes if c.change in NEW_CHANGES)
 
     def new_at_or_above(self, minimum: Severity) -> tuple[Finding, ...]:
         """The introduced findings a release gate at `minimum` fails on."""
         return tuple(f for f in self.introduced if f.severity >= minimum)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many changes of each kind: the one-line answer to "what changed?"."""
+        groups = {"packages": self.packages, "vulnerabilities": self.vulnerabilities,
+                  "findings": self.findings, "layers": self.layers}  # fmt: skip
+        counts = Counter(f"{name} {c.change}" for name, changes in groups.items() for c in changes)
+        counts["config changes"] = len(self.config)
+        return dict(counts)
 
     @property
     def is_empty(self) -> bool:
@@ -143,7 +154,7 @@ def diff(old: ScanResult, new: ScanResult) -> ImageDiff:
         new=new,
         packages=package_changes(old.inventory.packages, new.inventory.packages),
         vulnerabilities=finding_changes(vulns_old, vulns_new),
-        findings=finding_changes(other_old, other_new),
+        findings=finding_changes(other_old, other_new, gone="removed", came="added"),
         config=config_changes(old.image.config, new.image.config),
         base=base_change(old, new),
         layers=layer_changes(old.image.layers, new.image.layers),
@@ -218,14 +229,16 @@ def _split(findings: Iterable[Finding]) -> tuple[list[Finding], list[Finding]]:
     )
 
 
-def finding_changes(old: Sequence[Finding], new: Sequence[Finding]) -> tuple[FindingChange, ...]:
+def finding_changes(
+    old: Sequence[Finding], new: Sequence[Finding], gone: str = "fixed", came: str = "introduced"
+) -> tuple[FindingChange, ...]:
     """Findings matched by what they are about, not by the version they were found in:
     a vulnerability still open after an upgrade is not "fixed and introduced"."""
     before = {_finding_identity(f): f for f in old}
     after = {_finding_identity(f): f for f in new}
-    fixed = [FindingChange("fixed", f) for k, f in before.items() if k not in after]
-    introduced = [FindingChange("introduced", f) for k, f in after.items() if k not in before]
-    return tuple(sorted(introduced + fixed, key=_change_order))
+    removed = [FindingChange(gone, f) for k, f in before.items() if k not in after]
+    added = [FindingChange(came, f) for k, f in after.items() if k not in before]
+    return tuple(sorted(added + removed, key=_change_order))
 
 
 def _finding_identity(finding: Finding) -> tuple[str, ...]:
@@ -238,7 +251,7 @@ def _finding_identity(finding: Finding) -> tuple[str, ...]:
 def _change_order(change: FindingChange) -> tuple:
     """Introduced first (what a reviewer must act on), then most severe first."""
     finding = change.finding
-    return (change.change != "introduced", *finding.sort_key, _finding_identity(finding))
+    return (change.change not in NEW_CHANGES, *finding.sort_key, _finding_identity(finding))
 
 
 # -- configuration -------------------------------------------------------------------------
