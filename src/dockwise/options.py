@@ -27,3 +27,4 @@ class Options:
     quiet: bool = False
     no_cache: bool = False  # neither read nor write the layer cache
     registry: RegistryAccess = field(default_factory=RegistryAccess)
+    key: str | None = None  # cosign public key (PEM) to verify registry signatures with

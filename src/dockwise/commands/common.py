@@ -34,6 +34,9 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="neither use nor fill the layer cache"
     )
+    parser.add_argument(
+        "--key", metavar="FILE", help="verify cosign signatures with this public key (PEM)"
+    )
     add_registry_arguments(parser.add_argument_group("registry access"))
 
 
@@ -47,6 +50,7 @@ def source_options(args: argparse.Namespace) -> Options:
         quiet=args.quiet,
         no_cache=args.no_cache,
         registry=registry_access(args),
+        key=args.key,
     )
 
 

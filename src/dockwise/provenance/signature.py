@@ -51,6 +51,9 @@ class SignatureArtifact:
     signature: str  # base64, from the SIGNATURE_ANNOTATION of the payload's layer
     certificate: str = ""  # PEM (keyless signing): not verified yet
     bundle: str = ""  # Rekor bundle JSON: not verified yet
+    # the digest it was found for (the manifest, or the index a multi-arch tag resolved
+    # to, since cosign signs what the tag names); "" means the image's manifest digest
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +98,15 @@ def signature_status(
     if not lookup.artifacts:
         return SignatureStatus(SignatureState.UNSIGNED, "unsigned: no cosign signature found")
     if public_key_pem is None:
+        if any(a.certificate or a.bundle for a in lookup.artifacts):
+            return _unverified(lookup, "signed (keyless, not verified): Fulcio/Rekor "
+                               "verification is not supported; no --key given")  # fmt: skip
         return _unverified(lookup, "no --key given (keyless verification is not supported)")
     results = [
-        (a, verify_simple_signing(a.payload, a.signature, public_key_pem, image.manifest_digest))
+        (a, verify_simple_signing(a.payload, a.signature, public_key_pem,
+                                  a.subject or image.manifest_digest))
         for a in lookup.artifacts
-    ]
+    ]  # fmt: skip
     good = [a for a, result in results if result.ok]
     if good:
         detail = f"verified: {good[0].kind} {good[0].location} with the given key"

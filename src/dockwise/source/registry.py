@@ -66,8 +66,8 @@ def fetch_manifest(client: RegistryClient, target: str) -> tuple[bytes, str]:
     response = client.get(f"manifests/{target}", accept=MANIFEST_TYPES, stream=True)
     try:
         if response.status_code != 200:
-            raise SourceError(_status_error(client, f"manifest {target}", response))
-        body = _read_capped(response, f"manifest {target}")
+            raise SourceError(status_error(client, f"manifest {target}", response))
+        body = read_capped(response, f"manifest {target}")
         media_type = response.headers.get("content-type", "").split(";")[0].strip()
     finally:
         response.close()
@@ -119,7 +119,7 @@ class RegistryStore:
         response = self._client.get(f"blobs/{digest}", stream=True)
         if response.status_code != 200:
             response.close()
-            raise SourceError(_status_error(self._client, f"blob {digest}", response))
+            raise SourceError(status_error(self._client, f"blob {digest}", response))
         return io.BufferedReader(_ResponseStream(response, digest), 1 << 20)
 
     def _probe_size(self, digest: str) -> int:
@@ -127,7 +127,7 @@ class RegistryStore:
         response = self._client.get(f"blobs/{digest}", stream=True)
         response.close()
         if response.status_code != 200:
-            raise SourceError(_status_error(self._client, f"blob {digest}", response))
+            raise SourceError(status_error(self._client, f"blob {digest}", response))
         return int(response.headers.get("content-length", -1))
 
     def _learn(self, document: bytes) -> None:
@@ -214,7 +214,8 @@ def _media_type(body: bytes, header: str, target: str) -> str:
     return media_type
 
 
-def _read_capped(response: httpx.Response, what: str) -> bytes:
+def read_capped(response: httpx.Response, what: str) -> bytes:
+    """A small JSON document's body; a registry cannot make us buffer a huge one."""
     body = bytearray()
     for chunk in response.iter_bytes():
         body += chunk
@@ -223,7 +224,7 @@ def _read_capped(response: httpx.Response, what: str) -> bytes:
     return bytes(body)
 
 
-def _status_error(client: RegistryClient, what: str, response: httpx.Response) -> str:
+def status_error(client: RegistryClient, what: str, response: httpx.Response) -> str:
     """`manifest latest: manifest unknown (404 from host/repo)` from the error body."""
     code = ""
     try:
