@@ -17,6 +17,10 @@ REPORTERS: dict[str, tuple[str, str]] = {
     "json": ("dockwise.report.native_json", "NativeJsonReporter"),
     "cyclonedx-json": ("dockwise.report.cyclonedx", "CycloneDxJsonReporter"),
     "spdx-json": ("dockwise.report.spdx", "SpdxJsonReporter"),
+    "sarif": ("dockwise.report.sarif", "SarifReporter"),
+    "junit": ("dockwise.report.junit", "JunitReporter"),
+    "gitlab": ("dockwise.report.gitlab", "GitlabReporter"),
+    "markdown": ("dockwise.report.markdown", "MarkdownReporter"),
 }
 
 __all__ = ["REPORTERS", "ReportError", "Reporter", "render", "reporter"]

@@ -55,6 +55,12 @@ class NativeJsonReporter:
         # safe to print to a terminal as it is.
         return json.dumps(self.document(result), indent=2, ensure_ascii=True) + "\n"
 
+    def render_verdict(self, result: ScanResult, verdict) -> str:  # noqa: ANN001 - policy.Verdict
+        """`render` plus the policy gate's verdict under `verdict` (scan --policy, gate)."""
+        doc = self.document(result)
+        doc["verdict"] = verdict.to_json()
+        return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+
     def document(self, result: ScanResult) -> Json:
         """The output as plain JSON-ready data, for callers that post-process it."""
         inventory = result.inventory
