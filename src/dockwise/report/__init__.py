@@ -17,6 +17,7 @@ REPORTERS: dict[str, tuple[str, str]] = {
     "json": ("dockwise.report.native_json", "NativeJsonReporter"),
     "cyclonedx-json": ("dockwise.report.cyclonedx", "CycloneDxJsonReporter"),
     "spdx-json": ("dockwise.report.spdx", "SpdxJsonReporter"),
+    "html": ("dockwise.report.html", "HtmlReporter"),
     "sarif": ("dockwise.report.sarif", "SarifReporter"),
     "junit": ("dockwise.report.junit", "JunitReporter"),
     "gitlab": ("dockwise.report.gitlab", "GitlabReporter"),
