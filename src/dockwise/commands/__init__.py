@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dockwise.commands import cache, db, diff, sbom, scan
+from dockwise.commands import cache, db, diff, gate, sbom, scan
 
 COMMANDS: dict[str, ModuleType] = {
     "sbom": sbom,
     "scan": scan,
+    "gate": gate,
     "db": db,
     "cache": cache,
     "diff": diff,

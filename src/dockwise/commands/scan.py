@@ -7,9 +7,16 @@ import dataclasses
 from pathlib import Path
 
 from dockwise.commands.common import add_source_arguments, progress, source_options, write_output
+from dockwise.commands.gate import (
+    add_policy_arguments,
+    finish,
+    render_report,
+    resolve_policy,
+    today,
+)
 from dockwise.errors import DockwiseError
 from dockwise.model import Finding, ScanResult, Severity
-from dockwise.report import render
+from dockwise.policy import evaluate
 from dockwise.vulndb.advisory import AdvisorySource
 
 HELP = "list known vulnerabilities in an image (or in an SBOM: sbom:FILE)"
@@ -34,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--show-suppressed", action="store_true", help="also show ignored and VEX'd findings"
     )
+    add_policy_arguments(parser.add_argument_group("policy gate (exit 1 when it fails)"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,11 +50,15 @@ def run(args: argparse.Namespace) -> int:
 
     options = source_options(args)
     suppressions = load(args.ignore_file, args.vex)  # fail on a bad file before reading
+    policy = resolve_policy(args.policy, args.fail_on, Path.cwd())  # likewise
+    day = today()
     with open_advisories(args.db) as advisories, progress(options.quiet) as bar:
-        result = scan(options, ScanSettings(advisories, suppressions), bar)
+        result = scan(options, ScanSettings(advisories, suppressions, day), bar)
+    # the gate sees every finding; --severity, --only-fixed only change what is shown
+    verdict = evaluate(result, policy, day) if policy else None
     shown = shown_findings(result, args.severity, args.only_fixed, args.show_suppressed)
-    write_output(render(shown, options.output_format), options.output)
-    return 0
+    write_output(render_report(shown, options.output_format, verdict), options.output)
+    return finish(verdict) if verdict else 0
 
 
 def open_advisories(db: str | None):
