@@ -42,7 +42,7 @@ def document(change: ImageDiff) -> Json:
         "mode": change.mode,
         "old": _side(change.old),
         "new": _side(change.new),
-        "summary": change.summary,
+        "summary": _summary(change),
         "base": _base(change.base),
         "size": {
             "old": change.old_size,
@@ -55,6 +55,18 @@ def document(change: ImageDiff) -> Json:
         "config": [_config(c) for c in change.config],
         "layers": [_layer_change(c) for c in change.layers],
     }
+
+
+def _summary(change: ImageDiff) -> Json:
+    """Counts per list and change: {"packages": {"upgraded": 1}, "config": 1, ...}."""
+    doc: Json = {}
+    for name in ("packages", "vulnerabilities", "findings", "layers"):
+        counts: dict[str, int] = {}
+        for item in getattr(change, name):
+            counts[item.change] = counts.get(item.change, 0) + 1
+        doc[name] = dict(sorted(counts.items()))
+    doc["config"] = len(change.config)
+    return doc
 
 
 def _side(result: ScanResult) -> Json:

@@ -12,8 +12,8 @@ from dockwise.diff import ImageDiff
 from dockwise.report.diff_rows import Block, blocks, heading, non_empty
 from dockwise.report.sanitize import clean
 
-# Characters Markdown treats as syntax inside a table cell; `|` would end the cell.
-_MD_SPECIAL = "\\`*_{}[]()#+!|~"
+# Characters inline Markdown treats as syntax (a cell is inline only); `|` ends the cell.
+_MD_SPECIAL = "\\`*_[]|~"
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
 

@@ -32,7 +32,7 @@ class Block:
 
 def heading(change: ImageDiff) -> list[tuple[str, str]]:
     """(label, value) lines above the tables: what was compared, how, and the totals."""
-    summary = ", ".join(f"{n} {label}" for label, n in change.summary.items() if n)
+    summary = ", ".join(f"{label}: {n}" for label, n in change.summary.items() if n)
     base = change.base
     return [
         ("Old", _name(change.old)),
