@@ -75,7 +75,9 @@ def test_max_age(bad):
     assert evaluate(bad, policy(max_age={"days": 31}), TODAY).passed
     verdict = evaluate(bad, policy(max_age={"days": 30}), TODAY)
     assert only(verdict, "max-age").reason == "image built 31 days ago; the policy allows 30"
-    zeroed = dataclasses.replace(bad, image=dataclasses.replace(bad.image, created="1970-01-01T00:00:00Z"))
+    zeroed = dataclasses.replace(
+        bad, image=dataclasses.replace(bad.image, created="1970-01-01T00:00:00Z")
+    )
     verdict = evaluate(zeroed, policy(max_age={"days": 30}), TODAY)
     assert only(verdict, "max-age").reason.startswith("image age unknown (build time zeroed")
     assert evaluate(zeroed, policy(max_age={"days": 30, "allow-unknown": True}), TODAY).passed
@@ -84,10 +86,13 @@ def test_max_age(bad):
 def test_allowed_registries(bad):
     # demo:latest is docker.io/library/demo
     assert evaluate(bad, policy(allowed_registries={"registries": ["docker.io"]}), TODAY).passed
-    assert evaluate(bad, policy(allowed_registries={"registries": ["docker.io/library"]}), TODAY).passed
+    assert evaluate(
+        bad, policy(allowed_registries={"registries": ["docker.io/library"]}), TODAY
+    ).passed
     verdict = evaluate(bad, policy(allowed_registries={"registries": ["ghcr.io/acme"]}), TODAY)
     assert only(verdict, "allowed-registries").reason == (
-        "docker.io/library/demo is not from an allowed registry (ghcr.io/acme)")
+        "docker.io/library/demo is not from an allowed registry (ghcr.io/acme)"
+    )
     nameless = dataclasses.replace(bad, image=dataclasses.replace(bad.image, repo_tags=()))
     verdict = evaluate(nameless, policy(allowed_registries={"registries": ["docker.io"]}), TODAY)
     assert "registry cannot be checked: no repo tag" in only(verdict, "allowed-registries").reason
@@ -98,21 +103,37 @@ def test_allowed_bases_from_history_or_answers(bad):
     assert evaluate(bad, policy(allowed_bases={"bases": ["debian:12*"]}), TODAY).passed
     verdict = evaluate(bad, policy(allowed_bases={"bases": ["gcr.io/distroless/*"]}), TODAY)
     assert only(verdict, "allowed-bases").reason.startswith("base image debian:12 is not allowed")
-    answered = dataclasses.replace(bad, answers=_answers(Fact("base.name", "base image", "gcr.io/distroless/static:nonroot")))
-    assert evaluate(answered, policy(allowed_bases={"bases": ["gcr.io/distroless/*"]}), TODAY).passed
+    answered = dataclasses.replace(
+        bad, answers=_answers(Fact("base.name", "base image", "gcr.io/distroless/static:nonroot"))
+    )
+    assert evaluate(
+        answered, policy(allowed_bases={"bases": ["gcr.io/distroless/*"]}), TODAY
+    ).passed
 
 
 def test_signature_unknown_fails_with_the_reason(bad):
     verdict = evaluate(bad, policy(signature="fail"), TODAY)
-    assert only(verdict, "signature").reason == "signature state unknown (unknown: not from a registry)"
-    unsigned = dataclasses.replace(bad, answers=_answers(
-        Fact("signature", "signature", "unsigned", "unsigned: no cosign signature found")))
+    assert (
+        only(verdict, "signature").reason
+        == "signature state unknown (unknown: not from a registry)"
+    )
+    unsigned = dataclasses.replace(
+        bad,
+        answers=_answers(
+            Fact("signature", "signature", "unsigned", "unsigned: no cosign signature found")
+        ),
+    )
     assert only(evaluate(unsigned, policy(signature="fail"), TODAY), "signature").reason == (
-        "a verified signature is required; the image is unsigned: unsigned: no cosign signature found")
-    unverified = dataclasses.replace(bad, answers=_answers(Fact("signature", "signature", "signed-unverified")))
+        "a verified signature is required; the image is unsigned: unsigned: no cosign signature found"
+    )
+    unverified = dataclasses.replace(
+        bad, answers=_answers(Fact("signature", "signature", "signed-unverified"))
+    )
     assert not evaluate(unverified, policy(signature="fail"), TODAY).passed
     assert evaluate(unverified, policy(signature={"require": "signed"}), TODAY).passed
-    verified = dataclasses.replace(bad, answers=_answers(Fact("signature", "signature", "verified")))
+    verified = dataclasses.replace(
+        bad, answers=_answers(Fact("signature", "signature", "verified"))
+    )
     assert evaluate(verified, policy(signature="fail"), TODAY).passed
 
 
@@ -129,7 +150,11 @@ def test_describe_lists_rules_then_findings(bad):
 
 def test_verdict_json(bad):
     doc = evaluate(bad, policy(known_exploited="fail"), TODAY).to_json()
-    assert doc["passed"] is False and doc["today"] == "2024-06-01" and doc["rules"] == ["known-exploited"]
+    assert (
+        doc["passed"] is False
+        and doc["today"] == "2024-06-01"
+        and doc["rules"] == ["known-exploited"]
+    )
     (violation,) = doc["violations"]
     assert violation["findings"] == [{
         "kind": "vulnerability", "rule_id": "CVE-2023-4911", "severity": "high",

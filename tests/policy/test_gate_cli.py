@@ -74,7 +74,10 @@ def _write(spec: ImageSpec, path) -> str:
 def db(tmp_path) -> str:
     path = tmp_path / "dockwise.db"
     writer = DbWriter(path)
-    for record in (*osv_records("Debian", "DLA-3012-1"), *osv_records("npm", "GHSA-35jh-r3h4-6jhm")):
+    for record in (
+        *osv_records("Debian", "DLA-3012-1"),
+        *osv_records("npm", "GHSA-35jh-r3h4-6jhm"),
+    ):
         writer.add_advisory(record)
     writer.add_kev(KevEntry("CVE-2021-23337", "2023-01-01", "2023-01-22", "Unknown"))
     writer.finish({"built": "2025-01-01T00:00:00Z"})
@@ -149,14 +152,19 @@ def test_bad_input_is_one_line_exit_2(bad_image, db, tmp_path, capsys):
     broken.write_text("[severity]\nat-least = 'hgih'\n")
     code, out, err = scan(capsys, "--db", db, "--policy", str(broken), bad_image)
     assert (code, out) == (2, "")
-    assert err == f"dockwise: error: {broken}: severity.at-least must be a severity: negligible, low, medium, high or critical, not 'hgih'\n"
+    assert (
+        err
+        == f"dockwise: error: {broken}: severity.at-least must be a severity: negligible, low, medium, high or critical, not 'hgih'\n"
+    )
     code, _, err = scan(capsys, "--db", db, "--fail-on", "high", str(tmp_path / "missing.tar"))
     assert code == 2 and err.count("\n") == 1 and err.startswith("dockwise: error: ")
 
 
 def test_saved_json_gates_the_same(bad_image, db, policy_file, tmp_path, capsys):
     saved = tmp_path / "result.json"
-    code, _, live = scan(capsys, "--db", db, "--policy", policy_file, "-f", "json", "-o", str(saved), bad_image)
+    code, _, live = scan(
+        capsys, "--db", db, "--policy", policy_file, "-f", "json", "-o", str(saved), bad_image
+    )
     doc = json.loads(saved.read_text())
     jsonschema.validate(doc, load_schema())
     assert code == 1 and doc["verdict"]["passed"] is False
@@ -172,6 +180,9 @@ def test_gate_errors(tmp_path, capsys):
     not_json = tmp_path / "x.json"
     not_json.write_text("[]")
     assert cli.main(["gate", "--fail-on", "high", str(not_json)]) == 2
-    assert capsys.readouterr().err == f"dockwise: error: {not_json}: not a saved dockwise result (schema 'list')\n"
+    assert (
+        capsys.readouterr().err
+        == f"dockwise: error: {not_json}: not a saved dockwise result (schema 'list')\n"
+    )
     assert cli.main(["gate", str(not_json)]) == 2  # tmp_path is not the cwd: no policy
     assert "no policy: give --policy FILE or --fail-on LEVEL" in capsys.readouterr().err
