@@ -20,12 +20,19 @@ _VALUE_OPTIONS = {
             "--index-url", "--extra-index-url", "-f", "--find-links", "-t", "--target",
             "--prefix", "--root", "--platform", "--python-version", "--implementation",
             "--abi", "--src", "--upgrade-strategy", "--cache-dir", "--trusted-host", "--log",
-            "--proxy", "--retries", "--timeout", "-C", "--config-settings", "--progress-bar"},
-    "npm": {"--prefix", "--registry", "-w", "--workspace", "--cache", "--omit", "--include"},
+            "--proxy", "--retries", "--timeout", "-C", "--config-settings", "--progress-bar",
+            "--root-user-action", "--python", "--pip-args"},
+    "npm": {"--prefix", "--registry", "-w", "--workspace", "--cache", "--omit", "--include",
+            "--loglevel"},
 }  # fmt: skip
 _NOT_A_NAME = re.compile(
-    r"^(?:\$|\d*[<>]|[./~]|\w+://|git\+|github:|file:)|\.(?:deb|apk|whl|tgz|zip|tar\.gz)$"
+    r"^(?:\$|\d*[<>]|[./~]|\w+://|git\+|github:|file:)|\.(?:deb|apk|whl|tgz|zip|tar|tar\.gz)$"
 )
+# a version-control URL names a moving branch unless it carries a ref: `@v1` (pip), `#v1` (npm)
+_VCS_URL = re.compile(r"^(?:git\+[a-z]+|git|hg\+[a-z]+|svn\+[a-z]+|bzr\+[a-z]+)://")
+_VCS_REF = {"pip": re.compile(r"://[^#]*?[^/:]@[^/#]+(?:#|$)|@[^/#@]+(?:#|$)"),
+            "npm": re.compile(r"#.+")}  # fmt: skip
+_CONSTRAINTS = {"-c", "--constraint"}  # pip: the versions come from a constraints file
 _NPM_TAGS = {"", "latest", "next"}
 
 
@@ -36,7 +43,11 @@ def unpinned(commands: list[list[str]]) -> Iterator[tuple[str, list[str]]]:
         if found is None:
             continue
         manager, args = found
+        if manager == "pip" and any(a in _CONSTRAINTS or a.startswith("--constraint=")
+                                    for a in args):  # fmt: skip
+            continue
         names = [w for w in _packages(manager, args) if not _PINNED[manager](w)]
+        names += _unpinned_vcs(manager, args)
         if names:
             yield manager, names
 
@@ -91,6 +102,13 @@ def _packages(manager: str, args: list[str]) -> Iterator[str]:
             yield word
 
 
+def _unpinned_vcs(manager: str, args: list[str]) -> list[str]:
+    """VCS URLs without a ref (pip `@ref`, npm `#ref`) install whatever the branch is."""
+    if manager not in _VCS_REF:
+        return []
+    return [w for w in args if _VCS_URL.match(w) and not _VCS_REF[manager].search(w)]
+
+
 def _npm_pinned(word: str) -> bool:
     at = word.find("@", 1)  # a leading @ is a scope
     return at > 0 and word[at + 1 :] not in _NPM_TAGS
@@ -99,6 +117,6 @@ def _npm_pinned(word: str) -> bool:
 _PINNED: dict[str, Callable[[str], bool]] = {
     "apt-get": lambda w: "=" in w,
     "apk": lambda w: "=" in w or "~" in w or "<" in w or ">" in w,
-    "pip": lambda w: "==" in w or "@" in w,
+    "pip": lambda w: "==" in w or "@" in w or "/" in w,  # a name has no `/`: a local path
     "npm": _npm_pinned,
 }
