@@ -9,7 +9,7 @@ import pytest
 
 from dockwise.errors import SourceError
 from dockwise.source.selector import Selector
-from dockwise.source.tarstream import iter_tar
+from dockwise.source.tarstream import Buffered, iter_tar
 
 LONG = "very/" * 40 + "long-name.txt"  # 205 characters: beyond ustar's 100 + 155
 
@@ -100,3 +100,33 @@ def test_pax_size_overrides_header():
     data = make_tar(tarfile.PAX_FORMAT, [(member, b"12345")])
     (entry,) = entries(data)
     assert entry.content == b"12345"
+
+
+def chunked(data: bytes, size: int):
+    """A read(n) that returns at most `size` bytes, whatever n is (as the prefetcher)."""
+    stream = io.BytesIO(data)
+    return lambda n=-1: stream.read(size)
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 512, 1000, 4096])
+def test_take_keeps_a_prefix_across_chunks(chunk):
+    data = bytes(range(256)) * 40
+    stream = Buffered(chunked(data, chunk))
+    assert stream.take(3) == data[:3]
+    assert stream.peek(5) == data[3:8]
+    assert stream.take(5000, keep=4000) == data[3:4003]
+    assert stream.peek(2) == data[5003:5005]
+    assert stream.take(100, keep=0) == b""
+    assert stream.take(10) == data[5103:5113]
+    stream.skip(3000)
+    assert stream.take(len(data) - 8113) == data[8113:]
+    assert stream.peek(4) == b""
+    with pytest.raises(SourceError, match="truncated"):
+        stream.take(1)
+
+
+def test_large_member_content_is_exact_with_small_chunks():
+    big = bytes(range(251)) * 9000  # spans many reads, not a multiple of 512
+    data = make_tar(tarfile.PAX_FORMAT, [(info("a/big"), big), (info("b"), b"tail")])
+    found = list(iter_tar(chunked(data, 65536), Selector(lambda name: 1 << 30)))
+    assert [(e.name, e.content) for e in found] == [("a/big", big), ("b", b"tail")]

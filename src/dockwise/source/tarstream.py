@@ -58,24 +58,48 @@ class Buffered:
         self._buf = b""
         self._pos = 0
 
-    def take(self, n: int) -> bytes:
-        end = self._pos + n
-        if end <= len(self._buf):
-            data = self._buf[self._pos : end]
-            self._pos = end
-            return data
-        parts = [self._buf[self._pos :]]
-        have = len(parts[0])
-        self._buf, self._pos = b"", 0
-        while have < n:
-            chunk = self._read(max(CHUNK, n - have))
+    def take(self, n: int, keep: int = -1) -> bytes:
+        """Consume the next `n` bytes and return the first `keep` of them (all by default).
+
+        A member's content is copied once, straight from the chunks into the result (a
+        join over memoryviews); the chunk that holds the rest stays the buffer, uncopied.
+        """
+        keep = n if keep < 0 else min(keep, n)
+        buf, pos = self._buf, self._pos
+        have = len(buf) - pos
+        if n <= have:
+            self._pos = pos + n
+            return buf[pos : pos + keep]
+        views = [memoryview(buf)[pos : pos + keep]] if keep else []
+        need, want = n - have, keep - have
+        chunk = b""
+        while need > 0:
+            chunk = self._read(max(CHUNK, need))
             if not chunk:
                 raise SourceError("truncated tar stream")
-            parts.append(chunk)
-            have += len(chunk)
-        data = b"".join(parts)
-        self._buf, self._pos = data[n:], 0
-        return data[:n]
+            if want > 0:
+                views.append(memoryview(chunk)[:want])
+            need -= len(chunk)
+            want -= len(chunk)
+        self._buf, self._pos = chunk, len(chunk) + need
+        data = b"".join(views)
+        for view in views:
+            view.release()
+        return data
+
+    def peek(self, n: int) -> bytes:
+        """The next `n` bytes (fewer at the end of the stream), without consuming them."""
+        if len(self._buf) - self._pos < n:
+            parts = [self._buf[self._pos :]]
+            have = len(parts[0])
+            while have < n:
+                chunk = self._read(CHUNK)
+                if not chunk:
+                    break
+                parts.append(chunk)
+                have += len(chunk)
+            self._buf, self._pos = b"".join(parts), 0
+        return self._buf[self._pos : self._pos + n]
 
     def skip(self, n: int) -> None:
         available = len(self._buf) - self._pos
@@ -135,7 +159,7 @@ def read_member(stream: Buffered, entry: TarEntry, padded: int, selector: Select
         return
     cap = selector.wanted(entry.name)
     if cap and entry.size <= cap:
-        entry.content = stream.take(padded)[: entry.size] if padded else b""
+        entry.content = stream.take(padded, entry.size) if padded else b""
         return
     entry.over_cap = bool(cap)
     if cap or entry.size < 4 or not selector.worth_a_look(entry.name, entry.mode):
@@ -146,21 +170,20 @@ def read_member(stream: Buffered, entry: TarEntry, padded: int, selector: Select
 
 def _sniff(stream: Buffered, entry: TarEntry, padded: int, selector: Selector) -> None:
     """Show the first bytes to the analyzers; read the rest only if one claims the file."""
-    head = stream.take(min(HEAD_SIZE, entry.size))
+    head = stream.peek(min(HEAD_SIZE, entry.size))
     claimed = selector.claim(entry.name, head)
-    rest = padded - len(head)
     if claimed and entry.size <= max(a.max_size for a in claimed):
-        entry.content = head + stream.take(rest)[: entry.size - len(head)]
+        entry.content = stream.take(padded, entry.size)
         entry.analyzers = claimed
         return
     entry.over_cap = bool(claimed)
-    stream.skip(rest)
+    stream.skip(padded)
 
 
 def _read_meta(stream: Buffered, entry: TarEntry, padded: int, pending: dict[str, str]) -> None:
     if entry.size > MAX_META_SIZE:
         raise SourceError(f"tar extended header of {entry.size} bytes")
-    data = stream.take(padded)[: entry.size]
+    data = stream.take(padded, entry.size)
     if entry.typeflag == b"L":
         pending["path"] = _text(data.split(b"\0", 1)[0])
     elif entry.typeflag == b"K":
