@@ -37,6 +37,9 @@ def mirror_files() -> dict[str, Path | bytes]:
         files[f"/alpine/{secdb.parent.name}/{secdb.name}"] = secdb
     for kev in (CORPUS / "kev").iterdir():
         files[f"/kev/{kev.name}"] = kev
+    for lifecycle in ("endoflife", "distro-info"):  # our fixtures, in the upstream formats
+        for data in (ASSETS / lifecycle).iterdir():
+            files[f"/{lifecycle}/{data.name}"] = data
     return files
 
 

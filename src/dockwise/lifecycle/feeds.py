@@ -1,10 +1,12 @@
 """Building and refreshing the lifecycle snapshot, for the build tool and `db update`.
 
-Both `tools/build_lifecycle.py` (the bundled copy) and a future endoflife.date feed in
-`dockwise db update` go through `build_snapshot`, so the two can never disagree on the
-format. The inputs are endoflife.date product records (the YAML front matter of
-`products/*.md`, as in the corpus' `lifecycle/endoflife.json`) and the two CSV files of
-Debian's distro-info-data (`/usr/share/distro-info/{debian,ubuntu}.csv`). Only facts
+Both `tools/build_lifecycle.py` (the bundled copy) and the `endoflife` and `distro-info`
+feeds of `dockwise db update` (vulndb/feeds/endoflife.py) go through `build_snapshot`, so
+the two can never disagree on the format. The inputs are endoflife.date product records,
+either the YAML front matter of `products/*.md` (as in the corpus'
+`lifecycle/endoflife.json`) or the API v1 response `GET /api/v1/products/<slug>/`
+(https://endoflife.date/docs/api/v1/, converted by `from_api_v1`), and the two CSV files
+of Debian's distro-info-data (`/usr/share/distro-info/{debian,ubuntu}.csv`). Only facts
 are kept: ids, cycles, codenames, versions and dates.
 """
 
@@ -17,9 +19,10 @@ import os
 import tempfile
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
-from dockwise.lifecycle.snapshot import FORMAT, parse_snapshot
+from dockwise.lifecycle.snapshot import BUNDLED, FORMAT, LifecycleError, parse_snapshot
 from dockwise.vulndb.paths import default_db_path
 
 REFRESHED_NAME = "lifecycle.json"
@@ -60,6 +63,7 @@ FEED = FeedInfo(
     format=FORMAT,
     upstream=(
         "https://github.com/endoflife-date/endoflife.date (products/*.md front matter, MIT)",
+        "https://endoflife.date/api/v1/products/<slug>/ (the same data; db update)",
         "Debian distro-info-data: /usr/share/distro-info/debian.csv, ubuntu.csv",
     ),
     products=OS_PRODUCTS + RUNTIME_PRODUCTS,
@@ -113,7 +117,86 @@ def write_refreshed(doc: dict, db_path: Path | None = None) -> Path:
     return target
 
 
+def from_api_v1(doc: object) -> dict:
+    """An endoflife.date API v1 product response as the front-matter record we read.
+
+    ref. https://endoflife.date/docs/api/v1/: `{"result": {"name", "label", "releases":
+    [{"name", "codename", "releaseDate", "isLts", "ltsFrom", "isEoas", "eoasFrom",
+    "isEol", "eolFrom", "isEoes", "eoesFrom", "latest": {"name", "date"}}]}}`.
+    A ValueError says why `doc` is not one.
+    """
+    result = doc.get("result") if isinstance(doc, dict) else None
+    if not isinstance(result, dict) or not isinstance(result.get("releases"), list):
+        raise ValueError("no result.releases list")
+    releases = [_api_release(item) for item in result["releases"] if isinstance(item, dict)]
+    return {"title": str(result.get("label") or result.get("name") or ""), "releases": releases}
+
+
+def previous_document(db_path: Path | None = None) -> dict:
+    """The snapshot in use before a refresh, as a document: the refreshed copy when it is
+    valid and not older than the bundled one (as `load_snapshot` chooses), else bundled."""
+    text = resources.files("dockwise.lifecycle").joinpath("data", BUNDLED).read_text("utf-8")
+    bundled = json.loads(text)
+    try:
+        fresh = json.loads(refreshed_path(db_path).read_text("utf-8"))
+        parse_snapshot(fresh, "refreshed snapshot")
+    except (OSError, ValueError, LifecycleError):
+        return bundled
+    return fresh if str(fresh["generated"]) >= str(bundled["generated"]) else bundled
+
+
+def carry_over(doc: dict, previous: dict) -> list[str]:
+    """Copy products the refresh lacked from `previous`, and say so in `sources`.
+
+    A mirror or an upstream outage missing one product must not make the refreshed copy
+    (which wins over the bundled one) forget that product's dates.
+    """
+    old = previous.get("products") or {}
+    missing = [slug for slug in FEED.products if slug not in doc["products"] and slug in old]
+    for slug in missing:
+        doc["products"][slug] = old[slug]
+    if missing:
+        doc["sources"]["carried-over"] = {"from": previous.get("generated", ""),
+                                          "products": missing}  # fmt: skip
+    return missing
+
+
+def refreshed_status(db_path: Path | None = None) -> dict | None:
+    """What `db status` shows about the refreshed copy; None when there is none."""
+    path = refreshed_path(db_path)
+    if not path.is_file():
+        return None
+    try:
+        snapshot = parse_snapshot(json.loads(path.read_text("utf-8")), str(path))
+    except (OSError, ValueError, LifecycleError) as exc:
+        return {"path": str(path), "error": str(exc)}
+    return {
+        "path": str(path),
+        "generated": snapshot.generated.isoformat(),
+        "products": len(snapshot.products),
+        "sources": [name for name, _ in snapshot.sources],
+    }
+
+
+def _api_release(item: dict) -> dict:
+    """API v1 flags and dates as front-matter values: a date, else true/false."""
+    out = {"releaseCycle": item.get("name"), "codename": item.get("codename"),
+           "releaseDate": item.get("releaseDate")}  # fmt: skip
+    for key in ("eoas", "eol", "eoes"):
+        flag = f"is{key.capitalize()}"  # isEoas, isEol, isEoes: absent when not tracked
+        if flag in item:
+            out[key] = item.get(f"{key}From") or bool(item[flag])
+    if item.get("isLts"):
+        out["lts"] = item.get("ltsFrom") or True
+    latest = item.get("latest")
+    if isinstance(latest, dict):
+        out["latest"] = latest.get("name")
+    return out
+
+
 def _product(record: dict, kind: str) -> dict:
+    if "result" in record:
+        record = from_api_v1(record)
     cycles = [_release(item) for item in record.get("releases", []) if isinstance(item, dict)]
     return {"title": record.get("title", ""), "kind": kind, "cycles": cycles}
 

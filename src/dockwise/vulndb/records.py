@@ -48,7 +48,18 @@ class FeedInfo:
     value: str
 
 
-Record = Advisory | KevEntry | EpssScore | Skipped | FeedInfo
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A whole upstream file that becomes a file beside the database, not rows in it
+    (endoflife.date products and distro-info CSVs -> `lifecycle.json`)."""
+
+    feed: str
+    name: str  # "python" for endoflife.date, "debian.csv" for distro-info
+    body: object  # the converted record or the CSV text
+    count: int = 1  # what `db status` shows as its records (releases, CSV rows)
+
+
+Record = Advisory | KevEntry | EpssScore | Skipped | FeedInfo | Document
 
 
 def advisory_to_json(adv: Advisory) -> str:

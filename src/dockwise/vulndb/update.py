@@ -22,12 +22,14 @@ from typing import Protocol
 import httpx
 
 from dockwise import __version__
+from dockwise.lifecycle.snapshot import LifecycleError
 from dockwise.vulndb import VulnDbError
 from dockwise.vulndb.advisory import Advisory
 from dockwise.vulndb.feeds import FEEDS
 from dockwise.vulndb.feeds.base import Feed
+from dockwise.vulndb.feeds.endoflife import write_lifecycle
 from dockwise.vulndb.fetch import Fetched, FetchPolicy, fetch
-from dockwise.vulndb.records import EpssScore, FeedInfo, KevEntry, Record, Skipped
+from dockwise.vulndb.records import Document, EpssScore, FeedInfo, KevEntry, Record, Skipped
 from dockwise.vulndb.store import DbWriter
 
 PROBLEMS = ("failed", "unusable")  # file outcomes that make a database partial
@@ -67,6 +69,7 @@ class UpdateResult:
     path: Path
     files: tuple[FileOutcome, ...]
     warnings: tuple[str, ...] = field(default=())
+    lifecycle: Path | None = None  # the refreshed lifecycle.json, when one was written
 
     @property
     def partial(self) -> bool:
@@ -99,17 +102,25 @@ def update(
     _remove_stale_work_dirs(db_path.parent)
     work = Path(tempfile.mkdtemp(prefix=".dockwise-update-", dir=db_path.parent))
     try:
-        files = _build(work / db_path.name, work, mirror, feeds, policy, progress)
+        documents: list[Document] = []
+        files = _build(work / db_path.name, work, mirror, feeds, policy, progress, documents)
         if not any(f.status == "ok" and f.records for f in files):
             raise VulnDbError(f"no feed could be fetched ({_first_problem(files)})")
         _atomic_replace(work / db_path.name, db_path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return UpdateResult(db_path, tuple(files), tuple(_warnings(files)))
+    warnings = _warnings(files)
+    try:
+        lifecycle = write_lifecycle(documents, db_path, mirror)
+    except (LifecycleError, OSError) as exc:  # the database is in place: warn, go on
+        lifecycle = None
+        warnings.append(f"lifecycle: lifecycle.json not refreshed ({exc})")
+    return UpdateResult(db_path, tuple(files), tuple(warnings), lifecycle)
 
 
-def _build(tmp_db, work, mirror, feeds, policy, progress) -> list[FileOutcome]:
-    """Download in parallel, parse and write in feed order into `tmp_db`."""
+def _build(tmp_db, work, mirror, feeds, policy, progress, documents) -> list[FileOutcome]:
+    """Download in parallel, parse and write in feed order into `tmp_db`; whole-file
+    Documents (lifecycle data) are appended to `documents` instead."""
     writer = DbWriter(tmp_db)
     stop = threading.Event()
     jobs = [(feed, path, feed.url(path, mirror)) for feed in feeds for path in feed.paths]
@@ -121,7 +132,7 @@ def _build(tmp_db, work, mirror, feeds, policy, progress) -> list[FileOutcome]:
                 for n, (_, _, url) in enumerate(jobs)
             ]
             pairs = zip(jobs, futures, strict=True)
-            outcomes = [_ingest(writer, job, future, progress) for job, future in pairs]
+            outcomes = [_ingest(writer, job, future, progress, documents) for job, future in pairs]
         writer.finish(_meta(mirror, outcomes))
         return outcomes
     except BaseException:
@@ -146,7 +157,7 @@ def _fetch_one(client, url, work, number, policy, progress, stop) -> Fetched:
     return fetch(client, url, work / f"download-{number}", policy, report, stop)
 
 
-def _ingest(writer: DbWriter, job: tuple, future: Future, progress) -> FileOutcome:
+def _ingest(writer: DbWriter, job: tuple, future: Future, progress, documents) -> FileOutcome:
     """Parse one downloaded file into the writer; the download is deleted afterwards."""
     feed, path, url = job
     fetched: Fetched = future.result()
@@ -157,7 +168,7 @@ def _ingest(writer: DbWriter, job: tuple, future: Future, progress) -> FileOutco
         writer.add_feed_file(_feed_row(base))
         return base
     try:
-        counts = _write(writer, feed.parse(fetched.path, path))
+        counts = _write(writer, feed.parse(fetched.path, path), documents)
     finally:
         fetched.path.unlink(missing_ok=True)
         if progress:
@@ -174,7 +185,9 @@ def _ingest(writer: DbWriter, job: tuple, future: Future, progress) -> FileOutco
     return row
 
 
-def _write(writer: DbWriter, records: Iterable[Record]) -> tuple[int, int, dict, str]:
+def _write(
+    writer: DbWriter, records: Iterable[Record], documents: list[Document]
+) -> tuple[int, int, dict, str]:
     """Store records by kind; count what was stored and what was skipped, and why."""
     stored, skipped, info, first_skip = 0, 0, {}, ""
     for record in records:
@@ -189,6 +202,9 @@ def _write(writer: DbWriter, records: Iterable[Record]) -> tuple[int, int, dict,
                 stored += 1
             case FeedInfo():
                 info[record.key] = record.value
+            case Document():
+                documents.append(record)
+                stored += record.count
             case Skipped():
                 skipped += 1
                 first_skip = first_skip or f"{record.where}: {record.reason}"

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from dockwise.vulndb.feeds import alpine_secdb, debian_dsa, debian_tracker, epss, kev, osv
+from dockwise.vulndb.feeds import (
+    alpine_secdb,
+    debian_dsa,
+    debian_tracker,
+    endoflife,
+    epss,
+    kev,
+    osv,
+)
 from dockwise.vulndb.feeds.base import Feed
 
 FEEDS: tuple[Feed, ...] = (
@@ -13,4 +21,6 @@ FEEDS: tuple[Feed, ...] = (
     alpine_secdb.FEED,
     kev.FEED,
     epss.FEED,
+    endoflife.ENDOFLIFE_FEED,
+    endoflife.DISTRO_INFO_FEED,
 )
