@@ -34,11 +34,11 @@ SEVERITY_COLOURS = {
     Severity.LOW: "#1c6fb8", Severity.NEGLIGIBLE: "#5f7d8c", Severity.UNKNOWN: "#9aa0a6",
 }  # fmt: skip
 BAR_COLOUR = "#3d6b8f"
-CHART_WIDTH = 420
+CHART_WIDTH = 360
 ROW_HEIGHT = 22
-LABEL_WIDTH = 120
+LABEL_WIDTH = 100
 MAX_LAYER_BARS = 40  # a 100-layer image still gets a readable chart; the table has them all
-LONG_SECTION = 12  # facts beyond which a section's details start folded
+LONG_SECTION = 10  # facts beyond which a section's details start folded
 
 
 class HtmlReporter:
