@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -118,3 +119,9 @@ def test_pyproject_without_table(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(tmp_path / "none.toml")
+
+
+def test_the_documented_example_is_valid():
+    example = Path(__file__).resolve().parents[2] / "docs" / "dockwise.toml"
+    policy = load_policy(example)
+    assert len(policy.rules) == 9 and len(policy.ignore) == 1
