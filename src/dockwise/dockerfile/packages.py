@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockwise.dockerfile.runs import each_run, program
-from dockwise.dockerfile.stages import Context, Hit, Run
+from dockwise.dockerfile.runs import each_run
+from dockwise.dockerfile.stages import Context, Hit, Run, program
 from dockwise.provenance.pinning import unpinned
 
 _APT = ("apt-get", "apt", "aptitude")
@@ -219,8 +219,7 @@ def _pip(words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
 
 
 def _calls(run: Run, names: tuple[str, ...]) -> Iterator[tuple[str, tuple[str, ...]]]:
-    for words in run.commands:
-        name, args = program(words)
+    for name, args in run.calls:
         if name in names:
             yield name, args
 
@@ -274,8 +273,7 @@ def _cache_kept(run: Run, names: tuple[str, ...], verbs: set[str]) -> Iterator[s
 
 def _last_index(run: Run, names: tuple[str, ...], verbs: set[str]) -> int:
     found = -1
-    for i, words in enumerate(run.commands):
-        name, args = program(words)
+    for i, (name, args) in enumerate(run.calls):
         at = _verb_at(args)
         if name in names and at >= 0 and args[at] in verbs:
             found = i
@@ -284,8 +282,7 @@ def _last_index(run: Run, names: tuple[str, ...], verbs: set[str]) -> int:
 
 def _last_rm(run: Run, prefixes: tuple[str, ...]) -> int:
     found = -1
-    for i, words in enumerate(run.commands):
-        name, args = program(words)
+    for i, (name, args) in enumerate(run.calls):
         if name == "rm" and any(a.startswith(prefixes) for a in args):
             found = i
     return found

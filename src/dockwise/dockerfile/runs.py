@@ -36,17 +36,6 @@ def each_run(check: RunCheck) -> Callable[[Context], Iterator[Hit]]:
     return rule
 
 
-def program(words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
-    """The command's name (basename) and its arguments, past `sudo`, `env`, `VAR=x`."""
-    i = 0
-    while i < len(words) and (words[i] in ("sudo", "env", "exec", "command", "nohup", "time")
-                              or re.fullmatch(r"[A-Za-z_]\w*=.*", words[i])):  # fmt: skip
-        i += 1
-    if i >= len(words):
-        return "", ()
-    return words[i].rsplit("/", 1)[-1], words[i + 1 :]
-
-
 @each_run
 def sudo(run: Run) -> Iterator[str]:
     """`sudo` as a command (installing the sudo package is fine)."""
@@ -79,7 +68,7 @@ def curl_and_wget(ctx: Context) -> Iterator[Hit]:
         seen: set[str] = set()
         for run in (r for r in ctx.runs if r.stage is stage):
             before = len(seen)
-            seen.update(program(words)[0] for words in run.commands)
+            seen.update(name for name, _ in run.calls)
             seen &= {"curl", "wget"}
             if len(seen) == 2 and before < 2:
                 yield run.instruction, ""

@@ -15,6 +15,8 @@ from dockwise.dockerfile.parser import Dockerfile, Instruction, expand
 from dockwise.provenance.steps import commands
 
 Hit = tuple[Instruction, str]  # where a rule fired, and a detail for the title ("" for none)
+_WRAPPERS = frozenset({"sudo", "env", "exec", "command", "nohup", "time"})
+_ASSIGNMENT = re.compile(r"[A-Za-z_]\w*=")
 _PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\"(?:[^\"\\]|\\.)*\"|'[^']*'|\S*)")
 
 
@@ -38,6 +40,7 @@ class Run:
     stage: Stage
     commands: tuple[tuple[str, ...], ...]
     env: tuple[tuple[str, str], ...]  # ENV and ARG values in scope, inherited ones first
+    calls: tuple[tuple[str, tuple[str, ...]], ...] = ()  # program() of each command
 
     @property
     def script(self) -> str:
@@ -85,6 +88,16 @@ def assignments(instruction: Instruction) -> list[tuple[str, str]]:
     return [(word, "") for word in args.split()] if instruction.keyword == "ARG" else []
 
 
+def program(words: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The command's name (basename) and its arguments, past `sudo`, `env`, `VAR=x`."""
+    i = 0
+    while i < len(words) and (words[i] in _WRAPPERS or _ASSIGNMENT.match(words[i])):
+        i += 1
+    if i >= len(words):
+        return "", ()
+    return words[i].rsplit("/", 1)[-1], words[i + 1 :]
+
+
 def _stages(instructions: tuple[Instruction, ...]) -> Iterator[Stage]:
     names: dict[str, int] = {}
     start: Instruction | None = None
@@ -122,7 +135,8 @@ def _runs(stage: Stage, stages: tuple[Stage, ...]) -> Iterator[Run]:
         elif item.keyword == "RUN":
             script = expand(item.script, env)
             words = tuple(tuple(words) for words in commands(script))
-            yield Run(item, stage, words, tuple(env.items()))
+            calls = tuple(program(w) for w in words)
+            yield Run(item, stage, words, tuple(env.items()), calls)
 
 
 def _inherited_env(stage: Stage, stages: tuple[Stage, ...]) -> dict[str, str]:

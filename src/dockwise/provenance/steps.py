@@ -28,7 +28,9 @@ _COMMENT = re.compile(r"(^|\s)#[^\n]*")
 _SEPARATORS = re.compile(r"&&|\|\||;|\||\n")
 # public key ids are not secrets: the official images set GPG_KEY(S) to fingerprints
 _PUBLIC_NAME = re.compile(r"GPG|PGP|PUBLIC|FINGERPRINT|KEY_?IDS?$|KEYS?_URL|_FILE$|_PATH$|_DIR$")
-_FINGERPRINTS = re.compile(r"^(?:[0-9A-Fa-f]{16,40}\s*)+$")
+# whitespace-separated hex runs of 16+ digits; written without nested repetition, which
+# backtracked exponentially on a long hex value followed by another character
+_FINGERPRINTS = re.compile(r"^[0-9A-Fa-f]{16,}(?:\s+[0-9A-Fa-f]{16,})*\s*$")
 _LEGACY_ENV = re.compile(r"(\bENV\s+)([A-Za-z_]\w*)\s+([^=\s][^=]*)$")  # `ENV NAME value`
 _PAIR = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\S+)")
 
