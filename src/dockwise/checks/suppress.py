@@ -165,7 +165,7 @@ def load_ignore_file(path: Path) -> tuple[IgnoreRule, ...]:
     entries = data.get("ignore", []) if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise SuppressionError(f"{path}: expected a top-level `ignore` list")
-    return tuple(_rule(path, i, entry) for i, entry in enumerate(entries))
+    return tuple(ignore_entry(path, i, entry) for i, entry in enumerate(entries))
 
 
 def _read_structured(path: Path) -> Any:
@@ -183,7 +183,7 @@ def _read_structured(path: Path) -> Any:
         raise SuppressionError(f"{path}: invalid {path.suffix.lstrip('.') or 'YAML'}: {e}") from e
 
 
-def _rule(path: Path, index: int, entry: Any) -> IgnoreRule:
+def ignore_entry(path: Path, index: int, entry: Any) -> IgnoreRule:
     if not isinstance(entry, dict) or not entry.get("id") or not entry.get("reason"):
         raise SuppressionError(f"{path}: ignore entry {index + 1} needs an `id` and a `reason`")
     return IgnoreRule(

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from dockwise.checks.suppress import IgnoreRule, SuppressionError, load_ignore_file
-from dockwise.checks.suppress import _rule as _ignore_entry  # the suppression file's validator
+from dockwise.checks.suppress import ignore_entry as _ignore_entry
 from dockwise.errors import DockwiseError
 from dockwise.model import Severity
 
