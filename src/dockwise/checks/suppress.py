@@ -184,6 +184,7 @@ def _read_structured(path: Path) -> Any:
 
 
 def ignore_entry(path: Path, index: int, entry: Any) -> IgnoreRule:
+    """One validated ignore entry; the policy file's `[[ignore]]` tables use it too."""
     if not isinstance(entry, dict) or not entry.get("id") or not entry.get("reason"):
         raise SuppressionError(f"{path}: ignore entry {index + 1} needs an `id` and a `reason`")
     return IgnoreRule(
