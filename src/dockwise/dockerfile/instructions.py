@@ -140,8 +140,8 @@ def multiple_entrypoint(ctx: Context) -> Iterator[Hit]:
 
 def missing_healthcheck(ctx: Context) -> Iterator[Hit]:
     """The final stage, or a stage it is built on, should say HEALTHCHECK (even NONE)."""
-    if not ctx.stages or not ctx.instructions:
-        return
+    if not ctx.stages or ctx.stages[-1].start is None:
+        return  # no FROM: not an image (or not a Dockerfile at all)
     stage: Stage | None = ctx.stages[-1]
     seen = set()
     while stage is not None and stage.index not in seen:
@@ -149,8 +149,7 @@ def missing_healthcheck(ctx: Context) -> Iterator[Hit]:
         if any(i.keyword == "HEALTHCHECK" and not i.onbuild for i in stage.body):
             return
         stage = ctx.stages[stage.parent] if stage.parent is not None else None
-    final = ctx.stages[-1]
-    yield (final.start or ctx.instructions[0]), ""
+    yield ctx.stages[-1].start, ""
 
 
 def build_secret(ctx: Context) -> Iterator[Hit]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 MAX_INSTRUCTION = 256 * 1024  # characters of one instruction the rules look at
-MAX_WARNINGS = 50  # a garbage file must not produce a garbage-sized report
+MAX_WARNINGS = 10  # a garbage file must not produce a garbage-sized report
 
 KEYWORDS = frozenset(
     "ADD ARG CMD COPY ENTRYPOINT ENV EXPOSE FROM HEALTHCHECK LABEL MAINTAINER ONBUILD RUN "
@@ -136,17 +136,22 @@ class _Parser:
         self.ignores: set[str] = set()
         self.instructions: list[Instruction] = []
         self.warnings: list[tuple[int, str]] = []
+        self.dropped = 0
 
     def run(self) -> Dockerfile:
         while self.pos < len(self.lines):
             line = self.lines[self.pos]
             self.pos += 1
             self._line(line)
+        if self.dropped:
+            self.warnings.append((0, f"{self.dropped} more warnings not shown"))
         return Dockerfile(tuple(self.instructions), tuple(self.directives), tuple(self.warnings))
 
     def warn(self, line: int, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
             self.warnings.append((line, message))
+        else:
+            self.dropped += 1
 
     def _line(self, line: str) -> None:
         stripped = line.strip()
@@ -208,12 +213,10 @@ class _Parser:
         if len(text) > MAX_INSTRUCTION:
             self.warn(line, f"instruction longer than {MAX_INSTRUCTION} characters; truncated")
             text = text[:MAX_INSTRUCTION]
-        keyword, _, args = text.partition(" ")
-        keyword, onbuild = keyword.upper(), False
-        if keyword == "ONBUILD":
-            onbuild = True
-            keyword, _, args = args.strip().partition(" ")
-            keyword = keyword.upper()
+        keyword, args = _split_word(text)
+        onbuild = keyword == "ONBUILD"
+        if onbuild:
+            keyword, args = _split_word(args)
         if keyword not in KEYWORDS:
             self.warn(line, f"unknown instruction {keyword[:40]!r}")
         self.instructions.append(self._build(keyword, args.strip(), line, onbuild, text))
@@ -251,6 +254,14 @@ class _Parser:
                 self.warn(line, f"here-document <<{word} is not terminated")
             docs.append(Heredoc(word, "\n".join(body)))
         return tuple(docs)
+
+
+def _split_word(text: str) -> tuple[str, str]:
+    """The upper-cased first word and the rest; any whitespace separates them."""
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0].upper(), parts[1] if len(parts) > 1 else ""
 
 
 def _exec_form(args: str) -> tuple[str, ...] | None:
