@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dockwise.commands import cache, db, diff, gate, sbom, scan
+from dockwise.commands import cache, db, diff, gate, lint, sbom, scan
 
 COMMANDS: dict[str, ModuleType] = {
     "sbom": sbom,
@@ -17,4 +17,5 @@ COMMANDS: dict[str, ModuleType] = {
     "db": db,
     "cache": cache,
     "diff": diff,
+    "lint": lint,
 }
