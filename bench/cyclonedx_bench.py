@@ -71,8 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="114,1000,2000,5000,20000")
     p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--src", type=Path, action="append", default=[],
-                   help="another source tree (the dir holding dockwise/); repeatable")
+    p.add_argument(
+        "--src",
+        type=Path,
+        action="append",
+        default=[],
+        help="another source tree (the dir holding dockwise/); repeatable",
+    )
     p.add_argument("--max-seconds", type=float, default=120.0)
     args = p.parse_args(argv)
     trees: list[tuple[str, Path | None]] = [("current", None)]

@@ -14,8 +14,8 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from functools import cache
 
-from cyclonedx.contrib.license.factories import LicenseFactory
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.bom_ref import BomRef
@@ -45,7 +45,6 @@ from dockwise.report.properties import package_properties
 IMAGE_REF = "dockwise:image"
 # uuid5 namespace for serial numbers: uuid5(NAMESPACE_URL, "https://github.com/dockwise").
 _SERIAL_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dockwise")
-_LICENSES = LicenseFactory()
 _CDX_SEVERITY = {
     Severity.UNKNOWN: "unknown",
     Severity.NEGLIGIBLE: "info",
@@ -322,12 +321,21 @@ def _licenses(values: tuple[str, ...]) -> list[License]:
     CycloneDX allows either license objects or exactly one expression, never a mix.
     """
     if len(values) == 1:
-        return [_LICENSES.make_from_string(values[0])]
+        return [_license_factory().make_from_string(values[0])]
     return [_disjunctive(v) for v in values]
 
 
+@cache
+def _license_factory():  # noqa: ANN202 - cyclonedx's LicenseFactory, imported on first use
+    """Imported only when a package has licenses (Debian's dpkg records none): the
+    factory's import builds license-expression's SPDX index, about 20 ms."""
+    from cyclonedx.contrib.license.factories import LicenseFactory
+
+    return LicenseFactory()
+
+
 def _disjunctive(value: str) -> DisjunctiveLicense:
-    made = _LICENSES.make_from_string(value)
+    made = _license_factory().make_from_string(value)
     return made if isinstance(made, DisjunctiveLicense) else DisjunctiveLicense(name=value)
 
 
