@@ -108,6 +108,7 @@ def _status_table(status: DbStatus) -> str:
         f"built:    {status.built or 'unknown'} ({human_age(status.age_seconds)} ago)",
         f"records:  {counts['advisories']} advisories, {counts['affects']} package entries, "
         f"{counts['kev']} KEV, {counts['epss']} EPSS",
+        f"lifecycle: {_lifecycle_line(status.lifecycle)}",
         "",
         f"{'FEED':<15} {'FILE':<40} {'STATUS':<9} {'RECORDS':>8} {'SKIPPED':>8}  FETCHED",
     ]
@@ -129,8 +130,19 @@ def _status_json(status: DbStatus) -> str:
         "meta": status.meta,
         "counts": status.counts,
         "feeds": status.feeds,
+        "lifecycle": status.lifecycle,
     }
     return json.dumps(body, indent=2)
+
+
+def _lifecycle_line(lifecycle: dict | None) -> str:
+    """The refreshed snapshot and its date; scans use the bundled one without it."""
+    if lifecycle is None:
+        return "bundled snapshot only (no refreshed lifecycle.json)"
+    if "error" in lifecycle:
+        return f"unusable, the bundled snapshot answers ({lifecycle['error']})"
+    return (f"{lifecycle['path']} (generated {lifecycle['generated']}, "
+            f"{lifecycle['products']} products)")  # fmt: skip
 
 
 def _warn(line: str) -> None:

@@ -2,9 +2,12 @@
 into an air-gapped network.
 
 A bundle is a zstd-compressed tar (https://www.rfc-editor.org/rfc/rfc8878) holding
-`manifest.json` first, then `dockwise.db`. The manifest records the database's sha256,
-size, schema and build date; import streams the database into a temp file beside the
-target, verifies all of it, and only then renames it into place.
+`manifest.json` first, then `dockwise.db`, then, when `db update` refreshed it, the
+lifecycle snapshot `lifecycle.json`. The manifest records each file's sha256 and size,
+the schema and the build date; import streams the database into a temp file beside the
+target, verifies everything, and only then renames the files into place. A bundle
+without `lifecycle.json` still imports (the bundled snapshot then answers), and older
+readers stop after the database, so the format version stays 1.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from pathlib import Path
 import zstandard
 
 from dockwise import __version__
+from dockwise.lifecycle.feeds import REFRESHED_NAME, refreshed_path
+from dockwise.lifecycle.snapshot import LifecycleError, parse_snapshot
 from dockwise.vulndb import VulnDbError
 from dockwise.vulndb.store import SCHEMA_VERSION, VulnDb
 
@@ -31,6 +36,8 @@ MANIFEST = "manifest.json"
 DATABASE = "dockwise.db"
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_DATABASE_BYTES = 64 << 30
+LIFECYCLE = REFRESHED_NAME
+MAX_LIFECYCLE_BYTES = 16 << 20  # the real snapshot is about 100 KB
 CHUNK = 1 << 20
 _ZSTD_LEVEL = 10  # ~4x on this data at a few seconds per 100 MiB
 
@@ -39,11 +46,14 @@ def export_bundle(db_path: Path, bundle: Path) -> dict:
     """Write the database at `db_path` into `bundle` (atomically); returns the manifest."""
     with VulnDb(db_path) as db:
         meta = dict(db.meta)
+    lifecycle = _lifecycle_bytes(refreshed_path(db_path))
     with db_path.open("rb") as source:  # the file never changes in place: a consistent copy
         size, digest = _hash(source)
         manifest = _manifest(meta, size, digest)
+        if lifecycle is not None:
+            manifest["lifecycle"] = _lifecycle_entry(lifecycle)
         source.seek(0)
-        _write_atomically(bundle, lambda out: _write_tar(out, manifest, source, size))
+        _write_atomically(bundle, lambda out: _write_tar(out, manifest, source, size, lifecycle))
     return manifest
 
 
@@ -54,12 +64,30 @@ def import_bundle(bundle: Path, db_path: Path) -> dict:
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            manifest = _read_bundle(bundle, out)
+            manifest, lifecycle = _read_bundle(bundle, out)
         _check_database(tmp, bundle)
         os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
+    if lifecycle is not None:
+        _write_atomically(refreshed_path(db_path), lambda out: out.write(lifecycle))
     return manifest
+
+
+def _lifecycle_bytes(path: Path) -> bytes | None:
+    """The refreshed snapshot to carry, when there is a usable one."""
+    try:
+        data = path.read_bytes()
+        parse_snapshot(json.loads(data), str(path))
+    except (OSError, ValueError, LifecycleError):
+        return None  # none, or one scans ignore anyway: not worth carrying
+    return data
+
+
+def _lifecycle_entry(data: bytes) -> dict:
+    generated = json.loads(data)["generated"]
+    digest = hashlib.sha256(data).hexdigest()
+    return {"name": LIFECYCLE, "size": len(data), "sha256": digest, "generated": generated}
 
 
 def _manifest(meta: dict, size: int, digest: str) -> dict:
@@ -75,13 +103,15 @@ def _manifest(meta: dict, size: int, digest: str) -> dict:
     }
 
 
-def _write_tar(out, manifest: dict, source, size: int) -> None:
+def _write_tar(out, manifest: dict, source, size: int, lifecycle: bytes | None) -> None:
     compressor = zstandard.ZstdCompressor(level=_ZSTD_LEVEL, threads=-1)
     with compressor.stream_writer(out, closefd=False) as zstd:
         with tarfile.open(fileobj=zstd, mode="w|", format=tarfile.PAX_FORMAT) as tar:
             text = json.dumps(manifest, indent=2).encode()
             tar.addfile(_member(MANIFEST, len(text)), io.BytesIO(text))
             tar.addfile(_member(DATABASE, size), source)
+            if lifecycle is not None:
+                tar.addfile(_member(LIFECYCLE, len(lifecycle)), io.BytesIO(lifecycle))
 
 
 def _member(name: str, size: int) -> tarfile.TarInfo:
@@ -103,8 +133,9 @@ def _write_atomically(target: Path, write) -> None:
         Path(tmp_name).unlink(missing_ok=True)
 
 
-def _read_bundle(bundle: Path, out) -> dict:
-    """Stream the bundle: manifest first, then the database into `out`, checked."""
+def _read_bundle(bundle: Path, out) -> tuple[dict, bytes | None]:
+    """Stream the bundle: manifest first, then the database into `out`, checked, then
+    the lifecycle snapshot's bytes, checked."""
     try:
         with bundle.open("rb") as raw:
             reader = zstandard.ZstdDecompressor().stream_reader(raw)
@@ -116,17 +147,38 @@ def _read_bundle(bundle: Path, out) -> dict:
         raise VulnDbError(f"{bundle}: corrupt or truncated bundle ({exc})") from None
 
 
-def _read_members(tar: tarfile.TarFile, out, bundle: Path) -> dict:
-    manifest = None
+def _read_members(tar: tarfile.TarFile, out, bundle: Path) -> tuple[dict, bytes | None]:
+    manifest, copied, lifecycle = None, False, None
     for member in tar:
         if member.name == MANIFEST and manifest is None:
             manifest = _parse_manifest(tar, member, bundle)
-        elif member.name == DATABASE and manifest is not None:
+        elif member.name == DATABASE and manifest is not None and not copied:
             _copy_checked(tar, member, manifest["database"], out, bundle)
-            return manifest
+            copied = True
+        elif member.name == LIFECYCLE and copied and lifecycle is None and manifest:
+            lifecycle = _read_lifecycle(tar, member, manifest.get("lifecycle"), bundle)
         else:
             raise VulnDbError(f"{bundle}: unexpected {member.name!r} in the bundle")
-    raise VulnDbError(f"{bundle}: corrupt or truncated bundle (no database in it)")
+    if manifest is None or not copied:
+        raise VulnDbError(f"{bundle}: corrupt or truncated bundle (no database in it)")
+    if manifest.get("lifecycle") and lifecycle is None:
+        raise VulnDbError(f"{bundle}: corrupt or truncated bundle (no {LIFECYCLE} in it)")
+    return manifest, lifecycle
+
+
+def _read_lifecycle(tar, member: tarfile.TarInfo, entry: object, bundle: Path) -> bytes:
+    """The snapshot's bytes, checked against the manifest and parsed before any write."""
+    if not isinstance(entry, dict) or member.size > MAX_LIFECYCLE_BYTES:
+        raise VulnDbError(f"{bundle}: {LIFECYCLE} is not listed in the manifest")
+    stream = tar.extractfile(member)
+    data = stream.read(MAX_LIFECYCLE_BYTES + 1) if stream else b""
+    if len(data) != entry.get("size") or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise VulnDbError(f"{bundle}: {LIFECYCLE} checksum mismatch (corrupt bundle)")
+    try:
+        parse_snapshot(json.loads(data), f"{bundle}:{LIFECYCLE}")
+    except (ValueError, LifecycleError) as exc:
+        raise VulnDbError(f"{bundle}: unusable {LIFECYCLE} ({exc})") from None
+    return data
 
 
 def _parse_manifest(tar: tarfile.TarFile, member: tarfile.TarInfo, bundle: Path) -> dict:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dockwise.lifecycle.feeds import refreshed_status
 from dockwise.vulndb import VulnDbError
 from dockwise.vulndb.store import VulnDb
 
@@ -30,6 +31,7 @@ class DbStatus:
     meta: dict[str, str]
     counts: dict[str, int]
     feeds: list[dict]
+    lifecycle: dict | None = None  # the refreshed lifecycle.json beside it, if any
 
     @property
     def partial(self) -> bool:
@@ -44,7 +46,8 @@ def read_status(path: Path, now: datetime | None = None) -> DbStatus:
     with VulnDb(path) as db:
         meta, counts, feeds = dict(db.meta), db.counts(), db.feeds()
     built = meta.get("built", "")
-    return DbStatus(path, path.stat().st_size, built, age_of(built, now), meta, counts, feeds)
+    size, age = path.stat().st_size, age_of(built, now)
+    return DbStatus(path, size, built, age, meta, counts, feeds, refreshed_status(path))
 
 
 def age_of(iso: str, now: datetime | None = None) -> float | None:
