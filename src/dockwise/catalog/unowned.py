@@ -58,12 +58,31 @@ def _owners(tree: FileTree, packages: Sequence[Package]) -> dict[str, str]:
             directory, _, base = path.rpartition("/")
             real_dir = resolved.get(directory)
             if real_dir is None:
-                # the trailing "." lets directories implied by deeper paths resolve too
-                real_dir = resolved[directory] = tree.resolve(directory + "/.") or directory
+                real_dir = _real_dir(tree, directory, resolved)
             owners.setdefault(path, key)
             if real_dir != directory:
                 owners.setdefault(f"{real_dir}/{base}" if real_dir else base, key)
     return owners
+
+
+def _real_dir(tree: FileTree, directory: str, resolved: dict[str, str]) -> str:
+    """A directory's real path, from its parent's (cached) when its own name is a plain
+    directory: one lookup instead of walking every component again. Symlinks, `.` and
+    `..` go through `FileTree.resolve`, as do names it could not resolve."""
+    real = resolved.get(directory)
+    if real is not None:
+        return real
+    parent, _, base = directory.rpartition("/")
+    real_parent = _real_dir(tree, parent, resolved) if parent else ""
+    candidate = f"{real_parent}/{base}" if real_parent else base
+    entry = tree.entry(candidate)
+    if base in ("", ".", "..") or real_parent != parent or (entry and entry.is_symlink):
+        # the trailing "." lets directories implied by deeper paths resolve too
+        real = tree.resolve(directory + "/.") or directory
+    else:
+        real = candidate
+    resolved[directory] = real
+    return real
 
 
 def _permission_kinds(entry: Entry) -> Iterator[str]:
