@@ -13,6 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 
+MAX_FILE = 4 * 1024 * 1024  # bytes read: real Dockerfiles are a few KiB
 MAX_INSTRUCTION = 256 * 1024  # characters of one instruction the rules look at
 MAX_WARNINGS = 10  # a garbage file must not produce a garbage-sized report
 
@@ -83,11 +84,15 @@ def parse(text: str) -> Dockerfile:
 
 def parse_bytes(data: bytes) -> Dockerfile:
     """Parse raw bytes: UTF-8 (with or without BOM), undecodable bytes replaced."""
-    text = data.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    text = data[:MAX_FILE].decode("utf-8", errors="replace").removeprefix("\ufeff")
     parsed = parse(text)
+    notes = []
+    if len(data) > MAX_FILE:
+        notes.append((0, f"file larger than {MAX_FILE} bytes; only the start was read"))
     if "\x00" in text or "\ufffd" in text:
-        warning = (0, "file is not valid UTF-8 text (binary content?)")
-        return Dockerfile(parsed.instructions, parsed.directives, (warning, *parsed.warnings))
+        notes.append((0, "file is not valid UTF-8 text (binary content?)"))
+    if notes:
+        return Dockerfile(parsed.instructions, parsed.directives, (*notes, *parsed.warnings))
     return parsed
 
 

@@ -15,6 +15,8 @@ from dockwise.dockerfile.stages import Context, Hit, Run
 from dockwise.provenance import history
 from dockwise.provenance.steps import Step
 
+MAX_CHUNK = 2048  # characters of one command chain given to the history rules
+_CHUNK = re.compile(r"[;&\n]+")
 RunCheck = Callable[[Run], Iterable[str]]
 _QUOTED = re.compile(r"'[^']*'|\"(?:[^\"\\]|\\.)*\"")
 _PIPE = re.compile(r"(?<![|>])\|(?![|&])")  # not `||`, `>|` or `|&`
@@ -52,14 +54,25 @@ def cd(run: Run) -> Iterator[str]:
 
 @each_run
 def download_execute(run: Run) -> Iterator[str]:
-    for hit in history.download_execute(Step("RUN", run.script)):
+    for hit in history.download_execute(Step("RUN", _bounded(run.script))):
         yield hit[2]
 
 
 @each_run
 def chmod_777(run: Run) -> Iterator[str]:
-    for hit in history.chmod_777(Step("RUN", run.script)):
+    for hit in history.chmod_777(Step("RUN", _bounded(run.script))):
         yield hit[3]
+
+
+def _bounded(script: str) -> str:
+    """The script with each `;`/`&`/newline-separated chunk cut to MAX_CHUNK characters.
+
+    The history patterns never match across those separators, but they are quadratic in
+    the number of curl/wget words inside one chunk; real chunks are far below the cap.
+    """
+    if len(script) <= MAX_CHUNK:
+        return script
+    return "\n".join(chunk[:MAX_CHUNK] for chunk in _CHUNK.split(script))
 
 
 def curl_and_wget(ctx: Context) -> Iterator[Hit]:

@@ -1,0 +1,80 @@
+"""`dockwise lint` through cli.main: formats, ignores, exit codes."""
+
+import json
+
+import pytest
+
+from dockwise.cli import main
+
+DOCKERFILE = """FROM debian
+RUN apt-get update && apt-get install -y curl
+# dockwise ignore=DW015
+RUN curl -fsSL https://example.com/install.sh | sh
+USER root
+"""
+
+
+@pytest.fixture
+def dockerfile(tmp_path):
+    path = tmp_path / "Dockerfile"
+    path.write_text(DOCKERFILE)
+    return path
+
+
+def rules_in(text: str) -> set[str]:
+    return {word for word in text.split() if word.startswith("DW")}
+
+
+def test_table_lists_lines_and_rules(dockerfile, capsys):
+    assert main(["lint", str(dockerfile)]) == 0
+    out = capsys.readouterr().out
+    assert f"{dockerfile}:4" in out and "DW020" in out
+    assert rules_in(out) == {"DW001", "DW003", "DW014", "DW020", "DW101", "DW102", "DW104"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        pytest.param([], 0, id="no_gate"),
+        pytest.param(["--fail-on", "high"], 1, id="fail_on_high"),
+        pytest.param(["--fail-on", "critical"], 0, id="fail_on_critical"),
+        pytest.param(["--fail-on", "high", "--ignore", "DW020"], 0, id="ignored_high"),
+    ],
+)
+def test_exit_codes(dockerfile, argv, code, capsys):
+    assert main(["lint", str(dockerfile), *argv]) == code
+
+
+def test_ignore_takes_hadolint_ids(dockerfile, capsys):
+    main(["lint", str(dockerfile), "--ignore", "DL3008", "--ignore", "dw104"])
+    assert not {"DW101", "DW104"} & rules_in(capsys.readouterr().out)
+
+
+def test_unreadable_input_is_exit_2(tmp_path, capsys):
+    assert main(["lint", str(tmp_path / "missing")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_json_is_a_scan_result(dockerfile, capsys):
+    main(["lint", str(dockerfile), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    first = doc["findings"][0]
+    assert first["kind"] == "dockerfile" and first["location"]["path"] == str(dockerfile)
+    assert {"key": "hadolint", "value": "DL3006"} in first["evidence"]
+
+
+def test_sarif_points_at_lines(dockerfile, capsys):
+    main(["lint", str(dockerfile), "--format", "sarif"])
+    doc = json.loads(capsys.readouterr().out)
+    lines = {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"]["startLine"]
+             for r in doc["runs"][0]["results"]}  # fmt: skip
+    assert lines["dockerfile/DW020"] == 4 and lines["dockerfile/DW003"] == 5
+
+
+def test_stdin(monkeypatch, capsys):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"FROM alpine:3.20\n")))
+    assert main(["lint", "-"]) == 0
+    assert "DW014" in capsys.readouterr().out
