@@ -68,7 +68,8 @@ def test_unterminated_heredoc_warns():
 
 
 def test_inline_ignore_applies_to_next_instruction_only():
-    parsed = parse("# dockwise ignore=DW101, DW104\nRUN a\nRUN b\n# hadolint ignore=DL3008\nRUN c\n")
+    text = "# dockwise ignore=DW101, DW104\nRUN a\nRUN b\n# hadolint ignore=DL3008\nRUN c\n"
+    parsed = parse(text)
     assert [sorted(i.ignores) for i in parsed.instructions] == [
         ["DW101", "DW104"], [], ["DL3008"]]  # fmt: skip
 

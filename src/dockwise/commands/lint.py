@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--format", dest="output_format", choices=FORMATS, default="table")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
-                        help="skip a rule: DW### or its hadolint id DL#### (repeatable)")  # fmt: skip
+                        help="skip rule DW### (or its hadolint id DL####); repeatable")  # fmt: skip
     parser.add_argument("--fail-on", metavar="SEVERITY", choices=_severities(),
                         help="exit 1 when a finding is at least this severe")  # fmt: skip
 
