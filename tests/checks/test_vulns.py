@@ -165,6 +165,15 @@ def test_go_stdlib_from_toolchain_version():
     )
 
 
+def test_packages_a_distro_package_installed_are_left_to_the_distro():
+    """Debian's fzf binary reports go1.19.8, but Debian patches its Go toolchain: the
+    fzf package is judged by Debian's advisories, not the binary by upstream Go's."""
+    source = FakeAdvisorySource(osv_records("Go", "GO-2021-0067"))
+    owned = lang("golang", "stdlib", "go1.16.0", purl="pkg:golang/stdlib@go1.16.0")
+    owned = dataclasses.replace(owned, owned_by="pkg:deb/debian/fzf@0.38.0-1?distro=debian-12")
+    assert _check(source, [owned]) == []
+
+
 def test_alpine_release_from_point_version():
     events = (("introduced", "0"), ("fixed", "1.36.1-r2"))
     affected = Affected("Alpine:v3.19", "busybox", (Range("ECOSYSTEM", events),))

@@ -65,7 +65,7 @@ class VulnerabilityChecker:
 
     def check(self, target: Target) -> Iterator[Finding]:
         distro_ecosystems = os_ecosystems(target.inventory.distro)
-        found = [(pkg, groups) for pkg in target.inventory.packages
+        found = [(pkg, groups) for pkg in target.inventory.packages if not _distro_owned(pkg)
                  if (groups := self._groups(pkg, distro_ecosystems))]  # fmt: skip
         cves = {i for _, groups in found for g in groups for m in g for i in m.ids}
         exploitation = self.source.exploitation(sorted(i for i in cves if i.startswith("CVE-")))
@@ -92,6 +92,13 @@ class VulnerabilityChecker:
                     verdict = judge(affected, query, scheme, compare)
                     if verdict.affected or verdict.patched:
                         yield Match(advisory, affected, query, verdict, scheme)
+
+
+def _distro_owned(pkg: Package) -> bool:
+    """A language package (or Go toolchain) that an OS package installed is judged through
+    that OS package and its distro's advisories: the distro may have back-ported a fix
+    that the upstream version string cannot show (issue 4, issue 5)."""
+    return bool(pkg.owned_by) and pkg.type not in OS_TYPES
 
 
 def _entries(advisory: Advisory, query: Query) -> Iterator[Affected]:
