@@ -73,11 +73,16 @@ def write_lifecycle(
     """Build and write `lifecycle.json` beside `db_path`; None when no product came.
 
     Without a single endoflife.date product the current snapshot is kept as it is:
-    distro-info alone would replace richer data with less. Products the download lacked
-    are carried over from the snapshot in use (`carry_over`).
+    distro-info alone would replace richer data with less. For the same reason a CSV is
+    merged only into a product endoflife.date gave; products the download lacked are
+    carried over whole from the snapshot in use (`carry_over`).
     """
     products = {d.name: d.body for d in documents if d.feed == ENDOFLIFE_FEED.name}
-    csvs = {d.name: d.body for d in documents if d.feed == DISTRO_INFO_FEED.name}
+    csvs = {
+        d.name: d.body
+        for d in documents
+        if d.feed == DISTRO_INFO_FEED.name and d.name.removesuffix(".csv") in products
+    }
     if not products:
         return None
     today = today or datetime.now(UTC).date()
