@@ -37,7 +37,8 @@ def main(argv: list[str]) -> int:
         for path in feed.paths:
             target = out / feed.mirror_dir / unquote(path)
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files.get(f"{feed.mirror_dir}/{unquote(path)}") or _empty(path))
+            found = files.get(f"{feed.mirror_dir}/{unquote(path)}")
+            target.write_bytes(found or _empty(path, feed.name))
     print(f"{out}: mirror of {len(FEEDS)} feeds, {len(data['osv'])} advisories")
     return 0
 
@@ -61,8 +62,12 @@ def _zip(records: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def _empty(path: str) -> bytes:
+def _empty(path: str, feed: str) -> bytes:
     """A valid file with nothing in it, in the format the path's feed expects."""
+    if feed == "endoflife":  # a product without releases: the bundled snapshot answers
+        return json.dumps({"result": {"name": path.removesuffix(".json"), "releases": []}}).encode()
+    if feed == "distro-info":
+        return b"version,codename,series,created,release,eol\n"
     if path.endswith(".zip"):
         return _zip([])
     if path.endswith(".csv.gz"):

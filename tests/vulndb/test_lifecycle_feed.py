@@ -176,3 +176,13 @@ def _rewrite(bundle: Path, name: str, change) -> None:
             member.size = len(data)
             tar.addfile(member, io.BytesIO(data))
     bundle.write_bytes(zstandard.ZstdCompressor().compress(out.getvalue()))
+
+
+def test_products_without_releases_count_as_absent(mirror, tmp_path):
+    """An empty product (the demo mirror serves them) must not erase a product's dates."""
+    mirror.overrides["/endoflife/python.json"] = b'{"result": {"name": "python", "releases": []}}'
+    result = refresh(mirror, tmp_path)
+    assert not result.warnings or all("python" not in w for w in result.warnings)
+    doc = json.loads(result.lifecycle.read_text())
+    assert "python" in doc["sources"]["carried-over"]["products"]
+    assert doc["products"]["python"]["cycles"]

@@ -56,11 +56,12 @@ def parse_distro_info(path: Path, name: str) -> Iterator[Record]:
     """One distro-info-data CSV, kept as text; its header is checked here."""
     try:
         text = path.read_text("utf-8")
-        rows = list(csv.DictReader(io.StringIO(text)))
+        reader = csv.DictReader(io.StringIO(text))
+        rows = list(reader)
     except (UnicodeDecodeError, csv.Error) as exc:
         yield Skipped(name, f"not a distro-info CSV ({exc})")
         return
-    header = set(rows[0]) if rows else set()
+    header = set(reader.fieldnames or ())
     if not CSV_COLUMNS <= header:
         yield Skipped(name, f"not a distro-info CSV (columns {sorted(header)})")
         return
@@ -72,12 +73,12 @@ def write_lifecycle(
 ) -> Path | None:
     """Build and write `lifecycle.json` beside `db_path`; None when no product came.
 
-    Without a single endoflife.date product the current snapshot is kept as it is:
-    distro-info alone would replace richer data with less. For the same reason a CSV is
-    merged only into a product endoflife.date gave; products the download lacked are
-    carried over whole from the snapshot in use (`carry_over`).
+    Without a single endoflife.date product (with releases) the current snapshot is kept
+    as it is: distro-info alone would replace richer data with less. For the same reason
+    a CSV is merged only into a product endoflife.date gave; products the download lacked
+    are carried over whole from the snapshot in use (`carry_over`).
     """
-    products = {d.name: d.body for d in documents if d.feed == ENDOFLIFE_FEED.name}
+    products = {d.name: d.body for d in documents if d.feed == ENDOFLIFE_FEED.name and d.count}
     csvs = {
         d.name: d.body
         for d in documents
