@@ -10,28 +10,34 @@ import sys
 from collections.abc import Sequence
 
 from dockwise import __version__
-from dockwise.commands import COMMANDS
+from dockwise.commands import COMMANDS, load
 from dockwise.errors import DockwiseError
 from dockwise.report.sanitize import clean
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """Every command is listed; only the one named in argv gets its arguments (and so
+    its module imported): each run pays for its own command only."""
     parser = argparse.ArgumentParser(
         prog="dockwise", description="Vet a container image from its own bytes."
     )
     parser.add_argument("--version", action="version", version=f"dockwise {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, command in COMMANDS.items():
-        sub = subparsers.add_parser(name, help=command.HELP, description=command.HELP)
-        command.add_arguments(sub)
-        sub.set_defaults(run=command.run)
+    chosen = next((word for word in argv if word in COMMANDS), None)
+    for name, (_, help_text) in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        if name == chosen:
+            command = load(name)
+            command.add_arguments(sub)
+            sub.set_defaults(run=command.run)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(words).parse_args(words)
     try:
         return args.run(args)
     except DockwiseError as exc:

@@ -1,21 +1,43 @@
 """Subcommands of `dockwise`: the explicit registry the CLI builds its parser from.
 
-Add one: write `commands/<name>.py` with HELP, `add_arguments(parser)` and
-`run(args) -> int`, and add it to COMMANDS.
+Each entry names the command's module and its one-line help. Only the command being
+run is imported, so `dockwise sbom` does not pay for the policy engine, the diff's
+version libraries or the Dockerfile linter.
+Add one: write `commands/<name>.py` with `add_arguments(parser)` and `run(args) -> int`,
+and add it here.
 """
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
-from dockwise.commands import cache, db, diff, gate, lint, sbom, scan
-
-COMMANDS: dict[str, ModuleType] = {
-    "sbom": sbom,
-    "scan": scan,
-    "gate": gate,
-    "db": db,
-    "cache": cache,
-    "diff": diff,
-    "lint": lint,
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sbom": ("dockwise.commands.sbom", "list what is inside an image (an SBOM)"),
+    "scan": (
+        "dockwise.commands.scan",
+        "vet an image: vulnerabilities, secrets, configuration, provenance, support",
+    ),
+    "gate": (
+        "dockwise.commands.gate",
+        "apply the policy to a result saved with `scan --format json` (exit 1 if it fails)",
+    ),
+    "diff": (
+        "dockwise.commands.diff",
+        "compare two images (or two saved JSON results): packages, vulnerabilities, config",
+    ),
+    "lint": (
+        "dockwise.commands.lint",
+        "check a Dockerfile for risky or non-reproducible instructions",
+    ),
+    "db": (
+        "dockwise.commands.db",
+        "manage the offline vulnerability database (update, status, export, import)",
+    ),
+    "cache": ("dockwise.commands.cache", "show or empty the layer cache"),
 }
+
+
+def load(name: str) -> ModuleType:
+    """The module of one command."""
+    return importlib.import_module(COMMANDS[name][0])

@@ -7,8 +7,6 @@ import argparse
 
 from dockwise.cache import BlobCache, LayerCache, cache_root
 
-HELP = "show or empty the layer cache"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")

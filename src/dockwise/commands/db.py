@@ -14,7 +14,6 @@ from dockwise.commands.common import write_output
 from dockwise.vulndb.paths import resolve_db_path
 from dockwise.vulndb.status import DEFAULT_MAX_AGE, DbStatus, human_age, parse_max_age
 
-HELP = "manage the offline vulnerability database (update, status, export, import)"
 DB_HELP = "database file (default: $DOCKWISE_DB, else $XDG_CACHE_HOME/dockwise/db/dockwise.db)"
 
 

@@ -25,7 +25,6 @@ from dockwise.model import ScanResult, Severity
 from dockwise.options import Options
 from dockwise.report.diff_formats import DIFF_REPORTERS, render_diff
 
-HELP = "compare two images (or two saved JSON results): packages, vulnerabilities, config"
 LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
 SAVED_SCHEMA = b'"dockwise-sbom/'  # the first key of every saved `--format json` result
 SNIFF_BYTES = 4096
@@ -94,7 +93,8 @@ def _advisories(db: str | None):
 
 def _read(source: str, args: argparse.Namespace, advisories) -> ScanResult:
     """Scan (with advisories) or inventory one live source."""
-    from dockwise.pipeline import ScanSettings, sbom, scan
+    from dockwise.pipeline import sbom
+    from dockwise.vet import ScanSettings, scan
 
     options = Options(source=source, platform=args.platform, quiet=args.quiet,
                       no_cache=args.no_cache, registry=registry_access(args))  # fmt: skip

@@ -29,7 +29,6 @@ from dockwise.policy import (
 from dockwise.report import REPORTERS, reporter
 from dockwise.report.sanitize import clean
 
-HELP = "apply the policy to a result saved with `scan --format json` (exit 1 if it fails)"
 LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
 PASSED, FAILED = 0, 1
 

@@ -19,7 +19,6 @@ from dockwise.model import Finding, ImageInfo, Inventory, ScanResult, Severity
 from dockwise.report import render
 from dockwise.report.sanitize import clean
 
-HELP = "check a Dockerfile for risky or non-reproducible instructions"
 FORMATS = ("table", "json", "sarif")
 EXIT_OK, EXIT_POLICY = 0, 1
 

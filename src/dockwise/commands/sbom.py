@@ -7,8 +7,6 @@ import argparse
 from dockwise.commands.common import add_source_arguments, progress, source_options, write_output
 from dockwise.report import render
 
-HELP = "list what is inside an image (an SBOM)"
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_source_arguments(parser)

@@ -19,7 +19,6 @@ from dockwise.model import Finding, ScanResult, Severity
 from dockwise.policy import evaluate
 from dockwise.vulndb.advisory import AdvisorySource
 
-HELP = "list known vulnerabilities in an image (or in an SBOM: sbom:FILE)"
 LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
 
 
@@ -46,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dockwise.checks.suppress import load
-    from dockwise.pipeline import ScanSettings, scan
+    from dockwise.vet import ScanSettings, scan
 
     options = source_options(args)
     suppressions = load(args.ignore_file, args.vex)  # fail on a bad file before reading
