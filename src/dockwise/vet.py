@@ -15,6 +15,7 @@ from dockwise.options import Options
 from dockwise.pipeline import Progress, inventory
 from dockwise.provenance import BaseCatalogue, Provenance, lessons, provenance
 from dockwise.source.filetree import FileTree
+from dockwise.source.signatures import find_signatures, read_public_key
 from dockwise.vulndb.advisory import AdvisorySource
 
 
@@ -33,10 +34,12 @@ def scan(options: Options, settings: ScanSettings, progress: Progress | None = N
     Nothing is filtered out here: `--severity`, `--only-fixed` and hiding suppressed
     findings are display choices made by the caller.
     """
+    key = read_public_key(options.key)  # a bad --key fails before any download
     result, tree = inventory(options, progress)
     today = settings.today or datetime.now(UTC).date()
     catalogue = None if options.no_cache else BaseCatalogue.load()
-    prov = provenance(result.image, result.inventory.distro, today, catalogue)
+    signatures = find_signatures(result.image, options.registry)  # None unless from a registry
+    prov = provenance(result.image, result.inventory.distro, today, catalogue, signatures, key)
     checked = check(result, settings, tree, prov)
     if catalogue is not None:  # the catalogue of known bases grows with every scan
         catalogue.learn(*lessons(result.image, prov, today)).save()

@@ -236,3 +236,27 @@ def test_key_flag_reaches_options_and_is_checked(tmp_path):
         read_public_key(str(tmp_path / "bad.pub"))
     with pytest.raises(DockwiseError, match="missing.pub: cannot read the public key"):
         read_public_key(str(tmp_path / "missing.pub"))
+
+
+@needs_registry
+def test_scan_reports_a_verified_signature(signed, tmp_path, capsys):
+    """End to end: `dockwise scan registry:... --key` answers "verified" in question 1."""
+    import json
+    import subprocess
+    import sys
+
+    from corpus import REPO
+
+    from dockwise import cli
+
+    mirror, db = tmp_path / "mirror", tmp_path / "vulns.db"
+    subprocess.run([sys.executable, str(REPO / "demo" / "build_mirror.py"), str(mirror)],
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    assert cli.main(["db", "update", "-q", "--mirror", mirror.as_uri(), "--db", str(db)]) == 0
+    key = tmp_path / "cosign.pub"
+    key.write_bytes(public_pem(signed.key))
+    source = f"registry:{signed.host}/sig/app:1"
+    capsys.readouterr()
+    assert cli.main(["scan", "-q", "--db", str(db), "--key", str(key), "-f", "json", source]) == 0
+    facts = json.loads(capsys.readouterr().out)["answers"]["sections"]["provenance"]["facts"]
+    assert {f["key"]: f["value"] for f in facts}["signature"] == "verified"
