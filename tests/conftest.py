@@ -1,5 +1,7 @@
 """Options shared by the whole suite."""
 
+import shutil
+
 import pytest
 
 
@@ -18,4 +20,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="rewrite golden files from the current output instead of comparing",
+    )
+
+
+@pytest.fixture(scope="session")
+def registry_tools() -> None:
+    """Tests that drive a real registry fail, never skip, when its tools are missing."""
+    assert shutil.which("docker-registry") and shutil.which("skopeo"), (
+        "needs docker-registry and skopeo (.ci/run installs them)"
     )

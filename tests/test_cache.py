@@ -80,8 +80,9 @@ def test_no_cache_flag_reads_everything(cache_home, image, capsys, monkeypatch):
 
 def test_damaged_entry_is_a_miss(cache_home, image, capsys, monkeypatch):
     sbom_json(capsys, image)
-    for path in (cache_home / "dockwise" / "layers").glob("*/*"):
-        path.write_bytes(b"not zstd at all")
+    for kind in ("layers", "images"):
+        for path in (cache_home / "dockwise" / kind).glob("*/*"):
+            path.write_bytes(b"not zstd at all")
     reads = count_layer_reads(monkeypatch)
     doc = sbom_json(capsys, image)
     assert len(reads) == 2
@@ -239,3 +240,20 @@ def test_clean_removes_blobs_and_leftover_temporaries(tmp_path, monkeypatch):
     assert blobs.stats().entries == 1  # a temporary may be another run's write
     assert cli.main(["cache", "clean"]) == 0
     assert list(blobs.dir.iterdir()) == []
+
+
+def test_unchanged_image_is_answered_from_the_inventory_cache(
+    cache_home, image, capsys, monkeypatch
+):
+    cold = sbom_json(capsys, image)
+    loads: list[str] = []
+    real = LayerCache.load
+    monkeypatch.setattr(
+        LayerCache, "load", lambda self, key, ref: loads.append(key) or real(self, key, ref)
+    )
+    warm = sbom_json(capsys, f"oci-archive:{image}")  # named differently, same image
+    assert loads == []  # not even the layer analyses were needed
+    assert warm["image"]["source"] == f"oci-archive:{image}"
+    for doc in (cold, warm):
+        doc.pop("generated"), doc.pop("image")
+    assert warm == cold

@@ -34,12 +34,13 @@ import zstandard
 
 from dockwise import __version__
 from dockwise.analyze.digest import Digest
-from dockwise.errors import SourceError
-from dockwise.model import LayerRef, ScanWarning
+from dockwise.errors import DockwiseError, SourceError
+from dockwise.model import LayerRef, ScanResult, ScanWarning
 from dockwise.source.filetree import Entry, LayerAnalysis
 from dockwise.source.selector import Selector
 
 FORMAT = 1
+DEFAULT_IMAGE_CAP = 256 << 20  # inventories are a few hundred KiB each
 DEFAULT_CAP = 2 << 30  # bytes; the oldest entries go first when it is exceeded
 MAX_ENTRY = 256 << 20  # a single decoded entry larger than this is refused
 DEFAULT_BLOB_CAP = 1 << 30  # bytes of layer blobs; smaller than the analyses' (see above)
@@ -104,10 +105,37 @@ class _CappedDir:
             total -= size
 
 
-class LayerCache(_CappedDir):
-    """Analyses of layers under `<root>/layers/<key[:2]>/<key>`."""
+class _KeyedDir(_CappedDir):
+    """zstd-compressed entries under `<dir>/<key[:2]>/<key>`, written atomically."""
 
     pattern = "*/*"
+
+    def _read(self, key: str) -> bytes | None:
+        path = self._path(key)
+        try:
+            raw = path.read_bytes()
+            data = zstandard.ZstdDecompressor().decompress(raw, max_output_size=MAX_ENTRY)
+        except (OSError, zstandard.ZstdError):
+            return None  # a missing or damaged entry is just a miss
+        os.utime(path)  # recently used: evicted last
+        return data
+
+    def _write(self, key: str, payload: bytes) -> None:
+        data = zstandard.ZstdCompressor(level=3).compress(payload)
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+        self._evict()
+
+    def _path(self, key: str) -> Path:
+        return self.dir / key[:2] / key
+
+
+class LayerCache(_KeyedDir):
+    """Analyses of layers under `<root>/layers/`."""
 
     def __init__(self, root: Path, cap: int = DEFAULT_CAP) -> None:
         super().__init__(root / "layers", cap)
@@ -125,32 +153,50 @@ class LayerCache(_CappedDir):
 
     def load(self, key: str, layer: LayerRef) -> LayerAnalysis | None:
         """The stored analysis, re-attached to this image's LayerRef; None if absent or bad."""
-        path = self._path(key)
+        data = self._read(key)
         try:
-            raw = path.read_bytes()
-            data = zstandard.ZstdDecompressor().decompress(raw, max_output_size=MAX_ENTRY)
-            analysis = decode(data, layer)
-        except (OSError, ValueError, KeyError, TypeError, zstandard.ZstdError):
-            return None  # a missing or damaged entry is just a miss
-        os.utime(path)  # recently used: evicted last
-        return analysis
+            return None if data is None else decode(data, layer)
+        except (ValueError, KeyError, TypeError):
+            return None  # a damaged entry is just a miss
 
     def store(self, key: str, analysis: LayerAnalysis) -> None:
         """Write atomically; analyses that cannot be encoded are simply not cached."""
         try:
-            data = zstandard.ZstdCompressor(level=3).compress(encode(analysis))
+            self._write(key, encode(analysis))
         except (TypeError, ValueError):
             return
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-        self._evict()
 
-    def _path(self, key: str) -> Path:
-        return self.dir / key[:2] / key
+
+class ImageCache(_KeyedDir):
+    """Whole inventories of images scanned before, under `<root>/images/`: a re-scan of
+    an unchanged image reads neither its layers nor their analyses."""
+
+    def __init__(self, root: Path, cap: int = DEFAULT_IMAGE_CAP) -> None:
+        super().__init__(root / "images", cap)
+
+    @staticmethod
+    def key(config_digest: str, layer_keys: list[str | None]) -> str | None:
+        """The key of a whole image's inventory: its config and every layer's analysis."""
+        if not config_digest or not all(layer_keys):
+            return None
+        joined = "\0".join([f"{FORMAT}-inventory", config_digest, *map(str, layer_keys)])
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+    def load_result(self, key: str) -> ScanResult | None:
+        """An inventory stored by `store_result` (the native JSON, file lists included)."""
+        from dockwise.report.load import result_from_json
+
+        data = self._read(key)
+        try:
+            return None if data is None else result_from_json(json.loads(data), "cached")
+        except (ValueError, DockwiseError):
+            return None
+
+    def store_result(self, key: str, result: ScanResult) -> None:
+        """The documented native JSON is the format: no second serialisation to keep."""
+        from dockwise.report.native_json import NativeJsonReporter
+
+        self._write(key, NativeJsonReporter(include_files=True).render(result).encode())
 
 
 class BlobCache(_CappedDir):

@@ -6,12 +6,13 @@ the advisory matching, provenance or lifecycle code.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from dockwise import __version__
 from dockwise.analyze import ANALYZERS
-from dockwise.cache import BlobCache, LayerCache, cache_root
+from dockwise.cache import BlobCache, ImageCache, LayerCache, cache_root
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.model import LayerRef, ScanResult
 from dockwise.options import Options
@@ -25,20 +26,51 @@ Progress = Callable[[LayerRef, int], None]  # called after each layer with the l
 
 
 def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
-    """Inventory an image: every layer read once, then merged and catalogued."""
-    return inventory(options, progress)[0]
+    """Inventory an image: every layer read once, then merged and catalogued.
 
-
-def inventory(options: Options, progress: Progress | None) -> tuple[ScanResult, FileTree | None]:
-    """The SBOM, and the file tree it came from (None for an SBOM source: no files)."""
+    An unchanged image scanned before is answered from the inventory cache without
+    touching its layers (the file tree is only needed by `scan`'s checkers).
+    """
     image = open_source(options.source, options.platform, options.registry)
-    generated = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    cache = None if options.no_cache or image.inventory is not None else ImageCache(cache_root())
+    key = _image_key(image) if cache else None
+    cached = cache.load_result(key) if cache and key else None
+    if cached is not None:  # same config and layers: only how it was named may differ
+        return dataclasses.replace(
+            cached, image=image.info, tool_version=__version__, generated=_now()
+        )
+    result = inventory(options, progress, image)[0]
+    if cache and key:
+        cache.store_result(key, result)
+    return result
+
+
+def inventory(
+    options: Options, progress: Progress | None, image: Image | None = None
+) -> tuple[ScanResult, FileTree | None]:
+    """The SBOM, and the file tree it came from (None for an SBOM source: no files)."""
+    if image is None:
+        image = open_source(options.source, options.platform, options.registry)
     if image.inventory is not None:  # an SBOM source brings its inventory: no layers to read
-        return ScanResult(image.info, image.inventory, __version__, generated), None
-    selector = Selector.build(wanted_globs(CATALOGERS), ANALYZERS)
-    tree = FileTree.from_layers(analyze_layers(image, selector, options, progress))
+        return ScanResult(image.info, image.inventory, __version__, _now()), None
+    tree = FileTree.from_layers(analyze_layers(image, _selector(), options, progress))
     inventory = catalog(tree, CATALOGERS)
-    return ScanResult(image.info, inventory, __version__, generated), tree
+    return ScanResult(image.info, inventory, __version__, _now()), tree
+
+
+def _selector() -> Selector:
+    return Selector.build(wanted_globs(CATALOGERS), ANALYZERS)
+
+
+def _image_key(image: Image) -> str | None:
+    """Config digest plus each layer's analysis key (which covers dockwise's own code)."""
+    selector, layers = _selector(), LayerCache(cache_root())
+    keys = [layers.key(layer.ref, selector) for layer in image.layers]
+    return ImageCache.key(image.info.config_digest, keys)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def analyze_layers(

@@ -24,11 +24,6 @@ class Images:
     arm_digest: str  # of the arm64/v8 image
 
 
-@pytest.fixture(scope="session")
-def registry_tools() -> None:
-    assert distribution.available(), "needs docker-registry and skopeo (.ci/run installs them)"
-
-
 @pytest.fixture(scope="module")
 def images(tmp_path_factory: pytest.TempPathFactory) -> Images:
     root = tmp_path_factory.mktemp("images")

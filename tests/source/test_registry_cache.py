@@ -16,7 +16,7 @@ from registry import distribution
 from registry.distribution import needs_registry
 from registry.sample import DPKG_STATUS, inventory
 
-from dockwise.cache import BlobCache, LayerCache, cache_root
+from dockwise.cache import BlobCache, ImageCache, LayerCache, cache_root
 from dockwise.cli import main
 from dockwise.source.registry_client import RegistryClient
 from tools.imagepack import ImageSpec, build_image, write_oci_archive
@@ -108,7 +108,7 @@ def test_blobs_serve_a_rescan_after_the_analyses_are_gone(capsys, registry, cach
     cold = sbom(capsys, ref)
     blobs = BlobCache(cache_root())
     assert all(blobs.find(d) for d in registry.layers["one"])
-    LayerCache(cache_root()).clean()
+    LayerCache(cache_root()).clean(), ImageCache(cache_root()).clean()
     gets.clear()
     again = sbom(capsys, ref)
     assert layer_gets(gets, registry) == []
@@ -118,7 +118,7 @@ def test_blobs_serve_a_rescan_after_the_analyses_are_gone(capsys, registry, cach
 def test_a_damaged_kept_blob_is_fetched_again(capsys, registry, cache_home, gets):
     ref = f"registry:{registry.host}/fleet/one:1"
     cold = sbom(capsys, ref)
-    LayerCache(cache_root()).clean()
+    LayerCache(cache_root()).clean(), ImageCache(cache_root()).clean()
     bottom = registry.layers["one"][0]
     BlobCache(cache_root()).path(bottom).write_bytes(b"not the blob")
     gets.clear()
