@@ -19,6 +19,7 @@ from dockwise.diff import (
     PackageChange,
 )
 from dockwise.model import LayerRef, ScanResult
+from dockwise.report.native_json import finding_json
 
 SCHEMA_ID = "dockwise-diff/1"
 
@@ -104,26 +105,8 @@ def _package(change: PackageChange) -> Json:
 
 
 def _finding(change: FindingChange) -> Json:
-    finding = change.finding
-    pkg = finding.package
-    return {
-        "change": change.change,
-        "kind": finding.kind,
-        "rule_id": finding.rule_id,
-        "aliases": list(finding.aliases),
-        "severity": str(finding.severity),
-        "title": finding.title,
-        "package": None
-        if pkg is None
-        else {
-            "name": pkg.name,
-            "version": pkg.version,
-            "type": pkg.type,
-            "purl": pkg.purl,
-        },  # fmt: skip
-        "path": finding.location.path if finding.location else "",
-        "fixed_version": finding.fixed_version,
-    }
+    """The finding as the native JSON writes it, with what changed."""
+    return {"change": change.change, **finding_json(change.finding)}
 
 
 def _config(change: ConfigChange) -> Json:

@@ -73,7 +73,7 @@ class NativeJsonReporter:
             "packages": [_package(p, self.include_files) for p in inventory.packages],
             "files": [_file(f) for f in inventory.files],
             "warnings": [_warning(w) for w in inventory.warnings],
-            "findings": [_finding(f) for f in result.findings],
+            "findings": [finding_json(f) for f in result.findings],
             "answers": result.answers.to_json() if result.answers else None,
         }
 
@@ -194,7 +194,7 @@ def _warning(warning: ScanWarning) -> Json:
     }
 
 
-def _finding(finding: Finding) -> Json:
+def finding_json(finding: Finding) -> Json:
     """A finding with a short package reference; the full package is in `packages`."""
     pkg = finding.package
     where = finding.location
