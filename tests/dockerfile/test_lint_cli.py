@@ -55,6 +55,13 @@ def test_unreadable_input_is_exit_2(tmp_path, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
+def test_binary_input_is_exit_2_not_a_clean_result(tmp_path, capsys):
+    binary = tmp_path / "image.tar"
+    binary.write_bytes(b"ustar\0" + bytes(range(256)) * 4)
+    assert main(["lint", str(binary)]) == 2
+    assert capsys.readouterr().err.strip().endswith("not a Dockerfile (binary content)")
+
+
 def test_json_is_a_scan_result(dockerfile, capsys):
     main(["lint", str(dockerfile), "--format", "json"])
     doc = json.loads(capsys.readouterr().out)

@@ -31,6 +31,9 @@ class LintResult:
     warnings: tuple[ScanWarning, ...] = ()
 
 
+BINARY_PROBE = 8192  # bytes looked at to tell a binary file from a Dockerfile
+
+
 def lint_path(path: str) -> LintResult:
     """Lint a file (`-` is stdin); an unreadable file is a DockwiseError (exit 2)."""
     import sys
@@ -39,6 +42,9 @@ def lint_path(path: str) -> LintResult:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise DockwiseError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if b"\0" in data[:BINARY_PROBE]:
+        # a NUL byte never occurs in a Dockerfile: linting it would report nothing wrong
+        raise DockwiseError(f"{path}: not a Dockerfile (binary content)")
     return lint(data, path="<stdin>" if path == "-" else path)
 
 
