@@ -95,3 +95,22 @@ def test_verdict_in_run_properties(validator):
     doc = json.loads(SarifReporter().render_verdict(result, verdict))
     validator.validate(doc)
     assert doc["runs"][0]["properties"]["verdict"]["passed"] is False
+
+
+def test_line_evidence_becomes_a_region_and_dockerfiles_are_not_in_the_image():
+    import json as _json
+
+    from dockwise.model import Finding, ImageInfo, Inventory, Location, ScanResult, Severity
+    from dockwise.report import render
+
+    finding = Finding(
+        "dockerfile", "dockerfile/DW101", Severity.MEDIUM, "pin apt packages",
+        location=Location("Dockerfile"), evidence=(("line", "7"),),
+    )  # fmt: skip
+    result = ScanResult(ImageInfo("Dockerfile", "dockerfile"), Inventory(None, ()),
+                        findings=(finding,))  # fmt: skip
+    physical = _json.loads(render(result, "sarif"))["runs"][0]["results"][0]["locations"][0][
+        "physicalLocation"
+    ]
+    assert physical["region"] == {"startLine": 7}
+    assert "uriBaseId" not in physical["artifactLocation"]

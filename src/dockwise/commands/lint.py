@@ -8,13 +8,11 @@ lint output has the same shape as every other command's.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from dockwise import __version__
 from dockwise.commands.common import write_output
 from dockwise.dockerfile.lint import LintResult, lint_path, normalise_ids
-from dockwise.errors import DockwiseError
 from dockwise.model import Finding, ImageInfo, Inventory, ScanResult, Severity
 from dockwise.report import render
 from dockwise.report.sanitize import clean
@@ -55,8 +53,7 @@ def render_lint(result: LintResult, fmt: str) -> str:
         tool_version=__version__,
         findings=result.findings,
     )
-    text = render(scan, fmt)
-    return _sarif_regions(text, result.findings) if fmt == "sarif" else text
+    return render(scan, fmt)
 
 
 def table(result: LintResult) -> str:
@@ -88,25 +85,3 @@ def _verdict(findings: tuple[Finding, ...], fail_on: str | None) -> int:
 
 def _severities() -> list[str]:
     return [str(s) for s in Severity if s is not Severity.UNKNOWN]
-
-
-def _sarif_regions(text: str, findings: tuple[Finding, ...]) -> str:
-    """Add each result's line, so code-scanning annotates the Dockerfile line.
-
-    TODO(sarif owner): emit `region.startLine` from a finding's "line" evidence in
-    report/sarif.py itself; this is then a no-op to delete.
-    """
-    try:
-        doc = json.loads(text)
-        results = doc["runs"][0]["results"]
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise DockwiseError(f"sarif: unexpected reporter output ({exc})") from None
-    for item, finding in zip(results, findings, strict=True):  # the reporter keeps our order
-        line = dict(finding.evidence).get("line", "")
-        if line.isdigit() and int(line) > 0:
-            for location in item.get("locations", []):
-                physical = location.setdefault("physicalLocation", {})
-                physical["region"] = {"startLine": int(line)}
-                # the path is the Dockerfile's own, not a path inside an image
-                physical.get("artifactLocation", {}).pop("uriBaseId", None)
-    return json.dumps(doc, indent=2)

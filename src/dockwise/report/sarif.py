@@ -185,9 +185,14 @@ def _location(finding: Finding, image: str) -> Json:
         artifact = {"uri": quote(image, safe="/:@")}
         return {"physicalLocation": {"artifactLocation": artifact},
                 "logicalLocations": [{"name": image, "kind": "image"}]}  # fmt: skip
-    location: Json = {
-        "physicalLocation": {"artifactLocation": {"uri": quote(path), "uriBaseId": ROOT_ID}}
-    }
+    artifact = {"uri": quote(path)}
+    if finding.kind != "dockerfile":  # a Dockerfile is a repository file, not in the image
+        artifact["uriBaseId"] = ROOT_ID
+    physical: Json = {"artifactLocation": artifact}
+    line = dict(finding.evidence).get("line", "")
+    if line.isdigit() and int(line) > 0:  # code scanning then annotates the very line
+        physical["region"] = {"startLine": int(line)}
+    location: Json = {"physicalLocation": physical}
     layer = _layer(finding)
     if layer is not None:
         location["properties"] = {"layer": _layer_json(layer)}
