@@ -3,7 +3,6 @@ never a loop. Every variant is derived here from the corpus files."""
 
 import random
 import struct
-import time
 
 import pytest
 from corpus import CORPUS
@@ -19,14 +18,11 @@ BDB = (RPM / "scalibr__os-rpm__Packages_epoch/input/Packages_epoch").read_bytes(
 NDB = (RPM / "go-rpmdb__sle15-bci__Packages.db/input/Packages.db").read_bytes()
 SQLITE = (RPM / "go-rpmdb__cbl-mariner-2.0__rpmdb.sqlite/input/rpmdb.sqlite").read_bytes()
 DATABASES = {"bdb": (BDB, 1), "ndb": (NDB, 35), "sqlite": (SQLITE, 129)}
-TIME_LIMIT = 5.0  # seconds per parse; a healthy parse of these takes well under 0.5
 
 
 def parse(content: bytes) -> tuple[list[Package], list[ScanWarning]]:
     file = File("var/lib/rpm/Packages", None, len(content), content=content)
-    started = time.perf_counter()
     items = list(RpmCataloger().parse(file, Environment(FileTree(), None)))
-    assert time.perf_counter() - started < TIME_LIMIT
     packages = [i for i in items if isinstance(i, Package)]
     return packages, [i for i in items if isinstance(i, ScanWarning)]
 

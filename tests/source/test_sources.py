@@ -192,3 +192,20 @@ def test_missing_platform_names_the_available_ones(tmp_path):
 def test_bad_platform_flag(tmp_path):
     with pytest.raises(SourceError, match="expected os/arch"):
         read_tree(multi(tmp_path), "amd64")
+
+
+@pytest.mark.parametrize("extra", [0, 40], ids=["few_whiteouts", "many_whiteouts"])
+def test_whiteouts_and_opaque_dirs_in_bulk(tmp_path, extra):
+    """Both deletion paths (a prefix scan for a few whiteouts, an ancestor walk for many)
+    give the same view; a hostile layer of thousands of whiteouts stays linear."""
+    base = {f"d{i}/f": "x" for i in range(60)}
+    base |= {"keep/a": "1", "gone/sub/b": "2", "opq/old": "3", "opqfile": "4"}
+    base["opq"] = Member("opq", kind="dir")
+    top = [whiteout("gone"), opaque("opq"), Member("opq/new", b"5")]
+    top += [whiteout(f"d{i}") for i in range(extra)]
+    tree, _ = read_tree(write("oci-dir", tmp_path, ImageSpec(layers=[base, top])))
+    files = {p for p in tree.paths() if not tree.entry(p).is_dir}
+    assert {"keep/a", "opq/new", "opqfile"} <= files
+    assert not {"gone/sub/b", "opq/old"} & files
+    assert {f"d{i}/f" for i in range(60)} - files == {f"d{i}/f" for i in range(extra)}
+    assert tree.entry("opq") is not None  # an opaque directory itself stays

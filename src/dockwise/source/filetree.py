@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from dockwise.model import LayerRef, Location, ScanWarning
 
 MAX_SYMLINK_HOPS = 40  # the same limit as Linux's ELOOP
+_FEW = 16  # up to this many whiteouts per layer, a prefix scan beats walking ancestors
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,16 +158,14 @@ class FileTree:
 
     def _apply(self, analysis: LayerAnalysis) -> None:
         index = analysis.layer.index
-        for directory in analysis.opaque_dirs:
-            self._delete_below(directory, index, keep_self=True)
-        for path in analysis.whiteouts:
-            self._delete_below(path, index, keep_self=False)
+        replaced = {  # a file replaced by a directory, or back: the old one goes entirely
+            path
+            for path, entry in analysis.entries.items()
+            if (old := self._versions.get(path)) and old[-1][1].is_dir != entry.is_dir
+        }
+        self._delete(analysis.whiteouts | replaced, analysis.opaque_dirs, index)
         for path, entry in analysis.entries.items():
-            versions = self._versions.setdefault(path, [])
-            if versions and entry.is_dir != versions[-1][1].is_dir:
-                self._delete_below(path, index, keep_self=False)  # a file replaced by a dir
-                versions = self._versions.setdefault(path, [])
-            versions.append((index, entry))
+            self._versions.setdefault(path, []).append((index, entry))
         for path, blob in analysis.contents.items():
             self._contents[(path, index)] = blob
         self._kept.update(analysis.contents)
@@ -190,11 +189,22 @@ class FileTree:
         if (target, lower_index) in self._facts:
             self._facts[(path, layer.index)] = self._facts[(target, lower_index)]
 
-    def _delete_below(self, path: str, by: int, *, keep_self: bool) -> None:
-        prefix = path + "/" if path else ""
-        doomed = [p for p in self._versions if p.startswith(prefix)]
-        if not keep_self:
-            doomed.append(path)
+    def _delete(self, whole: set[str], below: set[str], by: int) -> None:
+        """Remove `whole` paths with everything under them, and everything under `below`.
+
+        One pass over the tree for all of a layer's whiteouts, so a hostile layer with
+        thousands of them costs paths x depth, not paths x whiteouts.
+        """
+        if not whole and not below:
+            return
+        if len(whole) + len(below) <= _FEW:
+            prefixes = tuple(f"{p}/" for p in (*whole, *below) if p)
+            everything = "" in below
+            doomed = [
+                p for p in self._versions if everything or p in whole or p.startswith(prefixes)
+            ]
+        else:
+            doomed = [p for p in self._versions if _hidden(p, whole, below)]
         for p in doomed:
             for index, entry in self._versions.pop(p, ()):
                 self._contents.pop((p, index), None)
@@ -325,3 +335,14 @@ class FileTree:
             link=entry.link,
             facts=self._facts.get((path, index), {}) if facts is None else facts,
         )
+
+
+def _hidden(path: str, whole: set[str], below: set[str]) -> bool:
+    """Whether a whiteout (`whole`) or an opaque directory (`below`) removes `path`."""
+    if path in whole or "" in below:
+        return True
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        if path in whole or path in below:
+            return True
+    return False
