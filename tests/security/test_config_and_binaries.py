@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import by_rule, dpkg_base, read_target, run_checks
+from planted import by_rule, dpkg_base, read_target, run_checks
 
 from dockwise.model import FileRecord
 from dockwise.security.binaries import imitation

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import read_target, run_checks
+from planted import read_target, run_checks
 from test_secrets import RAW, planted
 
 from dockwise import cli

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import OS_RELEASE, by_rule, dpkg_base, read_target, run_checks
+from planted import OS_RELEASE, by_rule, dpkg_base, read_target, run_checks
 
 from dockwise.analyze.secrets import SecretsAnalyzer
 from dockwise.security.secretscan import redact, scan_file

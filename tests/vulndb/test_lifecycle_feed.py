@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import zstandard
-from conftest import ASSETS, FAST
+from feed_mirror import ASSETS, FAST
 
 from dockwise.cli import main
 from dockwise.lifecycle import load_snapshot

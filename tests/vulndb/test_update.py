@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import FAST
+from feed_mirror import FAST
 
 from dockwise.vulndb import VulnDbError
 from dockwise.vulndb.advisory import Range

@@ -1,0 +1,112 @@
+"""A local feed mirror on 127.0.0.1: the shared corpus and our fixtures, laid out as
+docs/database.md defines `--mirror`, served by the stdlib in a thread."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from corpus import CORPUS, REPO
+
+from dockwise.vulndb.fetch import FetchPolicy
+from dockwise.vulndb.update import update
+
+ASSETS = REPO / "tests" / "assets" / "vulndb"
+FAST = FetchPolicy(timeout=5.0, attempts=3, backoff=0.01, max_wait=0.05)
+
+
+def mirror_files() -> dict[str, Path | bytes]:
+    """URL path -> file (or body), for every feed file the corpus and our fixtures have."""
+    epss = gzip.compress((ASSETS / "epss_scores-current.csv").read_bytes(), mtime=0)
+    files: dict[str, Path | bytes] = {
+        "/epss/epss_scores-current.csv.gz": epss,
+        "/debian/json": ASSETS / "debian-tracker.json",
+        "/debian/DSA/list": CORPUS / "distro-trackers" / "debian" / "DSA.list",
+        "/debian/DLA/list": CORPUS / "distro-trackers" / "debian" / "DLA.list",
+    }
+    for zipped in (CORPUS / "osv").glob("*/all.zip"):
+        files[f"/osv/{zipped.parent.name}/all.zip"] = zipped
+    for secdb in (CORPUS / "distro-trackers" / "alpine-secdb").glob("*/*.json"):
+        files[f"/alpine/{secdb.parent.name}/{secdb.name}"] = secdb
+    for kev in (CORPUS / "kev").iterdir():
+        files[f"/kev/{kev.name}"] = kev
+    for lifecycle in ("endoflife", "distro-info"):  # our fixtures, in the upstream formats
+        for data in (ASSETS / lifecycle).iterdir():
+            files[f"/{lifecycle}/{data.name}"] = data
+    return files
+
+
+@dataclass
+class Mirror:
+    """The running server; tests change `files`, `failures` and `overrides` freely."""
+
+    url: str
+    files: dict[str, Path | bytes]
+    overrides: dict[str, bytes] = field(default_factory=dict)  # path -> body
+    failures: dict[str, list[int]] = field(default_factory=dict)  # path -> statuses first
+    hits: dict[str, int] = field(default_factory=dict)
+
+    def body(self, path: str) -> bytes | None:
+        found = self.overrides.get(path, self.files.get(path))
+        return found.read_bytes() if isinstance(found, Path) else found
+
+
+def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            path = unquote(self.path)
+            mirror.hits[path] = mirror.hits.get(path, 0) + 1
+            pending = mirror.failures.get(path)
+            if pending:
+                self._send(pending.pop(0), b"try later")
+                return
+            body = mirror.body(path)
+            self._send(404, b"not found") if body is None else self._send(200, body)
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+@contextmanager
+def serve(state: Mirror) -> Iterator[Mirror]:
+    """Run the mirror in a thread for the duration of the block."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def mirror() -> Iterator[Mirror]:
+    with serve(Mirror(url="", files=mirror_files())) as state:
+        yield state
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One full build from the whole mirror, shared by the read-only tests."""
+    path = tmp_path_factory.mktemp("db") / "dockwise.db"
+    with serve(Mirror(url="", files=mirror_files())) as state:
+        result = update(path, mirror=state.url, policy=FAST)
+    assert not result.partial, result.warnings
+    return path
