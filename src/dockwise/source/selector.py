@@ -9,7 +9,7 @@ facts, so memory does not grow with the size of the binaries in an image.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -40,16 +40,69 @@ def _wanted(globs: Mapping[str, int]) -> Callable[[str], int]:
     for glob, cap in globs.items():
         by_cap.setdefault(cap, []).append(glob)
     rules = [(glob_regex(patterns), cap) for cap, patterns in sorted(by_cap.items(), reverse=True)]
+    maybe = last_segment_filter(globs)
 
     def wanted(path: str) -> int:
         if path.startswith(("./", "/")) or "//" in path or "/." in path:
             path = normalize(path) or ""
+        if not maybe(path):
+            return 0
         for regex, cap in rules:
             if regex.match(path):
                 return cap
         return 0
 
     return wanted
+
+
+def last_segment_filter(globs: Iterable[str]) -> Callable[[str], bool]:
+    """A cheap necessary condition for a path to match any of the globs, from their last
+    segments alone (a name, `*.ext`, `prefix*`, `dir/*`, or a literal inside).
+
+    Image layers hold up to millions of paths and only a handful are wanted: this keeps
+    the regexes for the few candidates (about 10x fewer regex runs per entry).
+    """
+    test = _SegmentTest()
+    for glob in globs:
+        test.add(glob)
+    return test if not test.always else lambda path: True
+
+
+class _SegmentTest:
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.dirs: set[str] = set()
+        self.suffixes: tuple[str, ...] = ()
+        self.prefixes: tuple[str, ...] = ()
+        self.inside: list[str] = []
+        self.always = False
+
+    def add(self, glob: str) -> None:
+        parent, _, last = glob.rpartition("/")
+        wild = sum(last.count(c) for c in "*?[")
+        if not wild:
+            self.names.add(last)
+        elif last == "*" and parent and not any(c in parent.rsplit("/", 1)[-1] for c in "*?["):
+            self.dirs.add(parent.rsplit("/", 1)[-1])
+        elif wild == 1 and last.startswith("*"):
+            self.suffixes += (last[1:],)
+        elif wild == 1 and last.endswith("*"):
+            self.prefixes += (last[:-1],)
+        else:
+            pieces = [p for p in re.split(r"[*?\[\]]", last) if p]
+            self.inside.append(max(pieces, key=len)) if pieces else self._give_up()
+
+    def _give_up(self) -> None:
+        self.always = True
+
+    def __call__(self, path: str) -> bool:
+        slash = path.rfind("/")
+        base = path[slash + 1 :]
+        if base in self.names or base.endswith(self.suffixes) or base.startswith(self.prefixes):
+            return True
+        if any(piece in base for piece in self.inside):
+            return True
+        return slash > 0 and path[path.rfind("/", 0, slash) + 1 : slash] in self.dirs
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +112,7 @@ class Selector:
     wanted: Callable[[str], int] = _never  # path -> bytes to keep for catalogers (0: none)
     analyzers: Sequence[FileAnalyzer] = ()
     _names: re.Pattern[str] | None = field(default=None)
+    _maybe: Callable[[str], bool] = field(default=lambda path: True)
     globs: tuple[tuple[str, int], ...] = ()  # what `wanted` was built from (for cache keys)
 
     @classmethod
@@ -69,6 +123,7 @@ class Selector:
             wanted=_wanted(globs),
             analyzers=tuple(analyzers),
             _names=glob_regex(names) if names else None,
+            _maybe=last_segment_filter(names),
             globs=tuple(sorted(globs.items())),
         )
 
@@ -81,9 +136,9 @@ class Selector:
         """Executables always; other files when an analyzer's glob names them."""
         if not self.analyzers:
             return False
-        return bool(mode & 0o111) or (
-            self._names is not None and self._names.match(name) is not None
-        )
+        if mode & 0o111:
+            return True
+        return self._names is not None and self._maybe(name) and self._names.match(name) is not None
 
     def claim(self, name: str, head: bytes) -> tuple[FileAnalyzer, ...]:
         return tuple(a for a in self.analyzers if a.claims(name, head))

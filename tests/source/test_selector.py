@@ -1,0 +1,43 @@
+"""The last-segment prefilter never hides a path that the globs match."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from corpus import CORPUS
+
+from dockwise.analyze import ANALYZERS
+from dockwise.catalog import CATALOGERS, wanted_globs
+from dockwise.source.filetree import glob_regex
+from dockwise.source.selector import last_segment_filter
+
+GLOBS = [*wanted_globs(CATALOGERS), *(g for a in ANALYZERS for g in a.globs)]
+SEGMENTS = (
+    "usr lib var dpkg status status.d .ssh node_modules x METADATA package.json a.so b.so.1"
+    " .env VERSION go-1.2 dist-info x.dist-info info y.list release app.jar id_rsa"
+).split()
+
+
+def sample_paths() -> list[str]:
+    rng = random.Random(20261128)
+    made = ["/".join(rng.choice(SEGMENTS) for _ in range(rng.randint(1, 6))) for _ in range(20000)]
+    real = [p.relative_to(CORPUS).as_posix() for p in (CORPUS / "pkgdb").rglob("*")]
+    return made + real
+
+
+def test_the_filter_is_a_necessary_condition():
+    regex, maybe = glob_regex(GLOBS), last_segment_filter(GLOBS)
+    paths = sample_paths()
+    matched = [p for p in paths if regex.match(p)]
+    assert len(matched) > 500  # the sample does exercise the globs
+    assert [p for p in matched if not maybe(p)] == []
+    assert sum(map(maybe, paths)) < len(paths)  # and it does filter
+
+
+@pytest.mark.parametrize("glob", ["**/*.so.*", "a/*b*c", "**/[ab]x"])
+def test_globs_it_cannot_reduce_still_match(glob):
+    maybe = last_segment_filter([glob])
+    for path in ("lib/x.so.1", "a/zbyc", "q/ax", "q/bx"):
+        if glob_regex([glob]).match(path):
+            assert maybe(path)
