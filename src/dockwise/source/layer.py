@@ -259,7 +259,7 @@ def add_entry(analysis: LayerAnalysis, entry: TarEntry, selector: Selector) -> N
         return
     if not path:
         return
-    base = posixpath.basename(path)
+    base = path.rpartition("/")[2]
     if base.startswith(".wh."):
         _add_whiteout(analysis, path, base)
         return

@@ -253,6 +253,8 @@ def _number(field: bytes) -> int:
 
 
 def _cstr(field: bytes) -> str:
+    if not field[0]:
+        return ""  # empty (most link names)
     return _text(field.split(b"\0", 1)[0])
 
 
