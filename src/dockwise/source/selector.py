@@ -8,6 +8,7 @@ facts, so memory does not grow with the size of the binaries in an image.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,12 +96,16 @@ class _SegmentTest:
     def _give_up(self) -> None:
         self.always = True
 
+    @functools.cached_property
+    def _inside(self) -> re.Pattern[str]:
+        return re.compile("|".join(map(re.escape, self.inside)))
+
     def __call__(self, path: str) -> bool:
         slash = path.rfind("/")
         base = path[slash + 1 :]
         if base in self.names or base.endswith(self.suffixes) or base.startswith(self.prefixes):
             return True
-        if any(piece in base for piece in self.inside):
+        if self.inside and self._inside.search(base):
             return True
         return slash > 0 and path[path.rfind("/", 0, slash) + 1 : slash] in self.dirs
 
