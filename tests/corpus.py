@@ -14,3 +14,10 @@ def pkgdb_cases(kind: str) -> list[Path]:
 
 def expected(case: Path) -> dict:
     return json.loads((case / "expected.json").read_text())
+
+
+def fresh() -> str:
+    """A database build time of now, in the format `db update` writes."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -35,3 +35,23 @@ def test_demo_scan_with_bundled_offline_data(tmp_path, capsys):
     assert ("CVE-2021-44906", "minimist") in vulns
     assert any(name == "Django" for _, name in vulns)
     assert not any(f["package"]["type"] == "deb" for f in findings if f.get("package"))
+
+
+def test_an_old_database_still_answers_but_says_so(tmp_path, capsys):
+    import sqlite3
+
+    image, mirror, db = tmp_path / "image.tar", tmp_path / "mirror", tmp_path / "vulns.db"
+    for script, target in (("build_demo.py", image), ("build_mirror.py", mirror)):
+        subprocess.run([sys.executable, str(REPO / "demo" / script), str(target)],
+                       check=True, capture_output=True, timeout=120)  # fmt: skip
+    assert cli.main(["db", "update", "-q", "--mirror", mirror.as_uri(), "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert cli.main(["scan", "-q", "--db", str(db), "-f", "json", str(image)]) == 0
+    assert "vulnerability database is" not in capsys.readouterr().err
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE meta SET value = '2026-01-01T00:00:00Z' WHERE key = 'built'")
+    assert cli.main(["scan", "-q", "--db", str(db), "-f", "json", str(image)]) == 0
+    out, err = capsys.readouterr()
+    assert "vulnerability database is" in err and "run `dockwise db update`" in err
+    assert any("vulnerability database is" in w["message"] for w in json.loads(out)["warnings"])
+    assert json.loads(out)["findings"]  # it still answered

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from checks.conftest import corpus_required, osv_records  # noqa: F401 - fixture
+from corpus import fresh
 
 from dockwise import cli
 from dockwise.answers import Fact, FiveAnswers, Section
@@ -193,7 +194,7 @@ def db(tmp_path, corpus_required) -> str:  # noqa: F811 - the imported fixture
         *osv_records("npm", "GHSA-35jh-r3h4-6jhm"),
     ]:
         writer.add_advisory(record)
-    writer.finish({"built": "2025-01-01T00:00:00Z"})
+    writer.finish({"built": fresh()})  # an old one would add a warning
     return str(path)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from checks.conftest import osv_records
+from corpus import fresh
 
 from dockwise import cli
 from dockwise.vulndb.store import DbWriter
@@ -60,7 +61,7 @@ def report(tmp_path_factory) -> Path:
     for record in [*osv_records("Debian", "DLA-3012-1"),
                    *osv_records("npm", "GHSA-35jh-r3h4-6jhm", "GHSA-29mw-wpgm-hmr9")]:  # fmt: skip
         writer.add_advisory(record)
-    writer.finish({"built": "2025-01-01T00:00:00Z"})
+    writer.finish({"built": fresh()})  # an old one would add a warning
     out = tmp / "report.html"
     argv = ["scan", "-q", "--no-cache", "--db", str(tmp / "dockwise.db"), "-f", "html",
             "-o", str(out), f"docker-archive:{tmp / 'image.tar'}"]  # fmt: skip

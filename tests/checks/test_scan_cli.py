@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from corpus import fresh
 
 from dockwise import cli
 from dockwise.vulndb.advisory import Advisory, Affected, Range
@@ -64,7 +65,7 @@ def db(tmp_path) -> str:
     for record in records:
         writer.add_advisory(record)
     writer.add_kev(KevEntry("CVE-2021-23337", "2023-01-01", "2023-01-22", "Unknown"))
-    writer.finish({"built": "2025-01-01T00:00:00Z"})
+    writer.finish({"built": fresh()})  # an old one would add a warning
     return str(path)
 
 

@@ -9,6 +9,7 @@ import json
 
 import jsonschema
 import pytest
+from corpus import fresh
 
 from dockwise import cli
 from dockwise.report.native_json import load_schema
@@ -80,7 +81,7 @@ def db(tmp_path) -> str:
     ):
         writer.add_advisory(record)
     writer.add_kev(KevEntry("CVE-2021-23337", "2023-01-01", "2023-01-22", "Unknown"))
-    writer.finish({"built": "2025-01-01T00:00:00Z"})
+    writer.finish({"built": fresh()})  # an old one would add a warning
     return str(path)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from corpus import fresh
 from planted import read_target, run_checks
 from test_secrets import RAW, planted
 
@@ -18,7 +19,7 @@ from dockwise.vulndb.store import DbWriter
 def db(tmp_path) -> str:
     path = tmp_path / "empty.db"
     writer = DbWriter(path)
-    writer.finish({"built": "2025-01-01T00:00:00Z"})
+    writer.finish({"built": fresh()})  # an old one would add a warning
     return str(path)
 
 

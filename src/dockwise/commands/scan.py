@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from pathlib import Path
 
 from dockwise.commands.common import add_source_arguments, progress, source_options, write_output
@@ -15,7 +16,7 @@ from dockwise.commands.gate import (
     today,
 )
 from dockwise.errors import DockwiseError
-from dockwise.model import Finding, ScanResult, Severity
+from dockwise.model import Finding, ScanResult, ScanWarning, Severity
 from dockwise.policy import evaluate
 from dockwise.vulndb.advisory import AdvisorySource
 
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     day = today()
     with open_advisories(args.db) as advisories, progress(options.quiet) as bar:
         result = scan(options, ScanSettings(advisories, suppressions, day), bar)
+    result = with_age_warning(result, args.db)
     # the gate sees every finding; --severity, --only-fixed only change what is shown
     verdict = evaluate(result, policy, day) if policy else None
     shown = shown_findings(result, args.severity, args.only_fixed, args.show_suppressed)
@@ -70,6 +72,25 @@ def open_advisories(db: str | None):
         raise DockwiseError(f"no vulnerability database at {path}; run `dockwise db update`")
     source: AdvisorySource = VulnDb(path)
     return source
+
+
+def with_age_warning(result: ScanResult, db: str | None) -> ScanResult:
+    """An old database still answers, but says so (stderr and the report's warnings)."""
+    from dockwise.vulndb.paths import resolve_db_path
+    from dockwise.vulndb.status import DEFAULT_MAX_AGE, human_age, parse_max_age, read_status
+
+    status = read_status(Path(resolve_db_path(db)))
+    if not status.stale(parse_max_age(DEFAULT_MAX_AGE)):
+        return result
+    message = (
+        f"the vulnerability database is {human_age(status.age_seconds)} old "
+        f"(built {status.built or 'at an unknown time'}); run `dockwise db update`"
+    )
+    print(f"dockwise: warning: {message}", file=sys.stderr)
+    warnings = (*result.inventory.warnings, ScanWarning(message))
+    return dataclasses.replace(
+        result, inventory=dataclasses.replace(result.inventory, warnings=warnings)
+    )
 
 
 def shown_findings(
