@@ -79,6 +79,8 @@ def _archive(data: bytes, name: str, inner: str, depth: int, budget: _Budget) ->
             return found + _nested(archive, infos, inner, depth, budget)
     except ArchiveLimit as exc:
         budget.warnings.append(f"{inner or name}: {exc}; rest of the archive skipped")
+    # zipfile raises NotImplementedError for a compression method it lacks: a hostile or
+    # exotic archive, reported as a warning like any other unreadable one
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
         budget.warnings.append(f"{inner or name}: not a readable zip ({exc})")
     return []
