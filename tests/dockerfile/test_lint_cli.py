@@ -26,7 +26,7 @@ def rules_in(text: str) -> set[str]:
 
 
 def test_table_lists_lines_and_rules(dockerfile, capsys):
-    assert main(["lint", str(dockerfile)]) == 0
+    assert main(["lint", str(dockerfile), "--failure-threshold", "none"]) == 0
     out = capsys.readouterr().out
     assert f"{dockerfile}:4" in out and "DW020" in out
     assert rules_in(out) == {"DW001", "DW003", "DW014", "DW020", "DW101", "DW102", "DW104"}
@@ -35,14 +35,30 @@ def test_table_lists_lines_and_rules(dockerfile, capsys):
 @pytest.mark.parametrize(
     ("argv", "code"),
     [
-        pytest.param([], 0, id="no_gate"),
+        pytest.param([], 1, id="default_fails_on_error_level"),
+        pytest.param(["--ignore", "DW020"], 0, id="default_passes_below_error"),
+        pytest.param(["--failure-threshold", "none"], 0, id="none_never_fails"),
+        pytest.param(["--failure-threshold", "warning", "--ignore", "DW020"], 1, id="warning"),
         pytest.param(["--fail-on", "high"], 1, id="fail_on_high"),
         pytest.param(["--fail-on", "critical"], 0, id="fail_on_critical"),
-        pytest.param(["--fail-on", "high", "--ignore", "DW020"], 0, id="ignored_high"),
+        pytest.param(["--fail-on", "error", "--ignore", "DW020"], 0, id="fail_on_is_an_alias"),
     ],
 )
 def test_exit_codes(dockerfile, argv, code, capsys):
+    """DOCKERFILE's most severe finding is DW020 (high = error); then DW001 (medium)."""
     assert main(["lint", str(dockerfile), *argv]) == code
+
+
+@pytest.mark.parametrize(
+    ("level", "code"),
+    [("error", 0), ("warning", 0), ("info", 0), ("style", 1), ("ignore", 1), ("negligible", 1)],
+)
+def test_hadolint_levels_map_onto_severities(tmp_path, level, code, capsys):
+    """The only finding here is DW014 (negligible): hadolint's `style` level and below."""
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM alpine:3.20\nUSER nobody\n")
+    assert main(["lint", str(path), "--failure-threshold", level]) == code
+    assert rules_in(capsys.readouterr().out) == {"DW014"}
 
 
 def test_ignore_takes_hadolint_ids(dockerfile, capsys):

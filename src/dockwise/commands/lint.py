@@ -19,6 +19,16 @@ from dockwise.report.sanitize import clean
 
 FORMATS = ("table", "json", "sarif")
 EXIT_OK, EXIT_POLICY = 0, 1
+# hadolint's --failure-threshold levels on our severity scale ("ignore": any finding);
+# "none" never fails, like hadolint's --no-fail
+LEVELS = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "info": Severity.LOW,
+    "style": Severity.NEGLIGIBLE,
+    "ignore": Severity.UNKNOWN,
+}
+NEVER = "none"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="skip rule DW### (or its hadolint id DL####); repeatable")  # fmt: skip
-    parser.add_argument("--fail-on", metavar="SEVERITY", choices=_severities(),
-                        help="exit 1 when a finding is at least this severe")  # fmt: skip
+    parser.add_argument("--failure-threshold", "--fail-on", dest="threshold", metavar="LEVEL",
+                        choices=[*LEVELS, NEVER, *_severities()], default="error",
+                        help="exit 1 when a finding is at least this severe: a hadolint level "
+                        "(error, warning, info, style, ignore), one of our severities, or "
+                        "none to never fail (default: error = high or critical)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"dockwise: warning: {clean(str(warning))}", file=sys.stderr)
     write_output(render_lint(result, args.output_format), args.output)
-    return _verdict(findings, args.fail_on)
+    return _verdict(findings, args.threshold)
 
 
 def render_lint(result: LintResult, fmt: str) -> str:
@@ -76,10 +89,10 @@ def _where(path: str, finding: Finding) -> str:
     return f"{path}:{dict(finding.evidence).get('line', '0')}"
 
 
-def _verdict(findings: tuple[Finding, ...], fail_on: str | None) -> int:
-    if fail_on is None:
+def _verdict(findings: tuple[Finding, ...], threshold: str) -> int:
+    if threshold == NEVER:
         return EXIT_OK
-    level = Severity.parse(fail_on)
+    level = LEVELS[threshold] if threshold in LEVELS else Severity.parse(threshold)
     return EXIT_POLICY if any(f.severity >= level for f in findings) else EXIT_OK
 
 
