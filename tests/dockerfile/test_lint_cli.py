@@ -101,3 +101,14 @@ def test_stdin(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"FROM alpine:3.20\n")))
     assert main(["lint", "-"]) == 0
     assert "DW014" in capsys.readouterr().out
+
+
+def test_unknown_ignore_ids_are_warned_about_and_lint_still_runs(dockerfile, capsys):
+    argv = ["--ignore", "XX999", "--ignore", "DL3059", "--ignore", "DL3008", "--ignore", "dw104"]
+    assert main(["lint", str(dockerfile), *argv]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [
+        "dockwise: warning: --ignore XX999: no such rule (DW### or a mapped hadolint DL####)",
+        "dockwise: warning: --ignore DL3059: a hadolint rule dockwise does not implement",
+    ]
+    assert "DW020" in rules_in(out) and not {"DW101", "DW104"} & rules_in(out)

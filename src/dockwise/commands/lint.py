@@ -8,11 +8,12 @@ lint output has the same shape as every other command's.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from dockwise import __version__
 from dockwise.commands.common import write_output
-from dockwise.dockerfile.lint import LintResult, lint_path, normalise_ids
+from dockwise.dockerfile.lint import LintResult, lint_path, normalise_ids, unknown_ids
 from dockwise.model import Finding, ImageInfo, Inventory, ScanResult, Severity
 from dockwise.report import render
 from dockwise.report.sanitize import clean
@@ -29,6 +30,7 @@ LEVELS = {
     "ignore": Severity.UNKNOWN,
 }
 NEVER = "none"
+_HADOLINT_ID = re.compile(r"(?:DL|SC)\d{4}", re.I)  # a hadolint or ShellCheck rule
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,7 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = lint_path(args.path)
+    result = lint_path(args.path)  # first: an unreadable file is the one line on stderr
+    for raw in unknown_ids(args.ignore):
+        print(f"dockwise: warning: --ignore {clean(raw)}: {_unknown(raw)}", file=sys.stderr)
     ignored = normalise_ids(args.ignore)
     findings = tuple(f for f in result.findings if f.rule_id.split("/")[-1] not in ignored)
     result = LintResult(result.path, findings, result.warnings)
@@ -87,6 +91,12 @@ def table(result: LintResult) -> str:
 
 def _where(path: str, finding: Finding) -> str:
     return f"{path}:{dict(finding.evidence).get('line', '0')}"
+
+
+def _unknown(raw: str) -> str:
+    if _HADOLINT_ID.fullmatch(raw.strip()):
+        return "a hadolint rule dockwise does not implement"
+    return "no such rule (DW### or a mapped hadolint DL####)"
 
 
 def _verdict(findings: tuple[Finding, ...], threshold: str) -> int:

@@ -77,6 +77,12 @@ def normalise_ids(ids: Iterable[str]) -> set[str]:
     return result
 
 
+def unknown_ids(ids: Iterable[str]) -> list[str]:
+    """The ids, as given, that name none of our rules: a typo would silently ignore nothing."""
+    known = {rule.id for rule in rules()}
+    return [raw for raw in ids if not normalise_ids([raw]) <= known]
+
+
 def _run(rule: Rule, ctx: Context) -> tuple[list[Hit], str]:
     """A rule's hits; a crashing rule on odd input is a warning, never a traceback."""
     try:
