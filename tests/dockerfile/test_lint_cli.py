@@ -112,3 +112,25 @@ def test_unknown_ignore_ids_are_warned_about_and_lint_still_runs(dockerfile, cap
         "dockwise: warning: --ignore DL3059: a hadolint rule dockwise does not implement",
     ]
     assert "DW020" in rules_in(out) and not {"DW101", "DW104"} & rules_in(out)
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "Containerfile"])
+def test_a_directory_means_its_dockerfile_or_containerfile(tmp_path, name, capsys):
+    (tmp_path / name).write_text(DOCKERFILE)
+    assert main(["lint", str(tmp_path), "--fail-on", "none"]) == 0
+    assert f"{tmp_path / name}:4" in capsys.readouterr().out
+
+
+def test_the_default_is_the_current_directory(tmp_path, monkeypatch, capsys):
+    (tmp_path / "Containerfile").write_text(DOCKERFILE)
+    monkeypatch.chdir(tmp_path)
+    assert main(["lint", "--fail-on", "none"]) == 0
+    assert "Containerfile:4" in capsys.readouterr().out
+
+
+def test_a_directory_without_either_is_exit_2_naming_both(tmp_path, capsys):
+    (tmp_path / "Dockerfile").mkdir()
+    assert main(["lint", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"dockwise: error: {tmp_path}: neither {tmp_path / 'Dockerfile'} "
+                   f"nor {tmp_path / 'Containerfile'} is a file")  # fmt: skip

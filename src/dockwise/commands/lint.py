@@ -1,4 +1,4 @@
-"""`dockwise lint [PATH|-]`: check a Dockerfile before it is built.
+"""`dockwise lint [PATH|DIR|-]`: check a Dockerfile before it is built.
 
 The table is our own (a Dockerfile finding is about a line, not a package or layer);
 json and sarif go through the REPORTERS, given a ScanResult with an empty inventory, so
@@ -34,8 +34,9 @@ _HADOLINT_ID = re.compile(r"(?:DL|SC)\d{4}", re.I)  # a hadolint or ShellCheck r
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", default="Dockerfile", metavar="PATH",
-                        help="the Dockerfile, or - for stdin (default: ./Dockerfile)")  # fmt: skip
+    parser.add_argument("path", nargs="?", default=".", metavar="PATH",
+                        help="the Dockerfile, a directory (its Dockerfile or Containerfile), "
+                        "or - for stdin (default: the current directory)")  # fmt: skip
     parser.add_argument("-f", "--format", dest="output_format", choices=FORMATS, default="table")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
