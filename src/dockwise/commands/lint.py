@@ -1,4 +1,4 @@
-"""`dockwise lint [PATH|-]`: check a Dockerfile before it is built.
+"""`dockwise lint [PATH|DIR|-]`: check a Dockerfile before it is built.
 
 The table is our own (a Dockerfile finding is about a line, not a package or layer);
 json and sarif go through the REPORTERS, given a ScanResult with an empty inventory, so
@@ -8,39 +8,57 @@ lint output has the same shape as every other command's.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from dockwise import __version__
 from dockwise.commands.common import write_output
-from dockwise.dockerfile.lint import LintResult, lint_path, normalise_ids
+from dockwise.dockerfile.lint import LintResult, lint_path, normalise_ids, unknown_ids
 from dockwise.model import Finding, ImageInfo, Inventory, ScanResult, Severity
 from dockwise.report import render
 from dockwise.report.sanitize import clean
 
 FORMATS = ("table", "json", "sarif")
 EXIT_OK, EXIT_POLICY = 0, 1
+# hadolint's --failure-threshold levels on our severity scale ("ignore": any finding);
+# "none" never fails, like hadolint's --no-fail
+LEVELS = {
+    "error": Severity.HIGH,
+    "warning": Severity.MEDIUM,
+    "info": Severity.LOW,
+    "style": Severity.NEGLIGIBLE,
+    "ignore": Severity.UNKNOWN,
+}
+NEVER = "none"
+_HADOLINT_ID = re.compile(r"(?:DL|SC)\d{4}", re.I)  # a hadolint or ShellCheck rule
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", default="Dockerfile", metavar="PATH",
-                        help="the Dockerfile, or - for stdin (default: ./Dockerfile)")  # fmt: skip
+    parser.add_argument("path", nargs="?", default=".", metavar="PATH",
+                        help="the Dockerfile, a directory (its Dockerfile or Containerfile), "
+                        "or - for stdin (default: the current directory)")  # fmt: skip
     parser.add_argument("-f", "--format", dest="output_format", choices=FORMATS, default="table")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ignore", action="append", default=[], metavar="RULE",
                         help="skip rule DW### (or its hadolint id DL####); repeatable")  # fmt: skip
-    parser.add_argument("--fail-on", metavar="SEVERITY", choices=_severities(),
-                        help="exit 1 when a finding is at least this severe")  # fmt: skip
+    parser.add_argument("--failure-threshold", "--fail-on", dest="threshold", metavar="LEVEL",
+                        choices=[*LEVELS, NEVER, *_severities()], default="error",
+                        help="exit 1 when a finding is at least this severe: a hadolint level "
+                        "(error, warning, info, style, ignore), one of our severities, or "
+                        "none to never fail (default: error = high or critical)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
-    result = lint_path(args.path)
+    result = lint_path(args.path)  # first: an unreadable file is the one line on stderr
+    for raw in unknown_ids(args.ignore):
+        print(f"dockwise: warning: --ignore {clean(raw)}: {_unknown(raw)}", file=sys.stderr)
     ignored = normalise_ids(args.ignore)
     findings = tuple(f for f in result.findings if f.rule_id.split("/")[-1] not in ignored)
     result = LintResult(result.path, findings, result.warnings)
     for warning in result.warnings:
         print(f"dockwise: warning: {clean(str(warning))}", file=sys.stderr)
     write_output(render_lint(result, args.output_format), args.output)
-    return _verdict(findings, args.fail_on)
+    return _verdict(findings, args.threshold)
 
 
 def render_lint(result: LintResult, fmt: str) -> str:
@@ -76,10 +94,16 @@ def _where(path: str, finding: Finding) -> str:
     return f"{path}:{dict(finding.evidence).get('line', '0')}"
 
 
-def _verdict(findings: tuple[Finding, ...], fail_on: str | None) -> int:
-    if fail_on is None:
+def _unknown(raw: str) -> str:
+    if _HADOLINT_ID.fullmatch(raw.strip()):
+        return "a hadolint rule dockwise does not implement"
+    return "no such rule (DW### or a mapped hadolint DL####)"
+
+
+def _verdict(findings: tuple[Finding, ...], threshold: str) -> int:
+    if threshold == NEVER:
         return EXIT_OK
-    level = Severity.parse(fail_on)
+    level = LEVELS[threshold] if threshold in LEVELS else Severity.parse(threshold)
     return EXIT_POLICY if any(f.severity >= level for f in findings) else EXIT_OK
 
 

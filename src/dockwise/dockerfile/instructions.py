@@ -16,6 +16,7 @@ from dockwise.provenance.steps import Step, is_secret
 
 _ARCHIVE = re.compile(r"\.(?:tar|t?gz|tgz|bz2|tbz2?|xz|txz|zst|tzst|lz4|lzma|Z)$", re.I)
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@)", re.I)
+_IMAGE_REF = re.compile(r"[:/@]")  # never in a stage name: only an image reference has them
 _WINDOWS_ABS = re.compile(r"^[A-Za-z]:[\\/]")
 _MAX_PORT = 65535
 _PLACEHOLDER = "value"  # any literal: lets the secret-name test judge a bare `ARG NAME`
@@ -25,7 +26,7 @@ def untagged_base(ctx: Context) -> Iterator[Hit]:
     """FROM an image with neither tag nor digest (not scratch, not a stage, not $ARG)."""
     for stage in _from_stages(ctx):
         image = stage.image
-        if "$" in image or image.lower() == "scratch" or _is_stage(image, stage, ctx):
+        if "$" in image or image.lower() == "scratch" or _is_stage(image, ctx, stage.index):
             continue
         if "@" not in image and ":" not in image.rsplit("/", 1)[-1]:
             yield stage.start, image
@@ -94,16 +95,16 @@ def add_url_without_checksum(ctx: Context) -> Iterator[Hit]:
 
 
 def copy_from_undefined(ctx: Context) -> Iterator[Hit]:
-    """`--from=N` past the current stage, or `--from=name` of a stage defined later.
+    """`--from=N` past the current stage, or a name no stage so far defines (hadolint DL3022).
 
-    Any other unknown name is an image reference, which BuildKit pulls: not our business.
+    A reference with `:`, `/` or `@` is an image, which BuildKit pulls; a bare unknown word
+    is far more often a misspelt stage (`builder` for `build`) than an untagged image.
     """
-    names = {stage.name: stage.index for stage in ctx.stages if stage.name}
     for stage, item, source in _copies_from(ctx):
         if source.isdigit():
             if int(source) >= stage.index:
                 yield item, source
-        elif names.get(source.lower(), -1) > stage.index:
+        elif not _IMAGE_REF.search(source) and not _is_stage(source, ctx, stage.index + 1):
             yield item, source
 
 
@@ -171,8 +172,9 @@ def _from_stages(ctx: Context) -> Iterator[Stage]:
     return (stage for stage in ctx.stages if stage.start is not None and stage.image)
 
 
-def _is_stage(image: str, stage: Stage, ctx: Context) -> bool:
-    return any(s.name == image.lower() for s in ctx.stages[: stage.index])
+def _is_stage(name: str, ctx: Context, before: int) -> bool:
+    """Whether one of the first `before` stages is called `name` (names ignore case)."""
+    return any(s.name == name.lower() for s in ctx.stages[:before])
 
 
 def _keyword(ctx: Context, keyword: str) -> Iterator[Instruction]:

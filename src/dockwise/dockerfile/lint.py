@@ -32,12 +32,16 @@ class LintResult:
 
 
 BINARY_PROBE = 8192  # bytes looked at to tell a binary file from a Dockerfile
+BUILD_FILES = ("Dockerfile", "Containerfile")  # what `docker build` / `podman build` DIR read
 
 
 def lint_path(path: str) -> LintResult:
-    """Lint a file (`-` is stdin); an unreadable file is a DockwiseError (exit 2)."""
+    """Lint a file, the build file in a directory, or stdin (`-`); an unreadable file is a
+    DockwiseError (exit 2)."""
     import sys
 
+    if path != "-" and Path(path).is_dir():
+        path = str(_build_file(Path(path)))
     try:
         data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
@@ -46,6 +50,15 @@ def lint_path(path: str) -> LintResult:
         # a NUL byte never occurs in a Dockerfile: linting it would report nothing wrong
         raise DockwiseError(f"{path}: not a Dockerfile (binary content)")
     return lint(data, path="<stdin>" if path == "-" else path)
+
+
+def _build_file(directory: Path) -> Path:
+    """A directory stands for its Dockerfile, else its Containerfile, as for a build."""
+    candidates = [directory / name for name in BUILD_FILES]
+    found = next((c for c in candidates if c.is_file()), None)
+    if found is None:
+        raise DockwiseError(f"{directory}: neither {candidates[0]} nor {candidates[1]} is a file")
+    return found
 
 
 def lint(data: bytes | str, path: str = "Dockerfile", ignore: Iterable[str] = ()) -> LintResult:
@@ -75,6 +88,12 @@ def normalise_ids(ids: Iterable[str]) -> set[str]:
         word = raw.strip().upper().removeprefix("DOCKERFILE/")
         result.add(mapping.get(word, word))
     return result
+
+
+def unknown_ids(ids: Iterable[str]) -> list[str]:
+    """The ids, as given, that name none of our rules: a typo would silently ignore nothing."""
+    known = {rule.id for rule in rules()}
+    return [raw for raw in ids if not normalise_ids([raw]) <= known]
 
 
 def _run(rule: Rule, ctx: Context) -> tuple[list[Hit], str]:
