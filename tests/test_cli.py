@@ -54,6 +54,40 @@ def test_argument_handling(argv, code, capsys):
     assert stop.value.code == code
 
 
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["scan", "--format", "nonsense", "x"], ["dockwise scan: error:", "'nonsense'", "sarif"]),
+        (["scan", "--severity", "extreme", "x"], ["dockwise scan:", "'extreme'", "critical"]),
+        (["scan"], ["dockwise scan: error:", "SOURCE"]),
+        (["sbom", "--bogus", "x"], ["dockwise sbom: error:", "--bogus"]),
+        (["db", "status", "--bogus"], ["dockwise db status: error:", "--bogus"]),
+        (["nonsense"], ["dockwise: error:", "'nonsense'", "scan"]),
+        ([], ["dockwise: error:", "COMMAND"]),
+    ],
+    ids=["bad_format", "bad_severity", "no_source", "unknown_flag", "nested_flag", "bad_command",
+         "no_command"],
+)  # fmt: skip
+def test_argument_errors_are_one_line_and_a_pointer_to_help(argv, named, capsys):
+    """No usage screen: the error (naming the command, the bad value and the choices),
+    then where to find help; nothing on stdout."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    out, err = capsys.readouterr()
+    error, hint = err.splitlines()
+    assert stop.value.code == 2 and out == ""
+    assert all(word in error for word in named), error
+    command = error.split(": error:")[0]
+    assert hint == f"try '{command} --help'"
+
+
+def test_argument_errors_are_sanitized(capsys):
+    """argparse echoes an unknown flag raw: a terminal escape must not reach the terminal."""
+    with pytest.raises(SystemExit):
+        cli.main(["scan", "--\x1b[31mred", "x"])
+    assert "\x1b" not in capsys.readouterr().err
+
+
 def test_version_text(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--version"])
