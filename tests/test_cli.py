@@ -88,6 +88,24 @@ def test_argument_errors_are_sanitized(capsys):
     assert "\x1b" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("fmt", ["sarif", "junit", "gitlab", "markdown"])
+def test_sbom_refuses_findings_formats(image, fmt, capsys):
+    """sbom runs no checks, so a CI report from it would pass for want of any: refused,
+    pointing at scan, before the image is read."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["sbom", "-q", "-f", fmt, image])
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2 and out == ""
+    assert f"use `dockwise scan --format {fmt}`" in err.splitlines()[0]
+
+
+def test_sbom_help_lists_only_inventory_formats(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["sbom", "--help"])
+    formats = capsys.readouterr().out.split("--format {")[1].split("}")[0].split(",")
+    assert formats == ["table", "json", "cyclonedx-json", "spdx-json", "html"]
+
+
 def test_version_text(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--version"])
