@@ -20,7 +20,7 @@ SOURCE_HELP = (
 USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
 
 
-def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool) -> None:
+def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = True) -> None:
     """SOURCE, --platform, --format, --output, --quiet; `findings`: whether the command
     runs checks, and so offers the formats that report findings."""
     parser.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)

@@ -24,7 +24,7 @@ LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_source_arguments(parser, findings=True)
+    add_source_arguments(parser)
     parser.add_argument(
         "--db", metavar="PATH", help="vulnerability database (default: $DOCKWISE_DB, else cache)"
     )
