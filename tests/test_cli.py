@@ -146,6 +146,13 @@ def test_unwritable_output_is_one_line(image, capsys):
     assert err.count("\n") == 1 and err.startswith("dockwise: error: /nonexistent/dir/out.json")
 
 
+def test_a_platform_the_image_lacks_is_an_error(image, capsys):
+    assert cli.main(["sbom", "-q", "--platform", "linux/arm64", image]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.endswith("image is for linux/amd64, not the requested platform linux/arm64\n")
+
+
 def test_python_dash_m(image):
     done = subprocess.run(
         [sys.executable, "-m", "dockwise", "sbom", "-q", "-f", "json", image],

@@ -31,8 +31,9 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = Tr
     )  # fmt: skip
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
-        "--platform", metavar="OS/ARCH[/VARIANT]", help="pick one image of a multi-platform index"
-    )
+        "--platform", metavar="OS/ARCH[/VARIANT]",
+        help="the platform to read: picks one image of an index; any other image must be it",
+    )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     parser.add_argument(
         "--no-cache", action="store_true", help="neither use nor fill the layer cache"
