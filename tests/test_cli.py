@@ -54,6 +54,58 @@ def test_argument_handling(argv, code, capsys):
     assert stop.value.code == code
 
 
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["scan", "--format", "nonsense", "x"], ["dockwise scan: error:", "'nonsense'", "sarif"]),
+        (["scan", "--severity", "extreme", "x"], ["dockwise scan:", "'extreme'", "critical"]),
+        (["scan"], ["dockwise scan: error:", "SOURCE"]),
+        (["sbom", "--bogus", "x"], ["dockwise sbom: error:", "--bogus"]),
+        (["db", "status", "--bogus"], ["dockwise db status: error:", "--bogus"]),
+        (["nonsense"], ["dockwise: error:", "'nonsense'", "scan"]),
+        ([], ["dockwise: error:", "COMMAND"]),
+    ],
+    ids=["bad_format", "bad_severity", "no_source", "unknown_flag", "nested_flag", "bad_command",
+         "no_command"],
+)  # fmt: skip
+def test_argument_errors_are_one_line_and_a_pointer_to_help(argv, named, capsys):
+    """No usage screen: the error (naming the command, the bad value and the choices),
+    then where to find help; nothing on stdout."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    out, err = capsys.readouterr()
+    error, hint = err.splitlines()
+    assert stop.value.code == 2 and out == ""
+    assert all(word in error for word in named), error
+    command = error.split(": error:")[0]
+    assert hint == f"try '{command} --help'"
+
+
+def test_argument_errors_are_sanitized(capsys):
+    """argparse echoes an unknown flag raw: a terminal escape must not reach the terminal."""
+    with pytest.raises(SystemExit):
+        cli.main(["scan", "--\x1b[31mred", "x"])
+    assert "\x1b" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "junit", "gitlab", "markdown"])
+def test_sbom_refuses_findings_formats(image, fmt, capsys):
+    """sbom runs no checks, so a CI report from it would pass for want of any: refused,
+    pointing at scan, before the image is read."""
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["sbom", "-q", "-f", fmt, image])
+    out, err = capsys.readouterr()
+    assert stop.value.code == 2 and out == ""
+    assert f"use `dockwise scan --format {fmt}`" in err.splitlines()[0]
+
+
+def test_sbom_help_lists_only_inventory_formats(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["sbom", "--help"])
+    formats = capsys.readouterr().out.split("--format {")[1].split("}")[0].split(",")
+    assert formats == ["table", "json", "cyclonedx-json", "spdx-json", "html"]
+
+
 def test_version_text(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--version"])
@@ -92,6 +144,13 @@ def test_unwritable_output_is_one_line(image, capsys):
     assert cli.main(["sbom", "-q", "-o", "/nonexistent/dir/out.json", image]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("dockwise: error: /nonexistent/dir/out.json")
+
+
+def test_a_platform_the_image_lacks_is_an_error(image, capsys):
+    assert cli.main(["sbom", "-q", "--platform", "linux/arm64", image]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert err.endswith("image is for linux/amd64, not the requested platform linux/arm64\n")
 
 
 def test_python_dash_m(image):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from dockwise import __version__
 from dockwise.commands import COMMANDS, load
@@ -17,14 +18,35 @@ from dockwise.report.sanitize import clean
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse that keeps the promise of one error line: the bad value and its choices,
+    then where help is, instead of a screenful of usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {clean(message)}\ntry '{self.prog} --help'\n")
+
+
+class CommandParser(Parser):
+    """A (sub)command's parser: a flag it does not know is its error, naming the command,
+    not the top level's anonymous 'unrecognized arguments'."""
+
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
+
+
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """Every command is listed; only the one named in argv gets its arguments (and so
     its module imported): each run pays for its own command only."""
-    parser = argparse.ArgumentParser(
-        prog="dockwise", description="Vet a container image from its own bytes."
-    )
+    parser = Parser(prog="dockwise", description="Vet a container image from its own bytes.")
     parser.add_argument("--version", action="version", version=f"dockwise {__version__}")
-    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=CommandParser
+    )
     chosen = next((word for word in argv if word in COMMANDS), None)
     for name, (_, help_text) in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)

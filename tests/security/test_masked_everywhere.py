@@ -10,7 +10,7 @@ from planted import read_target, run_checks
 from test_secrets import RAW, planted
 
 from dockwise import cli
-from dockwise.report import REPORTERS, render
+from dockwise.report import INVENTORY_FORMATS, REPORTERS, render
 from dockwise.security.masking import mask
 from dockwise.vulndb.store import DbWriter
 
@@ -23,8 +23,10 @@ def db(tmp_path) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("fmt", list(REPORTERS))
-@pytest.mark.parametrize("command", ["sbom", "scan"])
+@pytest.mark.parametrize(
+    ("command", "fmt"),
+    [("sbom", fmt) for fmt in INVENTORY_FORMATS] + [("scan", fmt) for fmt in REPORTERS],
+)
 def test_cli_output_never_holds_a_secret(build, db, capsys, fmt, command):
     extra = ["--db", db] if command == "scan" else []
     argv = [command, "-q", "--no-cache", "-f", fmt, *extra, planted(build)]

@@ -81,6 +81,14 @@ def test_missing_image(monkeypatch, daemon):
         open_source("docker:nope:1")
 
 
+def test_export_of_another_platform_is_refused(monkeypatch, daemon):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{daemon[1]}")
+    with pytest.raises(SourceError, match=r"image is for linux/amd64, not the requested platform "
+                       r"linux/arm64$"):  # fmt: skip
+        open_source(f"docker:{NAME}", "linux/arm64")
+    assert open_source(f"docker:{NAME}", "linux/amd64").info.architecture == "amd64"
+
+
 def test_no_daemon(monkeypatch, tmp_path):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/absent.sock")
     with pytest.raises(SourceError, match=r"absent.sock: cannot reach the docker daemon"):

@@ -194,6 +194,55 @@ def test_bad_platform_flag(tmp_path):
         read_tree(multi(tmp_path), "amd64")
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_lone_image_must_be_the_requested_platform(tmp_path, kind):
+    """docker save and a one-manifest layout offer no index to choose from: the config
+    decides, and a platform the image lacks is an error naming the one it has."""
+    source = write(kind, tmp_path, spec(architecture="arm64", variant="v8"))
+    assert read_tree(source, "linux/arm64")[1].variant == "v8"  # no variant asked: any
+    assert read_tree(source, "linux/arm64/v8")[1].architecture == "arm64"
+    for wanted in ("linux/amd64", "linux/arm64/v7", "windows/arm64"):
+        with pytest.raises(SourceError) as error:
+            open_source(source, wanted)
+        assert str(error.value) == (
+            f"{source}: image is for linux/arm64/v8, not the requested platform {wanted}"
+        )
+
+
+def test_a_config_without_a_platform_cannot_match_one(tmp_path):
+    source = write("docker-archive", tmp_path, spec(architecture=""))
+    assert read_tree(source)[1].architecture == ""
+    with pytest.raises(SourceError, match="config names no platform to match linux/amd64$"):
+        open_source(source, "linux/amd64")
+
+
+def test_a_platform_missing_from_a_one_entry_index_names_the_one_it_has(tmp_path):
+    path = tmp_path / "one.tar"
+    write_oci_archive(spec(), path, attestations=True)  # an index entry with a platform
+    with pytest.raises(SourceError) as error:
+        open_source(str(path), "linux/arm64")
+    assert str(error.value) == "no single image for platform linux/arm64; available: linux/amd64"
+
+
+@pytest.mark.parametrize(
+    ("scheme", "message"),
+    [("dir:", "a directory has no platform"), ("", "a directory has no platform"),
+     ("sbom:", "an SBOM has no platforms to choose from")],
+    ids=["dir", "bare_dir", "sbom"],
+)  # fmt: skip
+def test_sources_without_platforms_refuse_one(tmp_path, scheme, message):
+    if scheme == "sbom:":
+        path = Path(__file__).resolve().parents[1] / "assets" / "sbom" / "trivy-alpine.cdx.json"
+    else:
+        path = tmp_path / "root"
+        (path / "etc").mkdir(parents=True)
+        (path / "etc" / "os-release").write_text("ID=debian\n")
+    assert open_source(f"{scheme}{path}") is not None  # fine without --platform
+    with pytest.raises(SourceError) as error:
+        open_source(f"{scheme}{path}", "linux/amd64")
+    assert str(error.value) == f"{scheme}{path}: {message}; drop --platform"
+
+
 @pytest.mark.parametrize("extra", [0, 40], ids=["few_whiteouts", "many_whiteouts"])
 def test_whiteouts_and_opaque_dirs_in_bulk(tmp_path, extra):
     """Both deletion paths (a prefix scan for a few whiteouts, an ancestor walk for many)

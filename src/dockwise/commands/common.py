@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dockwise.errors import DockwiseError
 from dockwise.options import Options, RegistryAccess
-from dockwise.report import REPORTERS
+from dockwise.report import INVENTORY_FORMATS, REPORTERS
 
 SOURCE_HELP = (
     "image to read: docker-archive:PATH, oci-archive:PATH, oci-dir:PATH, dir:PATH, "
@@ -20,16 +20,20 @@ SOURCE_HELP = (
 USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
 
 
-def add_source_arguments(parser: argparse.ArgumentParser) -> None:
-    """SOURCE, --platform, --format, --output, --quiet."""
+def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = True) -> None:
+    """SOURCE, --platform, --format, --output, --quiet; `findings`: whether the command
+    runs checks, and so offers the formats that report findings."""
     parser.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
+    formats = list(REPORTERS) if findings else list(INVENTORY_FORMATS)
     parser.add_argument(
-        "-f", "--format", dest="output_format", choices=list(REPORTERS), default="table"
-    )
+        "-f", "--format", dest="output_format", choices=formats, default="table",
+        type=str if findings else inventory_format,
+    )  # fmt: skip
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument(
-        "--platform", metavar="OS/ARCH[/VARIANT]", help="pick one image of a multi-platform index"
-    )
+        "--platform", metavar="OS/ARCH[/VARIANT]",
+        help="the platform to read: picks one image of an index; any other image must be it",
+    )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     parser.add_argument(
         "--no-cache", action="store_true", help="neither use nor fill the layer cache"
@@ -38,6 +42,16 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
         "--key", metavar="FILE", help="verify cosign signatures with this public key (PEM)"
     )
     add_registry_arguments(parser.add_argument_group("registry access"))
+
+
+def inventory_format(value: str) -> str:
+    """A findings format asked of a command that has no findings is pointed to `scan`."""
+    if value in REPORTERS and value not in INVENTORY_FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"{value} reports findings and this command runs no checks; "
+            f"use `dockwise scan --format {value}`"
+        )
+    return value
 
 
 def source_options(args: argparse.Namespace) -> Options:

@@ -9,7 +9,7 @@ from dockwise.report import render
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_source_arguments(parser)
+    add_source_arguments(parser, findings=False)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dockwise.errors import SourceError
+from dockwise.model import ImageInfo
 from dockwise.options import RegistryAccess
 from dockwise.source.base import Image
 from dockwise.source.blobstore import DirStore, TarStore
@@ -78,13 +79,37 @@ OPENERS: dict[str, Opener] = {
 PLANNED: tuple[str, ...] = ()
 
 
+PLATFORMLESS = {
+    "dir": "a directory has no platform",
+    "sbom": "an SBOM has no platforms to choose from",
+}
+
+
 def open_source(
     source: str, platform: str | None = None, access: RegistryAccess | None = None
 ) -> Image:
     """Open SOURCE: `scheme:rest`, a bare path whose kind is detected, or a bare
     image reference (`python:3.12-slim`), which is read from its registry."""
     wanted = Platform.parse(platform) if platform else None
-    access = access or RegistryAccess()
+    image = _open(source, wanted, access or RegistryAccess())
+    if wanted is not None:
+        check_platform(image.info, wanted)
+    return image
+
+
+def check_platform(info: ImageInfo, wanted: Platform) -> None:
+    """`--platform` is a promise about what was read: an index was narrowed to it already,
+    but a lone image (docker save, a single manifest) is only known by its config."""
+    if info.scheme in PLATFORMLESS:
+        raise SourceError(f"{info.source}: {PLATFORMLESS[info.scheme]}; drop --platform")
+    if not info.architecture:
+        raise SourceError(f"{info.source}: the image config names no platform to match {wanted}")
+    got = Platform(info.os, info.architecture, info.variant)
+    if not wanted.admits(got):
+        raise SourceError(f"{info.source}: image is for {got}, not the requested platform {wanted}")
+
+
+def _open(source: str, wanted: Platform | None, access: RegistryAccess) -> Image:
     scheme, _, rest = source.partition(":")
     if scheme in OPENERS:
         return OPENERS[scheme](rest, source, wanted, access)

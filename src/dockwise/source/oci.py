@@ -39,12 +39,25 @@ class Platform:
         return cls(*parts)
 
     @classmethod
+    def of(cls, spec: dict[str, Any]) -> Platform:
+        """The platform of an index entry's `platform` object."""
+        return cls(
+            str(spec.get("os", "")), str(spec.get("architecture", "")), str(spec.get("variant", ""))
+        )
+
+    @classmethod
     def host(cls) -> Platform:
         machine = host.machine().lower()
         return cls("linux", _MACHINE_TO_ARCH.get(machine, machine))
 
     def __str__(self) -> str:
         return "/".join(p for p in (self.os, self.architecture, self.variant) if p)
+
+    def admits(self, other: Platform) -> bool:
+        """Whether an image for `other` is what this request asks for: a request without a
+        variant takes any variant, as `docker pull --platform linux/arm64` does."""
+        same = (self.os, self.architecture) == (other.os, other.architecture)
+        return same and (not self.variant or self.variant == other.variant)
 
 
 def open_layout(store: BlobStore, source: str, scheme: str, platform: Platform | None) -> Image:
@@ -136,17 +149,12 @@ def _pick(images: list[dict[str, Any]], platform: Platform | None) -> dict[str, 
     if len(images) == 1 and not isinstance(images[0].get("platform"), dict):
         return images[0]  # a single untagged manifest: nothing to choose between
     available = ", ".join(sorted({_platform_text(d) for d in images}))
-    raise SourceError(
-        f"no single image for platform {wanted}; available: {available} (use --platform)"
-    )
+    hint = "" if platform else " (use --platform)"
+    raise SourceError(f"no single image for platform {wanted}; available: {available}{hint}")
 
 
 def _matches(spec: Any, wanted: Platform) -> bool:
-    if not isinstance(spec, dict):
-        return False
-    if spec.get("os") != wanted.os or spec.get("architecture") != wanted.architecture:
-        return False
-    return not wanted.variant or spec.get("variant", "") == wanted.variant
+    return isinstance(spec, dict) and wanted.admits(Platform.of(spec))
 
 
 def _same_digest(descriptors: list[dict[str, Any]]) -> bool:
@@ -158,11 +166,7 @@ def _platform_text(descriptor: dict[str, Any]) -> str:
     if not isinstance(spec, dict):
         name = _annotations(descriptor).get("org.opencontainers.image.ref.name", "")
         return f"untagged manifest {descriptor['digest'][:19]}" + (f" ({name})" if name else "")
-    return str(
-        Platform(
-            str(spec.get("os", "")), str(spec.get("architecture", "")), str(spec.get("variant", ""))
-        )
-    )
+    return str(Platform.of(spec))
 
 
 def _is_attestation(descriptor: dict[str, Any]) -> bool:

@@ -56,7 +56,6 @@ def open_registry(
         client.close()
         raise
     weakref.finalize(store, client.close)  # the layers keep the store alive while read
-    _check_platform(image.info, platform, ref)
     layers = [RegistryLayer(layer.ref, layer.blob) for layer in image.layers]  # type: ignore[attr-defined]
     return Image(_with_provenance(image.info, ref, store.top_digest), layers)
 
@@ -187,16 +186,6 @@ def _with_provenance(info, ref: Reference, top_digest: str):  # noqa: ANN001, AN
     tags = (f"{ref.name}:{ref.tag}",) if ref.tag else ()
     resolved = ((RESOLVED, f"{ref.name}@{top_digest}"),)
     return dataclasses.replace(info, repo_tags=tags, annotations=info.annotations + resolved)
-
-
-def _check_platform(info, platform: Platform | None, ref: Reference) -> None:  # noqa: ANN001
-    """A single-platform image must still be the platform asked for, as `docker pull`
-    insists."""
-    if platform is None or not info.architecture:
-        return
-    got = Platform(info.os, info.architecture, info.variant if platform.variant else "")
-    if got != platform:
-        raise SourceError(f"{ref}: image is for {got}, not the requested platform {platform}")
 
 
 def _media_type(body: bytes, header: str, target: str) -> str:

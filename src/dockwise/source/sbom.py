@@ -76,7 +76,7 @@ class _Parsed:
 
 
 def open_sbom(path: Path, source: str, platform: Platform | None = None) -> Image:
-    """The image an SBOM describes; `platform` is ignored (an SBOM is one platform)."""
+    """The image an SBOM describes; `platform` is refused by `open_source` (PLATFORMLESS)."""
     doc = load_document(path)
     parsed = _read_cyclonedx(doc) if sbom_format(doc, path) == "cyclonedx" else _read_spdx(doc)
     info, inventory = build(parsed, source)
