@@ -258,3 +258,12 @@ def test_whiteouts_and_opaque_dirs_in_bulk(tmp_path, extra):
     assert not {"gone/sub/b", "opq/old"} & files
     assert {f"d{i}/f" for i in range(60)} - files == {f"d{i}/f" for i in range(extra)}
     assert tree.entry("opq") is not None  # an opaque directory itself stays
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_arm64_image_without_a_variant_is_v8(tmp_path, kind):
+    """containerd normalises an empty arm64 variant to v8; most arm64 configs name none."""
+    source = write(kind, tmp_path, spec(architecture="arm64"))
+    assert read_tree(source, "linux/arm64/v8")[1].architecture == "arm64"
+    with pytest.raises(SourceError, match="not the requested platform linux/arm64/v7$"):
+        open_source(source, "linux/arm64/v7")

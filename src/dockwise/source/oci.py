@@ -25,6 +25,9 @@ MAX_INDEX_DEPTH = 4
 _MACHINE_TO_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "armv7l": "arm", "i686": "386"}
 
 
+_DEFAULT_VARIANT = {"arm64": "v8"}
+
+
 @dataclass(frozen=True, slots=True)
 class Platform:
     os: str
@@ -57,7 +60,13 @@ class Platform:
         """Whether an image for `other` is what this request asks for: a request without a
         variant takes any variant, as `docker pull --platform linux/arm64` does."""
         same = (self.os, self.architecture) == (other.os, other.architecture)
-        return same and (not self.variant or self.variant == other.variant)
+        return same and (not self.variant or self.variant == other.normal_variant)
+
+    @property
+    def normal_variant(self) -> str:
+        """The variant, or the one an empty variant means (containerd's platforms.Normalize:
+        arm64 images rarely name their v8)."""
+        return self.variant or _DEFAULT_VARIANT.get(self.architecture, "")
 
 
 def open_layout(store: BlobStore, source: str, scheme: str, platform: Platform | None) -> Image:
