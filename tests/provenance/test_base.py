@@ -109,6 +109,8 @@ def test_catalogue_prefers_the_longest_chain_and_survives_garbage(tmp_path):
     assert BaseCatalogue.load(tmp_path / "bases.json").match(chain).name == "runtime"
     (tmp_path / "bases.json").write_text("{broken")
     assert BaseCatalogue.load(tmp_path / "bases.json").entries == ()
+    (tmp_path / "bases.json").write_text('{"format": 2, "bases": 5}')
+    assert BaseCatalogue.load(tmp_path / "bases.json").entries == ()
 
 
 def test_annotated_base_is_learned_with_its_layers(tmp_path):

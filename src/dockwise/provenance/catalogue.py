@@ -60,7 +60,10 @@ class BaseCatalogue:
             return cls(path)
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             return cls(path)
-        return cls(path, tuple(_entry(e) for e in doc.get("bases", []) if _valid(e)))
+        bases = doc.get("bases")
+        if not isinstance(bases, list):
+            return cls(path)
+        return cls(path, tuple(_entry(e) for e in bases if _valid(e)))
 
     def match(self, chain: tuple[str, ...]) -> KnownBase | None:
         """The known image with the longest chain that is a proper prefix of `chain`; of
