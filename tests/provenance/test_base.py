@@ -10,6 +10,7 @@ from dockwise.provenance.base import (
     HIGH_LAYERS,
     LOW_DISTRO,
     MEDIUM_HISTORY,
+    MEDIUM_LEARNED,
     infer_base,
 )
 from dockwise.provenance.catalogue import default_path
@@ -89,7 +90,11 @@ def test_catalogue_learns_and_matches(tmp_path, monkeypatch):
 
     app = built(*DEBIAN_APP)
     base = infer_base(app, BOOKWORM, BaseCatalogue.load())
-    assert (base.name, base.confidence, len(base.layers)) == ("my/debian:12", HIGH_LAYERS, 1)
+    # the name is only what the scanned image called itself: never high, and said so
+    assert (base.name, base.confidence, len(base.layers)) == ("my/debian:12", MEDIUM_LEARNED, 1)
+    assert base.evidence == (
+        ("catalogue", "1 identical layers, learned from image my/debian:12 scanned on 2026-11-28"),
+    )
     # an image is never its own base
     assert infer_base(base_image, BOOKWORM, BaseCatalogue.load()).confidence == MEDIUM_HISTORY
 
@@ -104,6 +109,8 @@ def test_catalogue_prefers_the_longest_chain_and_survives_garbage(tmp_path):
     assert BaseCatalogue.load(tmp_path / "bases.json").match(chain).name == "runtime"
     (tmp_path / "bases.json").write_text("{broken")
     assert BaseCatalogue.load(tmp_path / "bases.json").entries == ()
+    (tmp_path / "bases.json").write_text('{"format": 2, "bases": 5}')
+    assert BaseCatalogue.load(tmp_path / "bases.json").entries == ()
 
 
 def test_annotated_base_is_learned_with_its_layers(tmp_path):
@@ -113,3 +120,31 @@ def test_annotated_base_is_learned_with_its_layers(tmp_path):
     assert [(k.name, len(k.diff_ids)) for k in learned] == [("app:1", 3), ("python:3.12-slim", 1)]
     unnamed = replace(image, repo_tags=(), annotations=())
     assert lessons(unnamed, provenance(unnamed, BOOKWORM, DAY), DAY) == ()
+
+
+def test_a_learned_name_never_outranks_or_replaces_a_trusted_base(tmp_path, monkeypatch):
+    chain = tuple(layer.diff_id for layer in layers(3))
+    trusted = KnownBase("debian:12", chain[:2], source="debian.tar", recorded="2026-11-01",
+                        trusted=True)  # fmt: skip
+    catalogue = BaseCatalogue(tmp_path / "bases.json").learn(trusted)
+    # an image copying the trusted layers under its own names, and re-scanning the base
+    evil = KnownBase("evil:1", chain[:2], source="image evil:1")
+    catalogue = catalogue.learn(evil, KnownBase("debian:12", chain[:2], source="image debian:12"))
+    assert catalogue.match(chain) == trusted
+    assert BaseCatalogue(catalogue.path, (evil, trusted)).match(chain) == trusted  # any order
+    monkeypatch.setattr("dockwise.provenance.catalogue.MAX_ENTRIES", 1)
+    catalogue = catalogue.learn(KnownBase("newer", chain[:1]))  # evicts learned entries only
+    catalogue.save()
+    loaded = BaseCatalogue.load(tmp_path / "bases.json")
+    assert [(k.name, k.trusted) for k in loaded.entries] == [("debian:12", True), ("newer", False)]
+    app = replace(built(*DEBIAN_APP), layers=layers(3))
+    base = infer_base(app, BOOKWORM, loaded)
+    assert (base.name, base.confidence) == ("debian:12", HIGH_LAYERS)
+    assert "trusted base (cache learn-base debian.tar, 2026-11-01)" in base.evidence[0][1]
+
+
+def test_a_catalogue_of_the_old_format_is_forgotten(tmp_path):
+    """Format 1 had no trusted flag: everything in it was learned from scans."""
+    path = tmp_path / "bases.json"
+    path.write_text('{"format": 1, "bases": [{"name": "a", "diff_ids": ["sha256:1"]}]}')
+    assert BaseCatalogue.load(path).entries == ()

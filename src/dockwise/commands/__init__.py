@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dockwise.commands.db",
         "manage the offline vulnerability database (update, status, export, import)",
     ),
-    "cache": ("dockwise.commands.cache", "show or empty the layer cache"),
+    "cache": ("dockwise.commands.cache", "show or empty the cache, or record a trusted base"),
 }
 
 

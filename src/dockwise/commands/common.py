@@ -36,7 +36,7 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = Tr
     )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     parser.add_argument(
-        "--no-cache", action="store_true", help="neither use nor fill the layer cache"
+        "--no-cache", action="store_true", help="neither use nor fill the cache (known bases too)"
     )
     parser.add_argument(
         "--key", metavar="FILE", help="verify cosign signatures with this public key (PEM)"

@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="pick one image of a multi-platform index")  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     parser.add_argument("--no-cache", action="store_true",
-                        help="neither use nor fill the layer cache")  # fmt: skip
+                        help="neither use nor fill the cache (known bases too)")  # fmt: skip
     add_registry_arguments(parser.add_argument_group("registry access"))
 
 

@@ -2,10 +2,11 @@
 
 Strongest first: the OCI `base.name`/`base.digest` annotations (written by BuildKit with
 `--annotation`-aware builders and by most CI templates); then a base whose layers we have
-seen before (the local catalogue, `catalogue.py`); then the history, where the base's
-part ends after its root filesystem layer (`ADD file:... in /`, `mmdebstrap`, a rootfs
-tarball) and the metadata steps that close a base image (`CMD ["bash"]`); and last the
-distro alone, which says what the OS is but not which image brought it.
+seen before (the local catalogue, `catalogue.py`: high for a base the user recorded as
+trusted, medium for a name a scanned image gave itself); then the history, where the
+base's part ends after its root filesystem layer (`ADD file:... in /`, `mmdebstrap`, a
+rootfs tarball) and the metadata steps that close a base image (`CMD ["bash"]`); and last
+the distro alone, which says what the OS is but not which image brought it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dockwise.provenance.steps import parse_step
 
 HIGH_ANNOTATION = "high: annotation"
 HIGH_LAYERS = "high: known base layers"
+MEDIUM_LEARNED = "medium: learned base layers"
 MEDIUM_HISTORY = "medium: history"
 LOW_DISTRO = "low: distro only"
 UNKNOWN = "unknown"
@@ -115,8 +117,14 @@ def _from_catalogue(image: ImageInfo, catalogue: BaseCatalogue) -> BaseImage | N
     if known is None:
         return None
     layers = image.layers[: len(known.diff_ids)]
-    evidence = (("catalogue", f"{known.name}: {len(layers)} identical layers ({known.source})"),)
-    return BaseImage(known.name, known.digest, HIGH_LAYERS, layers, "", evidence)
+    same = f"{len(layers)} identical layers"  # the name is the fact itself: kept short
+    if known.trusted:
+        evidence = f"{same} of a trusted base (cache learn-base {known.source}, {known.recorded})"
+        return BaseImage(known.name, known.digest, HIGH_LAYERS, layers, "",
+                         (("catalogue", evidence),))  # fmt: skip
+    evidence = f"{same}, learned from {known.source} scanned on {known.recorded}"
+    return BaseImage(known.name, known.digest, MEDIUM_LEARNED, layers, "",
+                     (("catalogue", evidence),))  # fmt: skip
 
 
 def _from_history(image, distro, boundary, layers, created) -> BaseImage:  # noqa: ANN001

@@ -5,7 +5,12 @@ an image we scanned before was built FROM that image (or from one with identical
 layers). Every scan can teach it: the image itself under its name, and the base an
 annotation named. No vendor catalogue is needed, and nothing leaves the machine.
 
-Stored at `$XDG_CACHE_HOME/dockwise/bases.json` (a cache: losing it only loses hints).
+Names learned from scanned images are only what those images call themselves, so they
+stay untrusted (an image must not be able to vouch for another one's base); only
+entries the user recorded with `dockwise cache learn-base` are trusted.
+
+Stored at `$XDG_CACHE_HOME/dockwise/bases.json`, part of the cache (`cache info` counts
+it, `cache clean` removes it, `--no-cache` neither reads nor writes it).
 Written to a temporary file and renamed, so a reader never sees half a file; two scans
 learning at once may lose one of the two additions, never corrupt the file.
 """
@@ -20,9 +25,9 @@ from pathlib import Path
 
 from dockwise.cache import cache_root
 
-FORMAT = 1
+FORMAT = 2  # 2: the `trusted` flag; format-1 entries, all learned, are dropped
 FILENAME = "bases.json"
-MAX_ENTRIES = 5000  # the oldest are forgotten first
+MAX_ENTRIES = 5000  # learned entries kept; the oldest are forgotten first
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +37,10 @@ class KnownBase:
     name: str
     diff_ids: tuple[str, ...]
     digest: str = ""
-    source: str = ""  # "scanned image" or "annotation of <image>"
+    source: str = ""  # learned: "image <name>", "the base annotation of image <name>";
+    # trusted: the SOURCE `cache learn-base` read
     recorded: str = ""  # ISO date
+    trusted: bool = False  # recorded by the user, not named by a scanned image
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,24 +60,28 @@ class BaseCatalogue:
             return cls(path)
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
             return cls(path)
-        return cls(path, tuple(_entry(e) for e in doc.get("bases", []) if _valid(e)))
+        bases = doc.get("bases")
+        if not isinstance(bases, list):
+            return cls(path)
+        return cls(path, tuple(_entry(e) for e in bases if _valid(e)))
 
     def match(self, chain: tuple[str, ...]) -> KnownBase | None:
-        """The known image with the longest chain that is a proper prefix of `chain`."""
-        best = None
-        for known in self.entries:
-            n = len(known.diff_ids)
-            if 0 < n < len(chain) and chain[:n] == known.diff_ids:
-                if best is None or n > len(best.diff_ids):
-                    best = known
-        return best
+        """The known image with the longest chain that is a proper prefix of `chain`; of
+        equally long ones, a trusted entry (an image may copy a trusted base's layers)."""
+        found = [k for k in self.entries if _proper_prefix(k.diff_ids, chain)]
+        return max(found, key=lambda k: (len(k.diff_ids), k.trusted), default=None)
 
     def learn(self, *bases: KnownBase) -> BaseCatalogue:
-        """A catalogue that also knows `bases` (same name and chain: kept once)."""
-        keys = {(b.name, b.diff_ids) for b in bases}
-        kept = tuple(e for e in self.entries if (e.name, e.diff_ids) not in keys)
-        merged = kept + tuple(b for b in bases if b.name and b.diff_ids)
-        return replace(self, entries=merged[-MAX_ENTRIES:])
+        """A catalogue that also knows `bases` (same name and chain: kept once). A learned
+        entry never replaces a trusted one, so re-scanning a trusted base keeps it trusted."""
+        pinned = {(e.name, e.diff_ids) for e in self.entries if e.trusted}
+        new = [b for b in bases if b.name and b.diff_ids]
+        new = [b for b in new if b.trusted or (b.name, b.diff_ids) not in pinned]
+        keys = {(b.name, b.diff_ids) for b in new}
+        merged = [e for e in self.entries if (e.name, e.diff_ids) not in keys] + new
+        trusted = tuple(e for e in merged if e.trusted)
+        learned = tuple(e for e in merged if not e.trusted)
+        return replace(self, entries=trusted + learned[-MAX_ENTRIES:])
 
     def save(self) -> None:
         """Write atomically (temporary file in the same directory, then rename)."""
@@ -85,10 +96,21 @@ class BaseCatalogue:
             Path(tmp).unlink(missing_ok=True)
             raise
 
+    def clear(self) -> int:
+        """Remove the file and leftovers of interrupted saves; returns the entries removed."""
+        for leftover in self.path.parent.glob(".bases-*.tmp"):
+            leftover.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
+        return len(self.entries)
+
 
 def default_path() -> Path:
     """`$XDG_CACHE_HOME/dockwise/bases.json` (read when called, so tests can redirect)."""
     return cache_root() / FILENAME
+
+
+def _proper_prefix(head: tuple[str, ...], chain: tuple[str, ...]) -> bool:
+    return 0 < len(head) < len(chain) and chain[: len(head)] == head
 
 
 def _valid(item: object) -> bool:
@@ -107,6 +129,7 @@ def _entry(item: dict) -> KnownBase:
         digest=str(item.get("digest", "")),
         source=str(item.get("source", "")),
         recorded=str(item.get("recorded", "")),
+        trusted=item.get("trusted") is True,
     )
 
 
@@ -117,4 +140,5 @@ def _dump(entry: KnownBase) -> dict:
         "digest": entry.digest,
         "source": entry.source,
         "recorded": entry.recorded,
+        "trusted": entry.trusted,
     }

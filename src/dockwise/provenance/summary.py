@@ -67,16 +67,18 @@ def verdict(
 
 def lessons(image: ImageInfo, prov: Provenance, today: date) -> tuple[KnownBase, ...]:
     """What the base catalogue can learn from this image: itself under its name, and a
-    base an annotation named (with the layers the history says it has)."""
+    base an annotation named (with the layers the history says it has). Both are names
+    the image gave, so they are learned untrusted (never a high-confidence base)."""
     chain = tuple(layer.diff_id for layer in image.layers if layer.diff_id)
+    name = prov.origin.reference
     learned = []
-    if prov.origin.reference and chain:
-        learned.append(KnownBase(prov.origin.reference, chain, prov.origin.manifest_digest,
-                                 "scanned image", today.isoformat()))  # fmt: skip
+    if name and chain:
+        learned.append(KnownBase(name, chain, prov.origin.manifest_digest, f"image {name}",
+                                 today.isoformat()))  # fmt: skip
     if prov.base.confidence == HIGH_ANNOTATION and prov.base.name and prov.base.layers:
         base_chain = tuple(layer.diff_id for layer in prov.base.layers)
         learned.append(KnownBase(prov.base.name, base_chain, prov.base.digest,
-                                 f"annotation of {prov.origin.reference or 'an image'}",
+                                 f"the base annotation of image {name or '(unnamed)'}",
                                  today.isoformat()))  # fmt: skip
     return tuple(learned)
 
