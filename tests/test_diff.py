@@ -13,7 +13,7 @@ from corpus import fresh
 
 from dockwise import cli
 from dockwise.answers import Fact, FiveAnswers, Section
-from dockwise.diff import MASKED, diff
+from dockwise.diff import diff
 from dockwise.model import (
     Distro,
     Finding,
@@ -99,8 +99,9 @@ def test_findings_match_by_what_they_are_about():
     assert [f.rule_id for f in change.new_at_or_above(Severity.HIGH)] == ["CVE-3", "secret/aws"]
 
 
-def test_config_changes_never_show_env_values():
-    old = RunConfig(user="app", exposed_ports=("80/tcp",), env=(("TOKEN", "hunter2"), ("A", "1")),
+def test_config_changes_mask_secret_env_values_only():
+    old = RunConfig(user="app", exposed_ports=("80/tcp",),
+                    env=(("TOKEN", "hunter2"), ("A", "1"), ("EMPTY", "")),
                     entrypoint=("/run",), labels=(("version", "1"),))  # fmt: skip
     new = RunConfig(user="nobody", exposed_ports=("443/tcp",), env=(("TOKEN", "s3cret"),),
                     entrypoint=("/run", "--fast"), labels=(("version", HOSTILE),))  # fmt: skip
@@ -109,8 +110,9 @@ def test_config_changes_never_show_env_values():
         ("user", "", "app", "nobody"),
         ("exposed_ports", "443/tcp", "", "present"),
         ("exposed_ports", "80/tcp", "present", ""),
-        ("env", "A", MASKED, ""),
-        ("env", "TOKEN", MASKED, MASKED),
+        ("env", "A", "1", ""),
+        ("env", "EMPTY", '""', ""),  # set empty is not unset
+        ("env", "TOKEN", "********", "********"),  # changed, and still never shown
         ("entrypoint", "", '["/run"]', '["/run", "--fast"]'),
         ("labels", "version", "1", HOSTILE),
     ]
@@ -311,3 +313,34 @@ def test_markdown_is_escaped_for_a_pull_request(images, db, capsys):
     assert out.startswith("## dockwise image diff")
     assert "| user |  | app | nobody |" in out
     assert "| fixed | unknown | CVE-2022-29824 | libxml2 |" in out
+
+
+SECRET_VALUES = ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "hunter2")
+ENV = ["PATH=/usr/local/bin:/usr/bin", "PYTHONUNBUFFERED=1",
+       f"AWS_SECRET_ACCESS_KEY={SECRET_VALUES[0]}", f"DB_PASSWORD={SECRET_VALUES[1]}"]  # fmt: skip
+
+
+def test_diff_shows_env_values_as_scan_does(tmp_path, db, capsys):
+    """One masking rule: what `scan` shows of the new image's env, `diff` shows too."""
+    sources = []
+    for name, env in (("old", ["PYTHONUNBUFFERED=0"]), ("new", ENV)):
+        spec = ImageSpec(layers=[OS_RELEASE], config={"Env": env})
+        write_docker_archive(spec, tmp_path / f"{name}.tar")
+        sources.append(f"docker-archive:{tmp_path / name}.tar")
+    outputs = {}
+    for fmt in ("table", "json"):
+        assert cli.main(["scan", "-q", "--no-cache", "--db", db, "-f", fmt, sources[1]]) == 0
+        outputs[f"scan {fmt}"] = capsys.readouterr().out
+        assert cli.main(["diff", "-q", "--no-cache", "--db", db, "-f", fmt, *sources]) == 0
+        outputs[f"diff {fmt}"] = capsys.readouterr().out
+    env = json.loads(outputs["scan json"])["image"]["config"]["env"]
+    scanned = {e["name"]: e["value"] for e in env}
+    changed = {c["key"]: c["new"] for c in json.loads(outputs["diff json"])["config"]}
+    assert changed == scanned
+    assert scanned == {"PATH": "/usr/local/bin:/usr/bin", "PYTHONUNBUFFERED": "1",
+                       "AWS_SECRET_ACCESS_KEY": "********", "DB_PASSWORD": "********"}  # fmt: skip
+    assert "PYTHONUNBUFFERED=1" in outputs["scan table"]
+    rows = [line.split() for line in outputs["diff table"].splitlines() if "PYTHONUNBUF" in line]
+    assert rows == [["env", "PYTHONUNBUFFERED", "0", "1"]]
+    for name, out in outputs.items():
+        assert not any(secret in out for secret in SECRET_VALUES), name

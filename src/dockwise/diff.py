@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dockwise.model import Finding, LayerRef, Package, RunConfig, ScanResult, Severity
+from dockwise.source.imageconfig import mask_env
 from dockwise.versions import COMPARATORS
 
 # Package.type -> version ordering scheme (versions/COMPARATORS); opkg orders like dpkg.
@@ -23,7 +24,6 @@ TYPE_SCHEMES = {
     "nuget": "nuget", "composer": "composer",
 }  # fmt: skip
 NEW_CHANGES = ("introduced", "added")  # what a finding change that a gate counts is called
-MASKED = "********"  # env values never appear in a diff: only that they changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class FindingChange:
 
 @dataclass(frozen=True, slots=True)
 class ConfigChange:
-    """One run-configuration field that differs; env values are already masked here."""
+    """One run-configuration field that differs; env values are masked as `scan` shows them."""
 
     field: str  # "user", "exposed_ports", "env", "entrypoint", "cmd", "labels", ...
     key: str  # the env name, label key or port; "" for whole-value fields
@@ -289,12 +289,20 @@ def _present(values: Iterable[str]) -> dict[str, str]:
 
 
 def _env(old: Iterable[tuple[str, str]], new: Iterable[tuple[str, str]]) -> list[ConfigChange]:
-    """Env names added, removed or given another value; values never appear (they hold
-    credentials often enough, and even a digest of a short one can be guessed)."""
+    """Env names added, removed or given another value, compared as recorded."""
     return [
-        ConfigChange("env", c.key, MASKED if c.old else "", MASKED if c.new else "")
+        ConfigChange("env", c.key, _shown(c.key, c.old), _shown(c.key, c.new))
         for c in _keyed("env", _values(old), _values(new))
     ]
+
+
+def _shown(name: str, marked: str) -> str:
+    """The value as `scan` shows it: masked by the source's one rule (`mask_env`), applied
+    again because a saved or hand-built result may hold a value the source never saw;
+    `""` for a value set empty, so that it does not read as unset."""
+    if not marked:
+        return ""
+    return mask_env(f"{name}{marked}")[1] or '""'
 
 
 def _values(env: Iterable[tuple[str, str]]) -> dict[str, str]:
