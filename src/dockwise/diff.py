@@ -99,6 +99,18 @@ class LayerChange:
 
 
 @dataclass(frozen=True, slots=True)
+class SizeChange:
+    """One measure of the image's size on each side; None where a side does not have it."""
+
+    old: int | None
+    new: int | None
+
+    @property
+    def delta(self) -> int | None:
+        return None if self.old is None or self.new is None else self.new - self.old
+
+
+@dataclass(frozen=True, slots=True)
 class ImageDiff:
     """Everything that differs between `old` and `new`, each list in a stable order."""
 
@@ -113,12 +125,21 @@ class ImageDiff:
     mode: str = ""  # how the results were obtained ("scan", "sbom", "saved"); set by callers
 
     @property
-    def old_size(self) -> int:
-        return sum(layer.size for layer in self.old.image.layers)
+    def size(self) -> SizeChange:
+        """Uncompressed: what a change of contents changes, whatever format holds each side
+        (a `docker save` tar stores plain layers, an OCI layout gzipped ones)."""
+        return SizeChange(self.old.image.uncompressed_size, self.new.image.uncompressed_size)
 
     @property
-    def new_size(self) -> int:
-        return sum(layer.size for layer in self.new.image.layers)
+    def compressed_size(self) -> SizeChange:
+        """What a pull transfers; a side stored uncompressed has none to compare."""
+        return SizeChange(self.old.image.compressed_size, self.new.image.compressed_size)
+
+    @property
+    def stored_size(self) -> SizeChange:
+        """The blobs as each side stores them, compressed or not (dockwise-diff/1 `size`)."""
+        return SizeChange(*(sum(layer.size for layer in side.image.layers)
+                            for side in (self.old, self.new)))  # fmt: skip
 
     @property
     def introduced(self) -> tuple[Finding, ...]:
