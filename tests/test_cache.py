@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import os
+import shutil
 import threading
 import time
 
@@ -19,7 +21,13 @@ from dockwise.source import layer as layer_module
 from dockwise.source.layer import Blob
 from dockwise.source.registry_fetch import PREFETCH, LayerFetcher, RegistryLayer
 from dockwise.source.selector import Selector
-from tools.imagepack import ImageSpec, Member, build_image, write_oci_archive
+from tools.imagepack import (
+    ImageSpec,
+    Member,
+    build_image,
+    write_docker_archive,
+    write_oci_archive,
+)
 
 STATUS = "Package: bash\nStatus: install ok installed\nVersion: 5.2.15-2\nArchitecture: amd64\n\n"
 
@@ -257,3 +265,34 @@ def test_unchanged_image_is_answered_from_the_inventory_cache(
     for doc in (cold, warm):
         doc.pop("generated"), doc.pop("image")
     assert warm == cold
+
+
+def test_tar_sizes_are_kept_by_both_caches_beside_the_sources_own(
+    cache_home, tmp_path, capsys, monkeypatch
+):
+    """The uncompressed size measured once comes back from the inventory cache and from the
+    layer cache; the stored size is always the source's own, although the same image was
+    first cached from another format (same config, same diff_ids, other blobs)."""
+    spec = ImageSpec(layers=[{"var/lib/dpkg/status": STATUS}], compression="none")
+    gzipped = dataclasses.replace(spec, compression="gzip")
+    write_docker_archive(spec, tmp_path / "plain.tar")
+    write_oci_archive(gzipped, tmp_path / "gzip.tar")
+    tar, blob = (len(build_image(s).layers[0].blob) for s in (spec, gzipped))
+    assert tar != blob
+
+    def layer_sizes(source: str) -> tuple[int, int]:
+        layer = sbom_json(capsys, source)["image"]["layers"][0]
+        return layer["size"], layer["uncompressed_size"]
+
+    assert layer_sizes(f"docker-archive:{tmp_path / 'plain.tar'}") == (tar, tar)
+    reads = count_layer_reads(monkeypatch)
+    loads: list[str] = []
+    real = LayerCache.load
+    monkeypatch.setattr(
+        LayerCache, "load", lambda self, key, ref: loads.append(key) or real(self, key, ref)
+    )
+    assert layer_sizes(f"oci-archive:{tmp_path / 'gzip.tar'}") == (blob, tar)
+    assert (reads, loads) == ([], [])  # answered by the inventory cache
+    shutil.rmtree(cache_home / "dockwise" / "images")
+    assert layer_sizes(f"oci-archive:{tmp_path / 'gzip.tar'}") == (blob, tar)
+    assert (reads, len(loads)) == ([], 1)  # answered by the layer cache

@@ -4,6 +4,7 @@ versions of an image built with tools/imagepack and scanned against a small real
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 
@@ -13,7 +14,7 @@ from corpus import fresh
 
 from dockwise import cli
 from dockwise.answers import Fact, FiveAnswers, Section
-from dockwise.diff import MASKED, diff
+from dockwise.diff import SizeChange, diff
 from dockwise.model import (
     Distro,
     Finding,
@@ -27,8 +28,9 @@ from dockwise.model import (
     Severity,
 )
 from dockwise.report.diff_formats import render_diff
+from dockwise.report.diff_rows import heading
 from dockwise.vulndb.store import DbWriter
-from tools.imagepack import ImageSpec, write_docker_archive
+from tools.imagepack import ImageSpec, write_docker_archive, write_oci_archive
 
 BASE = LayerRef(0, "sha256:" + "1" * 64, created_by="debootstrap", size=1000)
 APP_OLD = LayerRef(1, "sha256:" + "2" * 64, created_by="apt-get install", size=300)
@@ -99,8 +101,9 @@ def test_findings_match_by_what_they_are_about():
     assert [f.rule_id for f in change.new_at_or_above(Severity.HIGH)] == ["CVE-3", "secret/aws"]
 
 
-def test_config_changes_never_show_env_values():
-    old = RunConfig(user="app", exposed_ports=("80/tcp",), env=(("TOKEN", "hunter2"), ("A", "1")),
+def test_config_changes_mask_secret_env_values_only():
+    old = RunConfig(user="app", exposed_ports=("80/tcp",),
+                    env=(("TOKEN", "hunter2"), ("A", "1"), ("EMPTY", "")),
                     entrypoint=("/run",), labels=(("version", "1"),))  # fmt: skip
     new = RunConfig(user="nobody", exposed_ports=("443/tcp",), env=(("TOKEN", "s3cret"),),
                     entrypoint=("/run", "--fast"), labels=(("version", HOSTILE),))  # fmt: skip
@@ -109,8 +112,9 @@ def test_config_changes_never_show_env_values():
         ("user", "", "app", "nobody"),
         ("exposed_ports", "443/tcp", "", "present"),
         ("exposed_ports", "80/tcp", "present", ""),
-        ("env", "A", MASKED, ""),
-        ("env", "TOKEN", MASKED, MASKED),
+        ("env", "A", "1", ""),
+        ("env", "EMPTY", '""', ""),  # set empty is not unset
+        ("env", "TOKEN", "********", "********"),  # changed, and still never shown
         ("entrypoint", "", '["/run"]', '["/run", "--fast"]'),
         ("labels", "version", "1", HOSTILE),
     ]
@@ -142,8 +146,37 @@ def test_layers_and_size():
     change = diff(_result([]), _result([], layers=(BASE, APP_NEW)))
     assert [(c.change, c.layer.diff_id[-1]) for c in change.layers] == [("removed", "2"),
                                                                         ("added", "3")]  # fmt: skip
-    assert (change.old_size, change.new_size) == (1300, 1500)
+    assert change.stored_size == SizeChange(1300, 1500)
+    assert change.size == SizeChange(None, None)  # hand-built layers were never read
+    assert dict(heading(change))["Size"].startswith("not compared")
     assert diff(_result([]), _result([])).is_empty
+
+
+def _sized(*sizes: tuple[int, int]) -> tuple[LayerRef, ...]:
+    """Layers of (stored, uncompressed) bytes."""
+    return tuple(LayerRef(i, f"sha256:{i:064}", size=stored, uncompressed_size=tar)
+                 for i, (stored, tar) in enumerate(sizes))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "size", "compressed", "text"),
+    [
+        ("docker_save_vs_oci", _sized((3072, 3072)), _sized((1024, 3072)), SizeChange(3072, 3072),
+         SizeChange(None, 1024), "3.0 KiB -> 3.0 KiB (+0 B) uncompressed"),
+        ("both_compressed", _sized((1024, 3072)), _sized((1024, 3072), (512, 2048)),
+         SizeChange(3072, 5120), SizeChange(1024, 1536),
+         "3.0 KiB -> 5.0 KiB (+2.0 KiB) uncompressed; 1.0 KiB -> 1.5 KiB (+512 B) compressed"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)  # fmt: skip
+def test_size_is_like_with_like(name, old, new, size, compressed, text):
+    """Uncompressed always; compressed only when both sides store their layers so."""
+    change = diff(_result([], layers=old), _result([], layers=new))
+    assert (change.size, change.compressed_size) == (size, compressed)
+    assert dict(heading(change))["Size"] == text
+    doc = json.loads(render_diff(change, "json"))
+    assert doc["uncompressed_size"] == {"old": size.old, "new": size.new, "delta": size.delta}
+    assert doc["compressed_size"]["delta"] == compressed.delta
 
 
 # -- end to end ----------------------------------------------------------------------------
@@ -311,3 +344,53 @@ def test_markdown_is_escaped_for_a_pull_request(images, db, capsys):
     assert out.startswith("## dockwise image diff")
     assert "| user |  | app | nobody |" in out
     assert "| fixed | unknown | CVE-2022-29824 | libxml2 |" in out
+
+
+SECRET_VALUES = ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "hunter2")
+ENV = ["PATH=/usr/local/bin:/usr/bin", "PYTHONUNBUFFERED=1",
+       f"AWS_SECRET_ACCESS_KEY={SECRET_VALUES[0]}", f"DB_PASSWORD={SECRET_VALUES[1]}"]  # fmt: skip
+
+
+def test_diff_shows_env_values_as_scan_does(tmp_path, db, capsys):
+    """One masking rule: what `scan` shows of the new image's env, `diff` shows too."""
+    sources = []
+    for name, env in (("old", ["PYTHONUNBUFFERED=0"]), ("new", ENV)):
+        spec = ImageSpec(layers=[OS_RELEASE], config={"Env": env})
+        write_docker_archive(spec, tmp_path / f"{name}.tar")
+        sources.append(f"docker-archive:{tmp_path / name}.tar")
+    outputs = {}
+    for fmt in ("table", "json"):
+        assert cli.main(["scan", "-q", "--no-cache", "--db", db, "-f", fmt, sources[1]]) == 0
+        outputs[f"scan {fmt}"] = capsys.readouterr().out
+        assert cli.main(["diff", "-q", "--no-cache", "--db", db, "-f", fmt, *sources]) == 0
+        outputs[f"diff {fmt}"] = capsys.readouterr().out
+    env = json.loads(outputs["scan json"])["image"]["config"]["env"]
+    scanned = {e["name"]: e["value"] for e in env}
+    changed = {c["key"]: c["new"] for c in json.loads(outputs["diff json"])["config"]}
+    assert changed == scanned
+    assert scanned == {"PATH": "/usr/local/bin:/usr/bin", "PYTHONUNBUFFERED": "1",
+                       "AWS_SECRET_ACCESS_KEY": "********", "DB_PASSWORD": "********"}  # fmt: skip
+    assert "PYTHONUNBUFFERED=1" in outputs["scan table"]
+    rows = [line.split() for line in outputs["diff table"].splitlines() if "PYTHONUNBUF" in line]
+    assert rows == [["env", "PYTHONUNBUFFERED", "0", "1"]]
+    for name, out in outputs.items():
+        assert not any(secret in out for secret in SECRET_VALUES), name
+
+
+def test_same_image_saved_by_docker_and_as_oci_has_no_size_change(tmp_path, capsys, monkeypatch):
+    """`docker save` keeps plain tars, an OCI layout gzipped ones: the same image read from
+    each is the same size, and no compressed size is set against an uncompressed one."""
+    monkeypatch.setenv("DOCKWISE_DB", str(tmp_path / "none.db"))
+    spec = ImageSpec(layers=[OS_RELEASE, {"var/lib/dpkg/status": _status(LIBXML2_OLD)}],
+                     compression="none")  # fmt: skip
+    write_docker_archive(spec, tmp_path / "image.docker.tar")
+    write_oci_archive(dataclasses.replace(spec, compression="gzip"), tmp_path / "image.oci.tar")
+    sources = [str(tmp_path / "image.docker.tar"), str(tmp_path / "image.oci.tar")]
+    doc = _diff_json(capsys, *sources)
+    assert doc["size"]["delta"] < 0  # the stored blobs: plain tars against gzip
+    tar = doc["uncompressed_size"]["old"]
+    assert tar > 0 and doc["uncompressed_size"] == {"old": tar, "new": tar, "delta": 0}
+    assert doc["compressed_size"] == {"old": None, "new": doc["size"]["new"], "delta": None}
+    assert cli.main(["diff", "-q", "--no-cache", *sources]) == 0
+    size = next(line for line in capsys.readouterr().out.splitlines() if "Size" in line)
+    assert size.endswith("(+0 B) uncompressed"), size

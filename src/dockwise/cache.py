@@ -37,9 +37,10 @@ from dockwise.analyze.digest import Digest
 from dockwise.errors import DockwiseError, SourceError
 from dockwise.model import LayerRef, ScanResult, ScanWarning
 from dockwise.source.filetree import Entry, LayerAnalysis
+from dockwise.source.layer import measured
 from dockwise.source.selector import Selector
 
-FORMAT = 1
+FORMAT = 2  # 2: analyses record the layer's uncompressed tar size
 DEFAULT_IMAGE_CAP = 256 << 20  # inventories are a few hundred KiB each
 DEFAULT_CAP = 2 << 30  # bytes; the oldest entries go first when it is exceeded
 MAX_ENTRY = 256 << 20  # a single decoded entry larger than this is refused
@@ -329,6 +330,7 @@ def encode(analysis: LayerAnalysis) -> bytes:
         offset += len(blob)
     header = {
         "format": FORMAT,
+        "uncompressed_size": analysis.layer.uncompressed_size,
         "entries": [[p, e.mode, e.size, e.link, e.uid, e.gid] for p, e in analysis.entries.items()],
         "contents": contents,
         "whiteouts": sorted(analysis.whiteouts),
@@ -365,4 +367,4 @@ def decode(data: bytes, layer: LayerRef) -> LayerAnalysis:
     analysis.hardlinks = dict(header["hardlinks"])
     analysis.facts = header["facts"]
     analysis.warnings = [ScanWarning(m, p, layer) for m, p in header["warnings"]]
-    return analysis
+    return measured(analysis, header["uncompressed_size"])

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dockwise.model import Finding, LayerRef, Package, RunConfig, ScanResult, Severity
+from dockwise.source.imageconfig import mask_env
 from dockwise.versions import COMPARATORS
 
 # Package.type -> version ordering scheme (versions/COMPARATORS); opkg orders like dpkg.
@@ -23,7 +24,6 @@ TYPE_SCHEMES = {
     "nuget": "nuget", "composer": "composer",
 }  # fmt: skip
 NEW_CHANGES = ("introduced", "added")  # what a finding change that a gate counts is called
-MASKED = "********"  # env values never appear in a diff: only that they changed
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ class FindingChange:
 
 @dataclass(frozen=True, slots=True)
 class ConfigChange:
-    """One run-configuration field that differs; env values are already masked here."""
+    """One run-configuration field that differs; env values are masked as `scan` shows them."""
 
     field: str  # "user", "exposed_ports", "env", "entrypoint", "cmd", "labels", ...
     key: str  # the env name, label key or port; "" for whole-value fields
@@ -99,6 +99,18 @@ class LayerChange:
 
 
 @dataclass(frozen=True, slots=True)
+class SizeChange:
+    """One measure of the image's size on each side; None where a side does not have it."""
+
+    old: int | None
+    new: int | None
+
+    @property
+    def delta(self) -> int | None:
+        return None if self.old is None or self.new is None else self.new - self.old
+
+
+@dataclass(frozen=True, slots=True)
 class ImageDiff:
     """Everything that differs between `old` and `new`, each list in a stable order."""
 
@@ -113,12 +125,21 @@ class ImageDiff:
     mode: str = ""  # how the results were obtained ("scan", "sbom", "saved"); set by callers
 
     @property
-    def old_size(self) -> int:
-        return sum(layer.size for layer in self.old.image.layers)
+    def size(self) -> SizeChange:
+        """Uncompressed: what a change of contents changes, whatever format holds each side
+        (a `docker save` tar stores plain layers, an OCI layout gzipped ones)."""
+        return SizeChange(self.old.image.uncompressed_size, self.new.image.uncompressed_size)
 
     @property
-    def new_size(self) -> int:
-        return sum(layer.size for layer in self.new.image.layers)
+    def compressed_size(self) -> SizeChange:
+        """What a pull transfers; a side stored uncompressed has none to compare."""
+        return SizeChange(self.old.image.compressed_size, self.new.image.compressed_size)
+
+    @property
+    def stored_size(self) -> SizeChange:
+        """The blobs as each side stores them, compressed or not (dockwise-diff/1 `size`)."""
+        return SizeChange(*(sum(layer.size for layer in side.image.layers)
+                            for side in (self.old, self.new)))  # fmt: skip
 
     @property
     def introduced(self) -> tuple[Finding, ...]:
@@ -289,12 +310,20 @@ def _present(values: Iterable[str]) -> dict[str, str]:
 
 
 def _env(old: Iterable[tuple[str, str]], new: Iterable[tuple[str, str]]) -> list[ConfigChange]:
-    """Env names added, removed or given another value; values never appear (they hold
-    credentials often enough, and even a digest of a short one can be guessed)."""
+    """Env names added, removed or given another value, compared as recorded."""
     return [
-        ConfigChange("env", c.key, MASKED if c.old else "", MASKED if c.new else "")
+        ConfigChange("env", c.key, _shown(c.key, c.old), _shown(c.key, c.new))
         for c in _keyed("env", _values(old), _values(new))
     ]
+
+
+def _shown(name: str, marked: str) -> str:
+    """The value as `scan` shows it: masked by the source's one rule (`mask_env`), applied
+    again because a saved or hand-built result may hold a value the source never saw;
+    `""` for a value set empty, so that it does not read as unset."""
+    if not marked:
+        return ""
+    return mask_env(f"{name}{marked}")[1] or '""'
 
 
 def _values(env: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -22,7 +22,13 @@ class LayerRef:
     diff_id: str  # sha256 of the uncompressed tar ("" for a directory source)
     digest: str = ""  # sha256 of the blob as stored (compressed), when known
     created_by: str = ""  # the history line that made this layer
-    size: int = 0  # bytes of the blob as stored
+    size: int = 0  # bytes of the blob as stored: compressed or not, as the source keeps it
+    uncompressed_size: int = 0  # bytes of the layer's tar, measured when read; 0 until then
+
+    @property
+    def compressed(self) -> bool:
+        """Stored compressed: a blob stored as the plain tar is exactly the tar's size."""
+        return self.size > 0 and 0 < self.uncompressed_size != self.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +159,22 @@ class ImageInfo:
     history: tuple[HistoryEntry, ...] = ()
     layers: tuple[LayerRef, ...] = ()
     annotations: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def uncompressed_size(self) -> int | None:
+        """Bytes of every layer's tar: the same for an image whatever format holds it;
+        None when a layer was not measured (a result saved by an older dockwise)."""
+        if not all(layer.uncompressed_size for layer in self.layers):
+            return None
+        return sum(layer.uncompressed_size for layer in self.layers)
+
+    @property
+    def compressed_size(self) -> int | None:
+        """Bytes of the stored blobs, only when every one is compressed: a plain tar's
+        stored size is its uncompressed size, and a sum of both kinds measures nothing."""
+        if not self.layers or not all(layer.compressed for layer in self.layers):
+            return None
+        return sum(layer.size for layer in self.layers)
 
 
 class Severity(IntEnum):

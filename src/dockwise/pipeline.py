@@ -7,14 +7,14 @@ the advisory matching, provenance or lifecycle code.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from dockwise import __version__
 from dockwise.analyze import ANALYZERS
 from dockwise.cache import BlobCache, ImageCache, LayerCache, cache_root
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
-from dockwise.model import LayerRef, ScanResult
+from dockwise.model import ImageInfo, LayerRef, ScanResult
 from dockwise.options import Options
 from dockwise.source import open_source
 from dockwise.source.base import Image
@@ -36,9 +36,8 @@ def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     key = _image_key(image) if cache else None
     cached = cache.load_result(key) if cache and key else None
     if cached is not None:  # same config and layers: only how it was named may differ
-        return dataclasses.replace(
-            cached, image=image.info, tool_version=__version__, generated=_now()
-        )
+        info = _measured(image.info, cached.image.layers)
+        return dataclasses.replace(cached, image=info, tool_version=__version__, generated=_now())
     result = inventory(options, progress, image)[0]
     if cache and key:
         cache.store_result(key, result)
@@ -55,7 +54,19 @@ def inventory(
         return ScanResult(image.info, image.inventory, __version__, _now()), None
     tree = FileTree.from_layers(analyze_layers(image, _selector(), options, progress))
     inventory = catalog(tree, CATALOGERS)
-    return ScanResult(image.info, inventory, __version__, _now()), tree
+    return ScanResult(_measured(image.info, tree.layers), inventory, __version__, _now()), tree
+
+
+def _measured(info: ImageInfo, read: Sequence[LayerRef]) -> ImageInfo:
+    """The source's layers with the tar sizes reading them measured. Only that size is
+    taken: a cached inventory may come from the same image stored in another format, whose
+    blobs have other digests and stored sizes."""
+    sizes = {layer.index: layer.uncompressed_size for layer in read}
+    layers = tuple(
+        dataclasses.replace(layer, uncompressed_size=sizes.get(layer.index, 0))
+        for layer in info.layers
+    )
+    return dataclasses.replace(info, layers=layers)
 
 
 def _selector() -> Selector:

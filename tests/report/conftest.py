@@ -33,6 +33,7 @@ BASE = LayerRef(
     digest="sha256:" + "a" * 64,
     created_by="/bin/sh -c #(nop) ADD file:6b0f2c1e in / ",
     size=29_150_000,
+    uncompressed_size=80_400_384,
 )
 CURL = LayerRef(
     index=1,
@@ -43,6 +44,7 @@ CURL = LayerRef(
         " && rm -rf /var/lib/apt/lists/* # buildkit"
     ),
     size=4_321,
+    uncompressed_size=10_240,
 )
 STATUS = "var/lib/dpkg/status"
 # Terminal attacks and rich markup, as a hostile image would carry them.

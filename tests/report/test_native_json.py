@@ -5,6 +5,7 @@ import jsonschema
 import pytest
 
 from dockwise.model import Inventory, LayerRef, Location, Package, ScanWarning
+from dockwise.report.load import result_from_json
 from dockwise.report.native_json import SCHEMA_ID, NativeJsonReporter, load_schema
 from tests.report.conftest import ESC_TITLE, EVIL_NAME
 
@@ -90,6 +91,16 @@ def test_layer_ref_digest_pattern(result, validator):
     bad = dataclasses.replace(result.image, layers=(LayerRef(0, "not a digest"),))
     with pytest.raises(jsonschema.ValidationError):
         validator.validate(json.loads(render(dataclasses.replace(result, image=bad))))
+
+
+def test_layer_sizes_read_back(result):
+    """Both sizes survive a save and load, so `diff` compares a saved result like a live one."""
+    layers = result_from_json(json.loads(render(result))).image.layers
+    assert layers == result.image.layers
+    assert [(layer.size, layer.uncompressed_size) for layer in layers] == [
+        (29_150_000, 80_400_384),
+        (4_321, 10_240),
+    ]
 
 
 def test_deterministic(result):

@@ -17,6 +17,7 @@ from dockwise.diff import (
     ImageDiff,
     LayerChange,
     PackageChange,
+    SizeChange,
 )
 from dockwise.model import LayerRef, ScanResult
 from dockwise.report.native_json import finding_json
@@ -45,11 +46,9 @@ def document(change: ImageDiff) -> Json:
         "new": _side(change.new),
         "summary": _summary(change),
         "base": _base(change.base),
-        "size": {
-            "old": change.old_size,
-            "new": change.new_size,
-            "delta": change.new_size - change.old_size,
-        },  # fmt: skip
+        "size": _size(change.stored_size),
+        "uncompressed_size": _size(change.size),
+        "compressed_size": _size(change.compressed_size),
         "packages": [_package(c) for c in change.packages],
         "vulnerabilities": [_finding(c) for c in change.vulnerabilities],
         "findings": [_finding(c) for c in change.findings],
@@ -85,6 +84,10 @@ def _side(result: ScanResult) -> Json:
     }
 
 
+def _size(size: SizeChange) -> Json:
+    return {"old": size.old, "new": size.new, "delta": size.delta}
+
+
 def _base(base: BaseChange) -> Json:
     return {"old": base.old, "new": base.new, "changed": base.changed, "basis": base.basis,
             "shared_layers": base.shared_layers}  # fmt: skip
@@ -116,7 +119,8 @@ def _config(change: ConfigChange) -> Json:
 def _layer_change(change: LayerChange) -> Json:
     layer = change.layer
     return {"change": change.change, "index": layer.index, "diff_id": layer.diff_id,
-            "created_by": layer.created_by, "size": layer.size}  # fmt: skip
+            "created_by": layer.created_by, "size": layer.size,
+            "uncompressed_size": layer.uncompressed_size}  # fmt: skip
 
 
 def _layer_index(layer: LayerRef | None) -> int | None:

@@ -40,7 +40,7 @@ def heading(change: ImageDiff) -> list[tuple[str, str]]:
         ("Mode", MODES.get(change.mode, change.mode)),
         ("Changes", summary or "none"),
         ("Base image", _base_text(base.old, base.new, base.basis, base.shared_layers)),
-        ("Size", _size_text(change.old_size, change.new_size)),
+        ("Size", _size_text(change)),
     ]
 
 
@@ -71,7 +71,18 @@ def _base_text(old: str, new: str, basis: str, shared: int) -> str:
     return f"{what} (by {basis}; {shared} leading layers shared)"
 
 
-def _size_text(old: int, new: int) -> str:
+def _size_text(change: ImageDiff) -> str:
+    """Like with like: uncompressed, and compressed too when both sides store it so."""
+    size, compressed = change.size, change.compressed_size
+    if size.old is None or size.new is None:
+        return "not compared: a side has no layer tar sizes (a dir: source or an older result)"
+    text = f"{_change_text(size.old, size.new)} uncompressed"
+    if compressed.old is not None and compressed.new is not None:
+        text += f"; {_change_text(compressed.old, compressed.new)} compressed"
+    return text
+
+
+def _change_text(old: int, new: int) -> str:
     delta = new - old
     sign = "+" if delta >= 0 else "-"
     return f"{human_size(old)} -> {human_size(new)} ({sign}{human_size(abs(delta))})"
@@ -116,7 +127,14 @@ def _config_row(change: ConfigChange) -> tuple[str, ...]:
 
 def _layer_row(change: LayerChange) -> tuple[str, ...]:
     layer = change.layer
-    return (change.change, str(layer.index), shorten(layer.created_by), human_size(layer.size))
+    return (change.change, str(layer.index), shorten(layer.created_by), _layer_size(layer))
+
+
+def _layer_size(layer: LayerRef) -> str:
+    """Uncompressed, as the heading's size; labelled when only the stored size is known."""
+    if layer.uncompressed_size:
+        return human_size(layer.uncompressed_size)
+    return f"{human_size(layer.size)} stored"
 
 
 def non_empty(items: Sequence[Block]) -> list[Block]:

@@ -84,7 +84,7 @@ def _result(doc: Json) -> ScanResult:
 def _image(raw: Json) -> ImageInfo:
     layers = tuple(
         LayerRef(r["index"], r["diff_id"], r.get("digest", ""), r.get("created_by", ""),
-                 r.get("size", 0))
+                 r.get("size", 0), r.get("uncompressed_size", 0))
         for r in raw.get("layers", [])
     )  # fmt: skip
     return ImageInfo(

@@ -130,6 +130,7 @@ def _layer(layer: LayerRef) -> Json:
         "digest": layer.digest,
         "created_by": layer.created_by,
         "size": layer.size,
+        "uncompressed_size": layer.uncompressed_size,
     }
 
 

@@ -9,6 +9,7 @@ time run out.
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import hashlib
 import lzma
 import posixpath
@@ -106,7 +107,17 @@ def analyze_blob(blob: Blob, layer: LayerRef, selector: Selector) -> LayerAnalys
     if blob.size >= 0 and stored.count != blob.size:
         raise SourceError(f"blob {blob.name}: truncated ({stored.count} of {blob.size} bytes)")
     _verify(blob.name, "digest", blob.digest, stored.hash)
-    _verify(blob.name, "diff_id", blob.diff_id, tar_hash.result() if tar_hash else stored.hash)
+    tar_digest = tar_hash.result() if tar_hash else stored.hash  # result() waits for count
+    _verify(blob.name, "diff_id", blob.diff_id, tar_digest)
+    return measured(analysis, tar_hash.count if tar_hash else stored.count)
+
+
+def measured(analysis: LayerAnalysis, tar_size: int) -> LayerAnalysis:
+    """The analysis with the tar's size on its layer, and on every reference to the layer
+    it holds, so that the image's layers and its packages' layers stay the same value."""
+    layer = dataclasses.replace(analysis.layer, uncompressed_size=tar_size)
+    analysis.layer = layer
+    analysis.warnings = [dataclasses.replace(w, layer=layer) for w in analysis.warnings]
     return analysis
 
 
@@ -169,6 +180,7 @@ class _Hasher:
 
     def __init__(self) -> None:
         self._hash = hashlib.sha256()
+        self.count = 0  # bytes hashed: the tar's size, once `result` has returned
         self._queue: queue.Queue[bytes] = queue.Queue(_Prefetch.QUEUED)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -185,6 +197,7 @@ class _Hasher:
     def _run(self) -> None:
         while data := self._queue.get():
             self._hash.update(data)
+            self.count += len(data)
 
 
 def _compression(magic: bytes) -> str:
