@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dockwise.answers import FiveAnswers
+from dockwise.humanize import human_size
 from dockwise.model import (
     FileRecord,
     Finding,
@@ -340,13 +341,3 @@ def shorten(created_by: str, width: int = CREATED_BY_WIDTH) -> str:
             break
     line = " ".join(line.split())
     return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def human_size(size: int) -> str:
-    """Bytes in the largest binary unit that keeps the number >= 1, like `docker images`."""
-    value, unit = float(size), "B"
-    for bigger in ("KiB", "MiB", "GiB", "TiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
