@@ -146,8 +146,8 @@ def test_policy_and_answers_agree_on_the_age():
 
 def test_inside_section():
     section = answers().inside
-    assert section.verdict == ("6 packages (deb 3, npm 2, runtime 1), 1 runtime (node 18.19.0), "
-                               "1 unowned files")  # fmt: skip
+    assert section.verdict == ("6 packages (deb 3, npm 2, runtime 1), 1 language runtime "
+                               "(node 18.19.0), 1 unowned files")  # fmt: skip
     got = facts(section)
     assert (got["packages.type.npm"], got["layer.2.packages"]) == ("2", "4")
     sizes = {k: v for k, v in got.items() if k.endswith(".size")}
@@ -155,6 +155,18 @@ def test_inside_section():
                      "layer.2.size": "47.7 MiB"}  # fmt: skip
     assert list(sizes) == ["layer.0.size", "layer.1.size", "layer.2.size"]  # build order
     assert got["files.unowned"] == "1" and got["runtime.node"] == "18.19.0"
+
+
+def test_runtime_type_count_names_what_it_counts():
+    """debian-node: node and a libcrypto's OpenSSL banner are both type "runtime", but only
+    node is a language runtime; the count of 2 says which two it means."""
+    openssl = pkg("openssl", "3.0.22", "runtime", 1, owned_by="pkg:deb/debian/libssl3")
+    inventory = dataclasses.replace(INVENTORY, packages=(*INVENTORY.packages, openssl))
+    section = answer(IMAGE, inventory, FINDINGS, SCAN_DAY).inside
+    count = next(f for f in section.facts if f.key == "packages.type.runtime")
+    assert count.value == "2"
+    assert count.evidence == "versions read from binaries: node 18.19.0, openssl 3.0.22"
+    assert "1 language runtime (node 18.19.0)" in section.verdict
 
 
 def test_patching_section():

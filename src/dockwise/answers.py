@@ -21,7 +21,7 @@ from dockwise.humanize import human_size
 from dockwise.lifecycle import Support, SupportUnknown, distro_support, runtime_support
 from dockwise.lifecycle.findings import RuntimeRef, lifecycle_findings, runtimes_in
 from dockwise.lifecycle.snapshot import Snapshot, load_snapshot
-from dockwise.model import Finding, ImageInfo, Inventory, Severity
+from dockwise.model import Finding, ImageInfo, Inventory, Package, Severity
 from dockwise.provenance import BaseCatalogue, Provenance, SignatureLookup, provenance
 from dockwise.provenance.origin import human_age, parse_time
 from dockwise.provenance.steps import mask_secrets
@@ -32,6 +32,7 @@ SCHEMA = "dockwise/five-questions"
 SCHEMA_VERSION = 2
 HISTORY_EXCERPT = 200
 LARGEST_LAYERS = 3
+NAMED_PACKAGES = 4  # runtime-type packages named in the evidence of their count
 # who to call about the OS: the distribution's security contact
 DISTRO_CONTACTS = {
     "debian": "Debian Security Team, https://www.debian.org/security/ "
@@ -255,15 +256,19 @@ def inside_section(ctx: _Context) -> Section:
     refs = [ref for ref, _ in ctx.runtimes]
     facts = [Fact("packages", "packages", str(len(packages)), "inventory")]
     facts += [
-        Fact(f"packages.type.{t}", f"{t} packages", str(n)) for t, n in sorted(by_type.items())
+        Fact(f"packages.type.{t}", f"{t} packages", str(n), _type_evidence(t, packages))
+        for t, n in sorted(by_type.items())
     ]
     facts += _layer_facts(ctx)
     facts.append(
         Fact("files.unowned", "files no package owns", str(len(unowned)), "inventory files")
     )
-    facts += [Fact(f"runtime.{r.name}", r.name, r.version, _runtime_evidence(r)) for r in refs]
+    facts += [
+        Fact(f"runtime.{r.name}", f"{r.name} runtime", r.version, _runtime_evidence(r))
+        for r in refs
+    ]
     verdict = (
-        f"{len(packages)} packages ({_top(by_type)}), {len(refs)} runtime"
+        f"{len(packages)} packages ({_top(by_type)}), {len(refs)} language runtime"
         f"{'' if len(refs) == 1 else 's'}{_runtime_list(refs)}, {len(unowned)} unowned files"
     )
     return Section("What is inside?", verdict, tuple(facts), tuple(_inside_unknowns(ctx)))
@@ -297,6 +302,16 @@ def _inside_unknowns(ctx: _Context) -> Iterable[Unanswered]:
     if ctx.inventory.warnings:
         count = len(ctx.inventory.warnings)
         yield Unanswered("warnings", "unread files", f"{count} files could not be read exactly")
+
+
+def _type_evidence(package_type: str, packages: Sequence[Package]) -> str:
+    """Type "runtime" mixes interpreters with libraries whose version a binary gave away
+    (OpenSSL, BusyBox): name them, so the count is not read as the runtimes'."""
+    if package_type != "runtime":
+        return ""
+    found = [f"{p.name} {p.version}" for p in packages if p.type == package_type]
+    more = f", +{len(found) - NAMED_PACKAGES} more" if len(found) > NAMED_PACKAGES else ""
+    return "versions read from binaries: " + ", ".join(found[:NAMED_PACKAGES]) + more
 
 
 def _runtime_evidence(ref: RuntimeRef) -> str:
