@@ -1,8 +1,10 @@
 """The five answers on a hand-built inventory shaped like the shared debian-node image,
 and on an image built here with a `curl | sh` step, read back through the real source."""
 
+import dataclasses
 import json
 from datetime import date
+from pathlib import Path
 
 from dockwise.answers import FiveAnswers, answer
 from dockwise.lifecycle import load_snapshot
@@ -17,8 +19,10 @@ from dockwise.model import (
     Location,
     Package,
     RunConfig,
+    ScanResult,
     Severity,
 )
+from dockwise.policy import evaluate, parse_policy
 from dockwise.source import open_source
 from tools.imagepack import ImageSpec, write_docker_archive
 
@@ -97,19 +101,72 @@ def test_provenance_section():
     assert got["history.3"].startswith("/bin/sh -c apt-get install -y nodejs")
     assert got["history.findings.provenance/unpinned-packages"] == "2"
     missing = unknowns(section)
-    assert "clamped" in missing["created"] and "not from a registry" in missing["signature"]
+    assert "not from a registry" in missing["signature"]
     assert "org.opencontainers.image.revision" in missing["metadata.revision"]
+
+
+def test_each_provenance_fact_is_said_once():
+    """A clamped time is a date with its caveat, not also an unknown build time; an
+    unknown signature is an unknown with its reason, not also a fact."""
+    section = answers().provenance
+    keys = [f.key for f in section.facts] + [u.key for u in section.unknowns]
+    assert len(keys) == len(set(keys))
+    created = next(f for f in section.facts if f.key == "created")
+    assert "clamped" in created.evidence and "created" not in unknowns(section)
+    assert "signature" not in facts(section) and "signature" in unknowns(section)
+
+
+def test_zeroed_build_time_is_an_unknown_and_not_a_date():
+    zeroed = dataclasses.replace(IMAGE, created="1970-01-01T00:00:00Z")
+    five = answer(zeroed, INVENTORY, FINDINGS, SCAN_DAY)
+    assert "created" not in facts(five.provenance)
+    reason = unknowns(five.provenance)["created"]
+    assert "zeroed" in reason and "1970-01-01T00:00:00Z" in reason
+    assert "age.image" not in facts(five.patching)
+    assert "zeroed" in unknowns(five.patching)["age.image"]
+    assert "build time unknown" in five.provenance.verdict
+
+
+def test_policy_and_answers_agree_on_the_age():
+    """Question 3 and the max-age rule read the same age: a clamped time dates the image
+    (with its caveat) in both, a zeroed one is unknown in both."""
+    rule = parse_policy({"max-age": {"days": 30}}, Path("dockwise.toml"))
+    for created in (CLAMPED, "1970-01-01T00:00:00Z"):
+        image = dataclasses.replace(IMAGE, created=created)
+        five = answer(image, INVENTORY, FINDINGS, SCAN_DAY)
+        result = ScanResult(image, INVENTORY, findings=FINDINGS, answers=five)
+        (breach,) = evaluate(result, rule, SCAN_DAY).violations
+        age = facts(five.patching).get("age.image")
+        if age is None:
+            assert breach.reason.startswith("image age unknown (build time zeroed")
+        else:
+            assert age == "1110 days"
+            assert breach.reason.startswith("image built 1110 days ago (every history entry")
 
 
 def test_inside_section():
     section = answers().inside
-    assert section.verdict == ("6 packages (deb 3, npm 2, runtime 1), 1 runtime (node 18.19.0), "
-                               "1 unowned files")  # fmt: skip
+    assert section.verdict == ("6 packages (deb 3, npm 2, runtime 1), 1 language runtime "
+                               "(node 18.19.0), 1 unowned files")  # fmt: skip
     got = facts(section)
     assert (got["packages.type.npm"], got["layer.2.packages"]) == ("2", "4")
-    assert [k for k in got if k.endswith(".size")] == ["layer.2.size", "layer.0.size",
-                                                       "layer.1.size"]  # fmt: skip
+    sizes = {k: v for k, v in got.items() if k.endswith(".size")}
+    assert sizes == {"layer.0.size": "28.6 MiB", "layer.1.size": "8.6 MiB",
+                     "layer.2.size": "47.7 MiB"}  # fmt: skip
+    assert list(sizes) == ["layer.0.size", "layer.1.size", "layer.2.size"]  # build order
     assert got["files.unowned"] == "1" and got["runtime.node"] == "18.19.0"
+
+
+def test_runtime_type_count_names_what_it_counts():
+    """debian-node: node and a libcrypto's OpenSSL banner are both type "runtime", but only
+    node is a language runtime; the count of 2 says which two it means."""
+    openssl = pkg("openssl", "3.0.22", "runtime", 1, owned_by="pkg:deb/debian/libssl3")
+    inventory = dataclasses.replace(INVENTORY, packages=(*INVENTORY.packages, openssl))
+    section = answer(IMAGE, inventory, FINDINGS, SCAN_DAY).inside
+    count = next(f for f in section.facts if f.key == "packages.type.runtime")
+    assert count.value == "2"
+    assert count.evidence == "versions read from binaries: node 18.19.0, openssl 3.0.22"
+    assert "1 language runtime (node 18.19.0)" in section.verdict
 
 
 def test_patching_section():
@@ -118,6 +175,8 @@ def test_patching_section():
                                "of which 1 are known exploited")  # fmt: skip
     got = facts(section)
     assert (got["fixable.severity.high"], got["fixable.severity.medium"]) == ("1", "1")
+    labels = {f.key: f.label for f in section.facts}
+    assert labels["fixable.severity.high"] == "fixable high"  # not a bare "high"
     assert got["age.image"] == "1110 days" and got["age.base"] == "1110 days"
     assert got["eol.runtime.node"] == "node 18.19.0"
     assert "eol.os_packages" not in got  # Debian 12 is in LTS, not end of life
@@ -143,6 +202,9 @@ def test_security_section_counts_derived_findings_once():
     got = facts(derived)
     assert got["kind.vulnerability"] == "3" and got["suppressed"] == "1"
     assert got["kind.provenance"] == "2" and got["kind.lifecycle"] == "2"
+    labels = {f.key: f.label for f in derived.facts}
+    assert (labels["findings"], labels["severity.high"]) == ("findings of every kind",
+                                                             "high findings")  # fmt: skip
     lifecycle = [f for f in answer(IMAGE, INVENTORY, (), SCAN_DAY).security.facts
                  if f.key == "kind.lifecycle"]  # fmt: skip
     assert lifecycle[0].value == "2"
@@ -167,7 +229,7 @@ def test_unknowns_when_nothing_is_known():
 def test_json_shape_is_versioned_and_serialisable():
     doc = json.loads(json.dumps(answers().to_json()))
     assert (doc["schema"], doc["version"], doc["today"]) == (
-        "dockwise/five-questions", 1, "2026-11-28")  # fmt: skip
+        "dockwise/five-questions", 2, "2026-11-28")  # fmt: skip
     assert list(doc["sections"]) == ["provenance", "inside", "patching", "support", "security"]
     for section in doc["sections"].values():
         assert set(section) == {"question", "verdict", "facts", "unknowns"}

@@ -17,10 +17,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from dockwise.humanize import human_size
 from dockwise.lifecycle import Support, SupportUnknown, distro_support, runtime_support
 from dockwise.lifecycle.findings import RuntimeRef, lifecycle_findings, runtimes_in
 from dockwise.lifecycle.snapshot import Snapshot, load_snapshot
-from dockwise.model import Finding, ImageInfo, Inventory, Severity
+from dockwise.model import Finding, ImageInfo, Inventory, Package, Severity
 from dockwise.provenance import BaseCatalogue, Provenance, SignatureLookup, provenance
 from dockwise.provenance.origin import human_age, parse_time
 from dockwise.provenance.steps import mask_secrets
@@ -28,9 +29,10 @@ from dockwise.provenance.steps import mask_secrets
 __all__ = ["FiveAnswers", "Section", "Fact", "Unanswered", "answer", "lifecycle_findings"]
 
 SCHEMA = "dockwise/five-questions"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 HISTORY_EXCERPT = 200
 LARGEST_LAYERS = 3
+NAMED_PACKAGES = 4  # runtime-type packages named in the evidence of their count
 # who to call about the OS: the distribution's security contact
 DISTRO_CONTACTS = {
     "debian": "Debian Security Team, https://www.debian.org/security/ "
@@ -175,12 +177,13 @@ def provenance_section(ctx: _Context) -> Section:
     """Name, digests, build time, labels, base image, signature, history."""
     prov = ctx.prov
     facts = [*_identity_facts(prov), *_metadata_facts(prov), *_base_facts(prov)]
-    facts.append(Fact("signature", "signature", prov.signature.state.value,
-                      prov.signature.detail))  # fmt: skip
+    if prov.signature.state.value != "unknown":  # an unknown one is listed with its reason
+        facts.append(Fact("signature", "signature", prov.signature.state.value,
+                          prov.signature.detail))  # fmt: skip
     facts.extend(_history_facts(ctx.image))
     facts.extend(_counted("history.findings", "history finding", prov.findings))
     return Section("Where did it come from?", prov.verdict, tuple(facts),
-                   tuple(_provenance_unknowns(prov)))  # fmt: skip
+                   tuple(_provenance_unknowns(prov, ctx.image.created)))  # fmt: skip
 
 
 def _identity_facts(prov: Provenance) -> Iterable[Fact]:
@@ -196,9 +199,9 @@ def _identity_facts(prov: Provenance) -> Iterable[Fact]:
         Fact("platform", "OS/arch", o.platform),
         Fact("author", "author", o.author, "config author"),
     )
-    if o.created is not None:
-        age = f" ({human_age(o.age_days)})" if o.age_days is not None else ""
-        yield Fact("created", "built", o.created.isoformat() + age, o.created_note or "config")
+    if o.created is not None and o.age_days is not None:  # else an unknown says why
+        value = f"{o.created.isoformat()} ({human_age(o.age_days)})"
+        yield Fact("created", "built", value, o.created_note or "config")
 
 
 def _metadata_facts(prov: Provenance) -> Iterable[Fact]:
@@ -226,9 +229,10 @@ def _history_facts(image: ImageInfo) -> Iterable[Fact]:
         yield Fact(f"history.{index}", "history", text, where)
 
 
-def _provenance_unknowns(prov: Provenance) -> Iterable[Unanswered]:
-    if prov.origin.created_note:
-        yield Unanswered("created", "build time", prov.origin.created_note)
+def _provenance_unknowns(prov: Provenance, created: str) -> Iterable[Unanswered]:
+    if prov.origin.age_days is None:
+        recorded = f"; the config says {created[:HISTORY_EXCERPT]}" if created else ""
+        yield Unanswered("created", "build time", prov.origin.created_note + recorded)
     if not prov.origin.get("source"):
         yield Unanswered("metadata.source", "source repository",
                          "no org.opencontainers.image.source annotation or label")  # fmt: skip
@@ -252,15 +256,19 @@ def inside_section(ctx: _Context) -> Section:
     refs = [ref for ref, _ in ctx.runtimes]
     facts = [Fact("packages", "packages", str(len(packages)), "inventory")]
     facts += [
-        Fact(f"packages.type.{t}", f"{t} packages", str(n)) for t, n in sorted(by_type.items())
+        Fact(f"packages.type.{t}", f"{t} packages", str(n), _type_evidence(t, packages))
+        for t, n in sorted(by_type.items())
     ]
     facts += _layer_facts(ctx)
     facts.append(
         Fact("files.unowned", "files no package owns", str(len(unowned)), "inventory files")
     )
-    facts += [Fact(f"runtime.{r.name}", r.name, r.version, _runtime_evidence(r)) for r in refs]
+    facts += [
+        Fact(f"runtime.{r.name}", f"{r.name} runtime", r.version, _runtime_evidence(r))
+        for r in refs
+    ]
     verdict = (
-        f"{len(packages)} packages ({_top(by_type)}), {len(refs)} runtime"
+        f"{len(packages)} packages ({_top(by_type)}), {len(refs)} language runtime"
         f"{'' if len(refs) == 1 else 's'}{_runtime_list(refs)}, {len(unowned)} unowned files"
     )
     return Section("What is inside?", verdict, tuple(facts), tuple(_inside_unknowns(ctx)))
@@ -277,10 +285,10 @@ def _layer_facts(ctx: _Context) -> list[Fact]:
         Fact(
             f"layer.{layer.index}.size",
             f"layer {layer.index} size",
-            str(layer.size),
+            human_size(layer.size),
             mask_secrets(layer.created_by)[:HISTORY_EXCERPT],
         )  # fmt: skip
-        for layer in largest
+        for layer in sorted(largest, key=lambda layer: layer.index)  # read in build order
         if layer.size
     ]
     return facts
@@ -294,6 +302,16 @@ def _inside_unknowns(ctx: _Context) -> Iterable[Unanswered]:
     if ctx.inventory.warnings:
         count = len(ctx.inventory.warnings)
         yield Unanswered("warnings", "unread files", f"{count} files could not be read exactly")
+
+
+def _type_evidence(package_type: str, packages: Sequence[Package]) -> str:
+    """Type "runtime" mixes interpreters with libraries whose version a binary gave away
+    (OpenSSL, BusyBox): name them, so the count is not read as the runtimes'."""
+    if package_type != "runtime":
+        return ""
+    found = [f"{p.name} {p.version}" for p in packages if p.type == package_type]
+    more = f", +{len(found) - NAMED_PACKAGES} more" if len(found) > NAMED_PACKAGES else ""
+    return "versions read from binaries: " + ", ".join(found[:NAMED_PACKAGES]) + more
 
 
 def _runtime_evidence(ref: RuntimeRef) -> str:
@@ -321,10 +339,10 @@ def patching_section(ctx: _Context) -> Section:
     fixable = [f for f in vulns if f.fixed_version]
     kev = [f for f in fixable if any(key == "kev" for key, _ in f.evidence)]
     facts = [
-        Fact("vulnerabilities", "vulnerabilities", str(len(vulns)), "findings"),
+        Fact("vulnerabilities", "vulnerabilities", str(len(vulns)), "not suppressed"),
         Fact("fixable", "fixable by a rebuild", str(len(fixable)), "fixed_version known"),
         Fact("fixable.kev", "fixable and known exploited", str(len(kev)), "CISA KEV"),
-        *_by_severity("fixable.severity", fixable),
+        *_by_severity("fixable.severity", fixable, "fixable {}"),
         *_age_facts(ctx),
         *_eol_content_facts(ctx),
     ]
@@ -465,9 +483,9 @@ def security_section(ctx: _Context) -> Section:
     active = [f for f in ctx.findings if not f.suppressed]
     suppressed = len(ctx.findings) - len(active)
     by_kind = Counter(f.kind for f in active)
-    facts = [Fact("findings", "findings", str(len(active)))]
-    facts += [Fact(f"kind.{k}", k, str(n)) for k, n in sorted(by_kind.items())]
-    facts += _by_severity("severity", active)
+    facts = [Fact("findings", "findings of every kind", str(len(active)), "not suppressed")]
+    facts += [Fact(f"kind.{k}", f"{k} findings", str(n)) for k, n in sorted(by_kind.items())]
+    facts += _by_severity("severity", active, "{} findings")
     facts.append(Fact("suppressed", "suppressed", str(suppressed), "ignore rules and VEX"))
     severities = Counter(str(f.severity) for f in active)
     verdict = (
@@ -488,10 +506,11 @@ def _with_derived(findings: Sequence[Finding], *derived: Iterable[Finding]) -> t
     return tuple(findings) + tuple(extra)
 
 
-def _by_severity(prefix: str, findings: Iterable[Finding]) -> list[Fact]:
+def _by_severity(prefix: str, findings: Iterable[Finding], label: str) -> list[Fact]:
+    """Counts per severity; `label` says what is counted ("fixable {}", not just "{}")."""
     counts = Counter(f.severity for f in findings)
-    return [Fact(f"{prefix}.{s}", str(s), str(counts[s])) for s in sorted(Severity, reverse=True)
-            if counts[s]]  # fmt: skip
+    return [Fact(f"{prefix}.{s}", label.format(s), str(counts[s]))
+            for s in sorted(Severity, reverse=True) if counts[s]]  # fmt: skip
 
 
 def _counted(prefix: str, label: str, findings: Iterable[Finding]) -> list[Fact]:

@@ -8,6 +8,7 @@ tests need no driver library. The DOM is read after the page's script has run.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -20,8 +21,11 @@ from pathlib import Path
 import pytest
 from checks.conftest import osv_records
 from corpus import fresh
+from report.conftest import make_result
 
 from dockwise import cli
+from dockwise.model import LayerRef, RunConfig
+from dockwise.report.html import HtmlReporter
 from dockwise.vulndb.store import DbWriter
 from tools.imagepack import ImageSpec, write_docker_archive
 
@@ -41,6 +45,15 @@ STATUS = (
     "Version: 1:1.2.8.dfsg-5\n\n"
 )
 LODASH = json.dumps({"name": "lodash", "version": "4.17.20"})
+MEASURE_CARDS = """
+for (const el of document.querySelectorAll('.card .value')) {
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  const whole = el.scrollWidth <= el.clientWidth ? 'whole' : 'cut';
+  el.setAttribute('data-measured', lines + ' ' + whole);
+}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -143,6 +156,26 @@ def test_essentials_without_javascript(report, tmp_path):
     assert "What about security?" in dom and 'class="verdict"' in dom
     assert _tbody(dom, "findings-table").count("<tr") >= 3
     assert _tbody(dom, "packages-table").count("<tr>") == 3
+
+
+def test_card_values_stay_on_one_line(tmp_path):
+    """Card values like "180.0 MiB" and "1000:1000" broke mid-unit at 1280 px. A measuring
+    script (the page's CSP and script removed to let it run) marks each card value with
+    its line count and whether it is cut off."""
+    layers = (LayerRef(0, "sha256:" + "1" * 64, size=150 * 2**20),
+              LayerRef(1, "sha256:" + "2" * 64, size=30 * 2**20))  # fmt: skip
+    result = make_result()
+    image = dataclasses.replace(result.image, layers=layers, config=RunConfig(user="1000:1000"))
+    page = HtmlReporter().render(dataclasses.replace(result, image=image))
+    page = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", page)
+    page = re.sub(r"<script>.*?</script>", f"<script>{MEASURE_CARDS}</script>", page, flags=re.S)
+    (tmp_path / "cards.html").write_text(page, encoding="utf-8")
+    dom = dump_dom(tmp_path, (tmp_path / "cards.html").as_uri(),
+                   f"--window-size={WINDOW[0]},{WINDOW[1]}")  # fmt: skip
+    marks = re.findall(r'data-measured="(\d+ \w+)"[^>]*>([^<]*)<', dom)
+    measured = {value: mark for mark, value in marks}
+    assert {"180.0 MiB", "1000:1000"} <= set(measured), dom[:2000]
+    assert all(mark == "1 whole" for mark in measured.values()), measured
 
 
 def _tbody(dom: str, table: str) -> str:

@@ -76,6 +76,7 @@ def test_registry_reference():
 def test_doubtful_build_times(created, note):
     found = origin(make_image(created=created, history=()), SCAN_DAY)
     assert note in found.created_note
+    assert found.age_days is None  # a time that cannot date the build gives no age
 
 
 def test_parse_time_nanoseconds_and_offsets():

@@ -50,11 +50,21 @@ def scanned(result):
 
 def test_table_groups_by_severity_with_fixed_versions(scanned):
     out = render(scanned, "table")
-    assert "Vulnerabilities (3: 1 critical, 1 high, 1 low)" in out
+    assert "Vulnerabilities (3: 1 critical, 1 high, 1 low; 1 of them suppressed)" in out
     critical, high, low = out.index("Critical (1)"), out.index("High (1)"), out.index("Low (1)")
     assert critical < high < low < out.index("Packages (")
     assert "2.36-9+deb12u3" in out and "DSA-5514-1" in out
     assert "suppressed (vex" in out
+
+
+def test_table_counts_vulnerabilities_apart_from_other_findings(scanned):
+    """An end-of-life finding about a package is not a vulnerability: its own heading."""
+    eol = Finding("lifecycle", "lifecycle/runtime-eol", Severity.HIGH, "Node.js 18 is end of life",
+                  package=OPENSSL, location=OPENSSL.location)  # fmt: skip
+    out = render(dataclasses.replace(scanned, findings=(*FINDINGS, eol)), "table")
+    assert "Vulnerabilities (3: 1 critical, 1 high, 1 low;" in out
+    assert "Other findings (1)" in out and "Findings (" not in out
+    assert out.index("lifecycle/runtime-eol") > out.index("Other findings (1)")
 
 
 def test_table_without_findings_has_no_vulnerability_section(result):

@@ -9,14 +9,16 @@ import dataclasses
 import hashlib
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from report.conftest import make_result
 
 from dockwise.answers import answer
 from dockwise.model import Finding, Package, RunConfig, ScanResult, Severity
-from dockwise.report import render
+from dockwise.report import html, render
 from dockwise.report.html import Bar, bar_chart
+from dockwise.report.sarif import help_uri
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>\x1b]0;pwned\x07\x1b[2J'
 
@@ -107,4 +109,26 @@ def test_bar_chart_scales_and_escapes():
 def test_root_user_card_warns(result):
     page = render(dataclasses.replace(result, image=dataclasses.replace(
         result.image, config=RunConfig(user=""))), "html")  # fmt: skip
-    assert '<div class="card warn"><span class="value">root</span>' in page
+    assert '<div class="card warn"><span class="value" title="root">root</span>' in page
+
+
+def test_advisory_ids_link_to_the_page_sarif_and_gitlab_use(result):
+    base = scanned(result)
+    hostile_ref = Finding("vulnerability", "X-2024-1", Severity.LOW, "odd feed",
+                          references=("javascript:alert(1)",))  # fmt: skip
+    config = Finding("config", "config/root-user", Severity.MEDIUM, "container runs as root")
+    page = render(dataclasses.replace(base, findings=(*base.findings, hostile_ref, config)),
+                  "html")  # fmt: skip
+    url = help_uri(base.findings[0])
+    assert url == "https://nvd.nist.gov/vuln/detail/CVE-2023-38545"
+    assert f'<a class="advisory" href="{url}" rel="noopener noreferrer">CVE-2023-38545</a>' in page
+    assert page.count('class="advisory"') == 1  # no link without a known page, nor javascript:
+    assert "javascript:" not in page
+
+
+def test_card_values_never_break_inside():
+    """Card values like "180.0 MiB" wrapped mid-unit; the rule that caused it is gone
+    (tests/browser measures the rendered cards)."""
+    css = (Path(html.__file__).parent / "html" / "report.css").read_text(encoding="utf-8")
+    rule = re.search(r"\.card \.value \{([^}]*)\}", css)[1]
+    assert "white-space: nowrap" in rule and "break-all" not in rule

@@ -125,3 +125,32 @@ def test_image_without_package_db_does_not_flag_every_file(build):
                  config={"Entrypoint": ["/app/server"]})  # fmt: skip
     kinds = {f.kind for f in run_checks(read_target(path))}
     assert "suspicious-binary" not in kinds
+
+
+def test_setuid_copy_of_a_shell_is_named_by_its_content(build):
+    """A shell renamed and made setuid is still a setuid shell: the same bytes as the
+    image's bash (through the merged-/usr `bin` link), or a BusyBox by its banner. An
+    ordinary setuid binary stays a setuid file."""
+    bash = _elf("GNU bash, version 5.2.15(1)-release")
+    path = build(
+        layers=[
+            [*(Member(p, text.encode()) for p, text in dpkg_base("usr/bin/bash").items()),
+             Member("usr/bin/bash", bash, mode=0o755),
+             Member("bin", kind="symlink", target="usr/bin")],
+            [
+                Member("usr/local/bin/helper", bash, mode=0o4755),
+                Member("opt/x/tool", _elf("BusyBox v1.36.1 (2023-11-07)"), mode=0o2755),
+                Member("usr/local/bin/report", _elf("report generator"), mode=0o4755),
+            ],
+        ],
+    )  # fmt: skip
+    findings = run_checks(read_target(path))
+    shells = {f.location.path: f for f in by_rule(findings, "config/setuid-shell")}
+    assert dict(shells["usr/local/bin/helper"].evidence)["shell"] == "same content as /usr/bin/bash"
+    assert str(shells["usr/local/bin/helper"].severity) == "high"
+    (busybox,) = by_rule(findings, "config/setgid-shell")
+    assert busybox.location.path == "opt/x/tool" and str(busybox.severity) == "high"
+    assert dict(busybox.evidence)["shell"] == "BusyBox binary (version banner)"
+    assert [f.location.path for f in by_rule(findings, "config/setuid-file")] == [
+        "usr/local/bin/report"]  # fmt: skip
+    assert set(shells) == {"usr/local/bin/helper"}

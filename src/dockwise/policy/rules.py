@@ -63,7 +63,7 @@ def subject(result: ScanResult, findings: tuple[Finding, ...], today: date) -> S
         base_note=facts.get("~base.name", prov.base.reason) if not base else "",
         signature=signature,
         signature_note=facts.get("~signature", prov.signature.detail),
-        age_days=origin.age_days if not origin.created_note else None,
+        age_days=origin.age_days,
         age_note=origin.created_note,
     )
 
@@ -115,7 +115,8 @@ def check_max_age(rule: Rule, s: Subject) -> Breach | None:
             return None
         return Breach(f"image age unknown ({s.age_note}); the policy allows {days} days")
     if s.age_days > days:
-        return Breach(f"image built {s.age_days} days ago; the policy allows {days}")
+        caveat = f" ({s.age_note})" if s.age_note else ""
+        return Breach(f"image built {s.age_days} days ago{caveat}; the policy allows {days}")
     return None
 
 

@@ -39,6 +39,7 @@ METADATA_KEYS = {
 # annotations sources put on an image to say which name it was read under
 NAME_ANNOTATIONS = ("io.containerd.image.name", "io.dockwise.registry.resolved")
 EPOCH_ZERO = date(1970, 1, 1)
+CLAMPED_NOTE = "every history entry has the same time: likely clamped (SOURCE_DATE_EPOCH)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +64,8 @@ class Origin:
     config_digest: str
     platform: str  # "linux/arm64/v8"
     created: datetime | None
-    age_days: int | None
-    created_note: str  # why the build time is unknown or doubtful ("" when fine)
+    age_days: int | None  # None when the recorded time cannot date the build
+    created_note: str  # why age_days is None, or the caveat on it ("" when fine)
     author: str
     metadata: tuple[Metadata, ...]
 
@@ -77,6 +78,7 @@ def origin(image: ImageInfo, today: date) -> Origin:
     """Everything the image says about where it came from, with its age on `today`."""
     reference, ref = _reference(image)
     created = parse_time(image.created)
+    age_days, note = image_age(image, created, today)
     return Origin(
         reference=reference,
         registry=ref.domain if ref else "",
@@ -87,8 +89,8 @@ def origin(image: ImageInfo, today: date) -> Origin:
         config_digest=image.config_digest,
         platform="/".join(p for p in (image.os, image.architecture, image.variant) if p),
         created=created,
-        age_days=(today - created.date()).days if created else None,
-        created_note=created_note(image, created, today),
+        age_days=age_days,
+        created_note=note,
         author=image.author,
         metadata=metadata(image),
     )
@@ -122,18 +124,19 @@ def parse_time(text: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def created_note(image: ImageInfo, created: datetime | None, today: date) -> str:
-    """Why the recorded build time should not be read as the build date."""
+def image_age(image: ImageInfo, created: datetime | None, today: date) -> tuple[int | None, str]:
+    """Days since the build and the note on them: the one place the age is decided, so the
+    answers and the policy never disagree. A zeroed or future time gives no age (the note
+    says why); a clamped one still dates the content, and the note is its caveat."""
     if created is None:
-        return "no build time recorded" if not image.created else "unreadable build time"
+        return None, "no build time recorded" if not image.created else "unreadable build time"
     if created.date() <= EPOCH_ZERO:
-        return "build time zeroed (reproducible build): age unknown"
+        return None, "build time zeroed (reproducible build): age unknown"
     if created.date() > today:
-        return "build time is in the future: clock or clamp error"
+        return None, "build time is in the future: clock or clamp error"
     stamps = {h.created for h in image.history if h.created}
-    if len(image.history) > 1 and stamps == {image.created}:
-        return "every history entry has the same time: likely clamped (SOURCE_DATE_EPOCH)"
-    return ""
+    clamped = len(image.history) > 1 and stamps == {image.created}
+    return (today - created.date()).days, CLAMPED_NOTE if clamped else ""
 
 
 def human_age(days: int) -> str:

@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from dockwise.model import Finding, LayerRef, Package, ScanResult, Severity
 from dockwise.report.sanitize import clean
+from dockwise.report.sarif import help_uri
 from dockwise.report.table import human_size, owner_label, shorten
 
 TEMPLATE = "report.html.j2"
@@ -69,7 +70,7 @@ class Card:
     """One headline number at the top of the page."""
 
     label: str
-    value: str
+    value: str  # kept on one line by the CSS: "180.0 MiB" never breaks inside
     tone: str = ""  # "bad", "warn", "good" or "" for neutral
 
 
@@ -159,6 +160,7 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
         "severity": str(finding.severity),
         "rank": int(finding.severity),
         "id": finding.rule_id,
+        "url": help_uri(finding),  # the advisory page SARIF and GitLab link to
         "aliases": ", ".join(finding.aliases),
         "kind": finding.kind,
         "package": pkg.name if pkg else (finding.location.path if finding.location else ""),

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dockwise.answers import FiveAnswers
+from dockwise.humanize import human_size
 from dockwise.model import (
     FileRecord,
     Finding,
@@ -79,14 +80,13 @@ def _blocks(result: ScanResult) -> Iterable[RenderableType]:
     image = result.image
     if result.answers is not None:
         yield from _answers(result.answers)
-        yield from _findings([f for f in result.findings if f.package is not None])
-        yield from _other_findings([f for f in result.findings if f.package is None])
+        yield from _all_findings(result.findings)
         yield _section("Run config", _run_config_rows(image.config))
         yield _warnings(result.inventory.warnings)
         return
     yield _section("Image", _image_rows(result))
     yield _section("Run config", _run_config_rows(image.config))
-    yield from _findings(result.findings)
+    yield from _all_findings(result.findings)
     yield _packages(result.inventory.packages)
     if result.inventory.files:
         yield _files(result.inventory.files)
@@ -157,13 +157,21 @@ def _details(finding: Finding) -> str:
     return "; ".join([finding.title, *notes])
 
 
-def _findings(findings: Sequence[Finding]) -> Iterator[RenderableType]:
+def _all_findings(findings: Sequence[Finding]) -> Iterator[RenderableType]:
+    """Vulnerabilities, then every other kind under its own heading, so each block's
+    count counts one thing."""
+    yield from _vulnerabilities([f for f in findings if f.kind == "vulnerability"])
+    yield from _other_findings([f for f in findings if f.kind != "vulnerability"])
+
+
+def _vulnerabilities(findings: Sequence[Finding]) -> Iterator[RenderableType]:
     """One table per severity, most severe first; nothing at all for an SBOM run."""
     if not findings:
         return
     counts = ", ".join(f"{len(group)} {severity}" for severity, group in _by_severity(findings))
-    title = "Vulnerabilities" if all(f.kind == "vulnerability" for f in findings) else "Findings"
-    yield Text(f"{title} ({len(findings)}: {counts})")
+    suppressed = sum(1 for f in findings if f.suppressed)
+    note = f"; {suppressed} of them suppressed" if suppressed else ""
+    yield Text(f"Vulnerabilities ({len(findings)}: {counts}{note})")
     for severity, group in _by_severity(findings):
         table = _table(
             f"{str(severity).capitalize()} ({len(group)})",
@@ -340,13 +348,3 @@ def shorten(created_by: str, width: int = CREATED_BY_WIDTH) -> str:
             break
     line = " ".join(line.split())
     return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def human_size(size: int) -> str:
-    """Bytes in the largest binary unit that keeps the number >= 1, like `docker images`."""
-    value, unit = float(size), "B"
-    for bigger in ("KiB", "MiB", "GiB", "TiB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, bigger
-    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"

@@ -20,6 +20,7 @@ SSH_SERVERS = frozenset({"openssh-server", "dropbear", "dropbear-bin", "dropbear
 PRIVILEGE_TOOLS = frozenset({"sudo", "doas", "sudo-ldap"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox", "fish",
                     "python", "python3", "perl", "env"})  # fmt: skip
+SHELL_DIRS = ("bin", "usr/bin", "usr/local/bin")  # where the image's own shells are looked up
 # (manager, path prefix, what is ignored inside): caches a build should not ship
 CACHES = (
     ("apt", "var/cache/apt/archives/", (".deb",)),
@@ -42,7 +43,7 @@ class ImageConfigChecker:
         image, inventory = target.image, target.inventory
         yield from root_user(image)
         yield from no_healthcheck(image)
-        yield from setuid_files(inventory)
+        yield from setuid_files(inventory, target.tree)
         yield from remote_admin_packages(inventory)
         yield from remote_admin_ports(image)
         if target.tree is not None:
@@ -74,29 +75,60 @@ def no_healthcheck(image: ImageInfo) -> Iterator[Finding]:
                        [("healthcheck", "NONE" if test else "(not set)")])  # fmt: skip
 
 
-def setuid_files(inventory: Inventory) -> Iterator[Finding]:
+def setuid_files(inventory: Inventory, tree=None) -> Iterator[Finding]:  # noqa: ANN001 - FileTree
     """CIS 4.8: setuid/setgid files, with their owning package; unowned ones and
     shells are worse (a setuid shell is root for anyone who can run it)."""
-    for record in inventory.files:
+    flagged = [r for r in inventory.files if {"setuid", "setgid"} & set(r.kinds)]
+    shells = _shell_digests(tree) if flagged and tree is not None else {}
+    for record in flagged:
         for bit in ("setuid", "setgid"):
             if bit in record.kinds:
-                yield _setuid_finding(record, bit)
+                yield _setuid_finding(record, bit, _shell_evidence(record, shells, tree))
 
 
-def _setuid_finding(record: FileRecord, bit: str) -> Finding:
-    shell = _is_shell(record)
+def _setuid_finding(record: FileRecord, bit: str, shell: tuple[str, str] | None) -> Finding:
     severity = Severity.HIGH if shell else Severity.LOW if record.owner else Severity.MEDIUM
     what = "shell" if shell else "file"
     evidence = [("mode", f"{record.mode & 0o7777:04o}"), ("owner", record.owner or "no package")]
-    return _finding(f"{bit}-{what}", severity, f"{bit} {what} {record.path}", "4.8", evidence,
+    return _finding(f"{bit}-{what}", severity, f"{bit} {what} {record.path}", "4.8",
+                    evidence + ([shell] if shell else []),
                     location=Location(record.path, record.layer))  # fmt: skip
 
 
-def _is_shell(record: FileRecord) -> bool:
-    """A shell or interpreter by name (hidden copies too: `.bash`), or a script run by one."""
+def _shell_evidence(record: FileRecord, shells: dict[str, str], tree) -> tuple[str, str] | None:  # noqa: ANN001
+    """Why the file is a shell: its name (hidden copies too: `.bash`), the interpreter of
+    a script, or its content: the same bytes as one of the image's shells, or BusyBox."""
     names = [posixpath.basename(record.path).lstrip(".")]
     names.append(posixpath.basename(dict(record.metadata).get("interpreter", "")))
-    return any(n in SHELLS or n.startswith(("python", "perl")) for n in names if n)
+    named = next((n for n in names if n and (n in SHELLS or n.startswith(("python", "perl")))),
+                 "")  # fmt: skip
+    if named:
+        return ("shell", named)
+    if record.sha256 in shells:
+        return ("shell", f"same content as /{shells[record.sha256]}")
+    if _elf_versions(tree, record.path).get("busybox"):
+        return ("shell", "BusyBox binary (version banner)")
+    return None
+
+
+def _shell_digests(tree) -> dict[str, str]:  # noqa: ANN001 - source.filetree.FileTree
+    """sha256 -> path of the image's own shells, so a renamed copy is still known."""
+    digests: dict[str, str] = {}
+    for directory in SHELL_DIRS:
+        for name in sorted(SHELLS):
+            real = tree.resolve(f"{directory}/{name}")
+            file = tree.file(real) if real else None
+            elf = file.facts.get("elf") if file else None
+            if isinstance(elf, dict) and elf.get("sha256"):
+                digests.setdefault(str(elf["sha256"]), real)
+    return digests
+
+
+def _elf_versions(tree, path: str) -> dict:  # noqa: ANN001 - source.filetree.FileTree
+    file = tree.file(path) if tree is not None else None
+    elf = file.facts.get("elf") if file else None
+    versions = elf.get("versions") if isinstance(elf, dict) else None
+    return versions if isinstance(versions, dict) else {}
 
 
 def remote_admin_packages(inventory: Inventory) -> Iterator[Finding]:
