@@ -6,7 +6,10 @@ import json
 from datetime import date
 from pathlib import Path
 
-from dockwise.answers import FiveAnswers, answer
+from answered import answered
+
+from dockwise.answers import FiveAnswers
+from dockwise.answers import answer as answers_of
 from dockwise.lifecycle import load_snapshot
 from dockwise.model import (
     Distro,
@@ -23,6 +26,7 @@ from dockwise.model import (
     Severity,
 )
 from dockwise.policy import evaluate, parse_policy
+from dockwise.provenance import provenance
 from dockwise.source import open_source
 from tools.imagepack import ImageSpec, write_docker_archive
 
@@ -75,6 +79,13 @@ FINDINGS = (
             fixed_version="1", suppressed="ignored: test"),
     Finding("config", "config/root-user", Severity.MEDIUM, "runs as root"),
 )  # fmt: skip
+
+
+def answer(image: ImageInfo, inventory: Inventory, findings, today: date) -> FiveAnswers:
+    """The answers `scan` gives when its other checkers found `findings`."""
+    result = answered(ScanResult(image, inventory, findings=tuple(findings)), today)
+    assert result.answers is not None
+    return result.answers
 
 
 def answers() -> FiveAnswers:
@@ -208,6 +219,22 @@ def test_security_section_counts_derived_findings_once():
     lifecycle = [f for f in answer(IMAGE, INVENTORY, (), SCAN_DAY).security.facts
                  if f.key == "kind.lifecycle"]  # fmt: skip
     assert lifecycle[0].value == "2"
+
+
+def test_suppressed_history_and_lifecycle_findings_stay_suppressed():
+    """Answers read the checkers' findings as marked; they never derive them again."""
+    result = answered(ScanResult(IMAGE, INVENTORY, findings=FINDINGS), SCAN_DAY)
+    marked = tuple(
+        dataclasses.replace(f, suppressed="ignored: accepted")
+        if f.kind in ("provenance", "lifecycle") else f
+        for f in result.findings
+    )  # fmt: skip
+    prov = provenance(IMAGE, BOOKWORM, SCAN_DAY)
+    five = answers_of(dataclasses.replace(result, findings=marked), prov, SCAN_DAY)
+    got = facts(five.security)
+    assert got["suppressed"] == "5"  # the ignored CVE, 2 history and 2 lifecycle findings
+    assert "kind.provenance" not in got and "kind.lifecycle" not in got
+    assert not any(key.startswith("history.findings") for key in facts(five.provenance))
 
 
 def test_python_image_reports_python_311_end_of_life_date():

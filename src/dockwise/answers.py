@@ -7,7 +7,9 @@ an answer that cannot be given must say so rather than look clean. The JSON shap
 documented (and versioned) in docs/five-questions.md.
 
 Pure: `answer()` reads only its arguments and the lifecycle snapshot; it never writes
-the base-image catalogue (see `provenance.lessons`) and never touches the network.
+the base-image catalogue (see `provenance.lessons`) and never touches the network. It is
+a view of a checked result: every finding comes from a checker, suppressed ones marked,
+and none is worked out again here, so what a user suppressed stays suppressed.
 """
 
 from __future__ import annotations
@@ -19,14 +21,15 @@ from datetime import date
 
 from dockwise.humanize import human_size
 from dockwise.lifecycle import Support, SupportUnknown, distro_support, runtime_support
-from dockwise.lifecycle.findings import RuntimeRef, lifecycle_findings, runtimes_in
+from dockwise.lifecycle.findings import RuntimeRef, runtimes_in
 from dockwise.lifecycle.snapshot import Snapshot, load_snapshot
-from dockwise.model import Finding, ImageInfo, Inventory, Package, Severity
-from dockwise.provenance import BaseCatalogue, Provenance, SignatureLookup, provenance
+from dockwise.model import Finding, ImageInfo, Inventory, Package, ScanResult, Severity
+from dockwise.provenance import Provenance
+from dockwise.provenance.history import KIND as HISTORY_KIND
 from dockwise.provenance.origin import human_age, parse_time
 from dockwise.provenance.steps import mask_secrets
 
-__all__ = ["FiveAnswers", "Section", "Fact", "Unanswered", "answer", "lifecycle_findings"]
+__all__ = ["FiveAnswers", "Section", "Fact", "Unanswered", "answer"]
 
 SCHEMA = "dockwise/five-questions"
 SCHEMA_VERSION = 2
@@ -135,27 +138,17 @@ class _Context:
 
 
 def answer(
-    image: ImageInfo,
-    inventory: Inventory,
-    findings: Sequence[Finding],
-    today: date,
-    *,
-    catalogue: BaseCatalogue | None = None,
-    signatures: SignatureLookup | None = None,
-    public_key_pem: bytes | None = None,
-    snapshot: Snapshot | None = None,
-    prov: Provenance | None = None,
+    result: ScanResult, prov: Provenance, today: date, *, snapshot: Snapshot | None = None
 ) -> FiveAnswers:
-    """Answer the five questions for one scanned image (`prov`: provenance already worked
-    out by the caller, who also teaches the base catalogue from it)."""
+    """Answer the five questions for one checked image, from its findings as the checkers
+    left them (suppressed ones included and marked) and the provenance `scan` worked out."""
     data = snapshot or load_snapshot()
+    inventory = result.inventory
     distro = inventory.distro
-    if prov is None:
-        prov = provenance(image, distro, today, catalogue, signatures, public_key_pem)
     ctx = _Context(
-        image=image,
+        image=result.image,
         inventory=inventory,
-        findings=_with_derived(findings, prov.findings, lifecycle_findings(inventory, today, data)),
+        findings=result.findings,
         today=today,
         prov=prov,
         distro=distro_support(distro, today, data) if distro else None,
@@ -181,7 +174,8 @@ def provenance_section(ctx: _Context) -> Section:
         facts.append(Fact("signature", "signature", prov.signature.state.value,
                           prov.signature.detail))  # fmt: skip
     facts.extend(_history_facts(ctx.image))
-    facts.extend(_counted("history.findings", "history finding", prov.findings))
+    history = [f for f in ctx.findings if f.kind == HISTORY_KIND and not f.suppressed]
+    facts.extend(_counted("history.findings", "history finding", history))
     return Section("Where did it come from?", prov.verdict, tuple(facts),
                    tuple(_provenance_unknowns(prov, ctx.image.created)))  # fmt: skip
 
@@ -497,13 +491,6 @@ def security_section(ctx: _Context) -> Section:
 
 
 # -- shared ------------------------------------------------------------------------------
-
-
-def _with_derived(findings: Sequence[Finding], *derived: Iterable[Finding]) -> tuple[Finding, ...]:
-    """The scan's findings plus the provenance and lifecycle ones, each counted once."""
-    seen = {(f.kind, f.rule_id, f.title) for f in findings}
-    extra = [f for group in derived for f in group if (f.kind, f.rule_id, f.title) not in seen]
-    return tuple(findings) + tuple(extra)
 
 
 def _by_severity(prefix: str, findings: Iterable[Finding], label: str) -> list[Fact]:

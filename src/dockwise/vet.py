@@ -47,13 +47,11 @@ def scan(options: Options, settings: ScanSettings, progress: Progress | None = N
 
 
 def check(
-    result: ScanResult,
-    settings: ScanSettings,
-    tree: FileTree | None = None,
-    prov: Provenance | None = None,
+    result: ScanResult, settings: ScanSettings, tree: FileTree | None, prov: Provenance
 ) -> ScanResult:
     """Findings for an inventory already taken (with its files, when the image was read),
-    and the five questions answered from them; expired ignore rules become warnings."""
+    and the five questions answered from all of them, suppressed ones marked; expired
+    ignore rules become warnings."""
     today = settings.today or datetime.now(UTC).date()
     target = Target(result.image, result.inventory, tree)
     checkers = build_checkers(settings.advisories, today)
@@ -63,9 +61,8 @@ def check(
         result.inventory, warnings=(*result.inventory.warnings, *warnings)
     )
     ordered = tuple(sorted(marked, key=_finding_order))
-    active = [f for f in ordered if not f.suppressed]
-    answers = answer(result.image, inventory, active, today, prov=prov)
-    return dataclasses.replace(result, inventory=inventory, findings=ordered, answers=answers)
+    checked = dataclasses.replace(result, inventory=inventory, findings=ordered)
+    return dataclasses.replace(checked, answers=answer(checked, prov, today))
 
 
 def _finding_order(finding: Finding) -> tuple:

@@ -12,9 +12,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from answered import answered
 from report.conftest import make_result
 
-from dockwise.answers import answer
 from dockwise.model import Finding, Package, RunConfig, ScanResult, Severity
 from dockwise.report import html, render
 from dockwise.report.html import Bar, bar_chart
@@ -24,14 +24,14 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>\x1b]0;pwned\x
 
 
 def scanned(result: ScanResult) -> ScanResult:
-    """The reporter fixture as `scan` would leave it: a finding and the five answers."""
+    """The reporter fixture as `scan --severity critical` would leave it: the five answers
+    over every finding (a low history one among them), the critical one shown."""
     pkg = result.inventory.packages[3]
     finding = Finding("vulnerability", "CVE-2023-38545", Severity.CRITICAL, "SOCKS5 overflow",
                       pkg, pkg.location, fixed_version="7.88.1-10+deb12u4",
                       aliases=("DSA-5523-1",))  # fmt: skip
-    findings = (finding,)
-    answers = answer(result.image, result.inventory, findings, date(2024, 6, 1))
-    return dataclasses.replace(result, findings=findings, answers=answers)
+    checked = answered(dataclasses.replace(result, findings=(finding,)), date(2024, 6, 1))
+    return dataclasses.replace(checked, findings=(finding,))
 
 
 def hostile(result: ScanResult) -> ScanResult:

@@ -1,8 +1,9 @@
 """What each policy rule checks. One small function per rule, all of the same shape:
 `(rule, subject) -> Breach | None`, registered in CHECKS by the rule's name.
 
-Findings come from the scan result (after the policy's own ignore entries; suppressed
-findings never count). Facts about where the image came from (name, base, signature,
+Findings come from the scan result as its checkers reported them, history and lifecycle
+ones included (after the policy's own ignore entries; suppressed findings never count);
+nothing here derives a finding. Facts about where the image came from (name, base, signature,
 age) come from the result's five-question answers when it has them, else they are
 worked out from the image config the same way (`dockwise.provenance`).
 """

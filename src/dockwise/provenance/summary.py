@@ -1,15 +1,15 @@
-"""The provenance answer: origin, base image, signature and history findings in one place,
-with a one-line verdict an operator can read aloud."""
+"""The provenance answer: origin, base image and signature in one place, with a one-line
+verdict an operator can read aloud. The history findings are the history checker's
+(`checks`): worked out once, with the other findings, so suppression applies to them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from dockwise.model import Distro, Finding, ImageInfo
+from dockwise.model import Distro, ImageInfo
 from dockwise.provenance.base import HIGH_ANNOTATION, BaseImage, infer_base
 from dockwise.provenance.catalogue import BaseCatalogue, KnownBase
-from dockwise.provenance.history import history_findings
 from dockwise.provenance.origin import Origin, human_age, origin
 from dockwise.provenance.signature import (
     SignatureLookup,
@@ -38,7 +38,6 @@ class Provenance:
     origin: Origin
     base: BaseImage
     signature: SignatureStatus
-    findings: tuple[Finding, ...]
     verdict: str
 
 
@@ -54,8 +53,7 @@ def provenance(
     found = origin(image, today)
     base = infer_base(image, distro, catalogue)
     signature = signature_status(image, signatures, public_key_pem)
-    findings = tuple(history_findings(image))
-    return Provenance(found, base, signature, findings, verdict(found, base, signature, distro))
+    return Provenance(found, base, signature, verdict(found, base, signature, distro))
 
 
 def verdict(

@@ -1,0 +1,24 @@
+"""Hand-built results answered the way `dockwise scan` answers them. (A module of its own:
+test modules import it by name, and `conftest` is a name every test directory shares.)"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from dockwise.answers import answer
+from dockwise.checks import Target
+from dockwise.lifecycle.findings import LifecycleChecker
+from dockwise.model import ScanResult
+from dockwise.provenance import provenance
+from dockwise.provenance.history import HistoryChecker
+
+
+def answered(result: ScanResult, today: date) -> ScanResult:
+    """`result` with the history and lifecycle checkers' findings beside its own, and the
+    five answers over all of them: the checkers that need no files or advisories."""
+    target = Target(result.image, result.inventory)
+    derived = [f for c in (HistoryChecker(), LifecycleChecker(today)) for f in c.check(target)]
+    checked = dataclasses.replace(result, findings=(*result.findings, *derived))
+    prov = provenance(result.image, result.inventory.distro, today)
+    return dataclasses.replace(checked, answers=answer(checked, prov, today))
