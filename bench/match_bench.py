@@ -160,7 +160,7 @@ def main() -> int:
 
 
 def _queries(pkg, inv):
-    from dockwise.checks.ecosystems import os_ecosystems, queries
+    from dockwise.checks.vulns.ecosystems import os_ecosystems, queries
 
     return queries(pkg, os_ecosystems(inv.distro))
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dockwise.checks.osv_match import evaluate
+from dockwise.checks.vulns.osv_match import evaluate
 from dockwise.versions import COMPARATORS
 from dockwise.vulndb.advisory import Affected, Range
 

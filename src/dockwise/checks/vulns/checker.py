@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import cmp_to_key
 
 from dockwise.checks.base import Target
-from dockwise.checks.ecosystems import OS_TYPES, Query, os_ecosystems, pep503, queries
-from dockwise.checks.osv_match import Verdict, evaluate
-from dockwise.checks.severity import cvss_rating, distro_rating
+from dockwise.checks.vulns.ecosystems import OS_TYPES, Query, os_ecosystems, pep503, queries
+from dockwise.checks.vulns.osv_match import Verdict, evaluate
+from dockwise.checks.vulns.severity import cvss_rating, distro_rating
 from dockwise.model import Finding, Package, Severity
 from dockwise.versions import COMPARATORS, scheme_for
 from dockwise.vulndb.advisory import Advisory, AdvisorySource, Affected, Exploitation
