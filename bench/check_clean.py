@@ -18,11 +18,11 @@ from pathlib import Path
 from dockwise.analyze import ANALYZERS
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.checks.base import Target
+from dockwise.checks.binaries import SuspiciousBinaryChecker
 from dockwise.checks.imageconfig import ImageConfigChecker
 from dockwise.checks.secrets import SecretsChecker
 from dockwise.options import Options
 from dockwise.pipeline import analyze_layers
-from dockwise.security.binaries import SuspiciousBinaryChecker
 from dockwise.source import open_source
 from dockwise.source.filetree import FileTree
 from dockwise.source.selector import Selector

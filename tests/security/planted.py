@@ -5,12 +5,12 @@ import it by name, and `conftest` is a name every test directory shares.)"""
 from __future__ import annotations
 
 from dockwise.checks.base import Target
+from dockwise.checks.binaries import SuspiciousBinaryChecker
 from dockwise.checks.imageconfig import ImageConfigChecker
 from dockwise.checks.secrets import SecretsChecker
 from dockwise.model import Finding
 from dockwise.options import Options
 from dockwise.pipeline import inventory
-from dockwise.security.binaries import SuspiciousBinaryChecker
 
 OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
 

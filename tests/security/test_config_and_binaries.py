@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from planted import by_rule, dpkg_base, read_target, run_checks
 
+from dockwise.checks.binaries import imitation
 from dockwise.model import FileRecord
-from dockwise.security.binaries import imitation
 from dockwise.security.ruleset import indicator_rules
 from tests.analyze.elfgen import make_elf
 from tools.imagepack import Member

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date
 
 from dockwise.checks.base import Checker, Target
+from dockwise.checks.binaries import SuspiciousBinaryChecker
 from dockwise.checks.imageconfig import ImageConfigChecker
 from dockwise.checks.secrets import SecretsChecker
 from dockwise.checks.vulns import VulnerabilityChecker
 from dockwise.lifecycle.findings import LifecycleChecker
 from dockwise.provenance.history import HistoryChecker
-from dockwise.security.binaries import SuspiciousBinaryChecker
 from dockwise.vulndb.advisory import AdvisorySource
 
 __all__ = ["Checker", "Target", "build_checkers"]
