@@ -21,7 +21,7 @@ from datetime import date
 
 from dockwise.humanize import human_size
 from dockwise.lifecycle import Support, SupportUnknown, distro_support, runtime_support
-from dockwise.lifecycle.findings import RuntimeRef, runtimes_in
+from dockwise.lifecycle.runtimes import RuntimeRef, runtimes_in
 from dockwise.lifecycle.snapshot import Snapshot, load_snapshot
 from dockwise.model import Finding, ImageInfo, Inventory, Package, ScanResult, Severity
 from dockwise.provenance import Provenance

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from dockwise.lifecycle.findings import LifecycleChecker, lifecycle_findings, runtimes_in
+from dockwise.lifecycle.findings import LifecycleChecker, lifecycle_findings
+from dockwise.lifecycle.runtimes import runtimes_in
 from dockwise.model import Distro, Inventory, Package, Severity
 
 SCAN_DAY = date(2026, 11, 28)
