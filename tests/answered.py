@@ -8,7 +8,7 @@ from datetime import date
 
 from dockwise.answers import answer
 from dockwise.checks import Target
-from dockwise.lifecycle.findings import LifecycleChecker
+from dockwise.checks.lifecycle import LifecycleChecker
 from dockwise.model import ScanResult
 from dockwise.provenance import provenance
 from dockwise.provenance.history import HistoryChecker

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from dockwise.lifecycle.findings import LifecycleChecker, lifecycle_findings
+from dockwise.checks.lifecycle import LifecycleChecker, lifecycle_findings
 from dockwise.lifecycle.runtimes import runtimes_in
 from dockwise.model import Distro, Inventory, Package, Severity
 
