@@ -8,10 +8,10 @@ from datetime import date
 
 from dockwise.answers import answer
 from dockwise.checks import Target
+from dockwise.checks.history import HistoryChecker
 from dockwise.checks.lifecycle import LifecycleChecker
 from dockwise.model import ScanResult
 from dockwise.provenance import provenance
-from dockwise.provenance.history import HistoryChecker
 
 
 def answered(result: ScanResult, today: date) -> ScanResult:

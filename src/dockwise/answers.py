@@ -19,13 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from dockwise.checks.history import KIND as HISTORY_KIND
 from dockwise.humanize import human_size
 from dockwise.lifecycle import Support, SupportUnknown, distro_support, runtime_support
 from dockwise.lifecycle.runtimes import RuntimeRef, runtimes_in
 from dockwise.lifecycle.snapshot import Snapshot, load_snapshot
 from dockwise.model import Finding, ImageInfo, Inventory, Package, ScanResult, Severity
 from dockwise.provenance import Provenance
-from dockwise.provenance.history import KIND as HISTORY_KIND
 from dockwise.provenance.origin import human_age, parse_time
 from dockwise.provenance.steps import mask_secrets
 

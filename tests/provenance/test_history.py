@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from dockwise.checks.history import HistoryChecker, history_findings
 from dockwise.model import HistoryEntry, ImageInfo, LayerRef, RunConfig
-from dockwise.provenance.history import HistoryChecker, history_findings
 from dockwise.provenance.steps import parse_step
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "dockerfiles"

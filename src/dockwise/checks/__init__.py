@@ -11,11 +11,11 @@ from datetime import date
 
 from dockwise.checks.base import Checker, Target
 from dockwise.checks.binaries import SuspiciousBinaryChecker
+from dockwise.checks.history import HistoryChecker
 from dockwise.checks.imageconfig import ImageConfigChecker
 from dockwise.checks.lifecycle import LifecycleChecker
 from dockwise.checks.secrets import SecretsChecker
 from dockwise.checks.vulns import VulnerabilityChecker
-from dockwise.provenance.history import HistoryChecker
 from dockwise.vulndb.advisory import AdvisorySource
 
 __all__ = ["Checker", "Target", "build_checkers"]

@@ -1,13 +1,12 @@
 """Where an image came from: name and digests, build time, labels, base image,
 signatures, and what its build history did (download-and-execute, secrets, pinning).
 
-`provenance(image, distro, today)` is the entry point; `HistoryChecker` runs the history
-rules inside `dockwise scan`.
+`provenance(image, distro, today)` is the entry point; the history checker
+(`checks.history`) applies the history rules inside `dockwise scan`.
 """
 
 from dockwise.provenance.base import BaseImage, infer_base
 from dockwise.provenance.catalogue import BaseCatalogue, KnownBase
-from dockwise.provenance.history import HistoryChecker, history_findings
 from dockwise.provenance.origin import Metadata, Origin, origin
 from dockwise.provenance.signature import (
     SignatureArtifact,
@@ -22,7 +21,6 @@ from dockwise.provenance.summary import Provenance, lessons, provenance, verdict
 __all__ = [
     "BaseCatalogue",
     "BaseImage",
-    "HistoryChecker",
     "KnownBase",
     "Metadata",
     "Origin",
@@ -31,7 +29,6 @@ __all__ = [
     "SignatureLookup",
     "SignatureState",
     "SignatureStatus",
-    "history_findings",
     "infer_base",
     "lessons",
     "origin",

@@ -1,6 +1,8 @@
-"""Findings from the build history: how the software got into the image.
+"""The build-history rules: how the software got into the image.
 
-Each rule reads one history entry (see `steps` for the shapes). The rules mirror what
+Each rule reads one history entry (see `steps` for the shapes) and yields Hits; the
+history checker (`checks.history`) makes them findings, and the Dockerfile linter
+applies some of them to a Dockerfile's instructions. The rules mirror what
 reviewers look for in a Dockerfile (hadolint DL3008/DL3013/DL3018/DL3016 for pinning,
 DL4006/SC2002-style pipe-to-shell advice, DL3020 for ADD from a URL), applied to what was
 actually built rather than to a Dockerfile that may have changed since.
@@ -10,22 +12,17 @@ Secret values never leave this module unmasked.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
-from dockwise.model import Finding, HistoryEntry, ImageInfo, Location, Severity
+from dockwise.model import Severity
 from dockwise.provenance.pinning import unpinned
 from dockwise.provenance.steps import (
     Step,
     assignments,
     commands,
     is_secret,
-    mask_secrets,
-    parse_step,
 )
 from dockwise.source.imageconfig import MASK
-
-KIND = "provenance"
-EXCERPT = 240  # characters of the history line kept as evidence
 
 _FETCH = r"\b(?:curl|wget)\b"
 _INTERPRETER = r"(?:\S*/)?(?:ba|da|z|k|a)?sh|python[0-9.]*|perl|ruby|node"
@@ -45,27 +42,6 @@ _WGET_OUT = re.compile(r"\bwget\b[^;&|\n]*?(?:\s-[A-Za-z]*O\s*|\s--output-docume
 _ADD_URL = re.compile(r"^(?:--\S+\s+)*(?:https?|ftp)://\S+")
 _CHMOD_777 = re.compile(r"\bchmod\s+(?:-\S+\s+)*(?:0?777|a\+rwx|ugo\+rwx)\b")
 _SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "source", "."}
-
-
-def history_findings(image: ImageInfo) -> list[Finding]:
-    """Every rule over every history entry, in history order."""
-    found = []
-    config_env = {name for name, _ in image.config.env}
-    for index, entry in enumerate(image.history):
-        step = parse_step(entry.created_by)
-        for rule in RULES:
-            hits = [hit for hit in rule(step) if not _reported_elsewhere(hit, step, config_env)]
-            found.extend(_finding(image, index, entry, *hit) for hit in hits)
-    return found
-
-
-class HistoryChecker:
-    """The build-history rules as a checker (`dockwise scan`)."""
-
-    name = "provenance"
-
-    def check(self, target) -> Iterable[Finding]:  # noqa: ANN001 - checks.base.Target
-        return history_findings(target.image)
 
 
 Hit = tuple[str, Severity, str, str]  # rule id, severity, title, matched excerpt
@@ -141,12 +117,6 @@ RULES: tuple[Callable[[Step], Iterator[Hit]], ...] = (
 )
 
 
-def _reported_elsewhere(hit: Hit, step: Step, config_env: set[str]) -> bool:
-    """An ENV still in the config is the secrets checker's `secret/env-credential`."""
-    name = hit[3].partition("=")[0]
-    return hit[0] == "provenance/build-secret" and step.instruction == "ENV" and name in config_env
-
-
 def _executed_downloads(script: str) -> list[str]:
     """Files written by curl -o / wget -O that a later command runs."""
     targets = {m.strip("\"'") for m in _CURL_OUT.findall(script) + _WGET_OUT.findall(script)}
@@ -162,27 +132,3 @@ def _runs(words: list[str], path: str) -> bool:
     if first in (path, f"./{base}"):
         return True
     return first in _SHELLS and any(w in (path, f"./{base}") for w in words[1:])
-
-
-def _finding(image: ImageInfo, index: int, entry: HistoryEntry, *hit: str) -> Finding:
-    rule_id, severity, title, matched = hit
-    layer = _layer(image, entry)
-    excerpt = mask_secrets(entry.created_by)[:EXCERPT]
-    return Finding(
-        kind=KIND,
-        rule_id=rule_id,
-        severity=severity,  # type: ignore[arg-type]
-        title=title,
-        location=Location("", layer) if layer else None,
-        evidence=(
-            ("history-index", str(index)),
-            ("created-by", excerpt),
-            ("match", mask_secrets(matched)[:EXCERPT]),
-        ),
-    )
-
-
-def _layer(image: ImageInfo, entry: HistoryEntry):  # noqa: ANN202 - LayerRef | None
-    if entry.layer_index is None or entry.layer_index >= len(image.layers):
-        return None
-    return image.layers[entry.layer_index]
