@@ -1,8 +1,13 @@
 """The checkers, as an explicit registry.
 
+Every checker lives here, one module each (`vulns/` is a package: matching is big), and is
+the only producer of its findings: later stages (suppression, answers, policy) read them
+and never work them out again. The rules and data a checker applies live in libraries
+(`security/`, `lifecycle/`, `provenance/`).
+
 Add a checker: write `checks/<name>.py` with a class that has `name` and `check()`, and
 add a line to `build_checkers` (checkers that need a resource, such as an advisory
-source, get it here rather than reaching for globals).
+source or the scan's date, get it here rather than reaching for globals).
 """
 
 from __future__ import annotations
