@@ -297,7 +297,7 @@ def _layers(layers: Sequence[LayerRef]) -> Table:
         table.add_row(
             Text(str(layer.index)),
             text(shorten(layer.created_by)),
-            Text(human_size(layer.size)),
+            Text(human_size(layer.tar_size)),
         )
     return table
 
