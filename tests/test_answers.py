@@ -160,8 +160,10 @@ def test_inside_section():
 def test_layer_sizes_are_the_tars_whatever_format_stored_them():
     """A docker archive keeps plain tars, an OCI layout gzipped blobs: the same image's
     layers read the same size from either once measured (the stored size is a fallback)."""
-    gzipped = tuple(dataclasses.replace(layer, size=layer.size // 3,
-                                        uncompressed_size=layer.size) for layer in LAYERS)  # fmt: skip
+    gzipped = tuple(
+        dataclasses.replace(layer, size=layer.size // 3, uncompressed_size=layer.size)
+        for layer in LAYERS
+    )
     image = dataclasses.replace(IMAGE, layers=gzipped)
     inventory = dataclasses.replace(INVENTORY, packages=())
     stored = facts(answers().inside)
