@@ -102,3 +102,20 @@ def test_human_size():
         "5.0 GiB",
         "3.0 TiB",
     ]
+
+
+def test_long_evidence_is_cut_not_hidden(result):
+    """A fact's evidence past the width is shortened with an ellipsis (JSON keeps it whole):
+    hiding it would drop e.g. where a learned base name came from."""
+    from datetime import date
+
+    from dockwise.answers import Fact, FiveAnswers, Section
+
+    long = "catalogue: 3 identical layers, learned from image " + "x" * 80 + " scanned today"
+    fact = Fact("base.name", "base image", "a:1", long)
+    section = Section("Where did it come from?", "v", (fact,))
+    empty = Section("q", "v")
+    answers = FiveAnswers(date(2026, 12, 2), section, empty, empty, empty, empty)
+    out = render(dataclasses.replace(result, answers=answers), width=200)
+    assert "a:1  (catalogue: 3 identical layers, learned from image xxx" in out
+    assert "…)" in out and "scanned on" not in out
