@@ -15,6 +15,7 @@ from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
 from dockwise.catalog.golang import GoBinaryCataloger
+from dockwise.catalog.golang_mod import GoModCataloger
 from dockwise.catalog.java import JavaArchiveCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
 from dockwise.catalog.ownership import mark_owned
@@ -40,6 +41,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     ComposerCataloger(),
     DotnetDepsCataloger(),
     GoBinaryCataloger(),
+    GoModCataloger(),
     RustBinaryCataloger(),
     JavaArchiveCataloger(),
     RuntimeCataloger(),
