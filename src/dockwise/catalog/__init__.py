@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
+from dockwise.catalog.cargo import CargoCataloger
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
@@ -43,6 +44,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     GoBinaryCataloger(),
     GoModCataloger(),
     RustBinaryCataloger(),
+    CargoCataloger(),
     JavaArchiveCataloger(),
     RuntimeCataloger(),
 )

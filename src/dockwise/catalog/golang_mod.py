@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from dockwise.catalog.base import Environment, File
+from dockwise.catalog.declared import declared_package
 from dockwise.catalog.purls import os_purl
 from dockwise.model import Package, ScanWarning
 
@@ -187,14 +188,8 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 def _package(path: str, version: str, meta: dict[str, str]) -> Package:
     namespace, _, name = path.rpartition("/")
-    return Package(
-        name=path,
-        version=version,
-        type="golang",
-        purl=os_purl("golang", namespace, name, version),
-        metadata=tuple(sorted((k, v) for k, v in meta.items() if v)),
-        found_as="declared",
-    )
+    return declared_package(path, version, "golang", os_purl("golang", namespace, name, version),
+                            **meta)  # fmt: skip
 
 
 def _beside(path: str, name: str) -> str:
