@@ -24,6 +24,7 @@ from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.rpm import RpmCataloger
 from dockwise.catalog.ruby import GemSpecificationCataloger
+from dockwise.catalog.ruby_lock import GemfileLockCataloger, GemSourceSpecCataloger
 from dockwise.catalog.runtimes import RuntimeCataloger
 from dockwise.catalog.rust import RustBinaryCataloger
 from dockwise.catalog.unowned import notable_files
@@ -39,6 +40,8 @@ CATALOGERS: tuple[Cataloger, ...] = (
     NpmPackageCataloger(),
     NpmLockCataloger(),
     GemSpecificationCataloger(),
+    GemfileLockCataloger(),
+    GemSourceSpecCataloger(),
     ComposerCataloger(),
     DotnetDepsCataloger(),
     GoBinaryCataloger(),
