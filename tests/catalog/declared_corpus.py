@@ -16,7 +16,7 @@ from language_corpus import case_id, dir_files
 from dockwise.catalog.base import Cataloger
 from dockwise.source.filetree import FileTree
 
-Place = Callable[[str], str | None]  # fixture file name -> its name in an image, or None
+Place = Callable[[str, bytes], str | None]  # fixture name and bytes -> name in an image, or None
 
 
 def declared_tree(case: Path, place: Place) -> FileTree | None:
@@ -24,10 +24,10 @@ def declared_tree(case: Path, place: Place) -> FileTree | None:
     root = case / expected(case)["input_root"]
     if root.is_dir():
         files = dir_files(root, f"app/{root.name}/")
-        if not any(place(path.rsplit("/", 1)[-1]) for path in files):
+        if not any(place(path.rsplit("/", 1)[-1], data) for path, data in files.items()):
             return None
         return FileTree.from_files(files)
-    name = place(root.name)
+    name = place(root.name, root.read_bytes())
     return None if name is None else FileTree.from_files({f"app/{name}": root.read_bytes()})
 
 

@@ -25,7 +25,7 @@ KNOWN = {
 }
 
 
-def place(name: str) -> str | None:
+def place(name: str, data: bytes) -> str | None:
     if name.endswith(".toml"):
         return "Cargo.toml"
     return "Cargo.lock" if name.endswith(".lock") or name.startswith("Cargo.lock") else None

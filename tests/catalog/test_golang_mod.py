@@ -32,7 +32,7 @@ KNOWN = {
 }
 
 
-def place(name: str) -> str | None:
+def place(name: str, data: bytes) -> str | None:
     if name.endswith(".mod"):
         return "go.mod"
     return "go.sum" if name.endswith(".sum") else None

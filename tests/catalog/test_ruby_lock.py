@@ -24,7 +24,7 @@ KNOWN = {
 KNOWN["scalibr__ruby-gemspec__version_constant_version_constant.gemspec"] = NO_VERSION_FILE
 
 
-def place(name: str) -> str | None:
+def place(name: str, data: bytes) -> str | None:
     if name.endswith(".gemspec"):
         return name
     return "Gemfile.lock" if name.endswith(".lock") else None

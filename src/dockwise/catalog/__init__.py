@@ -22,6 +22,7 @@ from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
 from dockwise.catalog.ownership import mark_owned
 from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
+from dockwise.catalog.python_lock import PythonLockCataloger
 from dockwise.catalog.rpm import RpmCataloger
 from dockwise.catalog.ruby import GemSpecificationCataloger
 from dockwise.catalog.ruby_lock import GemfileLockCataloger, GemSourceSpecCataloger
@@ -37,6 +38,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     OpkgCataloger(),
     RpmCataloger(),
     PythonInstalledCataloger(),
+    PythonLockCataloger(),
     NpmPackageCataloger(),
     NpmLockCataloger(),
     GemSpecificationCataloger(),
