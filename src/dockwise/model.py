@@ -75,6 +75,9 @@ class Package:
     files: tuple[str, ...] = ()  # paths (no leading slash) the package says it owns
     metadata: tuple[tuple[str, str], ...] = ()  # ecosystem extras, sorted by key
     owned_by: str = ""  # key of the OS package that installed these files, if any
+    # "installed" (a package database, an installed tree, build info) or "declared" (a
+    # lockfile or manifest: what a build asked for, which may not be what is on disk)
+    found_as: str = "installed"
 
     @property
     def key(self) -> str:

@@ -165,4 +165,5 @@ def _lock_package(entry: LockEntry) -> Package:
         type="npm",
         purl=npm_purl(entry.name, entry.version),
         metadata=tuple(sorted((k, v) for k, v in metadata.items() if v)),
+        found_as="declared",
     )

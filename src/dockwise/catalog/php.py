@@ -95,4 +95,5 @@ def _package(name: str, version: str, entry: dict, role: str, dev: bool) -> Pack
         purl=composer_purl(name, version),
         licenses=tuple(x for x in licenses if isinstance(x, str) and x),
         metadata=tuple(sorted((k, v) for k, v in metadata.items() if v)),
+        found_as="declared" if role == "locked" else "installed",
     )

@@ -159,6 +159,7 @@ def _package(raw: Json, layers: dict[int, LayerRef]) -> Package:
         files=tuple(raw.get("files", [])),
         metadata=tuple(sorted(raw.get("metadata", {}).items())),
         owned_by=raw.get("owned_by", ""),
+        found_as=raw.get("found_as", "installed"),
     )
 
 

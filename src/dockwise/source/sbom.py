@@ -371,6 +371,7 @@ def _package(element: _Element, parsed: _Parsed, layers: dict[str, int]) -> Pack
         licenses=element.licenses,
         maintainer=element.supplier,
         owned_by=_first(props, "dockwise:package:owned-by"),
+        found_as=_first(props, "dockwise:package:found-as") or "installed",
     )
 
 

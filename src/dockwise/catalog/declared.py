@@ -1,0 +1,60 @@
+"""What lockfile and manifest catalogers share: loading hostile documents, and the
+declared Package they report.
+
+A declared package is what a build asked for, not what is on disk: `found_as` says so,
+`dev=true` marks development-only dependencies (as the npm lockfile cataloger does), and
+a version range stays out of `version` (kept as metadata `constraint`), so a range is
+never matched as if it were an exact release.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+from dockwise.catalog.base import File
+from dockwise.model import Package, ScanWarning
+
+
+class ManifestError(ValueError):
+    """The document cannot be read at all; the message names what was wrong."""
+
+
+def load_toml(file: File) -> dict:
+    """The TOML document as a mapping; any decoding problem is a ManifestError."""
+    try:
+        return tomllib.loads((file.content or b"").decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ManifestError("not UTF-8 text") from exc
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ManifestError(f"invalid TOML ({exc.__class__.__name__})") from exc
+
+
+def load_json_object(file: File) -> dict:
+    """The JSON document, which must be an object."""
+    try:
+        document = json.loads(file.content or b"")
+    except (ValueError, RecursionError) as exc:
+        raise ManifestError(f"invalid JSON ({exc.__class__.__name__})") from exc
+    if not isinstance(document, dict):
+        raise ManifestError("not a JSON object")
+    return document
+
+
+def unreadable(file: File, exc: ManifestError) -> ScanWarning:
+    return ScanWarning(f"unreadable {file.path.rsplit('/', 1)[-1]}: {exc}", file.path, file.layer)
+
+
+def declared_package(
+    name: str, version: str, ptype: str, purl: str, *, dev: bool = False, **meta: str
+) -> Package:
+    """A Package found in a lockfile or manifest; empty metadata values are dropped."""
+    meta["dev"] = "true" if dev else ""
+    return Package(
+        name=name,
+        version=version,
+        type=ptype,
+        purl=purl,
+        metadata=tuple(sorted((k, str(v)) for k, v in meta.items() if v)),
+        found_as="declared",
+    )
