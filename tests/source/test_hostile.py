@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import os
+import subprocess
+import sys
 import tarfile
 
 import pytest
@@ -134,6 +137,90 @@ def test_malformed_config(tmp_path, capsys):
     config.write_bytes(b'{"rootfs": {"diff_ids": "nope"}}')
     code, _, err = run(capsys, f"oci-dir:{layout}")
     assert_one_line_error(code, err, doc["config"]["digest"])
+
+
+DEEP = b"[" * 200_000 + b"]" * 200_000  # a RecursionError for json.loads at any stack depth
+
+
+def put_blob(layout, data: bytes) -> dict:
+    """Store `data` as a blob of the layout; its descriptor's digest and size."""
+    hexdigest = hashlib.sha256(data).hexdigest()
+    (layout / "blobs" / "sha256" / hexdigest).write_bytes(data)
+    return {"digest": f"sha256:{hexdigest}", "size": len(data)}
+
+
+def layout_with(tmp_path, config: bytes | None = None, manifest: bytes | None = None,
+                index: bytes | None = None):
+    """An OCI layout whose config, manifest or index is replaced by raw bytes, with every
+    digest above it fixed up, so that only the replaced document is hostile."""
+    layout = oci_dir(tmp_path, simple())
+    index_doc = json.loads((layout / "index.json").read_text())
+    entry = index_doc["manifests"][0]
+    manifest_doc = json.loads((layout / "blobs" / "sha256" / entry["digest"][7:]).read_text())
+    if config is not None:
+        manifest_doc["config"].update(put_blob(layout, config))
+    entry.update(put_blob(layout, manifest or json.dumps(manifest_doc).encode()))
+    (layout / "index.json").write_bytes(index or json.dumps(index_doc).encode())
+    return layout
+
+
+@pytest.mark.parametrize("document", ["config", "manifest", "index"])
+def test_deeply_nested_image_document(tmp_path, capsys, document):
+    layout = layout_with(tmp_path, **{document: DEEP})
+    code, _, err = run(capsys, f"oci-dir:{layout}")
+    assert_one_line_error(code, err, "nested deeper than")
+
+
+def test_deeply_nested_docker_manifest(tmp_path, capsys):
+    path = tmp_path / "image.tar"
+    rebuild(path, {"manifest.json": DEEP})
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "manifest.json", "nested deeper than")
+
+
+def test_real_cli_on_a_deeply_nested_config(tmp_path):
+    """The process as a user runs it: a traceback printed anywhere would show here."""
+    layout = layout_with(tmp_path, config=b'{"config":' * 200_000 + b"{}" + b"}" * 200_000)
+    done = subprocess.run(
+        [sys.executable, "-m", "dockwise", "sbom", "-q", f"oci-dir:{layout}"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith("dockwise: error: config sha256:")
+
+
+HOSTILE_FILES = {
+    "app/node_modules/deep/package.json": DEEP,
+    "srv/package-lock.json": DEEP,
+    "web/pnpm-lock.yaml": b"lockfileVersion: " + DEEP,  # segfaulted libyaml's composer
+    "php/composer.lock": DEEP,
+    "dotnet/app.deps.json": DEEP,
+}
+
+
+def test_deeply_nested_files_inside_the_image_are_warnings(tmp_path):
+    """Each hostile file is one warning and the rest of the scan goes on. Run as a
+    process: a crash inside a C parser would take pytest down with it."""
+    layer = {
+        "etc/os-release": "ID=debian\nVERSION_ID=12\n",
+        "app/node_modules/ok/package.json": b'{"name": "ok", "version": "1.0.0"}',
+        **HOSTILE_FILES,
+    }
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    done = subprocess.run(
+        [sys.executable, "-m", "dockwise", "sbom", "-q", "--format", "json", str(path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout)
+    assert [p["name"] for p in result["packages"]] == ["ok"]
+    assert result["distro"]["id"] == "debian"
+    warned = {w["path"]: w["message"] for w in result["warnings"]}
+    assert sorted(warned) == sorted(HOSTILE_FILES)
+    assert all("nested deeper than" in message for message in warned.values())
 
 
 def test_blob_name_cannot_escape_the_layout(tmp_path, capsys):
