@@ -29,7 +29,7 @@ def parse_json(raw: bytes, what: str) -> dict[str, Any]:
     try:
         doc = load_json(raw)
     except ValueError as exc:
-        raise SourceError(f"{what}: malformed JSON ({exc})") from None
+        raise SourceError(f"{what}: {exc}") from None
     if not isinstance(doc, dict):
         raise SourceError(f"{what}: expected a JSON object")
     return doc
