@@ -8,13 +8,13 @@ the npm root with metadata role=root.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
 from packageurl import PackageURL
 
 from dockwise.catalog.base import Environment, File
 from dockwise.model import Package, ScanWarning
+from dockwise.untrusted import load_json
 
 _ROLES = {"package": "installed", "runtimepack": "installed", "project": "root"}
 # A package whose target entry has none of these ships no file with the app (a
@@ -38,9 +38,9 @@ class DotnetDepsCataloger:
 
 def _parse(file: File) -> Iterator[Package | ScanWarning]:
     try:
-        document = json.loads(file.content or b"")
-    except (ValueError, RecursionError) as exc:
-        yield ScanWarning(f"invalid JSON ({exc.__class__.__name__})", file.path, file.layer)
+        document = load_json(file.content or b"")
+    except ValueError as exc:
+        yield ScanWarning(str(exc), file.path, file.layer)
         return
     libraries = document.get("libraries") if isinstance(document, dict) else None
     if not isinstance(libraries, dict):
