@@ -9,11 +9,11 @@ never matched as if it were an exact release.
 
 from __future__ import annotations
 
-import json
 import tomllib
 
 from dockwise.catalog.base import File
 from dockwise.model import Package, ScanWarning
+from dockwise.untrusted import load_json
 
 
 class ManifestError(ValueError):
@@ -33,9 +33,9 @@ def load_toml(file: File) -> dict:
 def load_json_object(file: File) -> dict:
     """The JSON document, which must be an object."""
     try:
-        document = json.loads(file.content or b"")
-    except (ValueError, RecursionError) as exc:
-        raise ManifestError(f"invalid JSON ({exc.__class__.__name__})") from exc
+        document = load_json(file.content or b"")
+    except ValueError as exc:  # untrusted.DocumentError: bad, non-UTF-8 or too deep
+        raise ManifestError(str(exc)) from exc
     if not isinstance(document, dict):
         raise ManifestError("not a JSON object")
     return document
