@@ -197,6 +197,7 @@ HOSTILE_FILES = {
     "web/pnpm-lock.yaml": b"lockfileVersion: " + DEEP,  # segfaulted libyaml's composer
     "php/composer.lock": DEEP,
     "dotnet/app.deps.json": DEEP,
+    "py/Pipfile.lock": DEEP,
 }
 
 
