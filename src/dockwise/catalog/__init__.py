@@ -23,6 +23,7 @@ from dockwise.catalog.ownership import mark_owned
 from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.python_lock import PythonLockCataloger
+from dockwise.catalog.python_requirements import PythonRequirementsCataloger
 from dockwise.catalog.rpm import RpmCataloger
 from dockwise.catalog.ruby import GemSpecificationCataloger
 from dockwise.catalog.ruby_lock import GemfileLockCataloger, GemSourceSpecCataloger
@@ -39,6 +40,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     RpmCataloger(),
     PythonInstalledCataloger(),
     PythonLockCataloger(),
+    PythonRequirementsCataloger(),
     NpmPackageCataloger(),
     NpmLockCataloger(),
     GemSpecificationCataloger(),
