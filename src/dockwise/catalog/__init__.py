@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.cargo import CargoCataloger
+from dockwise.catalog.conda import CondaMetaCataloger
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
@@ -41,6 +42,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     PythonInstalledCataloger(),
     PythonLockCataloger(),
     PythonRequirementsCataloger(),
+    CondaMetaCataloger(),
     NpmPackageCataloger(),
     NpmLockCataloger(),
     GemSpecificationCataloger(),
