@@ -20,6 +20,7 @@ from dockwise.catalog.golang import GoBinaryCataloger
 from dockwise.catalog.golang_mod import GoModCataloger
 from dockwise.catalog.java import JavaArchiveCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
+from dockwise.catalog.nuget_lock import NugetLockCataloger
 from dockwise.catalog.ownership import mark_owned
 from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
@@ -50,6 +51,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     GemSourceSpecCataloger(),
     ComposerCataloger(),
     DotnetDepsCataloger(),
+    NugetLockCataloger(),
     GoBinaryCataloger(),
     GoModCataloger(),
     RustBinaryCataloger(),
