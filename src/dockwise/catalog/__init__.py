@@ -21,6 +21,7 @@ from dockwise.catalog.golang_mod import GoModCataloger
 from dockwise.catalog.java import JavaArchiveCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
 from dockwise.catalog.nuget_lock import NugetLockCataloger
+from dockwise.catalog.nuget_xml import NugetXmlCataloger
 from dockwise.catalog.ownership import mark_owned
 from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
@@ -52,6 +53,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     ComposerCataloger(),
     DotnetDepsCataloger(),
     NugetLockCataloger(),
+    NugetXmlCataloger(),
     GoBinaryCataloger(),
     GoModCataloger(),
     RustBinaryCataloger(),
