@@ -23,6 +23,7 @@ from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
 from dockwise.catalog.nuget_lock import NugetLockCataloger
 from dockwise.catalog.nuget_xml import NugetXmlCataloger
 from dockwise.catalog.ownership import mark_owned
+from dockwise.catalog.paket import PaketCataloger
 from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.python_lock import PythonLockCataloger
@@ -54,6 +55,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     DotnetDepsCataloger(),
     NugetLockCataloger(),
     NugetXmlCataloger(),
+    PaketCataloger(),
     GoBinaryCataloger(),
     GoModCataloger(),
     RustBinaryCataloger(),
