@@ -28,7 +28,7 @@ def place(name: str, data: bytes) -> str | None:
     """Lockfile fixtures are often renamed (`one-package.json`): tell them by content."""
     if name in LOCK_NAMES:
         return name
-    if name.endswith(".json"):
+    if name.endswith(".json") or name.startswith("Pipfile"):  # trivy: `Pipfile_many.lock`
         return "Pipfile.lock" if b'"_meta"' in data and b'"default"' in data else None
     if not name.endswith((".lock", ".toml")):
         return None

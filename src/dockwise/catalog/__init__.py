@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.cargo import CargoCataloger
+from dockwise.catalog.conda import CondaMetaCataloger
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
@@ -19,10 +20,14 @@ from dockwise.catalog.golang import GoBinaryCataloger
 from dockwise.catalog.golang_mod import GoModCataloger
 from dockwise.catalog.java import JavaArchiveCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
+from dockwise.catalog.nuget_lock import NugetLockCataloger
+from dockwise.catalog.nuget_xml import NugetXmlCataloger
 from dockwise.catalog.ownership import mark_owned
+from dockwise.catalog.paket import PaketCataloger
 from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.python_lock import PythonLockCataloger
+from dockwise.catalog.python_requirements import PythonRequirementsCataloger
 from dockwise.catalog.rpm import RpmCataloger
 from dockwise.catalog.ruby import GemSpecificationCataloger
 from dockwise.catalog.ruby_lock import GemfileLockCataloger, GemSourceSpecCataloger
@@ -39,6 +44,8 @@ CATALOGERS: tuple[Cataloger, ...] = (
     RpmCataloger(),
     PythonInstalledCataloger(),
     PythonLockCataloger(),
+    PythonRequirementsCataloger(),
+    CondaMetaCataloger(),
     NpmPackageCataloger(),
     NpmLockCataloger(),
     GemSpecificationCataloger(),
@@ -46,6 +53,9 @@ CATALOGERS: tuple[Cataloger, ...] = (
     GemSourceSpecCataloger(),
     ComposerCataloger(),
     DotnetDepsCataloger(),
+    NugetLockCataloger(),
+    NugetXmlCataloger(),
+    PaketCataloger(),
     GoBinaryCataloger(),
     GoModCataloger(),
     RustBinaryCataloger(),

@@ -10,6 +10,10 @@ never matched as if it were an exact release.
 from __future__ import annotations
 
 import tomllib
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
 
 from dockwise.catalog.base import File
 from dockwise.model import Package, ScanWarning
@@ -39,6 +43,21 @@ def load_json_object(file: File) -> dict:
     if not isinstance(document, dict):
         raise ManifestError("not a JSON object")
     return document
+
+
+def load_xml(file: File) -> Element:
+    """The XML document's root. Parsed by defusedxml: an image's XML is hostile input, and
+    entity expansion (billion laughs) or external entities must never be resolved; no
+    manifest format needs a DTD, so one is refused outright."""
+    try:
+        return fromstring(file.content or b"", forbid_dtd=True)
+    except (ParseError, DefusedXmlException) as exc:
+        raise ManifestError(f"invalid XML ({exc.__class__.__name__})") from exc
+
+
+def local_name(element: Element) -> str:
+    """A tag without its namespace: MSBuild files may or may not declare one."""
+    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
 
 
 def unreadable(file: File, exc: ManifestError) -> ScanWarning:

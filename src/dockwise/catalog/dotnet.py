@@ -71,12 +71,17 @@ def _ships(entry: object, role: str) -> bool:
     return any(entry.get(asset) for asset in _ASSETS)
 
 
+def nuget_purl(name: str, version: str) -> str:
+    """`pkg:nuget/Name@1.2.3`: NuGet ids keep their case in purls (the spec's nuget type)."""
+    return PackageURL(type="nuget", name=name, version=version or None).to_string()
+
+
 def _package(name: str, version: str, role: str, library: dict) -> Package:
     metadata = {"role": role, "sha512": str(library.get("sha512") or "")}
     return Package(
         name=name,
         version=version,
         type="nuget",
-        purl=PackageURL(type="nuget", name=name, version=version).to_string(),
+        purl=nuget_purl(name, version),
         metadata=tuple(sorted((k, v) for k, v in metadata.items() if v)),
     )
