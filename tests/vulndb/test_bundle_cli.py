@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,20 @@ def test_export_import_round_trip(db, tmp_path, capsys):
     with VulnDb(target) as imported:
         assert imported.query("PyPI", "requests")
     assert "imported" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_bundle_and_imported_database_get_the_umask_mode(db, tmp_path, umask, mode):
+    """Neither holds a secret: readable as any file this user writes, not 0600."""
+    bundle, target = tmp_path / "b.tar.zst", tmp_path / "elsewhere" / "dockwise.db"
+    old = os.umask(umask)
+    try:
+        assert main(["db", "export", str(bundle), "--db", str(db)]) == 0
+        assert main(["db", "import", str(bundle), "--db", str(target)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(bundle.stat().st_mode) == mode
+    assert stat.S_IMODE(target.stat().st_mode) == mode
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
