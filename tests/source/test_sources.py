@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dockwise.cli import main
 from dockwise.errors import SourceError
 from dockwise.source import detect, open_source
 from dockwise.source.filetree import FileTree
@@ -209,3 +210,15 @@ def test_whiteouts_and_opaque_dirs_in_bulk(tmp_path, extra):
     assert not {"gone/sub/b", "opq/old"} & files
     assert {f"d{i}/f" for i in range(60)} - files == {f"d{i}/f" for i in range(extra)}
     assert tree.entry("opq") is not None  # an opaque directory itself stays
+
+
+@pytest.mark.parametrize(("how", "source", "message"), [
+    ("flag", "registry:127.0.0.1:9/app:1", "registry:127.0.0.1:9/app:1"),
+    ("env", "python:3.12-slim", "registry:python:3.12-slim (no such file 'python:3.12-slim' "
+     "either)"),
+])  # fmt: skip
+def test_offline_forbids_reading_a_registry(capsys, monkeypatch, how, source, message):
+    monkeypatch.setenv("DOCKWISE_OFFLINE", "1" if how == "env" else "")
+    argv = ["--offline"] if how == "flag" else []
+    assert main(["sbom", "-q", *argv, source]) == 2
+    assert capsys.readouterr().err == f"dockwise: error: --offline forbids reading {message}\n"
