@@ -108,10 +108,11 @@ def write_output(text: str, output: str | None) -> None:
         raise DockwiseError(f"{output}: cannot write ({exc.strerror})") from None
 
 
-def progress(quiet: bool) -> AbstractContextManager:
-    """A rich progress bar on a terminal; nothing in CI, pipes or with --quiet."""
+def progress(quiet: bool, feeds: bool = False) -> AbstractContextManager:
+    """Rich bars on a terminal (over the layers, or over the feed files a database build
+    downloads); nothing in CI, pipes or with --quiet."""
     if quiet or os.environ.get("CI") or not sys.stderr.isatty():
         return nullcontext(None)
-    from dockwise.progress import LayerProgress
+    from dockwise.progress import FeedProgress, LayerProgress
 
-    return LayerProgress()
+    return FeedProgress() if feeds else LayerProgress()
