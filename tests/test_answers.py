@@ -168,6 +168,21 @@ def test_inside_section():
     assert got["files.unowned"] == "1" and got["runtime.node"] == "18.19.0"
 
 
+def test_layer_sizes_are_the_tars_whatever_format_stored_them():
+    """A docker archive keeps plain tars, an OCI layout gzipped blobs: the same image's
+    layers read the same size from either once measured (the stored size is a fallback)."""
+    gzipped = tuple(
+        dataclasses.replace(layer, size=layer.size // 3, uncompressed_size=layer.size)
+        for layer in LAYERS
+    )
+    image = dataclasses.replace(IMAGE, layers=gzipped)
+    inventory = dataclasses.replace(INVENTORY, packages=())
+    stored = facts(answers().inside)
+    measured = facts(answer(image, inventory, FINDINGS, SCAN_DAY).inside)
+    for index in range(3):
+        assert measured[f"layer.{index}.size"] == stored[f"layer.{index}.size"]
+
+
 def test_runtime_type_count_names_what_it_counts():
     """debian-node: node and a libcrypto's OpenSSL banner are both type "runtime", but only
     node is a language runtime; the count of 2 says which two it means."""

@@ -93,9 +93,19 @@ class Member:
             raise ValueError(f"{self.path}: unknown member kind {self.kind!r}")
 
 
-# A layer: {path: content} (written sorted), Members in order (duplicates kept), or a
-# ready-made uncompressed tar (for truncated or otherwise broken layers).
-LayerInput = Mapping[str, bytes | str | Member] | Sequence[Member] | bytes
+@dataclass(frozen=True, slots=True)
+class PackedLayer:
+    """A layer the caller compressed itself: a stream too large to build in memory (a
+    sparse file of gigabytes), written as concatenated gzip members or zstd frames."""
+
+    blob: bytes  # as stored
+    diff_id: str  # sha256 of the uncompressed tar
+    compression: Compression = "gzip"
+
+
+# A layer: {path: content} (written sorted), Members in order (duplicates kept), a
+# ready-made uncompressed tar (for truncated or otherwise broken layers), or a PackedLayer.
+LayerInput = Mapping[str, bytes | str | Member] | Sequence[Member] | bytes | PackedLayer
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,6 +329,9 @@ def _tarinfo(member: Member) -> tarfile.TarInfo:
 
 
 def _build_layer(layer: LayerInput, method: Compression, media_types: MediaTypes) -> BuiltLayer:
+    if isinstance(layer, PackedLayer):
+        media_type = LAYER_MEDIA_TYPES[media_types, layer.compression]
+        return BuiltLayer(layer.diff_id, digest(layer.blob), media_type, layer.blob)
     tar = layer_tar(layer)
     blob = compress(tar, method)
     return BuiltLayer(digest(tar), digest(blob), LAYER_MEDIA_TYPES[media_types, method], blob)

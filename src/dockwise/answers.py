@@ -274,16 +274,16 @@ def _layer_facts(ctx: _Context) -> list[Fact]:
     )
     facts = [Fact(f"layer.{i}.packages", f"packages in layer {i}", str(n))
              for i, n in sorted(per_layer.items())]  # fmt: skip
-    largest = sorted(ctx.image.layers, key=lambda layer: -layer.size)[:LARGEST_LAYERS]
+    largest = sorted(ctx.image.layers, key=lambda layer: -layer.tar_size)[:LARGEST_LAYERS]
     facts += [
         Fact(
             f"layer.{layer.index}.size",
             f"layer {layer.index} size",
-            human_size(layer.size),
+            human_size(layer.tar_size),
             mask_secrets(layer.created_by)[:HISTORY_EXCERPT],
         )  # fmt: skip
         for layer in sorted(largest, key=lambda layer: layer.index)  # read in build order
-        if layer.size
+        if layer.tar_size
     ]
     return facts
 
@@ -291,7 +291,7 @@ def _layer_facts(ctx: _Context) -> list[Fact]:
 def _inside_unknowns(ctx: _Context) -> Iterable[Unanswered]:
     if ctx.inventory.distro is None:
         yield Unanswered("distro", "distribution", "no os-release or release file found")
-    if ctx.image.layers and not any(layer.size for layer in ctx.image.layers):
+    if ctx.image.layers and not any(layer.tar_size for layer in ctx.image.layers):
         yield Unanswered("layer.size", "layer sizes", "the source did not record layer sizes")
     if ctx.inventory.warnings:
         count = len(ctx.inventory.warnings)

@@ -30,6 +30,12 @@ class LayerRef:
         """Stored compressed: a blob stored as the plain tar is exactly the tar's size."""
         return self.size > 0 and 0 < self.uncompressed_size != self.size
 
+    @property
+    def tar_size(self) -> int:
+        """The size people compare: the layer's tar when measured, the same whatever format
+        holds the image; else the stored size (0 when neither is known)."""
+        return self.uncompressed_size or self.size
+
 
 @dataclass(frozen=True, slots=True)
 class Location:
@@ -69,6 +75,9 @@ class Package:
     files: tuple[str, ...] = ()  # paths (no leading slash) the package says it owns
     metadata: tuple[tuple[str, str], ...] = ()  # ecosystem extras, sorted by key
     owned_by: str = ""  # key of the OS package that installed these files, if any
+    # "installed" (a package database, an installed tree, build info) or "declared" (a
+    # lockfile or manifest: what a build asked for, which may not be what is on disk)
+    found_as: str = "installed"
 
     @property
     def key(self) -> str:

@@ -16,6 +16,7 @@ class RegistryAccess:
     password: str | None = field(default=None, repr=False)
     insecure_registries: tuple[str, ...] = ()  # hosts allowed plain HTTP or unverified TLS
     ca_cert: str | None = None  # extra CA bundle trusted on top of the system's
+    offline: bool = False  # --offline: no registry may be reached at all
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,17 @@
-"""Progress on a terminal: one bar over the image's layers (stderr, transient)."""
+"""Progress on a terminal (stderr, transient): one bar over the image's layers, or one
+bar per feed file a database build downloads."""
 
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from dockwise.model import LayerRef
 
@@ -31,3 +39,33 @@ class LayerProgress:
 
     def __call__(self, layer: LayerRef, total: int) -> None:
         self._progress.update(self._task, total=total, completed=layer.index + 1)
+
+
+class FeedProgress:
+    """One transient bar per downloading file (UpdateProgress for vulndb.update)."""
+
+    def __init__(self) -> None:
+        self._progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+            console=Console(stderr=True), transient=True,
+        )  # fmt: skip
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self) -> FeedProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def file_started(self, label: str, total: int | None) -> None:
+        name = label.split("://", 1)[-1].split("/", 1)[-1]
+        self._tasks[label] = self._progress.add_task(name[-48:], total=total)
+
+    def file_advanced(self, label: str, done: int, total: int | None) -> None:
+        if label in self._tasks:
+            self._progress.update(self._tasks[label], completed=done, total=total)
+
+    def file_done(self, label: str) -> None:
+        if label in self._tasks:
+            self._progress.remove_task(self._tasks.pop(label))

@@ -99,6 +99,7 @@ def test_installed_tree_and_root() -> None:
     assert scoped.purl == "pkg:npm/%40s/b@2.0.0"
     assert scoped.licenses == ("ISC",)
     assert inventory.warnings == ()
+    assert {p.found_as for p in inventory.packages} == {"installed"}
 
 
 def test_lockfile_without_installed_tree() -> None:
@@ -118,6 +119,7 @@ def test_lockfile_without_installed_tree() -> None:
     assert sorted(packages) == ["a", "b", "real"]
     assert dict(packages["a"].metadata)["dependencies"] == "b"
     assert dict(packages["b"].metadata)["dev"] == "true"
+    assert {p.found_as for p in packages.values()} == {"declared"}
 
 
 def test_lockfile_v1_nested() -> None:

@@ -56,11 +56,11 @@ def test_lock_ignored_beside_installed_tree() -> None:
             "other/composer.lock": json.dumps(lock),
         }
     )
-    got = sorted((p.name, p.location.path) for p in catalog(tree, [PHP]).packages)
+    got = sorted((p.name, p.location.path, p.found_as) for p in catalog(tree, [PHP]).packages)
     assert got == [
-        ("phpunit/phpunit", "app/vendor/composer/installed.json"),
-        ("psr/log", "app/vendor/composer/installed.json"),
-        ("x/y", "other/composer.lock"),
+        ("phpunit/phpunit", "app/vendor/composer/installed.json", "installed"),
+        ("psr/log", "app/vendor/composer/installed.json", "installed"),
+        ("x/y", "other/composer.lock", "declared"),
     ]
 
 

@@ -125,10 +125,10 @@ def test_table_and_cyclonedx(image, db, capsys):
     assert len(doc["vulnerabilities"]) == 4
 
 
-def test_missing_database_is_one_line(image, tmp_path, capsys):
+def test_missing_database_offline_is_one_line(image, tmp_path, capsys):
+    """Online, a missing database is built first (tests/vulndb/test_first_run.py)."""
     missing = tmp_path / "none.db"
-    assert cli.main(["scan", "-q", "--db", str(missing), image]) == 2
+    assert cli.main(["scan", "-q", "--offline", "--db", str(missing), image]) == 2
     err = capsys.readouterr().err
-    assert err == (
-        f"dockwise: error: no vulnerability database at {missing}; run `dockwise db update`\n"
-    )
+    assert err.startswith(f"dockwise: error: no vulnerability database at {missing} and ")
+    assert "`dockwise db import BUNDLE`" in err and err.count("\n") == 1

@@ -122,3 +122,19 @@ def test_owned_by_and_notable_files(result):
         "0100755",
     )
     assert su["owner"] == result.inventory.packages[1].purl
+
+
+def test_found_as_round_trips(result, validator):
+    """`found_as` is written for every package and read back by the result loader."""
+    declared = dataclasses.replace(result.inventory.packages[0], found_as="declared")
+    inventory = dataclasses.replace(
+        result.inventory, packages=(declared, *result.inventory.packages[1:])
+    )
+    doc = json.loads(render(dataclasses.replace(result, inventory=inventory)))
+    validator.validate(doc)
+    assert [p["found_as"] for p in doc["packages"]][:2] == ["declared", "installed"]
+    loaded = result_from_json(doc).inventory.packages
+    assert (loaded[0].found_as, loaded[1].found_as) == ("declared", "installed")
+    doc["packages"][0]["found_as"] = "guessed"
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(doc)

@@ -111,6 +111,7 @@ def test_package_fields(result):
         "dockwise:layer:index": "1",
         "dockwise:location:path": "var/lib/dpkg/status",
         "dockwise:package:arch": "amd64",
+        "dockwise:package:found-as": "installed",
         "dockwise:package:type": "deb",
     }
 

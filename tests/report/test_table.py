@@ -42,7 +42,7 @@ def test_packages_and_layers(result):
     assert "7.88.1-10+deb12u5" in out
     assert "ADD file:6b0f2c1e in /" in out
     assert "#(nop)" not in out
-    assert "27.8 MiB" in out
+    assert "76.7 MiB" in out  # the tar, not the gzip blob (27.8 MiB)
 
 
 def test_notable_files_name_their_owner(result):
@@ -102,3 +102,20 @@ def test_human_size():
         "5.0 GiB",
         "3.0 TiB",
     ]
+
+
+def test_long_evidence_is_cut_not_hidden(result):
+    """A fact's evidence past the width is shortened with an ellipsis (JSON keeps it whole):
+    hiding it would drop e.g. where a learned base name came from."""
+    from datetime import date
+
+    from dockwise.answers import Fact, FiveAnswers, Section
+
+    long = "catalogue: 3 identical layers, learned from image " + "x" * 80 + " scanned today"
+    fact = Fact("base.name", "base image", "a:1", long)
+    section = Section("Where did it come from?", "v", (fact,))
+    empty = Section("q", "v")
+    answers = FiveAnswers(date(2026, 12, 2), section, empty, empty, empty, empty)
+    out = render(dataclasses.replace(result, answers=answers), width=200)
+    assert "a:1  (catalogue: 3 identical layers, learned from image xxx" in out
+    assert "…)" in out and "scanned on" not in out

@@ -75,6 +75,12 @@ def test_spooled_export_is_removed_with_the_image(monkeypatch, tmp_path, daemon)
     assert list(spool.iterdir()) == []
 
 
+def test_offline_still_reads_the_local_daemon(capsys, monkeypatch, daemon):
+    """--offline forbids the network; a unix socket on this machine is not the network."""
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{daemon[1]}")
+    assert sbom(capsys, "--offline", f"docker:{NAME}")["image"]["scheme"] == "docker"
+
+
 def test_missing_image(monkeypatch, daemon):
     monkeypatch.setenv("DOCKER_HOST", f"unix://{daemon[1]}")
     with pytest.raises(SourceError, match=r"^nope:1: no such image in the docker daemon$"):

@@ -7,6 +7,7 @@ output (trivy.dev, "SBOM" and "CycloneDX" pages): Trivy is not installable here.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -294,6 +295,19 @@ def test_dockwise_output_round_trips(scanned, tmp_path, fmt):
     assert [p.found_by for p in opened.inventory.packages] == ["dpkg-db"] * 3
     assert opened.info.repo_tags == scanned.image.repo_tags
     assert opened.info.config_digest == scanned.image.config_digest
+
+
+@pytest.mark.parametrize("fmt", ["cyclonedx-json", "spdx-json"])
+def test_found_as_round_trips(scanned, tmp_path, fmt):
+    """A lockfile's package stays `declared` through CycloneDX properties and SPDX
+    annotations; the others read back as the default, `installed`."""
+    first, *rest = scanned.inventory.packages
+    packages = (dataclasses.replace(first, found_as="declared"), *rest)
+    inventory = dataclasses.replace(scanned.inventory, packages=packages)
+    path = tmp_path / f"out.{fmt}"
+    path.write_text(render(dataclasses.replace(scanned, inventory=inventory), fmt))
+    opened = read(path).inventory.packages
+    assert [p.found_as for p in opened] == ["declared", "installed", "installed"]
 
 
 def test_scan_result_of_an_sbom_renders_again(tmp_path, scanned):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dockwise.cli import main
 from dockwise.errors import SourceError
 from dockwise.source import detect, open_source
 from dockwise.source.filetree import FileTree
@@ -267,3 +268,15 @@ def test_an_arm64_image_without_a_variant_is_v8(tmp_path, kind):
     assert read_tree(source, "linux/arm64/v8")[1].architecture == "arm64"
     with pytest.raises(SourceError, match="not the requested platform linux/arm64/v7$"):
         open_source(source, "linux/arm64/v7")
+
+
+@pytest.mark.parametrize(("how", "source", "message"), [
+    ("flag", "registry:127.0.0.1:9/app:1", "registry:127.0.0.1:9/app:1"),
+    ("env", "python:3.12-slim", "registry:python:3.12-slim (no such file 'python:3.12-slim' "
+     "either)"),
+])  # fmt: skip
+def test_offline_forbids_reading_a_registry(capsys, monkeypatch, how, source, message):
+    monkeypatch.setenv("DOCKWISE_OFFLINE", "1" if how == "env" else "")
+    argv = ["--offline"] if how == "flag" else []
+    assert main(["sbom", "-q", *argv, source]) == 2
+    assert capsys.readouterr().err == f"dockwise: error: --offline forbids reading {message}\n"

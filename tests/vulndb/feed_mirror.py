@@ -43,6 +43,15 @@ def mirror_files() -> dict[str, Path | bytes]:
     return files
 
 
+def write_mirror(files: dict[str, Path | bytes], directory: Path) -> str:
+    """The same files as a `file://` mirror directory (an air-gapped copy); its URL."""
+    for path, found in files.items():
+        target = directory / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(found.read_bytes() if isinstance(found, Path) else found)
+    return directory.as_uri()
+
+
 @dataclass
 class Mirror:
     """The running server; tests change `files`, `failures` and `overrides` freely."""

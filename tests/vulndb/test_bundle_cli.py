@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -80,6 +82,20 @@ def test_export_import_round_trip(db, tmp_path, capsys):
     assert "imported" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_bundle_and_imported_database_get_the_umask_mode(db, tmp_path, umask, mode):
+    """Neither holds a secret: readable as any file this user writes, not 0600."""
+    bundle, target = tmp_path / "b.tar.zst", tmp_path / "elsewhere" / "dockwise.db"
+    old = os.umask(umask)
+    try:
+        assert main(["db", "export", str(bundle), "--db", str(db)]) == 0
+        assert main(["db", "import", str(bundle), "--db", str(target)]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(bundle.stat().st_mode) == mode
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
 def test_corrupt_bundle_is_refused_and_keeps_the_database(db, tmp_path, capsys, damage):
     bundle = tmp_path / "b.tar.zst"
@@ -128,3 +144,33 @@ def test_update_with_nothing_reachable_is_exit_2(tmp_path, capsys):
     assert main(["db", "update", "--mirror", "http://127.0.0.1:9", "--db", str(db), "-q"]) == 2
     assert "no feed could be fetched" in capsys.readouterr().err
     assert not db.exists()
+
+
+def test_update_and_status_count_the_same_things(mirror, tmp_path, capsys, monkeypatch):
+    for path in [p for p in mirror.files if p.startswith("/osv/")]:
+        if path not in ("/osv/PyPI/all.zip", "/osv/Debian/all.zip"):
+            del mirror.files[path]
+    monkeypatch.setenv("DOCKWISE_MIRROR", mirror.url)  # db update reads it too
+    db = tmp_path / "dockwise.db"
+    assert main(["db", "update", "--db", str(db), "-q"]) == 0
+    updated = capsys.readouterr().err.splitlines()[-1]
+    assert main(["db", "status", "--db", str(db)]) == 0
+    holds = capsys.readouterr().out.splitlines()[2]
+    with VulnDb(db) as opened:
+        counts = opened.counts()
+    phrase = (f"{counts['advisories']} advisories, {counts['affects']} package entries, "
+              f"{counts['kev']} KEV, {counts['epss']} EPSS")  # fmt: skip
+    assert updated.startswith(f"database updated: {db}: {phrase}, in ")
+    assert holds == f"holds:    {phrase}"
+    assert counts["advisories"] > 0 and mirror.hits["/osv/PyPI/all.zip"] == 1
+
+
+def test_dockwise_offline_forbids_update_from_the_network(mirror, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("DOCKWISE_OFFLINE", "1")
+    db = tmp_path / "x.db"
+    assert main(["db", "update", "--mirror", mirror.url, "--db", str(db), "-q"]) == 2
+    assert capsys.readouterr().err == (
+        "dockwise: error: $DOCKWISE_OFFLINE forbids downloading the feeds; use --mirror "
+        "file://DIR or `dockwise db import BUNDLE`\n"
+    )
+    assert mirror.hits == {} and not db.exists()

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from feed_mirror import FAST
+from feed_mirror import FAST, write_mirror
 
 from dockwise.vulndb import VulnDbError
 from dockwise.vulndb.advisory import Range
@@ -180,6 +180,18 @@ def test_feed_missing_entirely_is_a_warning(mirror, tmp_path):
         result.warnings
     )
     assert result.partial
+
+
+def test_file_mirror_lacking_a_feed_names_its_directory(mirror, tmp_path):
+    directory = tmp_path / "mirror"
+    url = write_mirror({KEV_PATH: mirror.files[KEV_PATH]}, directory)
+    feeds = [f for f in FEEDS if f.name in ("kev", "epss")]
+    result = update(tmp_path / "dockwise.db", mirror=url, feeds=feeds, policy=FAST)
+    assert result.warnings == (
+        f"epss: 1 of 1 files not in the mirror directory {directory} (epss_scores-current.csv.gz)",
+    )
+    with VulnDb(tmp_path / "dockwise.db") as db:
+        assert {row["feed"]: row["detail"] for row in db.feeds()}["epss"] == "no such file"
 
 
 def test_nothing_fetched_is_an_error_and_keeps_the_old_database(mirror, tmp_path):

@@ -7,14 +7,14 @@ Format: https://github.com/rust-secure-code/cargo-auditable/blob/master/PARSING.
 
 from __future__ import annotations
 
-import json
+from dockwise.untrusted import load_json
 
 MAX_PACKAGES = 10_000
 
 
 def parse_dep_v0(raw: bytes) -> list[dict]:
     """The packages, each reduced to the fields the cataloger reports."""
-    doc = json.loads(raw)
+    doc = load_json(raw)
     packages = doc.get("packages") if isinstance(doc, dict) else None
     if not isinstance(packages, list):
         raise ValueError(".dep-v0 has no packages list")

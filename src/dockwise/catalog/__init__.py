@@ -11,17 +11,26 @@ from collections.abc import Iterator, Sequence
 
 from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
+from dockwise.catalog.cargo import CargoCataloger
+from dockwise.catalog.conda import CondaMetaCataloger
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
 from dockwise.catalog.golang import GoBinaryCataloger
+from dockwise.catalog.golang_mod import GoModCataloger
 from dockwise.catalog.java import JavaArchiveCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
+from dockwise.catalog.nuget_lock import NugetLockCataloger
+from dockwise.catalog.nuget_xml import NugetXmlCataloger
 from dockwise.catalog.ownership import mark_owned
+from dockwise.catalog.paket import PaketCataloger
 from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
+from dockwise.catalog.python_lock import PythonLockCataloger
+from dockwise.catalog.python_requirements import PythonRequirementsCataloger
 from dockwise.catalog.rpm import RpmCataloger
 from dockwise.catalog.ruby import GemSpecificationCataloger
+from dockwise.catalog.ruby_lock import GemfileLockCataloger, GemSourceSpecCataloger
 from dockwise.catalog.runtimes import RuntimeCataloger
 from dockwise.catalog.rust import RustBinaryCataloger
 from dockwise.catalog.unowned import notable_files
@@ -34,13 +43,23 @@ CATALOGERS: tuple[Cataloger, ...] = (
     OpkgCataloger(),
     RpmCataloger(),
     PythonInstalledCataloger(),
+    PythonLockCataloger(),
+    PythonRequirementsCataloger(),
+    CondaMetaCataloger(),
     NpmPackageCataloger(),
     NpmLockCataloger(),
     GemSpecificationCataloger(),
+    GemfileLockCataloger(),
+    GemSourceSpecCataloger(),
     ComposerCataloger(),
     DotnetDepsCataloger(),
+    NugetLockCataloger(),
+    NugetXmlCataloger(),
+    PaketCataloger(),
     GoBinaryCataloger(),
+    GoModCataloger(),
     RustBinaryCataloger(),
+    CargoCataloger(),
     JavaArchiveCataloger(),
     RuntimeCataloger(),
 )

@@ -8,13 +8,13 @@ the npm root with metadata role=root.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 
 from packageurl import PackageURL
 
 from dockwise.catalog.base import Environment, File
 from dockwise.model import Package, ScanWarning
+from dockwise.untrusted import load_json
 
 _ROLES = {"package": "installed", "runtimepack": "installed", "project": "root"}
 # A package whose target entry has none of these ships no file with the app (a
@@ -38,9 +38,9 @@ class DotnetDepsCataloger:
 
 def _parse(file: File) -> Iterator[Package | ScanWarning]:
     try:
-        document = json.loads(file.content or b"")
-    except (ValueError, RecursionError) as exc:
-        yield ScanWarning(f"invalid JSON ({exc.__class__.__name__})", file.path, file.layer)
+        document = load_json(file.content or b"")
+    except ValueError as exc:
+        yield ScanWarning(str(exc), file.path, file.layer)
         return
     libraries = document.get("libraries") if isinstance(document, dict) else None
     if not isinstance(libraries, dict):
@@ -71,12 +71,17 @@ def _ships(entry: object, role: str) -> bool:
     return any(entry.get(asset) for asset in _ASSETS)
 
 
+def nuget_purl(name: str, version: str) -> str:
+    """`pkg:nuget/Name@1.2.3`: NuGet ids keep their case in purls (the spec's nuget type)."""
+    return PackageURL(type="nuget", name=name, version=version or None).to_string()
+
+
 def _package(name: str, version: str, role: str, library: dict) -> Package:
     metadata = {"role": role, "sha512": str(library.get("sha512") or "")}
     return Package(
         name=name,
         version=version,
         type="nuget",
-        purl=PackageURL(type="nuget", name=name, version=version).to_string(),
+        purl=nuget_purl(name, version),
         metadata=tuple(sorted((k, v) for k, v in metadata.items() if v)),
     )

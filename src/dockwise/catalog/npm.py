@@ -12,7 +12,6 @@ image runs, and vulnerability matching needs its dependencies' parent.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +23,7 @@ from dockwise.catalog.npm_lock import LockEntry, LockfileError, parse_npm_lock
 from dockwise.catalog.pnpm_lock import parse_pnpm_lock
 from dockwise.catalog.yarn_lock import parse_yarn_lock
 from dockwise.model import Package, ScanWarning
+from dockwise.untrusted import load_json
 
 # A package's own manifest sits directly in node_modules/<name>/ or node_modules/@scope/<name>/;
 # other package.json files in a package (tests, fixtures, "exports" stubs) are not packages.
@@ -89,9 +89,9 @@ def _parse_manifest(file: File) -> Iterator[Package | ScanWarning]:
     if "/node_modules/" in f"/{file.path}" and not _INSTALLED.search(file.path):
         return  # a file inside a package, not a package
     try:
-        manifest = json.loads(file.content or b"")
-    except (ValueError, RecursionError) as exc:
-        yield ScanWarning(f"invalid package.json ({exc.__class__.__name__})", file.path, file.layer)
+        manifest = load_json(file.content or b"")
+    except ValueError as exc:
+        yield ScanWarning(f"package.json: {exc}", file.path, file.layer)
         return
     if not isinstance(manifest, dict):
         yield ScanWarning("package.json is not a JSON object", file.path, file.layer)
@@ -165,4 +165,5 @@ def _lock_package(entry: LockEntry) -> Package:
         type="npm",
         purl=npm_purl(entry.name, entry.version),
         metadata=tuple(sorted((k, v) for k, v in metadata.items() if v)),
+        found_as="declared",
     )

@@ -7,9 +7,10 @@ install path, `""` being the project itself).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+from dockwise.untrusted import load_json
 
 NODE_MODULES = "node_modules/"
 MAX_DEPTH = 256  # v1 nests one level per node_modules; deeper is a hostile file
@@ -34,9 +35,9 @@ class LockEntry:
 def parse_npm_lock(data: bytes) -> list[LockEntry]:
     """Every package the lockfile resolves, v3's flat map preferred over v1's tree."""
     try:
-        document = json.loads(data)
-    except (ValueError, RecursionError) as exc:
-        raise LockfileError(f"invalid JSON ({exc.__class__.__name__})") from exc
+        document = load_json(data)
+    except ValueError as exc:
+        raise LockfileError(str(exc)) from None
     if not isinstance(document, dict):
         raise LockfileError("not a JSON object")
     packages = document.get("packages")

@@ -11,7 +11,6 @@ so nothing is counted twice.
 
 from __future__ import annotations
 
-import json
 import posixpath
 from collections.abc import Iterable, Iterator
 
@@ -19,6 +18,7 @@ from packageurl import PackageURL
 
 from dockwise.catalog.base import Environment, File
 from dockwise.model import Package, ScanWarning
+from dockwise.untrusted import load_json
 
 INSTALLED = "vendor/composer/installed.json"
 MAX_COMPOSER_SIZE = 64 * 1024 * 1024
@@ -53,9 +53,9 @@ def _installed_beside(lock_path: str) -> str:
 
 def _parse(file: File, is_lock: bool) -> Iterator[Package | ScanWarning]:
     try:
-        document = json.loads(file.content or b"")
-    except (ValueError, RecursionError) as exc:
-        yield ScanWarning(f"invalid JSON ({exc.__class__.__name__})", file.path, file.layer)
+        document = load_json(file.content or b"")
+    except ValueError as exc:
+        yield ScanWarning(str(exc), file.path, file.layer)
         return
     role = "locked" if is_lock else "installed"
     for entry, dev in _entries(document):
@@ -95,4 +95,5 @@ def _package(name: str, version: str, entry: dict, role: str, dev: bool) -> Pack
         purl=composer_purl(name, version),
         licenses=tuple(x for x in licenses if isinstance(x, str) and x),
         metadata=tuple(sorted((k, v) for k, v in metadata.items() if v)),
+        found_as="declared" if role == "locked" else "installed",
     )

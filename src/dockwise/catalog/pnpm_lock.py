@@ -10,15 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-import yaml
-
 from dockwise.catalog.npm_lock import LockEntry, LockfileError
+from dockwise.untrusted import load_yaml
 
 _PEER_SUFFIX = re.compile(r"\(.*\)$")
 _V5_VERSION = re.compile(r"\d[^@]*")  # v5's last key segment is the version itself
 
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def parse_pnpm_lock(data: bytes) -> list[LockEntry]:
@@ -38,23 +35,16 @@ def parse_pnpm_lock(data: bytes) -> list[LockEntry]:
 
 
 def _load(data: bytes) -> dict:
-    """The first YAML document (pnpm 9 may append a second for the env lockfile)."""
+    """The first YAML document (pnpm 9 may append a second for the env lockfile).
+
+    pnpm never writes anchors, so an alias is refused outright rather than expanded."""
     try:
-        _refuse_aliases(data)
-        document = next(iter(yaml.load_all(data, Loader=_LOADER)), None)
-    except yaml.YAMLError as exc:
-        raise LockfileError(f"invalid YAML ({exc.__class__.__name__})") from exc
+        document = load_yaml(data, aliases=False)
+    except ValueError as exc:
+        raise LockfileError(str(exc)) from None
     if not isinstance(document, dict):
         raise LockfileError("not a YAML mapping")
     return document
-
-
-def _refuse_aliases(data: bytes) -> None:
-    """pnpm never writes anchors, and aliases allow the "billion laughs" blow-up of a
-    small hostile file; the event scan is cheap next to building the objects."""
-    for event in yaml.parse(data, Loader=_LOADER):
-        if isinstance(event, yaml.AliasEvent):
-            raise LockfileError("YAML aliases are not allowed in a pnpm lockfile")
 
 
 def _snapshot_dependencies(snapshots: Mapping[object, object]) -> dict[str, set[str]]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from packageurl import PackageURL
 
 from dockwise.errors import DockwiseError
 from dockwise.model import Finding, ScanWarning
+from dockwise.untrusted import load_json, load_yaml
 
 SUPPRESSING_VEX = ("not_affected", "fixed")
 
@@ -176,10 +176,8 @@ def _read_structured(path: Path) -> Any:
     try:
         if path.suffix == ".toml":
             return tomllib.loads(text)
-        import yaml
-
-        return yaml.safe_load(text) or {}
-    except Exception as e:  # yaml and tomllib raise their own error types
+        return load_yaml(text) or {}
+    except (ValueError, RecursionError) as e:  # TOMLDecodeError is a ValueError; tomllib recurses
         raise SuppressionError(f"{path}: invalid {path.suffix.lstrip('.') or 'YAML'}: {e}") from e
 
 
@@ -214,11 +212,11 @@ def _date(path: Path, index: int, value: Any) -> dt.date | None:
 def load_vex(path: Path) -> list[VexStatement]:
     """The statements of one OpenVEX document (v0.2.0, and v0.0.x's string forms)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = load_json(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise SuppressionError(f"{path}: cannot read ({e.strerror})") from None
     except ValueError as e:
-        raise SuppressionError(f"{path}: invalid JSON: {e}") from None
+        raise SuppressionError(f"{path}: {e}") from None
     statements = doc.get("statements") if isinstance(doc, dict) else None
     if not isinstance(statements, list):
         raise SuppressionError(f"{path}: not an OpenVEX document (no `statements` list)")

@@ -18,6 +18,7 @@ SOURCE_HELP = (
     "or a bare image reference (python:3.12-slim) read from its registry"
 )
 USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
+OFFLINE_ENV = "DOCKWISE_OFFLINE"
 
 
 def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = True) -> None:
@@ -80,6 +81,10 @@ def add_registry_arguments(group: argparse._ArgumentGroup) -> None:
         help="allow plain HTTP or unverified TLS to HOST[:PORT] (repeatable)",
     )  # fmt: skip
     group.add_argument("--ca-cert", metavar="FILE", help="also trust the CA certificates in FILE")
+    group.add_argument(
+        "--offline", action="store_true",
+        help=f"use no network: no registry, no feed download (default: ${OFFLINE_ENV})",
+    )  # fmt: skip
 
 
 def registry_access(args: argparse.Namespace) -> RegistryAccess:
@@ -95,7 +100,15 @@ def registry_access(args: argparse.Namespace) -> RegistryAccess:
         password=password,
         insecure_registries=tuple(args.insecure_registry),
         ca_cert=args.ca_cert,
+        offline=offline_requested(args.offline),
     )
+
+
+def offline_requested(flag: bool = False) -> bool:
+    """`--offline`, or $DOCKWISE_OFFLINE set to anything but empty, 0, false or no: a
+    site-wide switch for air-gapped machines, where a download attempt only hangs."""
+    value = os.environ.get(OFFLINE_ENV, "").strip().lower()
+    return flag or value not in ("", "0", "false", "no")
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -109,10 +122,11 @@ def write_output(text: str, output: str | None) -> None:
         raise DockwiseError(f"{output}: cannot write ({exc.strerror})") from None
 
 
-def progress(quiet: bool) -> AbstractContextManager:
-    """A rich progress bar on a terminal; nothing in CI, pipes or with --quiet."""
+def progress(quiet: bool, feeds: bool = False) -> AbstractContextManager:
+    """Rich bars on a terminal (over the layers, or over the feed files a database build
+    downloads); nothing in CI, pipes or with --quiet."""
     if quiet or os.environ.get("CI") or not sys.stderr.isatty():
         return nullcontext(None)
-    from dockwise.progress import LayerProgress
+    from dockwise.progress import FeedProgress, LayerProgress
 
-    return LayerProgress()
+    return FeedProgress() if feeds else LayerProgress()

@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from dockwise.commands.common import write_output
-from dockwise.vulndb.paths import resolve_db_path
-from dockwise.vulndb.status import DEFAULT_MAX_AGE, DbStatus, human_age, parse_max_age
+from dockwise.commands.common import OFFLINE_ENV, offline_requested, progress, write_output
+from dockwise.errors import DockwiseError
+from dockwise.vulndb.paths import MIRROR_ENV, resolve_db_path, resolve_mirror
+from dockwise.vulndb.status import (
+    DEFAULT_MAX_AGE,
+    DbStatus,
+    describe_counts,
+    human_age,
+    parse_max_age,
+)
 
 DB_HELP = "database file (default: $DOCKWISE_DB, else $XDG_CACHE_HOME/dockwise/db/dockwise.db)"
+MIRROR_HELP = f"read every feed from one mirror URL (default: ${MIRROR_ENV}, else upstream)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     update = actions.add_parser("update", help="download the feeds and rebuild the database")
-    update.add_argument("--mirror", metavar="URL", help="read every feed from one mirror URL")
+    update.add_argument("--mirror", metavar="URL", help=MIRROR_HELP)
     update.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     status = actions.add_parser("status", help="show each feed's date, record count and age")
     status.add_argument(
@@ -51,19 +57,37 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
+    from dockwise.vulndb.fetch import is_local
+
+    mirror = resolve_mirror(args.mirror)
+    if offline_requested() and not (mirror and is_local(mirror)):
+        raise DockwiseError(
+            f"${OFFLINE_ENV} forbids downloading the feeds; use --mirror file://DIR or "
+            "`dockwise db import BUNDLE`"
+        )
+    build_database(resolve_db_path(args.db), mirror, args.quiet)
+    return 0
+
+
+def build_database(path: Path, mirror: str | None, quiet: bool) -> None:
+    """`db update`'s one code path, which `scan` also takes on a first run or with an old
+    database: progress bars on a terminal, a line per warning, then what it holds."""
+    from dockwise.vulndb.store import VulnDb
     from dockwise.vulndb.update import update
 
-    path = resolve_db_path(args.db)
     started = time.monotonic()
-    with _progress(args.quiet) as bar:
-        result = update(path, mirror=args.mirror, progress=bar)
+    try:
+        with progress(quiet, feeds=True) as bar:
+            result = update(path, mirror=mirror, progress=bar)
+    except OSError as exc:  # e.g. an unwritable cache directory on a first scan
+        raise DockwiseError(f"{path}: cannot build the database ({exc.strerror})") from None
     for line in result.warnings:
         _warn(line)
-    stored = sum(f.records for f in result.files)
+    with VulnDb(path) as db:
+        held = describe_counts(db.counts())
     note = " (partial: see warnings)" if result.partial else ""
-    _note(f"database updated: {path}, {stored} records in "
+    _note(f"database updated: {path}: {held}, in "
           f"{time.monotonic() - started:.1f}s{note}")  # fmt: skip
-    return 0
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -100,13 +124,11 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _status_table(status: DbStatus) -> str:
-    counts = status.counts
     lines = [
         f"database: {status.path} ({status.size / 1e6:.1f} MB, schema "
         f"{status.meta.get('schema_version', '?')})",
         f"built:    {status.built or 'unknown'} ({human_age(status.age_seconds)} ago)",
-        f"records:  {counts['advisories']} advisories, {counts['affects']} package entries, "
-        f"{counts['kev']} KEV, {counts['epss']} EPSS",
+        f"holds:    {describe_counts(status.counts)}",
         f"lifecycle: {_lifecycle_line(status.lifecycle)}",
         "",
         f"{'FEED':<15} {'FILE':<40} {'STATUS':<9} {'RECORDS':>8} {'SKIPPED':>8}  FETCHED",
@@ -150,43 +172,3 @@ def _warn(line: str) -> None:
 
 def _note(line: str) -> None:
     print(line, file=sys.stderr)
-
-
-def _progress(quiet: bool) -> AbstractContextManager:
-    """Rich bars on a terminal; nothing in CI, pipes or with --quiet."""
-    if quiet or os.environ.get("CI") or not sys.stderr.isatty():
-        return nullcontext(None)
-    return _FeedProgress()
-
-
-class _FeedProgress:
-    """One transient bar per downloading file (UpdateProgress for vulndb.update)."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-
-        self._progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-            console=Console(stderr=True), transient=True,
-        )  # fmt: skip
-        self._tasks: dict[str, int] = {}
-
-    def __enter__(self) -> _FeedProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
-
-    def file_started(self, label: str, total: int | None) -> None:
-        name = label.split("://", 1)[-1].split("/", 1)[-1]
-        self._tasks[label] = self._progress.add_task(name[-48:], total=total)
-
-    def file_advanced(self, label: str, done: int, total: int | None) -> None:
-        if label in self._tasks:
-            self._progress.update(self._tasks[label], completed=done, total=total)
-
-    def file_done(self, label: str) -> None:
-        if label in self._tasks:
-            self._progress.remove_task(self._tasks.pop(label))

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from dockwise.commands.common import add_source_arguments, progress, source_options, write_output
+from dockwise.commands.db import MIRROR_HELP
 from dockwise.commands.gate import (
     add_policy_arguments,
     finish,
@@ -19,6 +20,7 @@ from dockwise.errors import DockwiseError
 from dockwise.model import Finding, ScanResult, ScanWarning, Severity
 from dockwise.policy import evaluate
 from dockwise.vulndb.advisory import AdvisorySource
+from dockwise.vulndb.status import DEFAULT_MAX_AGE
 
 LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
 
@@ -28,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", metavar="PATH", help="vulnerability database (default: $DOCKWISE_DB, else cache)"
     )
+    parser.add_argument("--mirror", metavar="URL", help=MIRROR_HELP.replace("read", "build from"))
+    parser.add_argument(
+        "--max-db-age", default=DEFAULT_MAX_AGE, metavar="AGE",
+        help="refresh an older database first (e.g. 36h, 2w; default 7d); kept, with a "
+        "warning, when offline or when the refresh fails",
+    )  # fmt: skip
     parser.add_argument(
         "--only-fixed", action="store_true", help="show only findings that have a fix"
     )
@@ -47,14 +55,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from dockwise.checks.suppress import load
     from dockwise.vet import ScanSettings, scan
+    from dockwise.vulndb.paths import resolve_db_path, resolve_mirror
+    from dockwise.vulndb.status import parse_max_age
 
     options = source_options(args)
     suppressions = load(args.ignore_file, args.vex)  # fail on a bad file before reading
     policy = resolve_policy(args.policy, args.fail_on, Path.cwd())  # likewise
+    max_age = parse_max_age(args.max_db_age, "--max-db-age")
     day = today()
-    with open_advisories(args.db) as advisories, progress(options.quiet) as bar:
+    db = Database(resolve_db_path(args.db), resolve_mirror(args.mirror), options.registry.offline)
+    age_warning = db.prepare(max_age, options.quiet)
+    with open_advisories(db.path) as advisories, progress(options.quiet) as bar:
         result = scan(options, ScanSettings(advisories, suppressions, day), bar)
-    result = with_age_warning(result, args.db)
+    result = with_warning(result, age_warning)
     # the gate sees every finding; --severity, --only-fixed only change what is shown
     verdict = evaluate(result, policy, day) if policy else None
     shown = shown_findings(result, args.severity, args.only_fixed, args.show_suppressed)
@@ -62,31 +75,82 @@ def run(args: argparse.Namespace) -> int:
     return finish(verdict) if verdict else 0
 
 
-def open_advisories(db: str | None):
-    """The database at `--db`, $DOCKWISE_DB or the default path, as a context manager."""
-    from dockwise.vulndb.paths import resolve_db_path
+def open_advisories(path: Path):
+    """The database at `path`, as a context manager."""
     from dockwise.vulndb.store import VulnDb
 
-    path = resolve_db_path(db)
-    if not Path(path).is_file():
-        raise DockwiseError(f"no vulnerability database at {path}; run `dockwise db update`")
     source: AdvisorySource = VulnDb(path)
     return source
 
 
-def with_age_warning(result: ScanResult, db: str | None) -> ScanResult:
-    """An old database still answers, but says so (stderr and the report's warnings)."""
-    from dockwise.vulndb.paths import resolve_db_path
-    from dockwise.vulndb.status import DEFAULT_MAX_AGE, human_age, parse_max_age, read_status
+@dataclasses.dataclass(frozen=True, slots=True)
+class Database:
+    """The database a scan reads, and whether it may be (re)built from the feeds first:
+    a first scan works without `db update`, as Trivy's and Grype's do."""
 
-    status = read_status(Path(resolve_db_path(db)))
-    if not status.stale(parse_max_age(DEFAULT_MAX_AGE)):
+    path: Path
+    mirror: str | None
+    offline: bool  # --offline or $DOCKWISE_OFFLINE: only a file:// mirror may be read
+
+    @property
+    def buildable(self) -> bool:
+        from dockwise.vulndb.fetch import is_local
+
+        return not self.offline or bool(self.mirror and is_local(self.mirror))
+
+    @property
+    def feeds(self) -> str:
+        return self.mirror or "the public feeds"
+
+    def prepare(self, max_age: float, quiet: bool) -> str | None:
+        """Build a missing database, refresh an old one; the warning for an old one kept."""
+        from dockwise.commands.db import build_database
+
+        if self.path.is_file():
+            return self._refresh(max_age, quiet)
+        if not self.buildable:
+            raise DockwiseError(
+                f"no vulnerability database at {self.path} and --offline forbids downloading "
+                "it; install one with `dockwise db import BUNDLE` (a bundle written by "
+                "`dockwise db export` on a connected machine)"
+            )
+        _notice(f"no vulnerability database at {self.path}; building it from {self.feeds} "
+                "(first run)")  # fmt: skip
+        build_database(self.path, self.mirror, quiet)
+        return None
+
+    def _refresh(self, max_age: float, quiet: bool) -> str | None:
+        from dockwise.commands.db import build_database
+        from dockwise.vulndb.status import human_age, read_status
+
+        status = read_status(self.path)
+        if not status.stale(max_age):
+            return None
+        age = human_age(status.age_seconds)
+        if self.buildable:
+            _notice(f"the vulnerability database is {age} old; refreshing it from {self.feeds}")
+            try:
+                build_database(self.path, self.mirror, quiet)
+                return None
+            except DockwiseError as exc:
+                _notice(f"warning: cannot refresh the vulnerability database ({exc})")
+        hint = "import a newer bundle" if self.offline else "run `dockwise db update`"
+        return (
+            f"the vulnerability database is {age} old "
+            f"(built {status.built or 'at an unknown time'}); {hint}"
+        )
+
+
+def _notice(line: str) -> None:
+    """On stderr even in CI: a scan that downloads or keeps old data must say so."""
+    print(f"dockwise: {line}", file=sys.stderr)
+
+
+def with_warning(result: ScanResult, message: str | None) -> ScanResult:
+    """An old database still answers, but says so (stderr and the report's warnings)."""
+    if message is None:
         return result
-    message = (
-        f"the vulnerability database is {human_age(status.age_seconds)} old "
-        f"(built {status.built or 'at an unknown time'}); run `dockwise db update`"
-    )
-    print(f"dockwise: warning: {message}", file=sys.stderr)
+    _notice(f"warning: {message}")
     warnings = (*result.inventory.warnings, ScanWarning(message))
     return dataclasses.replace(
         result, inventory=dataclasses.replace(result.inventory, warnings=warnings)

@@ -9,9 +9,10 @@ read before the first instruction or ordinary comment, and the keyword is case-i
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
+
+from dockwise.untrusted import load_json
 
 MAX_FILE = 4 * 1024 * 1024  # bytes read: real Dockerfiles are a few KiB
 MAX_INSTRUCTION = 256 * 1024  # characters of one instruction the rules look at
@@ -274,8 +275,8 @@ def _exec_form(args: str) -> tuple[str, ...] | None:
     if not args.startswith("["):
         return None
     try:
-        value = json.loads(args)
-    except (ValueError, RecursionError):
+        value = load_json(args)
+    except ValueError:
         return None
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)

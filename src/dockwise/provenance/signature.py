@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from dockwise.model import ImageInfo
+from dockwise.untrusted import load_json
 
 SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
@@ -158,7 +158,7 @@ def _rsa_ok(key: rsa.RSAPublicKey, signature: bytes, payload: bytes) -> bool:
 
 def _payload_names(payload: bytes, manifest_digest: str) -> Verification:
     try:
-        critical = json.loads(payload)["critical"]
+        critical = load_json(payload)["critical"]
         signed = critical["image"]["docker-manifest-digest"]
         kind = critical.get("type", "")
     except (ValueError, KeyError, TypeError):

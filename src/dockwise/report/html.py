@@ -101,7 +101,7 @@ def build_view(result: ScanResult) -> dict[str, Any]:
 def _cards(result: ScanResult, active: Sequence[Finding], scanned: bool) -> list[Card]:
     counts = Counter(f.severity for f in active)
     severe = counts[Severity.CRITICAL] + counts[Severity.HIGH]
-    total = sum(layer.size for layer in result.image.layers)
+    total = sum(layer.tar_size for layer in result.image.layers)
     user = result.image.config.user
     cards = [Card("packages", str(len(result.inventory.packages)))]
     if scanned:
@@ -189,8 +189,8 @@ def _package_row(pkg: Package) -> dict[str, str]:
 def _layer_row(layer: LayerRef) -> dict[str, Any]:
     return {
         "index": layer.index,
-        "size": layer.size,
-        "human": human_size(layer.size),
+        "size": layer.tar_size,
+        "human": human_size(layer.tar_size),
         "created_by": shorten(layer.created_by, 160),
         "diff_id": layer.diff_id,
     }
@@ -235,8 +235,8 @@ def _charts(result: ScanResult, active: Sequence[Finding], scanned: bool) -> lis
                 for s in sorted(Severity, reverse=True)]  # fmt: skip
         charts.append({"title": "Findings by severity", "svg": bar_chart(bars, "severity")})
     layers = result.image.layers[:MAX_LAYER_BARS]
-    if any(layer.size for layer in layers):
-        bars = [Bar(f"layer {layer.index}", layer.size, human_size(layer.size),
+    if any(layer.tar_size for layer in layers):
+        bars = [Bar(f"layer {layer.index}", layer.tar_size, human_size(layer.tar_size),
                     tooltip=layer.created_by) for layer in layers]  # fmt: skip
         charts.append({"title": "Layer sizes", "svg": bar_chart(bars, "layer sizes")})
     types = Counter(p.type for p in result.inventory.packages)

@@ -10,7 +10,6 @@ rebuilt when present. Package file lists are restored only when they were saved
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from dockwise.model import (
     Severity,
 )
 from dockwise.report.base import ReportError
+from dockwise.untrusted import load_json
 
 SCHEMA_PREFIX = "dockwise-sbom/1"
 Json = dict[str, Any]
@@ -40,11 +40,11 @@ def load_result(path: str | Path) -> ScanResult:
     """The result saved at `path`; a missing, unreadable or foreign file is a ReportError."""
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = load_json(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise ReportError(f"{path}: cannot read ({e.strerror})") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise ReportError(f"{path}: invalid JSON: {e}") from None
+    except ValueError as e:  # UnicodeDecodeError too
+        raise ReportError(f"{path}: {e}") from None
     return result_from_json(doc, str(path))
 
 
@@ -159,6 +159,7 @@ def _package(raw: Json, layers: dict[int, LayerRef]) -> Package:
         files=tuple(raw.get("files", [])),
         metadata=tuple(sorted(raw.get("metadata", {}).items())),
         owned_by=raw.get("owned_by", ""),
+        found_as=raw.get("found_as", "installed"),
     )
 
 

@@ -165,6 +165,7 @@ def _package(pkg: Package, include_files: bool) -> Json:
         "maintainer": pkg.maintainer,
         "found_by": pkg.found_by,
         "owned_by": pkg.owned_by,
+        "found_as": pkg.found_as,
         "location": {"path": pkg.location.path, "layer": _layer_ref(pkg.location.layer)},
         "files_count": len(pkg.files),
         "metadata": dict(pkg.metadata),

@@ -25,3 +25,4 @@ def package_properties(pkg: Package) -> Iterator[tuple[str, str]]:
     yield "dockwise:package:source-name", pkg.source_name
     yield "dockwise:package:source-version", pkg.source_version
     yield "dockwise:package:owned-by", pkg.owned_by
+    yield "dockwise:package:found-as", pkg.found_as

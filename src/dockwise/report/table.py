@@ -37,7 +37,7 @@ CREATED_BY_WIDTH = 60
 TITLE_WIDTH = 50
 MAX_ALIASES_SHOWN = 3  # the rest are in --format json
 NONE = "(none)"
-EVIDENCE_WIDTH = 90  # longer evidence stays in --format json
+EVIDENCE_WIDTH = 90  # longer evidence is cut with "…"; --format json has it whole
 _DETAIL_FACTS = ("history.",)  # every history line: the layers table of `sbom` has them
 _SHOWN_EVIDENCE = ("excerpt", "reason")
 # Docker's legacy builder prefixes metadata-only steps with this; it says nothing useful.
@@ -119,8 +119,8 @@ def _answers(answers: FiveAnswers) -> Iterator[RenderableType]:
 
 def _fact_value(value: str, evidence: str) -> Text:
     body = text(value)
-    if evidence and len(evidence) <= EVIDENCE_WIDTH:
-        body.append_text(text(f"  ({evidence})"))
+    if evidence:
+        body.append_text(text(f"  ({shorten(evidence, EVIDENCE_WIDTH)})"))
     return body
 
 
@@ -297,7 +297,7 @@ def _layers(layers: Sequence[LayerRef]) -> Table:
         table.add_row(
             Text(str(layer.index)),
             text(shorten(layer.created_by)),
-            Text(human_size(layer.size)),
+            Text(human_size(layer.tar_size)),
         )
     return table
 

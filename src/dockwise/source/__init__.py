@@ -52,6 +52,8 @@ def _dir(path: Path, source: str, platform: Platform | None) -> Image:
 
 
 def _registry(rest: str, source: str, platform: Platform | None, access: RegistryAccess) -> Image:
+    if access.offline:
+        raise SourceError(f"--offline forbids reading registry:{rest}")
     from dockwise.source.registry import open_registry  # httpx only when a registry is read
 
     return open_registry(rest, source, platform, access)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from dockwise.source.blobstore import TarStore, read_small
 from dockwise.source.imageconfig import DIGEST, diff_ids, image_info, layer_refs, parse_json
 from dockwise.source.layer import Blob
 from dockwise.source.oci import Platform, open_layout
+from dockwise.untrusted import load_json
 
 SCHEME = "docker-archive"
 
@@ -37,9 +37,9 @@ def open_docker_archive(path: Path, source: str, platform: Platform | None) -> I
 def _manifest_entry(store: TarStore) -> dict[str, Any]:
     raw = read_small(store, "manifest.json")
     try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"manifest.json: malformed JSON ({exc})") from None
+        doc = load_json(raw)
+    except ValueError as exc:
+        raise SourceError(f"manifest.json: {exc}") from None
     if not isinstance(doc, list) or not doc or not isinstance(doc[0], dict):
         raise SourceError("manifest.json: expected a list of image entries")
     if len(doc) > 1:

@@ -6,13 +6,13 @@ would make every later answer wrong; optional fields of the wrong type are dropp
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from dockwise.errors import SourceError
 from dockwise.model import HistoryEntry, ImageInfo, LayerRef, RunConfig
 from dockwise.security.secretscan import redact
+from dockwise.untrusted import load_json
 
 MASK = "********"
 # names of environment variables whose values are credentials, not configuration
@@ -27,9 +27,9 @@ DIGEST = re.compile(r"sha256:[0-9a-f]{64}\Z")
 def parse_json(raw: bytes, what: str) -> dict[str, Any]:
     """JSON object or a one-line SourceError naming the document."""
     try:
-        doc = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"{what}: malformed JSON ({exc})") from None
+        doc = load_json(raw)
+    except ValueError as exc:
+        raise SourceError(f"{what}: {exc}") from None
     if not isinstance(doc, dict):
         raise SourceError(f"{what}: expected a JSON object")
     return doc

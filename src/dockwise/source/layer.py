@@ -2,8 +2,10 @@
 
 Compression is recognised by magic bytes (media types and file names lie), the
 stored bytes and the tar stream are hashed as they pass, and nothing is written
-to disk. A decompression bomb is stopped by a ratio check long before memory or
-time run out.
+to disk. Inflating is bounded by absolute bytes and time per layer, never by ratio:
+real layers with zero-filled or sparse files (a `lastlog` grown by a large UID) compress
+beyond 1000:1. Memory stays bounded regardless, since only wanted files under their
+size caps are kept and the rest streams past.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import bz2
 import dataclasses
 import hashlib
 import lzma
+import os
 import posixpath
 import queue
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,9 +33,37 @@ from dockwise.source.filetree import Entry, LayerAnalysis, normalize
 from dockwise.source.selector import Selector
 from dockwise.source.tarstream import CHUNK, TarEntry, iter_tar
 
-BOMB_RATIO = 200  # uncompressed:compressed; real layers stay far below 20:1
-BOMB_FLOOR = 1 << 30  # ratios are only judged once this much has been inflated
+MAX_LAYER_BYTES = 64 << 30  # inflated per layer; far above any real layer, below any disk
+MAX_LAYER_SECONDS = 3600  # per layer, a last resort against a stream that trickles forever
+BYTES_VARIABLE = "DOCKWISE_MAX_LAYER_BYTES"
+SECONDS_VARIABLE = "DOCKWISE_MAX_LAYER_SECONDS"
+clock = time.monotonic  # the time limit's clock; a test swaps in a fast one
 ZSTD_MAX_WINDOW = 1 << 27  # zstd's own default limit for untrusted frames
+
+
+@dataclass(frozen=True, slots=True)
+class InflateLimits:
+    """How far one layer may inflate before it is refused as a decompression bomb."""
+
+    max_bytes: int = MAX_LAYER_BYTES
+    max_seconds: int = MAX_LAYER_SECONDS
+
+    @classmethod
+    def from_environ(cls, environ: os._Environ[str] | dict[str, str] | None = None
+                     ) -> InflateLimits:
+        """The defaults, or the environment's whole numbers; a bad value is a SourceError."""
+        env = os.environ if environ is None else environ
+        return cls(_positive(env, BYTES_VARIABLE, MAX_LAYER_BYTES),
+                   _positive(env, SECONDS_VARIABLE, MAX_LAYER_SECONDS))
+
+
+def _positive(env: os._Environ[str] | dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) == 0:
+        raise SourceError(f"{name}={raw!r}: expected a whole number above 0")
+    return int(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +116,15 @@ class _Counting:
 
 def analyze_blob(blob: Blob, layer: LayerRef, selector: Selector) -> LayerAnalysis:
     """One pass over a layer: entries, wanted contents, whiteouts and both digests."""
+    limits = InflateLimits.from_environ()
     with blob.open() as raw:
         stored = _Counting(raw, blob.size)
         kind = _compression(stored.peek(6))
         reader = _decompressor(stored, kind)
         # a plain tar's stored digest is its diff_id: hash it once
         tar_hash = _Hasher() if reader is not None else None
-        prefetch = _Prefetch(_checked_reader(reader, stored, kind, blob.name), tar_hash)
+        checked = _checked_reader(stored if reader is None else reader, kind, blob.name, limits)
+        prefetch = _Prefetch(checked, tar_hash)
         analysis = LayerAnalysis(layer)
         try:
             for entry in iter_tar(prefetch.read, selector):
@@ -227,13 +261,14 @@ def _decompressor(stored: _Counting, kind: str) -> BinaryIO | None:
 
 
 def _checked_reader(
-    reader: BinaryIO | None, stored: _Counting, kind: str, name: str
+    reader: BinaryIO | _Counting, kind: str, name: str, limits: InflateLimits
 ) -> Callable[[int], bytes]:
     """A `read(n)` over the tar stream that turns codec errors into SourceError and
-    stops decompression bombs."""
-    if reader is None:
-        return stored.read
+    stops decompression bombs at the absolute limits (a plain tar cannot inflate)."""
+    if isinstance(reader, _Counting):
+        return reader.read
     inflated = 0
+    deadline = clock() + limits.max_seconds
 
     def read(n: int) -> bytes:
         nonlocal inflated
@@ -243,10 +278,12 @@ def _checked_reader(
                 zstandard.ZstdError) as exc:  # fmt: skip
             raise SourceError(f"layer {name}: corrupt {kind} stream ({exc})") from None
         inflated += len(data)
-        if inflated > BOMB_FLOOR and inflated > BOMB_RATIO * max(stored.count, 1):
-            raise SourceError(
-                f"layer {name}: {kind} stream inflates over {BOMB_RATIO}:1 (a decompression bomb?)"
-            )
+        if inflated > limits.max_bytes:
+            raise SourceError(f"layer {name}: {kind} stream inflates past {limits.max_bytes:,} "
+                              f"bytes (a decompression bomb? {BYTES_VARIABLE} raises the limit)")
+        if clock() > deadline:
+            raise SourceError(f"layer {name}: {kind} stream still inflating after "
+                              f"{limits.max_seconds:,} s ({SECONDS_VARIABLE} raises the limit)")
         return data
 
     return read

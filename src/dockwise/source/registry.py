@@ -29,6 +29,7 @@ from dockwise.source.oci import INDEX_TYPES, Platform, open_layout
 from dockwise.source.reference import Reference
 from dockwise.source.registry_client import RegistryClient
 from dockwise.source.registry_fetch import RegistryLayer
+from dockwise.untrusted import load_json
 
 SCHEME = "registry"
 RESOLVED = "io.dockwise.registry.resolved"  # annotation: what the reference pointed at
@@ -132,7 +133,7 @@ class RegistryStore:
     def _learn(self, document: bytes) -> None:
         """Note which digests are manifests and the sizes descriptors promise."""
         try:
-            doc = json.loads(document)
+            doc = load_json(document)
         except ValueError:
             return  # oci.py reports the malformed document with its name
         if not isinstance(doc, dict):
@@ -191,9 +192,9 @@ def _with_provenance(info, ref: Reference, top_digest: str):  # noqa: ANN001, AN
 def _media_type(body: bytes, header: str, target: str) -> str:
     """The document's own mediaType wins over the Content-Type header."""
     try:
-        doc = json.loads(body)
-    except ValueError:
-        raise SourceError(f"manifest {target}: malformed JSON") from None
+        doc = load_json(body)
+    except ValueError as exc:
+        raise SourceError(f"manifest {target}: {exc}") from None
     declared = doc.get("mediaType") if isinstance(doc, dict) else None
     media_type = declared if isinstance(declared, str) and declared else header
     if media_type.startswith(_SCHEMA1) or (isinstance(doc, dict) and doc.get("schemaVersion") == 1):

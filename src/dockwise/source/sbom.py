@@ -18,7 +18,6 @@ warning and the rest of the SBOM still stands.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from dockwise.model import (
 )
 from dockwise.source.base import Image
 from dockwise.source.oci import Platform
+from dockwise.untrusted import load_json
 
 MAX_BYTES = 512 * 1024 * 1024  # an SBOM of a huge image is tens of MB; refuse absurd files
 CYCLONEDX_VERSIONS = ("1.4", "1.5", "1.6")
@@ -88,13 +88,13 @@ def load_document(path: Path) -> dict[str, Any]:
     try:
         if path.stat().st_size > MAX_BYTES:
             raise SourceError(f"{path}: SBOM larger than {MAX_BYTES:,} bytes")
-        doc = json.loads(path.read_bytes().decode("utf-8-sig"))
+        doc = load_json(path.read_bytes().decode("utf-8-sig"))
     except OSError as e:
         raise SourceError(f"{path}: cannot read the SBOM: {e.strerror or e}") from e
     except UnicodeDecodeError as e:
         raise SourceError(f"{path}: not an SBOM (not UTF-8 text)") from e
-    except (ValueError, RecursionError) as e:
-        raise SourceError(f"{path}: not an SBOM (invalid JSON: {_first_line(e)})") from e
+    except ValueError as e:
+        raise SourceError(f"{path}: not an SBOM ({e})") from e
     if not isinstance(doc, dict):
         raise SourceError(f"{path}: not an SBOM (the JSON document is not an object)")
     return doc
@@ -288,10 +288,7 @@ def _spdx_annotation_props(annotations: Any) -> Props:
 
 
 def _json_props(comment: str) -> Props:
-    try:
-        data = json.loads(comment)
-    except ValueError:
-        return {}
+    data = _loads(comment)
     if not isinstance(data, dict):
         return {}
     return {
@@ -371,6 +368,7 @@ def _package(element: _Element, parsed: _Parsed, layers: dict[str, int]) -> Pack
         licenses=element.licenses,
         maintainer=element.supplier,
         owned_by=_first(props, "dockwise:package:owned-by"),
+        found_as=_first(props, "dockwise:package:found-as") or "installed",
     )
 
 
@@ -524,8 +522,9 @@ def _list(value: Any) -> list:
 
 
 def _loads(text: str) -> Any:
+    """JSON kept in a comment or annotation by another tool; None if it is not."""
     try:
-        return json.loads(text)
+        return load_json(text)
     except ValueError:
         return None
 

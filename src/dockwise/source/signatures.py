@@ -19,7 +19,6 @@ payload naming another image fails verification with that digest in the reason.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +37,7 @@ from dockwise.provenance.signature import (
 from dockwise.source.reference import Reference
 from dockwise.source.registry import RESOLVED, SCHEME, read_capped, status_error
 from dockwise.source.registry_client import RegistryClient
+from dockwise.untrusted import load_json
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 SIGNATURE_MANIFESTS = (
@@ -163,9 +163,9 @@ def _get_json(
         response.close()
     _check_digest(path.rsplit("/", 1)[-1], body, path)
     try:
-        doc = json.loads(body)
-    except ValueError:
-        raise SourceError(f"{path}: malformed JSON") from None
+        doc = load_json(body)
+    except ValueError as exc:
+        raise SourceError(f"{path}: {exc}") from None
     if not isinstance(doc, dict):
         raise SourceError(f"{path}: not a JSON object")
     return doc

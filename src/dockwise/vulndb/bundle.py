@@ -16,9 +16,9 @@ import hashlib
 import io
 import json
 import os
+import secrets
 import sqlite3
 import tarfile
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,8 +60,7 @@ def export_bundle(db_path: Path, bundle: Path) -> dict:
 def import_bundle(bundle: Path, db_path: Path) -> dict:
     """Verify `bundle` and replace the database at `db_path` with it; returns the manifest."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".dockwise-import-", dir=db_path.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _create_temp(db_path.parent, ".dockwise-import-")
     try:
         with os.fdopen(fd, "wb") as out:
             manifest, lifecycle = _read_bundle(bundle, out)
@@ -122,15 +121,25 @@ def _member(name: str, size: int) -> tarfile.TarInfo:
 
 def _write_atomically(target: Path, write) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    tmp = None
     try:
+        fd, tmp = _create_temp(target.parent, f".{target.name}.")
         with os.fdopen(fd, "wb") as out:
             write(out)
-        os.replace(tmp_name, target)
+        os.replace(tmp, target)
     except OSError as exc:
         raise VulnDbError(f"{target}: cannot write the bundle ({exc.strerror})") from None
     finally:
-        Path(tmp_name).unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _create_temp(directory: Path, prefix: str) -> tuple[int, Path]:
+    """A new file beside its target, created as `open()` would (0666 less the umask):
+    mkstemp's 0600 would survive the rename, and a bundle or database holds no secret."""
+    path = directory / f"{prefix}{secrets.token_hex(8)}"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    return os.open(path, flags, 0o666), path
 
 
 def _read_bundle(bundle: Path, out) -> tuple[dict, bytes | None]:

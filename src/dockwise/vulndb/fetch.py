@@ -76,7 +76,8 @@ def fetch(
             size, digest = _download(client, url, dest, policy, progress, stop)
             return Fetched(url, "ok", dest, size, digest)
         except _Missing:
-            return Fetched(url, "missing", detail="not found on the server")
+            where = "no such file" if is_local(url) else "not found on the server"
+            return Fetched(url, "missing", detail=where)
         except _Fatal as exc:
             return Fetched(url, "failed", detail=str(exc))
         except _Retry as exc:
@@ -87,8 +88,18 @@ def fetch(
     return Fetched(url, "failed", detail=f"{reason} after {policy.attempts} attempts")
 
 
+def is_local(url: str) -> bool:
+    """A `file://` URL: a directory on this machine, so reading it is no network use."""
+    return url.startswith("file:")
+
+
+def local_path(url: str) -> Path:
+    """The path a `file://` URL names."""
+    return Path(unquote(urlsplit(url).path))
+
+
 def _download(client, url, dest, policy, progress, stop) -> tuple[int, str]:
-    if url.startswith("file:"):
+    if is_local(url):
         return _copy_local(url, dest, policy)
     try:
         with client.stream("GET", url, timeout=policy.timeout) as response:
@@ -147,7 +158,7 @@ def _save(chunks, dest: Path, policy, total, progress, stop) -> tuple[int, str]:
 
 def _copy_local(url: str, dest: Path, policy: FetchPolicy) -> tuple[int, str]:
     """`file://` mirrors: a directory copied into an air-gapped network as is."""
-    source = Path(unquote(urlsplit(url).path))
+    source = local_path(url)
     if not source.is_file():
         raise _Missing()
     if source.stat().st_size > policy.max_bytes:

@@ -1,4 +1,4 @@
-"""Where the database lives unless told otherwise."""
+"""Where the database lives, and where its feeds come from, unless told otherwise."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 DB_FILENAME = "dockwise.db"
+MIRROR_ENV = "DOCKWISE_MIRROR"
 
 
 def default_db_path(environ: os._Environ[str] | dict[str, str] | None = None) -> Path:
@@ -25,3 +26,9 @@ def default_db_path(environ: os._Environ[str] | dict[str, str] | None = None) ->
 def resolve_db_path(explicit: str | None) -> Path:
     """`--db PATH` wins over the environment and the default."""
     return Path(explicit).expanduser() if explicit else default_db_path()
+
+
+def resolve_mirror(explicit: str | None) -> str | None:
+    """`--mirror URL` wins over `$DOCKWISE_MIRROR`; None means the public feeds. One place,
+    so `db update` and the build `scan` starts on its own read the same feeds."""
+    return explicit or os.environ.get(MIRROR_ENV) or None

@@ -61,12 +61,21 @@ def age_of(iso: str, now: datetime | None = None) -> float | None:
     return ((now or datetime.now(UTC)) - then).total_seconds()
 
 
-def parse_max_age(text: str) -> float:
+def parse_max_age(text: str, flag: str = "--max-age") -> float:
     """`7d`, `36h`, `90m`, `2w` or a bare number of days, in seconds."""
     match = _AGE.match(text)
     if not match:
-        raise VulnDbError(f"--max-age {text!r}: expected e.g. 7d, 36h, 2w")
+        raise VulnDbError(f"{flag} {text!r}: expected e.g. 7d, 36h, 2w")
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """What the database holds, in the same words wherever it is said (`db update`,
+    `db status`, a scan's first run): advisories are stored records, not feed lines."""
+    return (
+        f"{counts['advisories']} advisories, {counts['affects']} package entries, "
+        f"{counts['kev']} KEV, {counts['epss']} EPSS"
+    )
 
 
 def human_age(seconds: float | None) -> str:

@@ -28,7 +28,7 @@ from dockwise.vulndb.advisory import Advisory
 from dockwise.vulndb.feeds import FEEDS
 from dockwise.vulndb.feeds.base import Feed
 from dockwise.vulndb.feeds.endoflife import write_lifecycle
-from dockwise.vulndb.fetch import Fetched, FetchPolicy, fetch
+from dockwise.vulndb.fetch import Fetched, FetchPolicy, fetch, is_local, local_path
 from dockwise.vulndb.records import Document, EpssScore, FeedInfo, KevEntry, Record, Skipped
 from dockwise.vulndb.store import DbWriter
 
@@ -109,7 +109,7 @@ def update(
         _atomic_replace(work / db_path.name, db_path)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    warnings = _warnings(files)
+    warnings = _warnings(files, mirror)
     try:
         lifecycle = write_lifecycle(documents, db_path, mirror)
     except (LifecycleError, OSError) as exc:  # the database is in place: warn, go on
@@ -237,19 +237,26 @@ def _meta(mirror: str | None, outcomes: list[FileOutcome]) -> dict[str, str]:
     }
 
 
-def _warnings(files: Sequence[FileOutcome]) -> list[str]:
+def _warnings(files: Sequence[FileOutcome], mirror: str | None) -> list[str]:
     """One line per problem; files a mirror simply lacks are summed up per feed."""
-    lines = []
+    lines, where = [], _missing_from(mirror)
     for feed in dict.fromkeys(f.feed for f in files):
         own = [f for f in files if f.feed == feed]
         missing = [f.path for f in own if f.status == "missing"]
         if missing:
             lines.append(
-                f"{feed}: {len(missing)} of {len(own)} files not on the server "
+                f"{feed}: {len(missing)} of {len(own)} files not {where} "
                 f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})"
             )
         lines.extend(_file_warnings(own))
     return lines
+
+
+def _missing_from(mirror: str | None) -> str:
+    """Where the missing files were looked for, in the words of the mirror's scheme."""
+    if mirror and is_local(mirror):
+        return f"in the mirror directory {local_path(mirror)}"
+    return "on the server"
 
 
 def _file_warnings(files: Iterable[FileOutcome]) -> Iterable[str]:

@@ -1,0 +1,79 @@
+"""What lockfile and manifest catalogers share: loading hostile documents, and the
+declared Package they report.
+
+A declared package is what a build asked for, not what is on disk: `found_as` says so,
+`dev=true` marks development-only dependencies (as the npm lockfile cataloger does), and
+a version range stays out of `version` (kept as metadata `constraint`), so a range is
+never matched as if it were an exact release.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from xml.etree.ElementTree import Element
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import ParseError, fromstring
+
+from dockwise.catalog.base import File
+from dockwise.model import Package, ScanWarning
+from dockwise.untrusted import load_json
+
+
+class ManifestError(ValueError):
+    """The document cannot be read at all; the message names what was wrong."""
+
+
+def load_toml(file: File) -> dict:
+    """The TOML document as a mapping; any decoding problem is a ManifestError."""
+    try:
+        return tomllib.loads((file.content or b"").decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ManifestError("not UTF-8 text") from exc
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        raise ManifestError(f"invalid TOML ({exc.__class__.__name__})") from exc
+
+
+def load_json_object(file: File) -> dict:
+    """The JSON document, which must be an object."""
+    try:
+        document = load_json(file.content or b"")
+    except ValueError as exc:  # untrusted.DocumentError: bad, non-UTF-8 or too deep
+        raise ManifestError(str(exc)) from exc
+    if not isinstance(document, dict):
+        raise ManifestError("not a JSON object")
+    return document
+
+
+def load_xml(file: File) -> Element:
+    """The XML document's root. Parsed by defusedxml: an image's XML is hostile input, and
+    entity expansion (billion laughs) or external entities must never be resolved; no
+    manifest format needs a DTD, so one is refused outright."""
+    try:
+        return fromstring(file.content or b"", forbid_dtd=True)
+    except (ParseError, DefusedXmlException) as exc:
+        raise ManifestError(f"invalid XML ({exc.__class__.__name__})") from exc
+
+
+def local_name(element: Element) -> str:
+    """A tag without its namespace: MSBuild files may or may not declare one."""
+    return element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+
+
+def unreadable(file: File, exc: ManifestError) -> ScanWarning:
+    return ScanWarning(f"unreadable {file.path.rsplit('/', 1)[-1]}: {exc}", file.path, file.layer)
+
+
+def declared_package(
+    name: str, version: str, ptype: str, purl: str, *, dev: bool = False, **meta: str
+) -> Package:
+    """A Package found in a lockfile or manifest; empty metadata values are dropped."""
+    meta["dev"] = "true" if dev else ""
+    return Package(
+        name=name,
+        version=version,
+        type=ptype,
+        purl=purl,
+        metadata=tuple(sorted((k, str(v)) for k, v in meta.items() if v)),
+        found_as="declared",
+    )
