@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from corpus import expected, pkgdb_cases
-from language_corpus import case_id, dir_files
+from language_corpus import case_params, dir_files
 
 from dockwise.catalog.base import Cataloger
 from dockwise.source.filetree import FileTree
@@ -34,21 +34,11 @@ def declared_tree(case: Path, place: Place) -> FileTree | None:
 def declared_params(kind: str, place: Place, known: dict[str, str]) -> list:
     """Every case of a kind in a format we read; documented disagreements are strict
     xfails, and a `known` entry for a case that is not ours fails at collection."""
-    import pytest
 
     cases = [c for c in pkgdb_cases(kind) if declared_tree(c, place) is not None]
     stale = set(known) - {c.name for c in cases}
     assert not stale, f"known disagreements for cases not read: {sorted(stale)}"
-    return [
-        pytest.param(
-            case,
-            id=case_id(case),
-            marks=[pytest.mark.xfail(strict=True, reason=known[case.name])]
-            if case.name in known
-            else [],
-        )
-        for case in cases
-    ]
+    return case_params(cases, known)
 
 
 def reported(

@@ -105,8 +105,14 @@ def corpus_params(kind: str, known: dict[str, str]) -> list:
     """Every case of a kind in a format we catalog (installed state and npm lockfiles);
     project files such as requirements.txt or Gemfile.lock are left out, not skipped.
     Documented disagreements with the peer are strict xfails."""
-    import pytest
     from corpus import pkgdb_cases
+
+    return case_params([c for c in pkgdb_cases(kind) if case_tree(kind, c) is not None], known)
+
+
+def case_params(cases: list[Path], known: dict[str, str]) -> list:
+    """One pytest param per case; documented disagreements are strict xfails."""
+    import pytest
 
     return [
         pytest.param(
@@ -116,8 +122,7 @@ def corpus_params(kind: str, known: dict[str, str]) -> list:
             if case.name in known
             else [],
         )
-        for case in pkgdb_cases(kind)
-        if case_tree(kind, case) is not None
+        for case in cases
     ]
 
 
