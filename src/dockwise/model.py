@@ -197,6 +197,25 @@ class Severity(IntEnum):
     CRITICAL = 5
 
     @classmethod
+    def bands(cls) -> tuple[Severity, ...]:
+        """Display order, most urgent first: unknown is its own band, ahead of critical,
+        because an unrated finding may be anything and must be rated before it is waved
+        through (never charted or sorted as "below low")."""
+        return (cls.UNKNOWN, cls.CRITICAL, cls.HIGH, cls.MEDIUM, cls.LOW, cls.NEGLIGIBLE)
+
+    @property
+    def rank(self) -> int:
+        """The sort position of `bands()`: higher sorts first."""
+        return len(Severity) if self is Severity.UNKNOWN else int(self)
+
+    def reaches(self, minimum: Severity) -> bool:
+        """Whether a minimum level selects this severity. Unknown reaches every minimum
+        (it may be anything); the minimum `unknown` selects only the unknown band."""
+        if self is Severity.UNKNOWN or minimum is Severity.UNKNOWN:
+            return self is minimum
+        return self >= minimum
+
+    @classmethod
     def parse(cls, text: str) -> Severity:
         """`"high"`, `"HIGH"`, `"moderate"` (GitHub's word for medium), ... ; else UNKNOWN."""
         word = text.strip().upper()
@@ -229,7 +248,60 @@ class Finding:
 
     @property
     def sort_key(self) -> tuple:
-        return (-self.severity, self.kind, self.rule_id, self.package.name if self.package else "")
+        name = self.package.name if self.package else ""
+        return (-self.severity.rank, self.kind, self.rule_id, name)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """One feed of the database a scan used: its worst file status and what it gave."""
+
+    name: str
+    status: str  # "ok", else the worst of its files: "missing", "failed", "unusable"
+    records: int = 0
+    files: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseInfo:
+    """Which vulnerability database answered: a verdict is only as good as its data."""
+
+    path: str
+    schema: str = ""
+    built: str = ""
+    partial: bool = False
+    feeds: tuple[FeedState, ...] = ()
+
+
+COVERED = "covered"
+# The states of a package group, as the JSON and the reports spell them.
+COVERAGE_STATES = (COVERED, "no data for this release", "feed missing or failed", "not supported")
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageGroup:
+    """One group of packages matched the same way (a distro release, a language
+    ecosystem) and whether the database holds advisories for it."""
+
+    type: str  # the package type: "deb", "pypi", ...
+    label: str  # "Debian 12", "PyPI", "runtime"
+    state: str  # one of COVERAGE_STATES
+    packages: int  # packages of the group
+    owned: int = 0  # language packages and binaries an OS package installed, judged through it
+    ecosystems: tuple[str, ...] = ()  # OSV ecosystems looked up: "Debian:12", "PyPI"
+    advisories: int = 0  # records the database holds for those ecosystems
+    reason: str = ""  # why it is not covered, in words
+
+    @property
+    def covered(self) -> bool:
+        return self.state == COVERED
+
+    @property
+    def sentence(self) -> str:
+        """`unknown for 114 Debian 12 packages: the database has no Debian 12 advisories`."""
+        owned = f" (and {self.owned} they installed)" if self.owned else ""
+        plural = "" if self.packages == 1 else "s"
+        return f"unknown for {self.packages} {self.label} package{plural}{owned}: {self.reason}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,3 +314,5 @@ class ScanResult:
     generated: str = ""  # ISO 8601 UTC time of the run
     findings: tuple[Finding, ...] = ()
     answers: FiveAnswers | None = None  # the five questions, answered (`scan` only)
+    database: DatabaseInfo | None = None  # the vulnerability database used (`scan` only)
+    coverage: tuple[CoverageGroup, ...] = ()  # per package group: did the database cover it

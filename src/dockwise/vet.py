@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from dockwise.answers import answer
 from dockwise.checks import Target, build_checkers
 from dockwise.checks.suppress import Suppressions
+from dockwise.checks.vulns.coverage import with_coverage
 from dockwise.model import Finding, ScanResult
 from dockwise.options import Options
 from dockwise.pipeline import Progress, inventory
@@ -17,6 +18,7 @@ from dockwise.provenance import BaseCatalogue, Provenance, lessons, provenance
 from dockwise.source.filetree import FileTree
 from dockwise.source.signatures import find_signatures, read_public_key
 from dockwise.vulndb.advisory import AdvisorySource
+from dockwise.vulndb.coverage import DatabaseCoverage
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,7 @@ class ScanSettings:
     advisories: AdvisorySource
     suppressions: Suppressions = Suppressions()
     today: date | None = None  # for ignore-rule expiry; None means the run's date
+    database: DatabaseCoverage | None = None  # what the advisory database holds, per ecosystem
 
 
 def scan(options: Options, settings: ScanSettings, progress: Progress | None = None) -> ScanResult:
@@ -53,6 +56,7 @@ def check(
     and the five questions answered from all of them, suppressed ones marked; expired
     ignore rules become warnings."""
     today = settings.today or datetime.now(UTC).date()
+    result = with_coverage(result, settings.database)
     target = Target(result.image, result.inventory, tree)
     checkers = build_checkers(settings.advisories, today)
     findings = [f for checker in checkers for f in checker.check(target)]

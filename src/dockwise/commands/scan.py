@@ -55,6 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from dockwise.checks.suppress import load
     from dockwise.vet import ScanSettings, scan
+    from dockwise.vulndb.coverage import database_coverage
     from dockwise.vulndb.paths import resolve_db_path, resolve_mirror
     from dockwise.vulndb.status import parse_max_age
 
@@ -66,8 +67,12 @@ def run(args: argparse.Namespace) -> int:
     db = Database(resolve_db_path(args.db), resolve_mirror(args.mirror), options.registry.offline)
     age_warning = db.prepare(max_age, options.quiet)
     with open_advisories(db.path) as advisories, progress(options.quiet) as bar:
-        result = scan(options, ScanSettings(advisories, suppressions, day), bar)
+        held = database_coverage(advisories)
+        result = scan(options, ScanSettings(advisories, suppressions, day, held), bar)
     result = with_warning(result, age_warning)
+    for group in result.coverage:
+        if not group.covered:
+            _notice(f"warning: {group.sentence}")
     # the gate sees every finding; --severity, --only-fixed only change what is shown
     verdict = evaluate(result, policy, day) if policy else None
     shown = shown_findings(result, args.severity, args.only_fixed, args.show_suppressed)

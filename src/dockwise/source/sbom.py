@@ -25,6 +25,7 @@ from typing import Any
 
 from packageurl import PackageURL
 
+from dockwise.catalog.purls import distro_from_purl
 from dockwise.errors import SourceError
 from dockwise.model import (
     Distro,
@@ -462,17 +463,14 @@ def _distro(element: _Element) -> Distro:
 
 
 def _distro_from_purls(packages: list[Package]) -> Distro | None:
-    """Syft's SPDX has no OS package: the `distro` qualifier of an OS purl still says it.
-
-    dockwise and Syft write `debian-12`, Trivy only the version (`3.19.1`)."""
-    for pkg in packages:
-        purl = _quiet_purl(pkg.purl)
-        if purl is None or purl.type not in OS_PURL_TYPES or not purl.namespace:
-            continue
-        qualifier = _qualifier(purl, "distro")
-        if qualifier:
-            return Distro(purl.namespace, qualifier.removeprefix(f"{purl.namespace}-"))
-    return None
+    """Syft's SPDX has no OS package: the `distro` qualifier of the OS purls still says
+    it, when they all name one release. Mixed releases name none: each component is then
+    matched against its own qualifier, and one without any is said to be uncovered
+    rather than matched against a guess (issue 13)."""
+    os_purls = [p for p in map(_quiet_purl, (p.purl for p in packages)) if p is not None
+                and p.type in OS_PURL_TYPES and p.namespace]  # fmt: skip
+    releases = {d for d in map(distro_from_purl, os_purls) if d is not None}
+    return releases.pop() if len(releases) == 1 else None
 
 
 # --- small readers that never raise on hostile input ----------------------------------

@@ -35,10 +35,15 @@ class DbStatus:
 
     @property
     def partial(self) -> bool:
-        return self.meta.get("partial") == "true"
+        return is_partial(self.meta)
 
     def stale(self, max_age_seconds: float) -> bool:
         return self.age_seconds is None or self.age_seconds > max_age_seconds
+
+
+def is_partial(meta: dict[str, str]) -> bool:
+    """The last update left some feed incomplete (update.py records it at build time)."""
+    return meta.get("partial") == "true"
 
 
 def read_status(path: Path, now: datetime | None = None) -> DbStatus:

@@ -7,6 +7,7 @@ The file is never modified after it is built: updates replace it whole (update.p
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
@@ -40,6 +41,10 @@ CREATE INDEX advisories_id ON advisories (id);
 # Lookups jump around a file of a few hundred MB: map it rather than read page by page.
 _READ_PRAGMAS = "PRAGMA mmap_size = 2147483648; PRAGMA cache_size = -65536;"
 _CHUNK = 500  # ids per IN (...) query, under SQLite's variable limit
+ECOSYSTEMS_KEY = "ecosystems"  # meta row: {ecosystem: advisories}, counted once at build time
+_ECOSYSTEM_COUNTS = (
+    "SELECT ecosystem, count(DISTINCT advisory) FROM affects GROUP BY ecosystem ORDER BY ecosystem"
+)
 _PEP503 = re.compile(r"[-_.]+")
 
 
@@ -128,6 +133,14 @@ class VulnDb:
     def ecosystems(self) -> list[str]:
         """The ecosystem spellings present, e.g. to map a distro to `Debian:12`."""
         return [row[0] for row in self._db.execute("SELECT DISTINCT ecosystem FROM affects")]
+
+    def ecosystem_counts(self) -> dict[str, int]:
+        """Advisories per ecosystem ("Debian:12", "PyPI"): what a scan's coverage reads.
+        Counted when the database was built; a database built before that is counted now."""
+        stored = self.meta.get(ECOSYSTEMS_KEY)
+        if stored is not None:
+            return json.loads(stored)
+        return dict(self._db.execute(_ECOSYSTEM_COUNTS))
 
     def feeds(self) -> list[dict]:
         """One row per downloaded file: what `db status` shows."""
@@ -235,6 +248,8 @@ class DbWriter:
         self._db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", rows.items())
         self._db.execute("COMMIT")
         self._db.executescript(_INDEXES + "ANALYZE;")
+        counts = json.dumps(dict(self._db.execute(_ECOSYSTEM_COUNTS)), sort_keys=True)
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (ECOSYSTEMS_KEY, counts))
         self._db.close()
 
     def abort(self) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cmp_to_key
 
 from dockwise.checks.base import Target
-from dockwise.checks.vulns.ecosystems import OS_TYPES, Query, os_ecosystems, pep503, queries
+from dockwise.checks.vulns.ecosystems import OS_TYPES, Query, pep503, queries, release_ecosystems
 from dockwise.checks.vulns.osv_match import Verdict, evaluate
 from dockwise.checks.vulns.severity import cvss_rating, distro_rating
 from dockwise.model import Finding, Package, Severity
@@ -64,9 +64,9 @@ class VulnerabilityChecker:
         self.source = source
 
     def check(self, target: Target) -> Iterator[Finding]:
-        distro_ecosystems = os_ecosystems(target.inventory.distro)
-        found = [(pkg, groups) for pkg in target.inventory.packages if not _distro_owned(pkg)
-                 if (groups := self._groups(pkg, distro_ecosystems))]  # fmt: skip
+        distro = target.inventory.distro  # each OS package's own release may differ (SBOMs)
+        found = [(pkg, groups) for pkg in target.inventory.packages if not distro_owned(pkg)
+                 if (groups := self._groups(pkg, release_ecosystems(pkg, distro)))]  # fmt: skip
         cves = {i for _, groups in found for g in groups for m in g for i in m.ids}
         exploitation = self.source.exploitation(sorted(i for i in cves if i.startswith("CVE-")))
         for pkg, groups in found:
@@ -94,7 +94,7 @@ class VulnerabilityChecker:
                         yield Match(advisory, affected, query, verdict, scheme)
 
 
-def _distro_owned(pkg: Package) -> bool:
+def distro_owned(pkg: Package) -> bool:
     """A language package (or Go toolchain) that an OS package installed is judged through
     that OS package and its distro's advisories: the distro may have back-ported a fix
     that the upstream version string cannot show (issue 4, issue 5)."""

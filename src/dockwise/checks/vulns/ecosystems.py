@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from packageurl import PackageURL
 
+from dockwise.catalog.purls import distro_from_purl
 from dockwise.model import Distro, Package
 from dockwise.versions.golang import toolchain_semver
 
@@ -42,6 +43,26 @@ LANGUAGE_ECOSYSTEMS = {
 # Package.type spellings catalogers may use when there is no purl.
 _TYPE_ALIASES = {"python": "pypi", "go": "golang", "java": "maven", "rust": "cargo"}
 _RHEL_REPOS = ("baseos", "appstream", "crb")
+
+
+def package_distro(pkg: Package, default: Distro | None) -> Distro | None:
+    """The release an OS package is matched against: its own purl's `distro` qualifier
+    (an SBOM may mix releases), else the release of the image or SBOM as a whole."""
+    return _purl_distro(pkg.purl) or default
+
+
+def release_ecosystems(pkg: Package, default: Distro | None) -> tuple[str, ...]:
+    """The ecosystems of the release `package_distro` picks; () for language packages."""
+    if pkg.type not in OS_TYPES:
+        return ()
+    return os_ecosystems(package_distro(pkg, default))
+
+
+def _purl_distro(purl: str) -> Distro | None:
+    try:
+        return distro_from_purl(PackageURL.from_string(purl)) if purl else None
+    except ValueError:
+        return None
 
 
 def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
@@ -92,6 +113,11 @@ def _os_name_version(pkg: Package) -> tuple[str, str]:
     if pkg.type == "rpm":
         return pkg.name, pkg.version
     return pkg.source_name or pkg.name, pkg.source_version or pkg.version
+
+
+def language_ecosystem(pkg: Package) -> str:
+    """The OSV ecosystem a language package is looked up in; "" when there is none."""
+    return LANGUAGE_ECOSYSTEMS.get(_purl_type_name(pkg)[0], "")
 
 
 def _language_queries(pkg: Package) -> list[Query]:
