@@ -38,7 +38,8 @@ ACTIONS = ("fail", "warn")
 KINDS = ("vulnerability", "secret", "config", "suspicious-binary", "provenance", "lifecycle")
 SIGNATURE_LEVELS = ("verified", "signed")
 POLICY_FILE, PYPROJECT = "dockwise.toml", "pyproject.toml"
-GENERAL_KEYS = ("ignore", "ignore-file")
+GENERAL_KEYS = ("ignore", "ignore-file", "allow-uncovered")
+UNKNOWN_MODES = ("fail", "ignore")  # [severity] unknown = ...; or a level to rate them at
 
 
 class PolicyError(DockwiseError):
@@ -65,6 +66,8 @@ class Policy:
     rules: tuple[Rule, ...] = ()
     ignore: tuple[IgnoreRule, ...] = ()
     source: str = ""  # where it came from, for messages: "dockwise.toml", "--fail-on high"
+    # package groups the database may leave uncovered: types, releases or ecosystems (globs)
+    allow_uncovered: tuple[str, ...] = ()
 
     def rule(self, name: str) -> Rule | None:
         return next((r for r in self.rules if r.name == name), None)
@@ -74,10 +77,23 @@ class Policy:
 
 
 def _severity(value: Any) -> Severity:
+    """A level, `unknown` included (the unrated band); anything else is a typo."""
+    word = value.strip().lower() if isinstance(value, str) else ""
+    level = Severity.parse(word)
+    if level is Severity.UNKNOWN and word != "unknown":
+        raise ValueError("a severity: unknown, negligible, low, medium, high or critical")
+    return level
+
+
+def _unknown_mode(value: Any) -> str:
+    """How the severity rule counts unknown-severity findings: "fail" (the default: they
+    count at every level), "ignore", or a level to rate them at."""
+    if value in UNKNOWN_MODES:
+        return value
     level = Severity.parse(value) if isinstance(value, str) else Severity.UNKNOWN
     if level is Severity.UNKNOWN:
-        raise ValueError("a severity: negligible, low, medium, high or critical")
-    return level
+        raise ValueError('"fail", "ignore" or a level to count them as (low, medium, ...)')
+    return str(level)
 
 
 def _bool(value: Any) -> bool:
@@ -115,7 +131,12 @@ def _signature_level(value: Any) -> str:
 Validator = Callable[[Any], Any]
 # rule name -> its options (besides `action`); the names a policy file may use
 RULE_OPTIONS: Mapping[str, Mapping[str, Validator]] = {
-    "severity": {"at-least": _severity, "only-fixed": _bool, "kinds": _kinds},
+    "severity": {
+        "at-least": _severity,
+        "only-fixed": _bool,
+        "kinds": _kinds,
+        "unknown": _unknown_mode,
+    },
     "known-exploited": {},
     "end-of-life": {"include-extended": _bool},
     "max-age": {"days": _positive_int, "allow-unknown": _bool},
@@ -161,7 +182,7 @@ def parse_policy(data: Mapping[str, Any], path: Path) -> Policy:
     ignore = _ignore_entries(path, data.get("ignore", []))
     if "ignore-file" in data:
         ignore += _ignore_file(path, data["ignore-file"])
-    return Policy(rules, ignore, str(path))
+    return Policy(rules, ignore, str(path), _allow_uncovered(path, data))
 
 
 def with_fail_on(policy: Policy | None, level: str) -> Policy:
@@ -227,6 +248,16 @@ def _ignore_entries(path: Path, entries: Any) -> tuple[IgnoreRule, ...]:
         return tuple(_ignore_entry(path, i, entry) for i, entry in enumerate(entries))
     except SuppressionError as e:
         raise PolicyError(str(e)) from None
+
+
+def _allow_uncovered(path: Path, data: Mapping[str, Any]) -> tuple[str, ...]:
+    """`allow-uncovered = ["deb", "Debian 12", "PyPI"]`: groups accepted without advisories."""
+    if "allow-uncovered" not in data:
+        return ()
+    try:
+        return _strings(data["allow-uncovered"])
+    except ValueError as e:
+        raise PolicyError(f"{path}: allow-uncovered must be {e}") from None
 
 
 def _ignore_file(path: Path, value: Any) -> tuple[IgnoreRule, ...]:

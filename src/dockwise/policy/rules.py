@@ -16,7 +16,7 @@ from datetime import date
 from fnmatch import fnmatchcase
 
 from dockwise.model import Finding, ScanResult, Severity
-from dockwise.policy.config import Rule
+from dockwise.policy.config import UNKNOWN_MODES, Rule
 from dockwise.provenance import provenance
 
 EOL_RULES = frozenset({"lifecycle/distro-eol", "lifecycle/runtime-eol"})
@@ -83,19 +83,42 @@ def _answer_facts(result: ScanResult) -> dict[str, str]:
 
 def check_severity(rule: Rule, s: Subject) -> Breach | None:
     """Findings at or above the level; `only-fixed` narrows vulnerabilities to those with
-    a fix (other kinds are always fixable: remove the secret, change the setting)."""
+    a fix (other kinds are always fixable: remove the secret, change the setting).
+    Unknown severity is its own band: it counts at every level unless `unknown` says
+    "ignore" or rates it (`unknown = "medium"`), and the reason says how many it was."""
     level: Severity = rule.get("at-least")
     kinds = rule.get("kinds") or ()
     only_fixed = rule.get("only-fixed", False)
+    unknown = rule.get("unknown", "fail")
 
     def counts(f: Finding) -> bool:
         fixable = f.kind != "vulnerability" or bool(f.fixed_version)
         wanted = not kinds or f.kind in kinds
-        return f.severity >= level and wanted and (fixable or not only_fixed)
+        return _rated(f.severity, unknown).reaches(level) and wanted and (fixable or not only_fixed)
 
-    hits = tuple(f for f in s.findings if counts(f))
+    hits = tuple(f for f in s.findings if counts(f) and not _ignored(f, unknown))
+    return _breach(hits, _severity_reason(hits, level, only_fixed))
+
+
+def _severity_reason(hits: tuple[Finding, ...], level: Severity, only_fixed: bool) -> str:
+    """`12 finding(s) of severity low or higher, 9 of them of unknown severity`."""
     fixed = " with a fix" if only_fixed else ""
-    return _breach(hits, f"{len(hits)} finding(s) of severity {level} or higher{fixed}")
+    if level is Severity.UNKNOWN:
+        return f"{len(hits)} finding(s) of unknown severity{fixed}"
+    unrated = sum(f.severity is Severity.UNKNOWN for f in hits)
+    of_them = f", {unrated} of them of unknown severity" if unrated else ""
+    return f"{len(hits)} finding(s) of severity {level} or higher{fixed}{of_them}"
+
+
+def _rated(severity: Severity, unknown: str) -> Severity:
+    """The severity the gate judges: an unknown one rated as the policy says, if it does."""
+    if severity is Severity.UNKNOWN and unknown not in UNKNOWN_MODES:
+        return Severity.parse(unknown)
+    return severity
+
+
+def _ignored(finding: Finding, unknown: str) -> bool:
+    return finding.severity is Severity.UNKNOWN and unknown == "ignore"
 
 
 def check_known_exploited(rule: Rule, s: Subject) -> Breach | None:

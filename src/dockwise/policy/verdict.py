@@ -14,6 +14,8 @@ from typing import Any
 from dockwise.checks.suppress import Suppressions
 from dockwise.model import Finding, ScanResult
 from dockwise.policy.config import Policy
+from dockwise.policy.coverage import RULE as COVERAGE_RULE
+from dockwise.policy.coverage import coverage_breaches
 from dockwise.policy.rules import CHECKS, subject
 
 SHOWN_PER_RULE = 10  # findings listed under a rule on stderr; the rest are counted
@@ -64,11 +66,15 @@ def evaluate(result: ScanResult, policy: Policy, today: date) -> Verdict:
         if breach is not None:
             found = Violation(rule.name, rule.action, breach.reason, breach.findings)
             (violations if rule.action == "fail" else warnings).append(found)
+    fail, warn = coverage_breaches(result.coverage, policy.allow_uncovered)
+    violations += [Violation(COVERAGE_RULE, "fail", fail)] if fail else []
+    warnings += [Violation(COVERAGE_RULE, "warn", warn)] if warn else []
+    coverage = (COVERAGE_RULE,) if result.coverage else ()
     return Verdict(
         passed=not violations,
         violations=tuple(violations),
         warnings=tuple(warnings),
-        checked=tuple(r.name for r in policy.rules),
+        checked=(*(r.name for r in policy.rules), *coverage),
         notes=notes,
         policy=policy.source,
         today=today,

@@ -30,6 +30,7 @@ from dockwise.model import (
     Severity,
 )
 from dockwise.report.base import ReportError
+from dockwise.report.coverage_json import coverage_from_json, database_from_json
 from dockwise.untrusted import load_json
 
 SCHEMA_PREFIX = "dockwise-sbom/1"
@@ -78,6 +79,8 @@ def _result(doc: Json) -> ScanResult:
         generated=doc.get("generated", ""),
         findings=findings,
         answers=_answers(doc.get("answers")),
+        database=database_from_json(doc.get("database")),
+        coverage=coverage_from_json(doc.get("coverage")),
     )
 
 

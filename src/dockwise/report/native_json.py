@@ -24,6 +24,7 @@ from dockwise.model import (
     ScanResult,
     ScanWarning,
 )
+from dockwise.report.coverage_json import coverage_json, database_json
 
 SCHEMA_ID = "dockwise-sbom/1"
 SCHEMA_FILE = "dockwise-sbom-1.schema.json"
@@ -75,6 +76,8 @@ class NativeJsonReporter:
             "warnings": [_warning(w) for w in inventory.warnings],
             "findings": [finding_json(f) for f in result.findings],
             "answers": result.answers.to_json() if result.answers else None,
+            "database": database_json(result.database),
+            "coverage": coverage_json(result.coverage),
         }
 
 

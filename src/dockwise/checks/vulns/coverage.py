@@ -47,9 +47,7 @@ def with_coverage(result: ScanResult, database: DatabaseCoverage | None) -> Scan
     inventory = dataclasses.replace(
         result.inventory, warnings=(*result.inventory.warnings, *warnings)
     )
-    return dataclasses.replace(
-        result, inventory=inventory, database=database.info, coverage=groups
-    )
+    return dataclasses.replace(result, inventory=inventory, database=database.info, coverage=groups)
 
 
 def assess(inventory: Inventory, database: DatabaseCoverage) -> tuple[CoverageGroup, ...]:
