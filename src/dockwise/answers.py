@@ -24,7 +24,15 @@ from dockwise.humanize import human_size
 from dockwise.lifecycle import Support, SupportUnknown, distro_support, runtime_support
 from dockwise.lifecycle.runtimes import RuntimeRef, runtimes_in
 from dockwise.lifecycle.snapshot import Snapshot, load_snapshot
-from dockwise.model import Finding, ImageInfo, Inventory, Package, ScanResult, Severity
+from dockwise.model import (
+    CoverageGroup,
+    Finding,
+    ImageInfo,
+    Inventory,
+    Package,
+    ScanResult,
+    Severity,
+)
 from dockwise.provenance import Provenance
 from dockwise.provenance.origin import human_age, parse_time
 from dockwise.provenance.steps import mask_secrets
@@ -135,6 +143,7 @@ class _Context:
     prov: Provenance
     distro: Support | SupportUnknown | None
     runtimes: tuple[tuple[RuntimeRef, Support | SupportUnknown], ...]
+    coverage: tuple[CoverageGroup, ...] = ()  # what the vulnerability database covered
 
 
 def answer(
@@ -156,6 +165,7 @@ def answer(
             (ref, runtime_support(ref.name, ref.version, today, ref.vendor, data))
             for ref in runtimes_in(inventory)
         ),
+        coverage=result.coverage,
     )
     return FiveAnswers(
         today, provenance_section(ctx), inside_section(ctx), patching_section(ctx),
@@ -344,7 +354,16 @@ def patching_section(ctx: _Context) -> Section:
         f"a rebuild on current packages would fix {len(fixable)} of {len(vulns)} "
         f"vulnerabilities, of which {len(kev)} are known exploited"
     )
-    return Section("Who is going to patch it?", verdict, tuple(facts), tuple(_age_unknowns(ctx)))
+    uncovered = [g for g in ctx.coverage if not g.covered]
+    verdict += "".join(f"; {g.sentence}" for g in uncovered)
+    unknowns = (*_age_unknowns(ctx), *map(_coverage_unknown, uncovered))
+    return Section("Who is going to patch it?", verdict, tuple(facts), unknowns)
+
+
+def _coverage_unknown(group: CoverageGroup) -> Unanswered:
+    """A group the database had nothing for: its "0 vulnerabilities" means "unknown"."""
+    reason = group.sentence.removeprefix("unknown for ")
+    return Unanswered(f"coverage.{group.type}.{group.label}", f"{group.label} packages", reason)
 
 
 def _age_facts(ctx: _Context) -> Iterable[Fact]:
@@ -497,7 +516,7 @@ def _by_severity(prefix: str, findings: Iterable[Finding], label: str) -> list[F
     """Counts per severity; `label` says what is counted ("fixable {}", not just "{}")."""
     counts = Counter(f.severity for f in findings)
     return [Fact(f"{prefix}.{s}", label.format(s), str(counts[s]))
-            for s in sorted(Severity, reverse=True) if counts[s]]  # fmt: skip
+            for s in Severity.bands() if counts[s]]  # fmt: skip
 
 
 def _counted(prefix: str, label: str, findings: Iterable[Finding]) -> list[Fact]:

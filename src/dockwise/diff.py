@@ -149,7 +149,7 @@ class ImageDiff:
 
     def new_at_or_above(self, minimum: Severity) -> tuple[Finding, ...]:
         """The introduced findings a release gate at `minimum` fails on."""
-        return tuple(f for f in self.introduced if f.severity >= minimum)
+        return tuple(f for f in self.introduced if f.severity.reaches(minimum))
 
     @property
     def summary(self) -> dict[str, int]:

@@ -25,7 +25,7 @@ from dockwise.model import ScanResult, Severity
 from dockwise.options import Options
 from dockwise.report.diff_formats import DIFF_REPORTERS, render_diff
 
-LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
+LEVELS = [str(s) for s in Severity]  # `unknown` too: the unrated band, named
 SAVED_SCHEMA = b'"dockwise-sbom/'  # the first key of every saved `--format json` result
 SNIFF_BYTES = 4096
 
@@ -43,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--fail-on-new", metavar="LEVEL", choices=LEVELS,
-        help=f"exit 1 when NEW brings a finding at or above LEVEL ({', '.join(LEVELS)})",
+        help=f"exit 1 when NEW brings a finding at or above LEVEL, or of unknown severity "
+        f"({', '.join(LEVELS)})",
     )  # fmt: skip
     parser.add_argument("--platform", metavar="OS/ARCH[/VARIANT]",
                         help="pick one image of a multi-platform index")  # fmt: skip
@@ -133,5 +134,8 @@ def _gate(change, fail_on_new: str | None) -> int:
     if not new:
         return 0
     ids = ", ".join(sorted({f.rule_id for f in new}))
-    print(f"dockwise: {len(new)} new findings at or above {fail_on_new}: {ids}", file=sys.stderr)
+    unrated = sum(f.severity is Severity.UNKNOWN for f in new)
+    of_them = f" ({unrated} of unknown severity)" if unrated and fail_on_new != "unknown" else ""
+    print(f"dockwise: {len(new)} new findings at or above {fail_on_new}{of_them}: {ids}",
+          file=sys.stderr)  # fmt: skip
     return 1

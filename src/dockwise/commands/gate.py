@@ -29,7 +29,7 @@ from dockwise.policy import (
 from dockwise.report import REPORTERS, reporter
 from dockwise.report.sanitize import clean
 
-LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
+LEVELS = [str(s) for s in Severity]  # `unknown` too: the unrated band, named
 PASSED, FAILED = 0, 1
 
 
@@ -49,8 +49,8 @@ def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--fail-on", metavar="LEVEL", choices=LEVELS,
-        help="fail on any finding of this severity or higher (every kind, unless the "
-        "policy's severity rule narrows the kinds)",
+        help="fail on any finding of this severity or higher, and of unknown severity "
+        "(every kind, unless the policy's severity rule narrows the kinds or sets `unknown`)",
     )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from dockwise.policy import evaluate
 from dockwise.vulndb.advisory import AdvisorySource
 from dockwise.vulndb.status import DEFAULT_MAX_AGE
 
-LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
+LEVELS = [str(s) for s in Severity]  # `unknown` too: the unrated band, named
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -166,11 +166,11 @@ def shown_findings(
     result: ScanResult, severity: str | None, only_fixed: bool, show_suppressed: bool
 ) -> ScanResult:
     """The result with only the findings the user asked to see (a display choice)."""
-    minimum = Severity.parse(severity) if severity else Severity.UNKNOWN
+    minimum = Severity.parse(severity) if severity else None
 
-    def keep(finding: Finding) -> bool:
+    def keep(finding: Finding) -> bool:  # unknown severity is never "below" a level
         return (
-            finding.severity >= minimum
+            (minimum is None or finding.severity.reaches(minimum))
             and (finding.fixed_version or not only_fixed)
             and (show_suppressed or not finding.suppressed)
         )

@@ -30,6 +30,7 @@ from dockwise.model import (
     ScanWarning,
     Severity,
 )
+from dockwise.report.coverage_text import database_line, group_cells
 from dockwise.report.sanitize import text
 
 DEFAULT_WIDTH = 120
@@ -80,6 +81,7 @@ def _blocks(result: ScanResult) -> Iterable[RenderableType]:
     image = result.image
     if result.answers is not None:
         yield from _answers(result.answers)
+        yield from _coverage(result)
         yield from _all_findings(result.findings)
         yield _section("Run config", _run_config_rows(image.config))
         yield _warnings(result.inventory.warnings)
@@ -122,6 +124,18 @@ def _fact_value(value: str, evidence: str) -> Text:
     if evidence:
         body.append_text(text(f"  ({shorten(evidence, EVIDENCE_WIDTH)})"))
     return body
+
+
+def _coverage(result: ScanResult) -> Iterator[RenderableType]:
+    """The database a scan used and, per package group, whether it held advisories."""
+    if result.database is None:
+        return
+    table = _table(f"Vulnerability coverage ({len(result.coverage)} groups)",
+                   "Group", "Packages", "State", "Detail")  # fmt: skip
+    table.caption, table.caption_justify = f"database: {database_line(result.database)}", "left"
+    for group in result.coverage:
+        table.add_row(*(text(cell) for cell in group_cells(group)))
+    yield table
 
 
 def _other_findings(findings: Sequence[Finding]) -> Iterator[RenderableType]:
@@ -188,7 +202,7 @@ def _by_severity(findings: Sequence[Finding]) -> list[tuple[Severity, list[Findi
     groups: dict[Severity, list[Finding]] = {}
     for finding in findings:
         groups.setdefault(finding.severity, []).append(finding)
-    return sorted(groups.items(), key=lambda item: -item[0])
+    return sorted(groups.items(), key=lambda item: -item[0].rank)
 
 
 def _finding_row(finding: Finding) -> list[Text]:
