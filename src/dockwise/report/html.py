@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from dockwise.model import Finding, LayerRef, Package, ScanResult, Severity
+from dockwise.report.coverage_text import database_line, group_cells
 from dockwise.report.sanitize import clean
 from dockwise.report.sarif import help_uri
 from dockwise.report.table import human_size, owner_label, shorten
@@ -93,6 +94,8 @@ def build_view(result: ScanResult) -> dict[str, Any]:
         "layers": [_layer_row(layer) for layer in image.layers],
         "config": _config_rows(result),
         "warnings": [str(w) for w in inventory.warnings],
+        "database": database_line(result.database) if result.database else "",
+        "coverage": [group_cells(g) for g in result.coverage],
         "human_size": human_size,
         "owner_label": owner_label,
     }
@@ -101,20 +104,29 @@ def build_view(result: ScanResult) -> dict[str, Any]:
 def _cards(result: ScanResult, active: Sequence[Finding], scanned: bool) -> list[Card]:
     counts = Counter(f.severity for f in active)
     severe = counts[Severity.CRITICAL] + counts[Severity.HIGH]
+    unrated = counts[Severity.UNKNOWN]  # may be anything: never shown as "good"
     total = sum(layer.tar_size for layer in result.image.layers)
     user = result.image.config.user
     cards = [Card("packages", str(len(result.inventory.packages)))]
     if scanned:
         cards += [
             Card("findings", str(len(active)), "warn" if active else "good"),
-            Card("critical + high", str(severe), "bad" if severe else "good"),
+            Card("critical + high", str(severe), "bad" if severe else _unrated_tone(unrated)),
+            Card("unknown severity", str(unrated), _unrated_tone(unrated)),
         ]
+    uncovered = sum(1 for g in result.coverage if not g.covered)
+    if result.database is not None:
+        cards.append(Card("groups not covered", str(uncovered), "bad" if uncovered else "good"))
     cards += [
         Card("layers", str(len(result.image.layers))),
         Card("size", human_size(total) if total else "unknown"),
         Card("user", user or "root", "" if user and user not in ("0", "root") else "warn"),
     ]
     return cards
+
+
+def _unrated_tone(unrated: int) -> str:
+    return "warn" if unrated else "good"
 
 
 def _meta(result: ScanResult) -> list[tuple[str, str]]:
@@ -158,7 +170,7 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
         layer = pkg.location.layer
     return {
         "severity": str(finding.severity),
-        "rank": int(finding.severity),
+        "rank": finding.severity.rank,  # unknown ranks above critical: its own band
         "id": finding.rule_id,
         "url": help_uri(finding),  # the advisory page SARIF and GitLab link to
         "aliases": ", ".join(finding.aliases),
@@ -232,7 +244,7 @@ def _charts(result: ScanResult, active: Sequence[Finding], scanned: bool) -> lis
     if scanned:
         counts = Counter(f.severity for f in active)
         bars = [Bar(str(s), counts[s], str(counts[s]), SEVERITY_COLOURS[s])
-                for s in sorted(Severity, reverse=True)]  # fmt: skip
+                for s in Severity.bands()]  # fmt: skip
         charts.append({"title": "Findings by severity", "svg": bar_chart(bars, "severity")})
     layers = result.image.layers[:MAX_LAYER_BARS]
     if any(layer.tar_size for layer in layers):

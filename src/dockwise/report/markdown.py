@@ -14,11 +14,12 @@ from collections.abc import Iterable
 
 from dockwise.model import Finding, ScanResult, Severity
 from dockwise.policy import KINDS, Verdict, Violation
+from dockwise.report.coverage_text import database_line, group_cells
 from dockwise.report.sanitize import clean
 from dockwise.report.sarif import image_name
 
 TOP_FINDINGS = 10
-LEVELS = tuple(reversed(Severity))  # critical first
+LEVELS = Severity.bands()  # unknown (its own band), then critical first
 # what can start markup inside a table cell or a list item's text (not at a line start)
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -40,6 +41,7 @@ class MarkdownReporter:
         if verdict is not None:
             parts.append(_verdict_section(verdict))
         parts.append(_counts_section(result.findings))
+        parts.append(_coverage_section(result))
         parts.append(_top_section(result.findings))
         if result.answers is not None:
             parts.append(_answers_section(result))
@@ -92,6 +94,17 @@ def _counts_section(findings: Iterable[Finding]) -> str:
             rows.append(f"| {md(kind)} | {cells} | {total} |")
     title = f"### Findings: {len(active)}" + (f" ({suppressed} suppressed)" if suppressed else "")
     return "\n".join([title, "", *rows]) if active else title
+
+
+def _coverage_section(result: ScanResult) -> str:
+    """What the database covered: a clean count means nothing for a group it did not."""
+    if result.database is None:
+        return ""
+    rows = ["| group | packages | state | detail |", "| --- | --- | --- | --- |"]
+    rows += ["| " + " | ".join(md(c) for c in group_cells(g)) + " |" for g in result.coverage]
+    uncovered = sum(1 for g in result.coverage if not g.covered)
+    title = f"### Coverage: {uncovered} group(s) not covered" if uncovered else "### Coverage"
+    return "\n".join([title, "", f"database: {md(database_line(result.database))}", "", *rows])
 
 
 def _top_section(findings: Iterable[Finding]) -> str:
