@@ -87,8 +87,8 @@ def test_fail_on_keeps_the_policy_narrowing(tmp_path):
     ("text", "message"),
     [
         ('non-rot = "fail"', "unknown rule `non-rot` (known: severity, "),
-        ('[severity]\nat-least = "high"\nonly_fixed = true', "severity: unknown key `only_fixed` (allowed: action, at-least, only-fixed, kinds)"),
-        ('[severity]\nat-least = "severe"', "severity.at-least must be a severity: negligible, low, medium, high or critical, not 'severe'"),
+        ('[severity]\nat-least = "high"\nonly_fixed = true', "severity: unknown key `only_fixed` (allowed: action, at-least, only-fixed, kinds, unknown)"),
+        ('[severity]\nat-least = "severe"', "severity.at-least must be a severity: unknown, negligible, low, medium, high or critical, not 'severe'"),
         ("[severity]\nonly-fixed = true", "severity needs `at-least`"),
         ('non-root = "block"', "non-root.action must be \"fail\" or \"warn\", not 'block'"),
         ("[max-age]\ndays = -3", "max-age.days must be a whole number of days above 0, not -3"),

@@ -155,7 +155,7 @@ def test_bad_input_is_one_line_exit_2(bad_image, db, tmp_path, capsys):
     assert (code, out) == (2, "")
     assert (
         err
-        == f"dockwise: error: {broken}: severity.at-least must be a severity: negligible, low, medium, high or critical, not 'hgih'\n"
+        == f"dockwise: error: {broken}: severity.at-least must be a severity: unknown, negligible, low, medium, high or critical, not 'hgih'\n"
     )
     code, _, err = scan(capsys, "--db", db, "--fail-on", "high", str(tmp_path / "missing.tar"))
     assert code == 2 and err.count("\n") == 1 and err.startswith("dockwise: error: ")

@@ -6,13 +6,17 @@ nothing but this file and stay independent of the sources and catalogers.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from dockwise.model import (
+    CoverageGroup,
+    DatabaseInfo,
     Distro,
+    FeedState,
     FileRecord,
     HistoryEntry,
     ImageInfo,
@@ -149,9 +153,25 @@ def make_result() -> ScanResult:
     )
 
 
+DATABASE = DatabaseInfo(
+    "/var/cache/dockwise/db/dockwise.db", "1", "2024-06-01T06:00:00Z", False,
+    (FeedState("osv", "ok", 115, 18), FeedState("debian-tracker", "ok", 0, 1)),
+)  # fmt: skip
+COVERAGE = (
+    CoverageGroup("deb", "Debian 12", "no data for this release", 5, 0, ("Debian:12",), 0,
+                  "the database has no Debian 12 advisories"),
+    CoverageGroup("pypi", "PyPI", "covered", 1, 0, ("PyPI",), 115),
+)  # fmt: skip
+
+
+def make_checked_result() -> ScanResult:
+    """`make_result` as a scan against a database with no Debian 12 advisories left it."""
+    return dataclasses.replace(make_result(), database=DATABASE, coverage=COVERAGE)
+
+
 @pytest.fixture
 def result() -> ScanResult:
-    return make_result()
+    return make_checked_result()
 
 
 @pytest.fixture

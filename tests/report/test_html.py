@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from answered import answered
-from report.conftest import make_result
+from report.conftest import make_checked_result
 
 from dockwise.model import Finding, Package, RunConfig, ScanResult, Severity
 from dockwise.report import html, render
@@ -53,7 +53,7 @@ def test_golden(page, golden):
 
 
 def test_same_result_same_bytes(result):
-    assert render(scanned(result), "html") == render(scanned(make_result()), "html")
+    assert render(scanned(result), "html") == render(scanned(make_checked_result()), "html")
 
 
 def test_self_contained_no_fetch_of_any_kind(page):

@@ -34,9 +34,9 @@ def test_with_verdict():
 def test_counts_and_top_findings():
     text = render(bad_result(), "markdown")
     assert text.startswith("## dockwise: demo:latest\n\n### Findings: 6 (1 suppressed)\n")
-    assert "| kind | critical | high | medium | low | negligible | unknown | total |" in text
-    assert "| vulnerability |  | 2 |  |  |  |  | 2 |" in text
-    assert "| config |  |  | 1 | 1 |  |  | 2 |" in text
+    assert "| kind | unknown | critical | high | medium | low | negligible | total |" in text
+    assert "| vulnerability |  |  | 2 |  |  |  | 2 |" in text
+    assert "| config |  |  |  | 1 | 1 |  | 2 |" in text
     assert "### Top 6 findings" in text
     assert "| critical | secret/aws\\-access\\-key |" not in text  # '-' is left alone
     assert "| critical | secret/aws-access-key |  |  | app/.env |" in text

@@ -29,7 +29,7 @@ def test_top_level_shape(result):
     doc = json.loads(render(result))
     assert list(doc) == [
         "schema", "tool", "generated", "image", "distro", "packages", "files", "warnings",
-        "findings", "answers",
+        "findings", "answers", "database", "coverage",
     ]  # fmt: skip
     assert doc["schema"] == SCHEMA_ID == "dockwise-sbom/1"
     assert doc["tool"] == {"name": "dockwise", "version": "0.1.0"}

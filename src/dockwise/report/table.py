@@ -88,6 +88,7 @@ def _blocks(result: ScanResult) -> Iterable[RenderableType]:
         return
     yield _section("Image", _image_rows(result))
     yield _section("Run config", _run_config_rows(image.config))
+    yield from _coverage(result)
     yield from _all_findings(result.findings)
     yield _packages(result.inventory.packages)
     if result.inventory.files:
