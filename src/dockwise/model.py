@@ -211,9 +211,9 @@ class Severity(IntEnum):
     def reaches(self, minimum: Severity) -> bool:
         """Whether a minimum level selects this severity. Unknown reaches every minimum
         (it may be anything); the minimum `unknown` selects only the unknown band."""
-        if self is Severity.UNKNOWN or minimum is Severity.UNKNOWN:
-            return self is minimum
-        return self >= minimum
+        if self is Severity.UNKNOWN:
+            return True
+        return minimum is not Severity.UNKNOWN and self >= minimum
 
     @classmethod
     def parse(cls, text: str) -> Severity:
