@@ -116,7 +116,7 @@ def _saved_result(source: str) -> ScanResult | None:
         return None  # let the source opener say what is wrong with it
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{" or SAVED_SCHEMA not in head:
         return None
-    from dockwise.report.load import load_result
+    from dockwise.model_json import load_result
 
     return load_result(path)
 
