@@ -10,9 +10,9 @@ import datetime as dt
 import pytest
 
 from dockwise.answers import Fact, FiveAnswers, Section, Unanswered
+from dockwise.model_json import from_json, load_result
 from dockwise.policy import evaluate, with_fail_on
 from dockwise.report import ReportError, render
-from dockwise.model_json import from_json, load_result
 from tests.policy.conftest import bad_result
 
 TODAY = dt.date(2024, 6, 1)
