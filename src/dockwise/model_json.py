@@ -21,8 +21,10 @@ from typing import Any
 from dockwise.errors import ReportError
 from dockwise.model import (
     Distro,
+    Fact,
     FileRecord,
     Finding,
+    FiveAnswers,
     HistoryEntry,
     ImageInfo,
     Inventory,
@@ -32,11 +34,14 @@ from dockwise.model import (
     RunConfig,
     ScanResult,
     ScanWarning,
+    Section,
     Severity,
+    Unanswered,
 )
 from dockwise.untrusted import load_json
 
 SCHEMA_ID = "dockwise-sbom/1"
+ANSWERS_SCHEMA, ANSWERS_VERSION = "dockwise/five-questions", 2
 
 Json = dict[str, Any]
 
@@ -55,7 +60,7 @@ def to_json(result: ScanResult, include_files: bool = False) -> Json:
         "files": [_file(f) for f in inventory.files],
         "warnings": [_warning(w) for w in inventory.warnings],
         "findings": [finding_to_json(f) for f in result.findings],
-        "answers": result.answers.to_json() if result.answers else None,
+        "answers": answers_to_json(result.answers) if result.answers else None,
     }
 
 
@@ -399,20 +404,41 @@ def _read_package_ref(raw: Json | None, packages: dict[tuple, Package]) -> Packa
     return packages.get(key) or Package(raw["name"], raw["version"], raw["type"], key[3])
 
 
-def _read_answers(raw: Json | None):  # noqa: ANN202 - FiveAnswers, imported lazily
-    """The five-question answers, rebuilt from their documented JSON shape."""
+def answers_to_json(answers: FiveAnswers) -> Json:
+    """The five answers' documented JSON shape (docs/five-questions.md), versioned apart."""
+    return {
+        "schema": ANSWERS_SCHEMA,
+        "version": ANSWERS_VERSION,
+        "today": answers.today.isoformat(),
+        "sections": {name: _section(section) for name, section in answers.sections()},
+    }
+
+
+def _read_answers(raw: Json | None) -> FiveAnswers | None:
     if raw is None:
         return None
-    from dockwise.answers import Fact, FiveAnswers, Section, Unanswered
+    sections = (_read_section(raw["sections"][name]) for name in FiveAnswers.NAMES)
+    return FiveAnswers(date.fromisoformat(raw["today"]), *sections)
 
-    def section(name: str) -> Section:
-        s = raw["sections"][name]
-        return Section(
-            s["question"], s["verdict"],
-            tuple(Fact(f["key"], f["label"], f["value"], f.get("evidence", ""))
-                  for f in s.get("facts", [])),
-            tuple(Unanswered(u["key"], u["label"], u["reason"]) for u in s.get("unknowns", [])),
-        )  # fmt: skip
 
-    names = ("provenance", "inside", "patching", "support", "security")
-    return FiveAnswers(date.fromisoformat(raw["today"]), *(section(n) for n in names))
+def _section(section: Section) -> Json:
+    return {
+        "question": section.question,
+        "verdict": section.verdict,
+        "facts": [
+            {"key": f.key, "label": f.label, "value": f.value, "evidence": f.evidence}
+            for f in section.facts
+        ],
+        "unknowns": [
+            {"key": u.key, "label": u.label, "reason": u.reason} for u in section.unknowns
+        ],
+    }
+
+
+def _read_section(raw: Json) -> Section:
+    return Section(
+        raw["question"], raw["verdict"],
+        tuple(Fact(f["key"], f["label"], f["value"], f.get("evidence", ""))
+              for f in raw.get("facts", [])),
+        tuple(Unanswered(u["key"], u["label"], u["reason"]) for u in raw.get("unknowns", [])),
+    )  # fmt: skip
