@@ -17,7 +17,7 @@ from dockwise.checks.suppress import load
 from dockwise.model_json import dumps, from_json, to_json
 from dockwise.options import Options
 from dockwise.pipeline import sbom
-from dockwise.vet import ScanSettings, scan
+from dockwise.pipeline.check import ScanSettings, scan
 from dockwise.vulndb.store import VulnDb
 from tools.imagepack import REF_NAME, ImageSpec, Member, whiteout, write_oci_dir
 

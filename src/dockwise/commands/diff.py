@@ -94,7 +94,7 @@ def _advisories(db: str | None):
 def _read(source: str, args: argparse.Namespace, advisories) -> ScanResult:
     """Scan (with advisories) or inventory one live source."""
     from dockwise.pipeline import sbom
-    from dockwise.vet import ScanSettings, scan
+    from dockwise.pipeline.check import ScanSettings, scan
 
     options = Options(source=source, platform=args.platform, quiet=args.quiet,
                       no_cache=args.no_cache, registry=registry_access(args))  # fmt: skip
