@@ -124,7 +124,7 @@ def test_the_database_counts_advisories_per_ecosystem_when_it_is_built(tmp_path)
     ]
 
 
-def test_a_database_built_before_the_counts_is_counted_when_read(tmp_path):
+def test_a_database_without_usable_counts_is_counted_when_read(tmp_path):
     path = tmp_path / "v.db"
     writer = DbWriter(path)
     writer.add_advisory(Advisory("GHSA-1", "osv:PyPI", affected=(Affected("PyPI", "django"),)))
@@ -134,3 +134,8 @@ def test_a_database_built_before_the_counts_is_counted_when_read(tmp_path):
     with VulnDb(path) as db:
         assert ECOSYSTEMS_KEY not in db.meta
         assert db.ecosystem_counts() == {"PyPI": 1}
+    for damaged in ("{not json", '{"PyPI": "many"}', "[]"):
+        with sqlite3.connect(path) as raw:
+            raw.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (ECOSYSTEMS_KEY, damaged))
+        with VulnDb(path) as db:
+            assert db.ecosystem_counts() == {"PyPI": 1}

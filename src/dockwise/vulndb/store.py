@@ -137,9 +137,12 @@ class VulnDb:
     def ecosystem_counts(self) -> dict[str, int]:
         """Advisories per ecosystem ("Debian:12", "PyPI"): what a scan's coverage reads.
         Counted when the database was built; a database built before that is counted now."""
-        stored = self.meta.get(ECOSYSTEMS_KEY)
-        if stored is not None:
-            return json.loads(stored)
+        try:
+            stored = json.loads(self.meta.get(ECOSYSTEMS_KEY) or "null")
+        except ValueError:  # a damaged row: count again rather than trust or crash
+            stored = None
+        if isinstance(stored, dict) and all(isinstance(n, int) for n in stored.values()):
+            return stored
         return dict(self._db.execute(_ECOSYSTEM_COUNTS))
 
     def feeds(self) -> list[dict]:
