@@ -40,8 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--only-fixed", action="store_true", help="show only findings that have a fix"
     )
     parser.add_argument(
-        "--severity", choices=LEVELS, metavar="LEVEL", help=f"minimum shown: {', '.join(LEVELS)}"
-    )
+        "--severity", choices=LEVELS, metavar="LEVEL",
+        help=f"minimum shown: {', '.join(LEVELS)}; unknown-severity findings show at every "
+        "level, and `unknown` shows only them",
+    )  # fmt: skip
     parser.add_argument("--ignore-file", metavar="FILE", help="ignore rules (YAML or .toml)")
     parser.add_argument(
         "--vex", metavar="FILE", action="append", default=[], help="OpenVEX document (repeatable)"
