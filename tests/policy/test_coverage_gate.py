@@ -122,3 +122,13 @@ def test_a_missing_feed_says_so_instead_of_no_data(tmp_path, image, capsys):
     assert code == 0  # no gate asked for: the warning is all
     assert ("unknown for 2 Debian 12 packages: the feed that holds Debian 12 advisories was "
             "not read (debian-tracker json (missing))") in err  # fmt: skip
+
+
+def test_diff_says_which_side_the_database_did_not_cover(db, image, tmp_path, capsys):
+    saved = tmp_path / "result.json"
+    assert scan(capsys, "--db", db, "-f", "json", "-o", str(saved), image)[0] == 0
+    capsys.readouterr()
+    assert cli.main(["diff", "-q", "--db", db, str(saved), image, "--fail-on-new", "high"]) == 0
+    err = capsys.readouterr().err
+    assert f"dockwise: warning: OLD: {WARNING}\n" in err  # read back from the saved result
+    assert f"dockwise: warning: NEW: {WARNING}\n" in err  # scanned live

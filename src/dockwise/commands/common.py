@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from dockwise.errors import DockwiseError
+from dockwise.model import ScanResult
 from dockwise.options import Options, RegistryAccess
 from dockwise.report import INVENTORY_FORMATS, REPORTERS
 
@@ -130,3 +131,11 @@ def progress(quiet: bool, feeds: bool = False) -> AbstractContextManager:
     from dockwise.progress import FeedProgress, LayerProgress
 
     return FeedProgress() if feeds else LayerProgress()
+
+
+def warn_uncovered(result: ScanResult, side: str = "") -> None:
+    """One stderr line per package group the vulnerability database did not cover, even
+    in CI and with --quiet: a clean verdict over unchecked packages must say so."""
+    for group in result.coverage:
+        if not group.covered:
+            print(f"dockwise: warning: {side}{group.sentence}", file=sys.stderr)

@@ -18,6 +18,7 @@ from dockwise.commands.common import (
     add_registry_arguments,
     progress,
     registry_access,
+    warn_uncovered,
     write_output,
 )
 from dockwise.errors import DockwiseError
@@ -64,6 +65,9 @@ def run(args: argparse.Namespace) -> int:
                     for side in ("old", "new"))  # fmt: skip
     if mode == "sbom":  # a saved scan's findings have nothing to be compared with
         old, new = _without_findings(old), _without_findings(new)
+    else:  # "no new vulnerabilities" means little where the database had none to find
+        warn_uncovered(old, "OLD: ")
+        warn_uncovered(new, "NEW: ")
     change = dataclasses.replace(diff(old, new), mode=mode)
     write_output(render_diff(change, args.output_format), args.output)
     return _gate(change, args.fail_on_new)
@@ -96,13 +100,14 @@ def _read(source: str, args: argparse.Namespace, advisories) -> ScanResult:
     """Scan (with advisories) or inventory one live source."""
     from dockwise.pipeline import sbom
     from dockwise.pipeline.check import ScanSettings, scan
+    from dockwise.vulndb.coverage import database_coverage
 
     options = Options(source=source, platform=args.platform, quiet=args.quiet,
                       no_cache=args.no_cache, registry=registry_access(args))  # fmt: skip
     with progress(options.quiet) as bar:
         if advisories is None:
             return sbom(options, bar)
-        return scan(options, ScanSettings(advisories), bar)
+        return scan(options, ScanSettings(advisories, database=database_coverage(advisories)), bar)
 
 
 def _saved_result(source: str) -> ScanResult | None:

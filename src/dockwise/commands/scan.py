@@ -7,7 +7,13 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from dockwise.commands.common import add_source_arguments, progress, source_options, write_output
+from dockwise.commands.common import (
+    add_source_arguments,
+    progress,
+    source_options,
+    warn_uncovered,
+    write_output,
+)
 from dockwise.commands.db import MIRROR_HELP
 from dockwise.commands.gate import (
     add_policy_arguments,
@@ -72,9 +78,7 @@ def run(args: argparse.Namespace) -> int:
         held = database_coverage(advisories)
         result = scan(options, ScanSettings(advisories, suppressions, day, held), bar)
     result = with_warning(result, age_warning)
-    for group in result.coverage:
-        if not group.covered:
-            _notice(f"warning: {group.sentence}")
+    warn_uncovered(result)
     # the gate sees every finding; --severity, --only-fixed only change what is shown
     verdict = evaluate(result, policy, day) if policy else None
     shown = shown_findings(result, args.severity, args.only_fixed, args.show_suppressed)
