@@ -98,3 +98,11 @@ def test_a_component_without_a_qualifier_falls_back_to_the_sbom_release(db, tmp_
         ("Debian 10", 1),
         ("Debian 11", 1),
     ]
+
+
+def test_a_hostile_release_name_is_escaped_on_stderr(db, tmp_path, capsys):
+    source = write_sbom(tmp_path / "bom.json", component("1.0", "evil%1B%5D0%3Bpwned%07-1"))
+    doc, err = scan(capsys, db, source)
+    assert [g["label"] for g in doc["coverage"]] == ["evil\x1b]0;pwned\x07 1"]
+    assert "\x1b" not in err and "\x07" not in err
+    assert "unknown for 1 evil\\x1b]0;pwned\\x07 1 package: dockwise has no advisory source" in err

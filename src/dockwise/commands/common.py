@@ -12,6 +12,7 @@ from dockwise.errors import DockwiseError
 from dockwise.model import ScanResult
 from dockwise.options import Options, RegistryAccess
 from dockwise.report import INVENTORY_FORMATS, REPORTERS
+from dockwise.report.sanitize import clean
 
 SOURCE_HELP = (
     "image to read: docker-archive:PATH, oci-archive:PATH, oci-dir:PATH, dir:PATH, "
@@ -135,7 +136,8 @@ def progress(quiet: bool, feeds: bool = False) -> AbstractContextManager:
 
 def warn_uncovered(result: ScanResult, side: str = "") -> None:
     """One stderr line per package group the vulnerability database did not cover, even
-    in CI and with --quiet: a clean verdict over unchecked packages must say so."""
+    in CI and with --quiet: a clean verdict over unchecked packages must say so. Escaped:
+    a release's name comes from the image or SBOM (a purl's `distro` qualifier)."""
     for group in result.coverage:
         if not group.covered:
-            print(f"dockwise: warning: {side}{group.sentence}", file=sys.stderr)
+            print(f"dockwise: warning: {side}{clean(group.sentence)}", file=sys.stderr)
