@@ -4,10 +4,15 @@ Each top-level table is one rule; `action` is "fail" (the default) or "warn", an
 with no other options may be written as a string (`non-root = "fail"`). `[[ignore]]`
 entries and `ignore-file` use the suppression file's format and loader
 (`dockwise.checks.suppress`), so one ignore list serves `scan --ignore-file` and the gate.
+`allow-uncovered` lists the package groups the vulnerability database may leave
+uncovered (policy/coverage.py); `[severity] unknown` says how unrated findings count.
+
+    allow-uncovered = ["Debian 12"]
 
     [severity]
     at-least = "high"
     only-fixed = true
+    unknown = "medium"
 
     known-exploited = "fail"
 
