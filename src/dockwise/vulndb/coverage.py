@@ -45,7 +45,7 @@ def database_coverage(db: VulnDb) -> DatabaseCoverage:
     """The coverage facts of an open database."""
     rows = db.feeds()
     info = DatabaseInfo(
-        path=str(db.path),
+        path=str(db.path.resolve()),  # as saved results are read later, elsewhere
         schema=db.meta.get("schema_version", ""),
         built=db.meta.get("built", ""),
         partial=is_partial(db.meta),
