@@ -28,8 +28,6 @@ class RegistryAccess:
 class Options:
     source: str
     platform: str | None = None
-    output_format: str = "table"
-    output: str | None = None
     quiet: bool = False
     no_cache: bool = False  # neither read nor write the layer cache
     registry: RegistryAccess = field(default_factory=RegistryAccess)
