@@ -50,7 +50,7 @@ def scan(
     *,
     db: PathLike | None = None,
     mirror: str | None = None,
-    max_db_age: str | float = "7d",
+    max_db_age: str | float | None = None,
     ignore_file: PathLike | None = None,
     vex: PathLike | Sequence[PathLike] = (),
     today: date | None = None,
@@ -59,18 +59,20 @@ def scan(
 ) -> ScanResult:
     """The inventory, every checker's findings (suppressed ones marked, never dropped) and
     the five answers. A missing database is built and an older one than `max_db_age`
-    (`"7d"`, `"36h"`, or seconds) refreshed first, as `dockwise scan` does."""
+    (`"36h"`, `"2w"`, or seconds; the CLI's 7 days when None) refreshed first, as
+    `dockwise scan` does."""
     from dockwise.checks.suppress import load
     from dockwise.pipeline.check import ScanSettings
     from dockwise.pipeline.check import scan as take_scan
     from dockwise.vulndb.paths import resolve_db_path, resolve_mirror
     from dockwise.vulndb.prepare import Database
-    from dockwise.vulndb.status import parse_max_age
+    from dockwise.vulndb.status import DEFAULT_MAX_AGE, parse_max_age
     from dockwise.vulndb.store import VulnDb
 
     vex_files = [vex] if isinstance(vex, str | os.PathLike) else list(vex)
     suppressions = load(_text(ignore_file), [os.fspath(v) for v in vex_files])  # bad: fail now
-    max_age = parse_max_age(max_db_age, "max_db_age") if isinstance(max_db_age, str) else max_db_age
+    age = DEFAULT_MAX_AGE if max_db_age is None else max_db_age
+    max_age = parse_max_age(age, "max_db_age") if isinstance(age, str) else age
     read = _options(source, quiet=quiet, **options)
     database = Database(resolve_db_path(_text(db)), resolve_mirror(mirror), read.registry.offline)
     age_warning = database.prepare(max_age, lambda: bars(quiet, feeds=True))
