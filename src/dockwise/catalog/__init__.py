@@ -18,6 +18,7 @@ from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
 from dockwise.catalog.golang import GoBinaryCataloger
 from dockwise.catalog.golang_mod import GoModCataloger
+from dockwise.catalog.gradle import GradleCataloger
 from dockwise.catalog.java import JavaArchiveCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
 from dockwise.catalog.nuget_lock import NugetLockCataloger
@@ -61,6 +62,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     RustBinaryCataloger(),
     CargoCataloger(),
     JavaArchiveCataloger(),
+    GradleCataloger(),
     RuntimeCataloger(),
 )
 
