@@ -20,6 +20,7 @@ from dockwise.catalog.golang import GoBinaryCataloger
 from dockwise.catalog.golang_mod import GoModCataloger
 from dockwise.catalog.gradle import GradleCataloger
 from dockwise.catalog.java import JavaArchiveCataloger
+from dockwise.catalog.maven_pom import MavenPomCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
 from dockwise.catalog.nuget_lock import NugetLockCataloger
 from dockwise.catalog.nuget_xml import NugetXmlCataloger
@@ -63,6 +64,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     CargoCataloger(),
     JavaArchiveCataloger(),
     GradleCataloger(),
+    MavenPomCataloger(),
     RuntimeCataloger(),
 )
 
