@@ -31,6 +31,8 @@ _KNOWN_GROUPS = (
     (re.compile(r"axis\Z"), "org.apache.axis"),
     (re.compile(r"log4j\Z"), "log4j"),
     (re.compile(r"log4j-"), "org.apache.logging.log4j"),
+    # the bundles say com.google.inject.<extension>; Central has com.google.inject.extensions
+    (re.compile(r"guice-(?!bom)"), "com.google.inject.extensions"),
 )
 
 
@@ -102,8 +104,13 @@ def _from_pom(pom: dict[str, str], evidence: str) -> dict:
 
 
 def _guess(file_name: str, manifest: dict[str, str]) -> dict | None:
-    """From the manifest, filling gaps from the file name; None when neither names it."""
-    artifact, version, evidence = _manifest_artifact(manifest)
+    """A file name that carries a version (`javax.inject-1.jar`) names the artifact, as
+    in syft and scalibr: manifest titles are often display names or OSGi bundle names,
+    not Maven coordinates. Else the manifest, else the bare file name; the group comes
+    from the manifest either way. None when nothing names it."""
+    artifact, version, evidence = _versioned_file_name(file_name)
+    if not artifact:
+        artifact, version, evidence = _manifest_artifact(manifest)
     if not artifact:
         artifact, version, evidence = _file_name_artifact(file_name, manifest)
     if not artifact or (evidence == "file-name" and not version):
@@ -125,11 +132,16 @@ def _manifest_artifact(manifest: dict[str, str]) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def _file_name_artifact(file_name: str, manifest: dict[str, str]) -> tuple[str, str, str]:
-    """`commons-io-2.11.0.jar`; a name without a version takes the manifest's."""
+def _versioned_file_name(file_name: str) -> tuple[str, str, str]:
+    """`commons-io-2.11.0.jar`: name and version."""
     match = _FILE_NAME.match(file_name)
     if match:
         return match.group("name"), match.group("version"), "file-name"
+    return "", "", ""
+
+
+def _file_name_artifact(file_name: str, manifest: dict[str, str]) -> tuple[str, str, str]:
+    """A name without a version (`app.jar`) takes the manifest's version."""
     stem = file_name.rsplit(".", 1)[0]
     if not _valid_id(stem):
         return "", "", ""
