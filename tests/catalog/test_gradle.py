@@ -25,6 +25,8 @@ def place(name: str, data: bytes) -> str | None:
     """Fixtures are renamed (`one-pkg`, `happy.lockfile`): tell them by content."""
     if b"<verification-metadata" in data:
         return "gradle/verification-metadata.xml"
+    if name.endswith(".versions.toml"):
+        return f"gradle/{name}"
     if b"<" not in data and (b"empty=" in data or b"Classpath" in data):
         return "gradle.lockfile"
     return None
@@ -108,3 +110,45 @@ def test_huge_lockfile() -> None:
     lines = "".join(f"g:a{i}:1.0=runtimeClasspath\n" for i in range(50_000))
     tree = FileTree.from_files({"gradle.lockfile": lines})
     assert len(catalog(tree, GRADLE).packages) == 50_000
+
+
+CATALOG = b"""[versions]
+groovy = "3.0.5"
+strict = { strictly = "2.0" }
+[libraries]
+guava = "com.google.guava:guava:30.1.1-jre"
+groovy = { module = "org.codehaus.groovy:groovy", version.ref = "groovy" }
+strict = { group = "org.example", name = "strict", version.ref = "strict" }
+ranged = { module = "org.example:ranged", version = "[1.0,2.0)" }
+dynamic = { module = "org.example:dynamic", version = "1.+" }
+bare = "org.example:bare"
+broken = 42
+not-a-module = { module = "just-a-name", version = "1" }
+[plugins]
+versions = { id = "com.github.ben-manes.versions", version = "0.45.0" }
+"""
+
+
+def test_version_catalog() -> None:
+    tree = FileTree.from_files({"app/gradle/libs.versions.toml": CATALOG})
+    got = {p.name: (p.version, dict(p.metadata)) for p in catalog(tree, GRADLE).packages}
+    assert got == {
+        "com.google.guava:guava": ("30.1.1-jre", {}),
+        "org.codehaus.groovy:groovy": ("3.0.5", {}),
+        "org.example:strict": ("2.0", {}),
+        "org.example:ranged": ("", {"constraint": "[1.0,2.0)"}),
+        "org.example:dynamic": ("", {"constraint": "1.+"}),
+        "org.example:bare": ("", {}),
+    }
+
+
+def test_hostile_version_catalogs() -> None:
+    tree = FileTree.from_files({
+        "a/gradle/libs.versions.toml": b"[libraries]\nx = { module = ",
+        "b/gradle/libs.versions.toml": b"libraries = " + b"[" * 50_000 + b"]" * 50_000,
+        "c/gradle/libs.versions.toml": b"\xff\xfe[libraries]",
+        "d/gradle/libs.versions.toml": b"libraries = [1, 2]\nversions = 3",
+    })  # fmt: skip
+    inventory = catalog(tree, GRADLE)
+    assert inventory.packages == ()
+    assert [w.path.split("/")[0] for w in inventory.warnings] == ["a", "b", "c"]

@@ -35,6 +35,7 @@ from dockwise.catalog.ruby import GemSpecificationCataloger
 from dockwise.catalog.ruby_lock import GemfileLockCataloger, GemSourceSpecCataloger
 from dockwise.catalog.runtimes import RuntimeCataloger
 from dockwise.catalog.rust import RustBinaryCataloger
+from dockwise.catalog.sbt_lock import SbtLockCataloger
 from dockwise.catalog.unowned import notable_files
 from dockwise.model import Inventory, LayerRef, Package, ScanWarning
 from dockwise.source.filetree import FileTree, glob_regex
@@ -65,6 +66,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     JavaArchiveCataloger(),
     GradleCataloger(),
     MavenPomCataloger(),
+    SbtLockCataloger(),
     RuntimeCataloger(),
 )
 
