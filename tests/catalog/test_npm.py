@@ -9,6 +9,7 @@ import pytest
 from language_corpus import corpus_params, peer_pairs, reported_pairs
 
 from dockwise.catalog import catalog
+from dockwise.catalog.bun_lock import parse_bun_lock
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger, npm_purl
 from dockwise.catalog.npm_lock import parse_npm_lock
 from dockwise.catalog.pnpm_lock import parse_pnpm_lock, split_key
@@ -199,3 +200,65 @@ def test_huge_lockfile() -> None:
 def test_npm_purl() -> None:
     assert npm_purl("@scope/name", "1.0.0") == "pkg:npm/%40scope/name@1.0.0"
     assert npm_purl("name", "1.0.0") == "pkg:npm/name@1.0.0"
+
+
+BUN = b"""{
+  "lockfileVersion": 1,
+  // bun writes no comments, but JSONC allows them
+  "workspaces": {
+    "": {"name": "app", "dependencies": {"@s/a": "^1"}, "devDependencies": {"t": "^2"}},
+    "packages/ui": {"name": "ui", "dependencies": {"c": "^1"}, "devDependencies": {"d": "1"}},
+  },
+  "packages": {
+    "@s/a": ["@s/a@1.0.0", "", {"dependencies": {"c": "^2"}}, "sha512-a"],
+    "@s/a/c": ["c@2.0.0", "", {}, "sha512-c2"],
+    "c": ["c@1.0.0", "", {}, "sha512-c1"],
+    "t": ["t@2.0.0", "", {"dependencies": {"c": "^1", "u": "1"}}, "sha512-t"],
+    "u": ["u@1.0.0", "", {}, "sha512-u"],
+    "d": ["d@github:o/d#abc123", {}, "o-d-abc123"],
+    "ui": ["ui@workspace:packages/ui"],
+    "bad": [123, "", {}],
+  },
+}"""
+
+
+def test_bun_lock_workspaces_and_dev() -> None:
+    entries = {(e.name, e.version, e.resolved): e for e in parse_bun_lock(BUN)}
+    assert {k: e.dev for k, e in entries.items()} == {
+        ("@s/a", "1.0.0", ""): False,
+        ("c", "2.0.0", ""): False,  # nested under @s/a: its own copy
+        ("c", "1.0.0", ""): False,  # the ui workspace's production dependency, and t's
+        ("t", "2.0.0", ""): True,
+        ("u", "1.0.0", ""): True,
+        ("d", "", "github:o/d#abc123"): True,  # not a version: the resolution is kept
+    }
+    assert entries[("@s/a", "1.0.0", "")].integrity == "sha512-a"
+    assert entries[("t", "2.0.0", "")].dependencies == ("c", "u")
+    tree = FileTree.from_files({"srv/bun.lock": BUN})
+    found = {p.name: p for p in catalog(tree, NPM).packages if p.version != "2.0.0"}
+    assert found["@s/a"].purl == "pkg:npm/%40s/a@1.0.0"
+    assert found["d"].purl == "pkg:npm/d"
+    assert {p.found_as for p in found.values()} == {"declared"}
+
+
+def test_bun_lock_hostile() -> None:
+    tree = FileTree.from_files(
+        {
+            "a/bun.lock": b'{"packages": {"x": ["x@1.0.0",',
+            "b/bun.lock": b"[" * 100_000,
+            "c/bun.lock": b"\xff\xfe{}",
+            "d/bun.lock": b'["not", "an", "object"]',
+            "e/bun.lock": b'{"workspaces": [], "packages": {"x": "x@1.0.0", "y": [{}]}}',
+        }
+    )
+    inventory = catalog(tree, NPM)
+    assert inventory.packages == ()
+    assert [w.path for w in inventory.warnings] == ["a/bun.lock", "b/bun.lock", "c/bun.lock",
+                                                    "d/bun.lock"]  # fmt: skip
+    assert "nested deeper than 256" in inventory.warnings[1].message
+
+
+def test_bun_lock_huge() -> None:
+    packages = ",".join(f'"p{i}": ["p{i}@1.0.{i}", "", {{}}, "sha512-x"]' for i in range(20_000))
+    data = f'{{"lockfileVersion": 1, "packages": {{{packages},}},}}'.encode()
+    assert len(parse_bun_lock(data)) == 20_000
