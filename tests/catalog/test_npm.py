@@ -31,7 +31,6 @@ KNOWN = {
     "scalibr__javascript-packagelockjson__commits.v2.json": COMMITS,
     "scalibr__javascript-packagelockjson__files.v1.json": COMMITS,
     "scalibr__javascript-packagelockjson__files.v2.json": "scalibr follows file: links",
-    "scalibr__javascript-pnpmlock__exotic.yaml": "registry-prefixed v5 keys not parsed",
     "scalibr__javascript-yarnlock__commits.v1.lock": COMMITS,
     "scalibr__javascript-yarnlock__exclude-root.v2.lock": WORKSPACES,
     "scalibr__javascript-yarnlock__files.v1.lock": "scalibr follows file: links",
@@ -56,7 +55,6 @@ KNOWN = {
     "trivy__nodejs-pnpm__pnpm-lock_v6_with_dev.yaml": DEV,
     "trivy__nodejs-pnpm__pnpm-lock_with_dev.yaml": DEV,
     "trivy__nodejs-pnpm__pnpm-lock_v9.yaml": LOCAL,
-    "trivy__nodejs-pnpm__pnpm-lock_v9_multiple_documents.yaml": "pnpm 11 env document first",
     "trivy__nodejs-yarn__alias": "yarn v1 alias of a scoped package keeps the alias name",
     "trivy__nodejs-yarn__yarn_with_bad_protocol.lock": LOCAL,
     "trivy__nodejs-yarn__yarn_with_local.lock": LOCAL,
@@ -159,11 +157,27 @@ def test_yarn_v1_and_berry() -> None:
         ("/@babel/core@7.0.0(eslint@8.0.0)", ("@babel/core", "7.0.0")),
         ("ms@2.1.3", ("ms", "2.1.3")),
         ("lodash_x@1.0.0", ("lodash_x", "1.0.0")),
+        ("registry.npmjs.org/@foo/bar/1.1.0", ("@foo/bar", "1.1.0")),
+        ("example.com/foo/1.3.0_bar@2.0.0", ("foo", "1.3.0")),
+        ("github.com/kevva/is-positive", ("", "")),
+        ("foo.js@https://example.com/foo.tgz", ("foo.js", "https://example.com/foo.tgz")),
     ],
-    ids=["v5", "v5_peer", "v5_scoped", "v6_peer", "v9", "v9_underscore"],
+    ids=["v5", "v5_peer", "v5_scoped", "v6_peer", "v9", "v9_underscore", "v5_host_scoped",
+         "v5_host_peer", "v5_git_host", "v9_tarball"],  # fmt: skip
 )
 def test_pnpm_keys(key: str, want: tuple[str, str]) -> None:
     assert split_key(key) == want
+
+
+def test_pnpm_env_document_before_the_project() -> None:
+    env = b"lockfileVersion: '9.0'\nimporters:\n  .:\n    configDependencies: {}\n"
+    env += b"packages:\n  pnpm@11.9.0:\n    resolution: {integrity: sha512-x}\n"
+    project = b"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n"
+    project += b"      ms: {specifier: ^2, version: 2.1.3}\npackages:\n  ms@2.1.3: {}\n"
+    assert [(e.name, e.version) for e in parse_pnpm_lock(env + b"---\n" + project)] == [
+        ("ms", "2.1.3")
+    ]
+    assert [e.name for e in parse_pnpm_lock(env)] == ["pnpm"]  # alone, it is what there is
 
 
 def test_pnpm_refuses_yaml_aliases() -> None:
