@@ -162,8 +162,10 @@ def test_yarn_v1_and_berry() -> None:
         ("github.com/kevva/is-positive", ("", "")),
         ("foo.js@https://example.com/foo.tgz", ("foo.js", "https://example.com/foo.tgz")),
     ],
-    ids=["v5", "v5_peer", "v5_scoped", "v6_peer", "v9", "v9_underscore", "v5_host_scoped",
-         "v5_host_peer", "v5_git_host", "v9_tarball"],  # fmt: skip
+    ids=(
+        "v5 v5_peer v5_scoped v6_peer v9 v9_underscore v5_host_scoped v5_host_peer v5_git_host"
+        " v9_tarball"
+    ).split(),
 )
 def test_pnpm_keys(key: str, want: tuple[str, str]) -> None:
     assert split_key(key) == want
