@@ -51,7 +51,6 @@ KNOWN = {
     "syft__cataloger-javascript__yarn-berry_yarn.lock": WORKSPACES,
     "syft__cataloger-javascript__yarn-v1-deps_yarn.lock": WORKSPACES,
     "syft__cataloger-javascript__yarn_yarn.lock": WORKSPACES,
-    "trivy__nodejs-npm__package-lock_v3_without_root_deps_field.json": WORKSPACES,
     "trivy__nodejs-pnpm__pnpm-lock_v6_with_dev.yaml": DEV,
     "trivy__nodejs-pnpm__pnpm-lock_with_dev.yaml": DEV,
     "trivy__nodejs-pnpm__pnpm-lock_v9.yaml": LOCAL,
@@ -115,7 +114,11 @@ def test_lockfile_without_installed_tree() -> None:
     }
     tree = FileTree.from_files({"srv/package-lock.json": json.dumps(lock)})
     packages = {p.name: p for p in catalog(tree, NPM).packages}
-    assert sorted(packages) == ["a", "b", "real"]
+    assert sorted(packages) == ["a", "b", "real", "ws"]
+    assert (packages["ws"].version, dict(packages["ws"].metadata)["relationship"]) == (
+        "0.1.0",
+        "local",
+    )  # a workspace: the link's target folder has its version, as trivy reports it
     assert dict(packages["a"].metadata)["dependencies"] == "b"
     assert dict(packages["b"].metadata)["dev"] == "true"
     assert {p.found_as for p in packages.values()} == {"declared"}

@@ -156,6 +156,7 @@ def _installed_beside(lock_path: str, entries: list[LockEntry], env: Environment
 def _lock_package(entry: LockEntry) -> Package:
     metadata = {
         "role": "locked",
+        "relationship": "local" if entry.local else "",
         "dependencies": ",".join(entry.dependencies),
         "dev": "true" if entry.dev else "",
         "resolved": entry.resolved,

@@ -7,6 +7,7 @@ install path, `""` being the project itself).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
@@ -30,6 +31,7 @@ class LockEntry:
     dependencies: tuple[str, ...] = ()  # names it depends on
     resolved: str = ""
     integrity: str = ""
+    local: bool = False  # the project's own workspace folder, not a registry package
 
 
 def parse_npm_lock(data: bytes) -> list[LockEntry]:
@@ -48,14 +50,20 @@ def parse_npm_lock(data: bytes) -> list[LockEntry]:
 
 
 def _from_packages(packages: Mapping[str, object]) -> Iterator[LockEntry]:
-    """v2/v3: keys are install paths; `link` entries point at workspace folders."""
+    """v2/v3: keys are install paths; a `link` entry installs a workspace folder, whose
+    own entry (keyed by the folder) has its version: reported once, as trivy does, as
+    the project's own (`local`)."""
     for path, entry in packages.items():
         if NODE_MODULES not in f"/{path}" or not isinstance(entry, dict):
-            continue  # the root project and workspace folders are not dependencies
-        if entry.get("link") or not isinstance(entry.get("version"), str):
-            continue
-        name = entry.get("name") or path.rsplit(NODE_MODULES, 1)[-1]
-        yield _entry(str(name), entry["version"], entry)
+            continue  # the root project and workspace folders are reached by their links
+        name = str(entry.get("name") or path.rsplit(NODE_MODULES, 1)[-1])
+        if entry.get("link"):
+            folder = packages.get(str(entry.get("resolved") or "/"))  # "" is the project
+            if isinstance(folder, dict) and isinstance(folder.get("version"), str):
+                workspace = _entry(name, folder["version"], folder)
+                yield dataclasses.replace(workspace, resolved=str(entry["resolved"]), local=True)
+        elif isinstance(entry.get("version"), str):
+            yield _entry(name, entry["version"], entry)
 
 
 def _from_tree(dependencies: Mapping[str, object], depth: int) -> Iterator[LockEntry]:
