@@ -27,6 +27,7 @@ from dockwise.catalog.nuget_xml import NugetXmlCataloger
 from dockwise.catalog.ownership import mark_owned
 from dockwise.catalog.paket import PaketCataloger
 from dockwise.catalog.php import ComposerCataloger
+from dockwise.catalog.php_pear import PearRegistryCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.python_lock import PythonLockCataloger
 from dockwise.catalog.python_requirements import PythonRequirementsCataloger
@@ -55,6 +56,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     GemfileLockCataloger(),
     GemSourceSpecCataloger(),
     ComposerCataloger(),
+    PearRegistryCataloger(),
     DotnetDepsCataloger(),
     NugetLockCataloger(),
     NugetXmlCataloger(),
