@@ -30,6 +30,7 @@ from dockwise.catalog.php import ComposerCataloger
 from dockwise.catalog.php_pear import PearRegistryCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.python_lock import PythonLockCataloger
+from dockwise.catalog.python_project import PythonProjectCataloger
 from dockwise.catalog.python_requirements import PythonRequirementsCataloger
 from dockwise.catalog.rpm import RpmCataloger
 from dockwise.catalog.ruby import GemSpecificationCataloger
@@ -49,6 +50,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     PythonInstalledCataloger(),
     PythonLockCataloger(),
     PythonRequirementsCataloger(),
+    PythonProjectCataloger(),
     CondaMetaCataloger(),
     NpmPackageCataloger(),
     NpmLockCataloger(),
