@@ -13,6 +13,7 @@ from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.cargo import CargoCataloger
 from dockwise.catalog.conda import CondaMetaCataloger
+from dockwise.catalog.conda_environment import CondaEnvironmentCataloger
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
@@ -52,6 +53,7 @@ CATALOGERS: tuple[Cataloger, ...] = (
     PythonRequirementsCataloger(),
     PythonProjectCataloger(),
     CondaMetaCataloger(),
+    CondaEnvironmentCataloger(),
     NpmPackageCataloger(),
     NpmLockCataloger(),
     GemSpecificationCataloger(),
