@@ -16,6 +16,8 @@ import re
 _VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 _DOMAIN = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
 _VERSION = re.compile(r"\d[\w.\-+]*\Z")
+# one version, maybe with a qualifier: `2.11.0`, `5.3.26.RELEASE`, `1.0-SNAPSHOT`, `32.0-jre`
+_PLAIN_VERSION = re.compile(r"\d+(?:\.\d+)*(?:[-_.]?[A-Za-z][A-Za-z0-9_.]*)?")
 _FILE_NAME = re.compile(r"(?P<name>.+?)-(?P<version>\d[\w.\-+]*?)\.[a-z]+\Z", re.IGNORECASE)
 _ARTIFACT_KEYS = ("Implementation-Title", "Specification-Title", "Bundle-Name", "Short-Name",
                   "Extension-Name")  # fmt: skip
@@ -133,9 +135,10 @@ def _manifest_artifact(manifest: dict[str, str]) -> tuple[str, str, str]:
 
 
 def _versioned_file_name(file_name: str) -> tuple[str, str, str]:
-    """`commons-io-2.11.0.jar`: name and version."""
+    """`commons-io-2.11.0.jar`: name and version. A name whose split is ambiguous
+    (Debian's `log4j-1.2-1.2.17.jar`, `log4j-1.2-api-2.17.1.jar`) names nothing here."""
     match = _FILE_NAME.match(file_name)
-    if match:
+    if match and _PLAIN_VERSION.fullmatch(match.group("version")):
         return match.group("name"), match.group("version"), "file-name"
     return "", "", ""
 
