@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from dockwise.catalog.npm_lock import LockEntry, LockfileError
+from dockwise.catalog.npm_lock import LockEntry, lock_object
 from dockwise.untrusted import load_jsonc
 
 _OWN = ("workspace:", "link:")
@@ -28,7 +28,7 @@ _PRODUCTION = ("dependencies", "optionalDependencies", "peerDependencies")
 
 def parse_bun_lock(data: bytes) -> list[LockEntry]:
     """Every package the lockfile resolves, once per name, version and source."""
-    document = load_jsonc_object(data)
+    document = lock_object(data, load_jsonc)
     packages = document.get("packages")
     packages = {str(k): v for k, v in packages.items()} if isinstance(packages, dict) else {}
     workspaces = document.get("workspaces")
@@ -44,16 +44,6 @@ def parse_bun_lock(data: bytes) -> list[LockEntry]:
         if key not in found or not entry.dev:  # one production copy makes it production
             found[key] = entry
     return list(found.values())
-
-
-def load_jsonc_object(data: bytes) -> dict:
-    try:
-        document = load_jsonc(data)
-    except ValueError as exc:
-        raise LockfileError(str(exc)) from None
-    if not isinstance(document, dict):
-        raise LockfileError("not a JSON object")
-    return document
 
 
 def _entry(value: object, *, dev: bool) -> LockEntry | None:

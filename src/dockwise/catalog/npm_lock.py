@@ -8,8 +8,9 @@ install path, `""` being the project itself).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from dockwise.untrusted import load_json
 
@@ -36,17 +37,23 @@ class LockEntry:
 
 def parse_npm_lock(data: bytes) -> list[LockEntry]:
     """Every package the lockfile resolves, v3's flat map preferred over v1's tree."""
-    try:
-        document = load_json(data)
-    except ValueError as exc:
-        raise LockfileError(str(exc)) from None
-    if not isinstance(document, dict):
-        raise LockfileError("not a JSON object")
+    document = lock_object(data)
     packages = document.get("packages")
     if isinstance(packages, dict) and packages:
         return list(_from_packages(packages))
     dependencies = document.get("dependencies")
     return list(_from_tree(dependencies, 0)) if isinstance(dependencies, dict) else []
+
+
+def lock_object(data: bytes, loader: Callable[[bytes], Any] = load_json) -> dict:
+    """The lockfile's top-level object, through one of untrusted.py's bounded loaders."""
+    try:
+        document = loader(data)
+    except ValueError as exc:
+        raise LockfileError(str(exc)) from None
+    if not isinstance(document, dict):
+        raise LockfileError("not a JSON object")
+    return document
 
 
 def _from_packages(packages: Mapping[str, object]) -> Iterator[LockEntry]:
