@@ -27,9 +27,6 @@ SYFT_TOP_LEVEL = "syft also lists pnpm importers absent from `packages` (a trimm
 KNOWN = {
     "scalibr__javascript-packagejson__duplicate-keys.json": NOT_INSTALLED_STATE,
     "scalibr__javascript-packagejson__package-with-deps.json": NOT_INSTALLED_STATE,
-    "scalibr__javascript-packagelockjson__commits.v1.json": COMMITS,
-    "scalibr__javascript-packagelockjson__commits.v2.json": COMMITS,
-    "scalibr__javascript-packagelockjson__files.v1.json": COMMITS,
     "scalibr__javascript-packagelockjson__files.v2.json": "scalibr follows file: links",
     "scalibr__javascript-yarnlock__commits.v1.lock": COMMITS,
     "scalibr__javascript-yarnlock__exclude-root.v2.lock": WORKSPACES,
@@ -122,6 +119,24 @@ def test_lockfile_without_installed_tree() -> None:
     assert dict(packages["a"].metadata)["dependencies"] == "b"
     assert dict(packages["b"].metadata)["dev"] == "true"
     assert {p.found_as for p in packages.values()} == {"declared"}
+
+
+def test_lockfile_git_dependencies_have_no_version() -> None:
+    """A git or file spec is not a version: it stays as `resolved`, as in bun.lock."""
+    lock = {
+        "lockfileVersion": 2,
+        "packages": {
+            "node_modules/g": {"resolved": "git+ssh://git@github.com/o/g.git#abc"},
+            "node_modules/v": {"version": "1.7.1", "resolved": "git+ssh://git@h/o/v.git#def"},
+        },
+        "dependencies": {"f": {"version": "file:deps/f"}},
+    }
+    got = {(e.name, e.version, e.resolved) for e in parse_npm_lock(json.dumps(lock).encode())}
+    assert got == {("g", "", "git+ssh://git@github.com/o/g.git#abc"),
+                   ("v", "1.7.1", "git+ssh://git@h/o/v.git#def")}  # fmt: skip
+    v1 = {"dependencies": {"f": {"version": "file:deps/f"}, "h": {"version": "github:o/h#1"}}}
+    got = {(e.name, e.version, e.resolved) for e in parse_npm_lock(json.dumps(v1).encode())}
+    assert got == {("f", "", "file:deps/f"), ("h", "", "github:o/h#1")}
 
 
 def test_lockfile_v1_nested() -> None:

@@ -71,6 +71,8 @@ def _from_packages(packages: Mapping[str, object]) -> Iterator[LockEntry]:
                 yield dataclasses.replace(workspace, resolved=str(entry["resolved"]), local=True)
         elif isinstance(entry.get("version"), str):
             yield _entry(name, entry["version"], entry)
+        elif isinstance(entry.get("resolved"), str):  # a git dependency npm did not version
+            yield _entry(name, "", entry)
 
 
 def _from_tree(dependencies: Mapping[str, object], depth: int) -> Iterator[LockEntry]:
@@ -87,9 +89,13 @@ def _from_tree(dependencies: Mapping[str, object], depth: int) -> Iterator[LockE
 
 
 def _entry(name: str, version: str, entry: Mapping[str, object]) -> LockEntry:
-    """An `npm:real@1.0` alias version names the real package, as npm installs it."""
+    """An `npm:real@1.0` alias version names the real package, as npm installs it; a
+    git, file or tarball spec in v1's `version` is no version: it is kept as `resolved`."""
     if version.startswith("npm:") and "@" in version[5:]:
         name, _, version = version[4:].rpartition("@")
+    if ":" in version:
+        entry = {**entry, "resolved": entry.get("resolved") or version}
+        version = ""
     names = _dependency_names(entry.get("requires")) + _dependency_names(entry.get("dependencies"))
     return LockEntry(
         name=name,
