@@ -63,3 +63,10 @@ def test_hostile_locks() -> None:
     assert inventory.packages == ()
     assert [w.path for w in inventory.warnings] == ["a/build.sbt.lock", "b/build.sbt.lock",
                                                     "c/build.sbt.lock"]  # fmt: skip
+
+
+def test_huge_lock() -> None:
+    dependencies = [{"org": "g", "name": f"a{i}", "version": "1.0", "configurations": ["compile"]}
+                    for i in range(20_000)]  # fmt: skip
+    tree = FileTree.from_files({"build.sbt.lock": json.dumps({"dependencies": dependencies})})
+    assert len(catalog(tree, SBT).packages) == 20_000
