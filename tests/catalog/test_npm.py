@@ -282,7 +282,7 @@ def test_bun_lock_hostile() -> None:
             "b/bun.lock": b"[" * 100_000,
             "c/bun.lock": b"\xff\xfe{}",
             "d/bun.lock": b'["not", "an", "object"]',
-            "e/bun.lock": b'{"workspaces": [], "packages": {"x": "x@1.0.0", "y": [{}]}}',
+            "e/bun.lock": b'{"workspaces": [], "packages": {"x": "x@1.0.0", "y": [{}], "z": [""]}}',
         }
     )
     inventory = catalog(tree, NPM)

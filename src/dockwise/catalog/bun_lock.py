@@ -48,7 +48,7 @@ def parse_bun_lock(data: bytes) -> list[LockEntry]:
 
 def _entry(value: object, *, dev: bool) -> LockEntry | None:
     """`["name@1.0.0", registry, {dependencies}, integrity]` and its shorter forms."""
-    if not isinstance(value, list) or not value or not isinstance(value[0], str):
+    if not isinstance(value, list) or not value or not isinstance(value[0], str) or not value[0]:
         return None
     name, _, resolution = value[0][1:].partition("@")
     name = value[0][0] + name
