@@ -38,7 +38,7 @@ KNOWN = {
 def place(name: str, data: bytes) -> str | None:
     if name.endswith(".mod"):
         return "go.mod"
-    if name == "modules.txt":
+    if name.endswith("modules.txt") or (data.startswith(b"# ") and b"\n## explicit" in data):
         return "vendor/modules.txt"
     return "go.sum" if name.endswith(".sum") else None
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
-from corpus import expected
-from declared_corpus import declared_params, reported
+from declared_corpus import declared_params, maven_pairs, reported
 
 from dockwise.catalog import catalog
 from dockwise.catalog.gradle import GradleCataloger
 from dockwise.source.filetree import FileTree
 
 GRADLE = (GradleCataloger(),)
+LOCKED_LINE = re.compile(rb"(?m)^\s*[\w.-]+:[\w.-]+:[^=\s]+=")
 KNOWN = {
     "scalibr__java-gradleverificationmetadataxml__missing-attribute.xml": (
         "scalibr keeps a component without a group or a name (`:pdfbox`); it names no "
@@ -25,24 +26,11 @@ def place(name: str, data: bytes) -> str | None:
     """Fixtures are renamed (`one-pkg`, `happy.lockfile`): tell them by content."""
     if b"<verification-metadata" in data:
         return "gradle/verification-metadata.xml"
-    if name.endswith(".versions.toml"):
-        return f"gradle/{name}"
-    if b"<" not in data and (b"empty=" in data or b"Classpath" in data):
+    if name.endswith(".toml") and (b"[libraries]" in data or b"[versions]" in data):
+        return "gradle/libs.versions.toml"
+    if LOCKED_LINE.search(data) or b"\nempty=" in data or data.startswith(b"empty="):
         return "gradle.lockfile"
     return None
-
-
-def maven_pairs(case: Path) -> set[tuple[str, str]]:
-    """The peer's packages as `group:artifact`: syft names the artifact alone, and its
-    purl has the group."""
-    out = set()
-    for package in expected(case)["packages"]:
-        name = package["name"]
-        if "purl" in package:
-            group, _, rest = package["purl"].removeprefix("pkg:maven/").partition("/")
-            name = f"{group}:{rest.split('@', 1)[0]}"
-        out.add((name, package["version"]))
-    return out
 
 
 @pytest.mark.parametrize("case", declared_params("java", place, KNOWN))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from corpus import expected, pkgdb_cases
-from declared_corpus import declared_params, reported
+from declared_corpus import declared_params, declared_tree, maven_pairs
 
 from dockwise.catalog import catalog
 from dockwise.catalog.maven_pom import MavenPomCataloger
@@ -14,8 +14,8 @@ from dockwise.source.filetree import FileTree
 
 POM = (MavenPomCataloger(),)
 DISPLAY_NAME = (
-    "syft's test reads the project's display name (<name>) alone; we report the project as "
-    "group:artifact (relationship=root) and its dependencies; test_project_version_as_syft"
+    "syft's test reads the project's own display name (<name>), not its dependencies; "
+    "test_project_version_as_syft checks the project (relationship=root) here"
 )
 KNOWN = {
     "syft__cataloger-java__pom_commons-codec.pom.xml": DISPLAY_NAME,
@@ -29,14 +29,23 @@ REPO = next(c for c in pkgdb_cases("java") if c.name.endswith("maven-repo")) / "
 
 
 def place(name: str, data: bytes) -> str | None:
-    """A project file; a local repository's `*.pom` files alone declare nothing."""
-    return "pom.xml" if name.endswith("pom.xml") else None
+    """A project file, however the fixture is named; a local repository's `*.pom` files
+    alone declare nothing."""
+    if name.endswith(".pom"):
+        return None
+    if name.endswith("pom.xml") or (b"<project" in data and b"<modelVersion>" in data):
+        return "pom.xml"
+    return None
 
 
 @pytest.mark.parametrize("case", declared_params("java", place, KNOWN))
 def test_corpus_packages(case: Path) -> None:
-    want = {(p["name"], p["version"]) for p in expected(case)["packages"]}
-    assert reported(case, place, POM, str) == want
+    """Peers list the dependencies; the project itself (`relationship=root`) is ours."""
+    tree = declared_tree(case, place)
+    assert tree is not None
+    got = {(p.name, p.version) for p in catalog(tree, POM).packages
+           if ("relationship", "root") not in p.metadata}  # fmt: skip
+    assert got == maven_pairs(case)
 
 
 @pytest.mark.parametrize("fixture", ["commons-codec", "neo4j-license-maven-plugin"])

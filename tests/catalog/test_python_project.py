@@ -28,7 +28,11 @@ def place(name: str, data: bytes) -> str | None:
     """Scalibr's fixtures are named for their case (`valid`, `simple_deps.toml`). A file
     named pyproject.toml is in the corpus only beside a lockfile, whose cases are the
     lock cataloger's (and this one leaves such a project to the lock)."""
-    if name.endswith(".toml") and name != "pyproject.toml" and b"[project]" in data:
+    if (
+        name.endswith(".toml")
+        and name != "pyproject.toml"
+        and (b"[project]" in data or b"[tool.poetry" in data or b"[dependency-groups]" in data)
+    ):
         return "pyproject.toml"
     if not name.endswith((".json", ".txt", ".toml")) and b"setup(" in data:
         return "setup.py"
