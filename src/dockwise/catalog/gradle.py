@@ -41,7 +41,7 @@ _RANGE = re.compile(r"[\[\](),+]")  # `[1.0,2.0)`, `1.+`: not one version
 
 
 class GradleCataloger:
-    """Modules a Gradle build locked or verified."""
+    """Modules a Gradle build locked, verified or named in its version catalog."""
 
     name = "gradle-lock"
     globs = ("**/*gradle.lockfile", "**/gradle/verification-metadata.xml",
