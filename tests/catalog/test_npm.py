@@ -22,13 +22,11 @@ NOT_INSTALLED_STATE = "a dependency declaration/source scan, not installed state
 WORKSPACES = "the peer lists yarn workspaces from the lockfile; ours come from package.json"
 DEV = "trivy drops dev dependencies by default; we keep them, marked dev=true"
 LOCAL = "trivy drops file:/unknown-protocol entries; they are installed, so we keep them"
-COMMITS = "scalibr reports git dependencies with an empty version; we keep the git ref"
 SYFT_TOP_LEVEL = "syft also lists pnpm importers absent from `packages` (a trimmed fixture)"
 KNOWN = {
     "scalibr__javascript-packagejson__duplicate-keys.json": NOT_INSTALLED_STATE,
     "scalibr__javascript-packagejson__package-with-deps.json": NOT_INSTALLED_STATE,
     "scalibr__javascript-packagelockjson__files.v2.json": "scalibr follows file: links",
-    "scalibr__javascript-yarnlock__commits.v1.lock": COMMITS,
     "scalibr__javascript-yarnlock__exclude-root.v2.lock": WORKSPACES,
     "scalibr__javascript-yarnlock__files.v1.lock": "scalibr follows file: links",
     "syft__cataloger-javascript__pkg-lock": GARBLED,
@@ -146,6 +144,19 @@ def test_lockfile_v1_nested() -> None:
     assert [(e.name, e.version) for e in parse_npm_lock(json.dumps(lock).encode())] == [
         ("a", "1.0.0"),
         ("b", "2.0.0"),
+    ]
+
+
+def test_yarn_git_specifiers_are_not_aliases() -> None:
+    """An `@` inside a git URL is no `npm:` alias: the name is the one before it."""
+    v1 = (
+        b'"mine@git+ssh://git@github.com:o/mine#0a2d25":\n  version "1.0.0"\n'
+        b'  resolved "git+ssh://git@github.com:o/mine#0a2d2506"\n\n'
+        b'"al@npm:@s/real@^2":\n  version "2.1.0"\n'
+    )
+    assert [(e.name, e.version) for e in parse_yarn_lock(v1)] == [
+        ("mine", "1.0.0"),
+        ("@s/real", "2.1.0"),
     ]
 
 
