@@ -10,7 +10,9 @@ kept as `extra`; it is dev when its name says dev or tests), PEP 735
 its syntax tree's `setup(...)` call, `install_requires`, `extras_require` and
 `tests_require` (dev), as string lists, names bound to them anywhere in the file,
 a string literal's `.split()` and `+` of those; anything computed is skipped, as
-scalibr and syft do. Requirements are read as pip reads them (python_requirements.py).
+scalibr and syft do. Build requirements (`[build-system] requires`, `setup_requires`)
+are tools of the build, not of what runs, and are not read, as in both peers.
+Requirements are read as pip reads them (python_requirements.py).
 """
 
 from __future__ import annotations
