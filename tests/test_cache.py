@@ -14,10 +14,12 @@ import time
 import pytest
 
 from dockwise import cli
-from dockwise.cache import BlobCache, LayerCache, cache_root
+from dockwise.cache.layers import LayerCache
+from dockwise.cache.root import cache_root
 from dockwise.errors import SourceError
 from dockwise.model import LayerRef
 from dockwise.source import layer as layer_module
+from dockwise.source.blobcache import BlobCache
 from dockwise.source.layer import Blob
 from dockwise.source.registry_fetch import PREFETCH, LayerFetcher, RegistryLayer
 from dockwise.source.selector import Selector

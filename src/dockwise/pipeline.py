@@ -12,12 +12,15 @@ from datetime import UTC, datetime
 
 from dockwise import __version__
 from dockwise.analyze import ANALYZERS
-from dockwise.cache import BlobCache, ImageCache, LayerCache, cache_root
+from dockwise.cache.images import ImageCache
+from dockwise.cache.layers import LayerCache
+from dockwise.cache.root import cache_root
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.model import ImageInfo, LayerRef, ScanResult
 from dockwise.options import Options
 from dockwise.source import open_source
 from dockwise.source.base import Image
+from dockwise.source.blobcache import BlobCache
 from dockwise.source.filetree import FileTree, LayerAnalysis
 from dockwise.source.registry_fetch import LayerFetcher
 from dockwise.source.selector import Selector
@@ -74,10 +77,9 @@ def _selector() -> Selector:
 
 
 def _image_key(image: Image) -> str | None:
-    """Config digest plus each layer's analysis key (which covers dockwise's own code)."""
-    selector, layers = _selector(), LayerCache(cache_root())
-    keys = [layers.key(layer.ref, selector) for layer in image.layers]
-    return ImageCache.key(image.info.config_digest, keys)
+    """Config digest plus each layer's digest, under what decides the analyses."""
+    layers = [layer.ref for layer in image.layers]
+    return ImageCache.key(image.info.config_digest, layers, _selector())
 
 
 def _now() -> str:
