@@ -21,7 +21,7 @@ from dockwise.model import LayerRef
 from dockwise.source import layer as layer_module
 from dockwise.source.blobcache import BlobCache
 from dockwise.source.layer import Blob
-from dockwise.source.registry_fetch import PREFETCH, LayerFetcher, RegistryLayer
+from dockwise.source.registry.fetch import PREFETCH, LayerFetcher, RegistryLayer
 from dockwise.source.selector import Selector
 from tools.imagepack import (
     ImageSpec,

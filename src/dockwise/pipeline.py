@@ -22,7 +22,7 @@ from dockwise.source import open_source
 from dockwise.source.base import Image
 from dockwise.source.blobcache import BlobCache
 from dockwise.source.filetree import FileTree, LayerAnalysis
-from dockwise.source.registry_fetch import LayerFetcher
+from dockwise.source.registry.fetch import LayerFetcher
 from dockwise.source.selector import Selector
 
 Progress = Callable[[LayerRef, int], None]  # called after each layer with the layer count

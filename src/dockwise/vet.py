@@ -15,7 +15,7 @@ from dockwise.options import Options
 from dockwise.pipeline import Progress, inventory
 from dockwise.provenance import BaseCatalogue, Provenance, lessons, provenance
 from dockwise.source.filetree import FileTree
-from dockwise.source.signatures import find_signatures, read_public_key
+from dockwise.source.registry.signatures import find_signatures, read_public_key
 from dockwise.vulndb.advisory import AdvisorySource
 
 

@@ -21,7 +21,7 @@ from dockwise.cache.layers import LayerCache
 from dockwise.cache.root import cache_root
 from dockwise.cli import main
 from dockwise.source.blobcache import BlobCache
-from dockwise.source.registry_client import RegistryClient
+from dockwise.source.registry.client import RegistryClient
 from tools.imagepack import ImageSpec, build_image, write_oci_archive
 
 pytestmark = needs_registry

@@ -28,8 +28,8 @@ from dockwise.provenance.signature import (
     signature_status,
 )
 from dockwise.source import open_source
-from dockwise.source.registry import RESOLVED
-from dockwise.source.signatures import COSIGN_ARTIFACT, find_signatures, read_public_key
+from dockwise.source.registry.image import RESOLVED
+from dockwise.source.registry.signatures import COSIGN_ARTIFACT, find_signatures, read_public_key
 
 pytest_plugins = ("registry.fixtures",)
 
