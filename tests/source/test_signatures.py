@@ -19,15 +19,14 @@ from registry.distribution import free_port, needs_registry
 from dockwise.commands.common import add_source_arguments, source_options
 from dockwise.errors import DockwiseError
 from dockwise.model import ImageInfo
-from dockwise.provenance.signature import (
+from dockwise.provenance.signature import SignatureState, signature_status
+from dockwise.source import open_source
+from dockwise.source.registry.cosign import (
     CERTIFICATE_ANNOTATION,
     SIGNATURE_ANNOTATION,
     SIMPLE_SIGNING,
-    SignatureState,
     cosign_tag,
-    signature_status,
 )
-from dockwise.source import open_source
 from dockwise.source.registry.image import RESOLVED
 from dockwise.source.registry.signatures import COSIGN_ARTIFACT, find_signatures, read_public_key
 

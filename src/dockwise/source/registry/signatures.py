@@ -25,7 +25,8 @@ from pathlib import Path
 from dockwise.errors import DockwiseError, SourceError
 from dockwise.model import ImageInfo
 from dockwise.options import RegistryAccess
-from dockwise.provenance.signature import (
+from dockwise.source.registry.client import RegistryClient
+from dockwise.source.registry.cosign import (
     BUNDLE_ANNOTATION,
     CERTIFICATE_ANNOTATION,
     SIGNATURE_ANNOTATION,
@@ -34,7 +35,6 @@ from dockwise.provenance.signature import (
     SignatureLookup,
     cosign_tag,
 )
-from dockwise.source.registry.client import RegistryClient
 from dockwise.source.registry.image import RESOLVED, SCHEME, read_capped, status_error
 from dockwise.source.registry.reference import Reference
 from dockwise.untrusted import load_json
