@@ -23,7 +23,7 @@ from dockwise.commands.common import (
 from dockwise.errors import DockwiseError
 from dockwise.model import ScanResult, Severity
 from dockwise.options import Options
-from dockwise.report.diff_formats import DIFF_REPORTERS, render_diff
+from dockwise.report.diff import DIFF_REPORTERS, render_diff
 
 LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
 SAVED_SCHEMA = b'"dockwise-sbom/'  # the first key of every saved `--format json` result
