@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from registry import distribution
 from registry.distribution import free_port, needs_registry
 
-from dockwise.commands.common import add_source_arguments, source_options
+from dockwise.commands.flags import add_source_arguments, source_options
 from dockwise.errors import DockwiseError
 from dockwise.model import ImageInfo
 from dockwise.provenance.signature import SignatureState, signature_status

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from dockwise.commands.common import OFFLINE_ENV, offline_requested, progress, write_output
+from dockwise.commands.flags import OFFLINE_ENV, offline_requested, progress, write_output
 from dockwise.errors import DockwiseError
 from dockwise.vulndb.paths import MIRROR_ENV, resolve_db_path, resolve_mirror
 from dockwise.vulndb.status import (

@@ -13,7 +13,7 @@ import sys
 from contextlib import nullcontext
 from pathlib import Path
 
-from dockwise.commands.common import (
+from dockwise.commands.flags import (
     SOURCE_HELP,
     add_registry_arguments,
     progress,

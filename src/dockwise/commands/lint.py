@@ -12,7 +12,7 @@ import re
 import sys
 
 from dockwise import __version__
-from dockwise.commands.common import write_output
+from dockwise.commands.flags import write_output
 from dockwise.dockerfile.lint import LintResult, lint_path, normalise_ids, unknown_ids
 from dockwise.model import Finding, ImageInfo, Inventory, ScanResult, Severity
 from dockwise.report import render

@@ -7,8 +7,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from dockwise.commands.common import add_source_arguments, progress, source_options, write_output
 from dockwise.commands.db import MIRROR_HELP
+from dockwise.commands.flags import add_source_arguments, progress, source_options, write_output
 from dockwise.commands.gate import (
     add_policy_arguments,
     finish,
