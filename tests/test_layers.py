@@ -20,8 +20,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # Lowest first; a module may import from its own layer and the ones before it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("floor", (
-        "dockwise",  # the package itself holds only __version__
-        "dockwise.model", "dockwise.errors", "dockwise.untrusted", "dockwise.humanize",
+        "dockwise.version", "dockwise.model", "dockwise.errors", "dockwise.untrusted", "dockwise.humanize",
         "dockwise.options", "dockwise.progress", "dockwise.globs",
         "dockwise.cache.root", "dockwise.cache.store",  # shared by the blob cache and the db
         "dockwise.analyze.base",  # the interface the layer reader calls analyzers through
@@ -34,9 +33,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "dockwise.versions",
     )),
     ("checks", ("dockwise.checks",)),
-    ("answers", ("dockwise.answers", "dockwise.policy", "dockwise.diff")),  # read findings
+    ("answers", (  # they read findings
+        "dockwise.answers", "dockwise.policy",
+        "dockwise.diff", "dockwise.changes",  # structa renames diff.py to changes.py
+    )),
     ("pipeline", ("dockwise.pipeline", "dockwise.vet")),
     ("report", ("dockwise.report",)),
+    ("api", ("dockwise", "dockwise.api")),  # `import dockwise`: the public Python API
     ("commands", ("dockwise.commands",)),
     ("cli", ("dockwise.cli", "dockwise.__main__")),
 )  # fmt: skip

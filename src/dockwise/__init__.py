@@ -1,3 +1,3 @@
 """dockwise: vet a container image from its own bytes."""
 
-__version__ = "0.1.0"
+from dockwise.version import __version__ as __version__

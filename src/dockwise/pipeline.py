@@ -10,7 +10,6 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
-from dockwise import __version__
 from dockwise.analyze import ANALYZERS
 from dockwise.cache.images import ImageCache
 from dockwise.cache.layers import LayerCache
@@ -24,6 +23,7 @@ from dockwise.source.blobcache import BlobCache
 from dockwise.source.filetree import FileTree, LayerAnalysis
 from dockwise.source.registry.fetch import LayerFetcher
 from dockwise.source.selector import Selector
+from dockwise.version import __version__
 
 Progress = Callable[[LayerRef, int], None]  # called after each layer with the layer count
 

@@ -15,9 +15,9 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from dockwise import __version__
 from dockwise.model import LayerRef
 from dockwise.source.selector import Selector
+from dockwise.version import __version__
 
 FORMAT = 2  # of the entries; 2: analyses record the layer's uncompressed tar size
 
