@@ -20,8 +20,9 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # Lowest first; a module may import from its own layer and the ones before it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("floor", (
-        "dockwise.version", "dockwise.model", "dockwise.errors", "dockwise.untrusted", "dockwise.humanize",
-        "dockwise.options", "dockwise.progress", "dockwise.globs",
+        "dockwise.version", "dockwise.model", "dockwise.model_json",  # the one codec
+        "dockwise.errors", "dockwise.untrusted", "dockwise.humanize", "dockwise.options",
+        "dockwise.progress", "dockwise.globs",
         "dockwise.cache.root", "dockwise.cache.store",  # shared by the blob cache and the db
         "dockwise.analyze.base",  # the interface the layer reader calls analyzers through
     )),
@@ -37,21 +38,12 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "dockwise.answers", "dockwise.policy",
         "dockwise.diff", "dockwise.changes",  # structa renames diff.py to changes.py
     )),
-    ("pipeline", ("dockwise.pipeline", "dockwise.vet")),
+    ("pipeline", ("dockwise.pipeline",)),
     ("report", ("dockwise.report",)),
     ("api", ("dockwise", "dockwise.api")),  # `import dockwise`: the public Python API
     ("commands", ("dockwise.commands",)),
     ("cli", ("dockwise.cli", "dockwise.__main__")),
 )  # fmt: skip
-
-# Upward imports that structa's pending moves remove (the answers' types into model.py,
-# the one codec dockwise/model_json.py). Delete these entries once that branch is merged:
-# the test then fails if any of them is still there.
-KNOWN = {
-    ("dockwise.model", "dockwise.answers"),  # TYPE_CHECKING: FiveAnswers
-    ("dockwise.cache.images", "dockwise.report.load"),
-    ("dockwise.cache.images", "dockwise.report.native_json"),
-}
 
 
 def modules() -> dict[str, Path]:
@@ -120,20 +112,14 @@ def test_no_import_points_up():
         f"{a} ({LAYERS[layer_of(a)][0]}) imports {b} ({LAYERS[layer_of(b)][0]})"
         for a, targets in GRAPH.items()
         for b in targets
-        if layer_of(b) > layer_of(a) and (a, b) not in KNOWN
+        if layer_of(b) > layer_of(a)
     )
     assert upward == []
 
 
-def test_known_exceptions_still_exist():
-    """An entry whose import is gone must leave KNOWN, so it cannot hide a new one."""
-    assert [edge for edge in sorted(KNOWN) if edge[1] not in GRAPH.get(edge[0], ())] == []
-
-
 def test_no_import_cycle():
-    graph = {a: {b for b in targets if (a, b) not in KNOWN} for a, targets in GRAPH.items()}
     try:
-        graphlib.TopologicalSorter(graph).prepare()
+        graphlib.TopologicalSorter(GRAPH).prepare()
     except graphlib.CycleError as error:
         pytest.fail("import cycle: " + " -> ".join(error.args[1]))
 
@@ -142,7 +128,5 @@ def test_the_checker_sees_what_it_judges():
     """The graph is read correctly: known imports of each kind are found."""
     assert "dockwise.model" in GRAPH["dockwise.checks.base"]  # from X import name
     assert "dockwise.source.registry.image" in GRAPH["dockwise.source"]  # inside a function
-    assert ("dockwise.model", "dockwise.answers") not in KNOWN or (
-        "dockwise.answers" in GRAPH["dockwise.model"]  # under TYPE_CHECKING
-    )
+    assert "dockwise.source.filetree" in GRAPH["dockwise.catalog.distro"]  # TYPE_CHECKING
     assert layer_of("dockwise.cache.layers") > layer_of("dockwise.cache.root")

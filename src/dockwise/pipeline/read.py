@@ -1,8 +1,5 @@
-"""The inventory half of the pipeline: source -> layers -> file tree -> catalogers -> SBOM.
-
-The checks on top of it (`scan`) live in dockwise.vet, so an SBOM run never imports
-the advisory matching, provenance or lifecycle code.
-"""
+"""Reading an image: open -> layers (each read once, or from the layer cache) -> file tree
+-> catalogers -> the inventory (the SBOM). `sbom` stops here; `check.scan` goes on."""
 
 from __future__ import annotations
 
@@ -90,7 +87,8 @@ def analyze_layers(
     image: Image, selector: Selector, options: Options, progress: Progress | None
 ) -> Iterator[LayerAnalysis]:
     """Each layer's analysis, from the layer cache when an earlier run stored it; the
-    layers read instead have their registry blobs fetched ahead and kept (registry_fetch)."""
+    layers read instead have their registry blobs fetched ahead and kept
+    (source/registry/fetch.py)."""
     cache = None if options.no_cache else LayerCache(cache_root())
     blobs = None if options.no_cache else BlobCache(cache_root())
     keys = [cache.key(layer.ref, selector) if cache else None for layer in image.layers]
