@@ -35,8 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     )),
     ("checks", ("dockwise.checks",)),
     ("answers", (  # they read findings
-        "dockwise.answers", "dockwise.policy",
-        "dockwise.diff", "dockwise.changes",  # structa renames diff.py to changes.py
+        "dockwise.answers", "dockwise.policy", "dockwise.changes",
     )),
     ("pipeline", ("dockwise.pipeline",)),
     ("report", ("dockwise.report",)),
