@@ -12,10 +12,13 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from dockwise.analyze.base import FileAnalyzer
 from dockwise.globs import glob_regex
 from dockwise.source.filetree import normalize
+
+if TYPE_CHECKING:  # annotations only: importing analyze/ at run time loads every analyzer
+    from dockwise.analyze.base import FileAnalyzer
 
 HEAD_SIZE = 64  # bytes an analyzer sees before it claims a file
 
