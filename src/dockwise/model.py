@@ -208,6 +208,16 @@ class Severity(IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Cvss:
+    """One CVSS assessment of a vulnerability, kept beside the severity it may decide."""
+
+    source: str  # who scored it: "nvd", "nvd:<CNA>" (NVD's secondary), "ghsa", "pysec", ...
+    version: str  # "4.0", "3.1", "3.0" or "2.0"
+    vector: str
+    score: float | None = None  # the base score computed from the vector; None if it is invalid
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing to act on: a vulnerability, a secret, a risky setting, an end of life.
 
@@ -226,6 +236,12 @@ class Finding:
     evidence: tuple[tuple[str, str], ...] = ()  # why: feed, record, range, comparison, excerpt
     references: tuple[str, ...] = ()
     suppressed: str = ""  # the reason, when an ignore rule or VEX statement applies
+    # Where `severity` came from ("nvd cvss 3.1", "debian urgency", "ghsa"), and every
+    # rating that was on offer: vendors' own words (("debian", "low"), ("ghsa", "MODERATE"))
+    # and CVSS assessments, as Trivy keeps `VendorSeverity` and `CVSS`.
+    severity_source: str = ""
+    vendor_severity: tuple[tuple[str, str], ...] = ()
+    cvss: tuple[Cvss, ...] = ()
 
     @property
     def sort_key(self) -> tuple:
