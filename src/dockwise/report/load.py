@@ -30,6 +30,7 @@ from dockwise.model import (
     Severity,
 )
 from dockwise.report.base import ReportError
+from dockwise.report.rating_json import rating_fields
 from dockwise.untrusted import load_json
 
 SCHEMA_PREFIX = "dockwise-sbom/1"
@@ -196,6 +197,7 @@ def _finding(raw: Json, layers: dict[int, LayerRef], packages: dict[tuple, Packa
         evidence=tuple((e["key"], e["value"]) for e in raw.get("evidence", [])),
         references=tuple(raw.get("references", [])),
         suppressed=raw.get("suppressed", ""),
+        **rating_fields(raw),
     )  # fmt: skip
 
 

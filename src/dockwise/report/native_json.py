@@ -24,6 +24,7 @@ from dockwise.model import (
     ScanResult,
     ScanWarning,
 )
+from dockwise.report.rating_json import rating_json
 
 SCHEMA_ID = "dockwise-sbom/1"
 SCHEMA_FILE = "dockwise-sbom-1.schema.json"
@@ -205,6 +206,7 @@ def finding_json(finding: Finding) -> Json:
         "rule_id": finding.rule_id,
         "aliases": list(finding.aliases),
         "severity": str(finding.severity),
+        **rating_json(finding),
         "title": finding.title,
         "package": None
         if pkg is None

@@ -4,10 +4,8 @@ version first (4.0 > 3.1 > 3.0 > 2.0), else a record's plain rating (GHSA's
 `database_specific.severity`).
 
 CVSS vectors are scored with the `cvss` library (RedHatProductSecurity/cvss), which
-implements the FIRST v2, v3.0, v3.1 and v4.0 specifications. The qualitative bands are
-the specifications' own for v3 and v4
-(https://www.first.org/cvss/v3.1/specification-document#5); v2 has none, so NVD's
-(low < 4.0 <= medium < 7.0 <= high, https://nvd.nist.gov/vuln-metrics/cvss) are used.
+implements the FIRST v2, v3.0, v3.1 and v4.0 specifications; `Cvss.severity` bands the
+score.
 """
 
 from __future__ import annotations
@@ -33,9 +31,6 @@ _DISTRO_TERMS = {"debian": "urgency", "ubuntu": "priority"}
 CVSS_VERSIONS = ("4.0", "3.1", "3.0", "2.0")  # most preferred first
 # OSV `severity[].type` -> CVSS version, when the vector has no "CVSS:x.y/" prefix (v2).
 _OSV_TYPES = {"CVSS_V2": "2.0", "CVSS_V3": "3.1", "CVSS_V4": "4.0"}
-_V3_BANDS = ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.MEDIUM),
-             (0.1, Severity.LOW), (0.0, Severity.NEGLIGIBLE))  # fmt: skip
-_V2_BANDS = ((7.0, Severity.HIGH), (4.0, Severity.MEDIUM), (0.0, Severity.LOW))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +54,21 @@ def rate(
     (vendor, raw word) pairs, given for OS packages only) and NVD's records."""
     plain = [(record_source(r), r.severity) for r in records if r.severity]
     scored = [c for r in records for c in advisory_cvss(r)] + [c for n in nvd for c in n.cvss]
-    vendor, cvss = tuple(dict.fromkeys([*distro, *plain])), tuple(dict.fromkeys(scored))
+    vendor, cvss = _per_vendor([*distro, *plain]), tuple(dict.fromkeys(scored))
     chosen = _by_distro(distro) or _by_cvss(cvss) or _by_word(plain)
     if chosen is None:
         return Rating(Severity.UNKNOWN, "", "no rating in any record", vendor, cvss)
     severity, source, detail = chosen
     return Rating(severity, source, f"{severity} from {source} {detail}", vendor, cvss)
+
+
+def _per_vendor(words: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """One word per vendor, its highest (two Debian records may rate one CVE apart)."""
+    best: dict[str, str] = {}
+    for vendor, raw in words:
+        if vendor not in best or distro_rating(raw) > distro_rating(best[vendor]):
+            best[vendor] = raw
+    return tuple(best.items())
 
 
 def distro_rating(raw: str) -> Severity:
@@ -119,12 +123,6 @@ def score(vector: str, version: str) -> float | None:
         return None
 
 
-def band(value: float, version: str) -> Severity:
-    """The qualitative rating of a base score under its version's bands."""
-    bands = _V2_BANDS if version == "2.0" else _V3_BANDS
-    return next((s for floor, s in bands if value >= floor), Severity.UNKNOWN)
-
-
 def _by_distro(words: Sequence[tuple[str, str]]) -> tuple[Severity, str, str] | None:
     """The highest rating a distro gave; words such as "not yet assigned" rate nothing."""
     rated = [(distro_rating(raw), vendor, raw) for vendor, raw in words]
@@ -143,7 +141,7 @@ def _by_cvss(entries: Sequence[Cvss]) -> tuple[Severity, str, str] | None:
         return None
     best = min(scored, key=lambda c: (CVSS_VERSIONS.index(c.version), _rank(c.source), -c.score))
     assert best.score is not None
-    return band(best.score, best.version), f"{best.source} cvss {best.version}", (
+    return best.severity, f"{best.source} cvss {best.version}", (
         f"{best.vector} ({best.score:.1f})"
     )
 
