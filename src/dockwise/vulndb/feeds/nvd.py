@@ -30,6 +30,7 @@ from typing import IO
 import ijson
 
 from dockwise.model import Cvss
+from dockwise.untrusted import JsonDepthGuard
 from dockwise.vulndb.advisory import CveRecord
 from dockwise.vulndb.feeds import _json as j
 from dockwise.vulndb.feeds._text import first_sentence
@@ -57,12 +58,13 @@ class _TooLarge(ValueError):
 
 
 class _CappedReader:
-    """A file-like object over the inflated stream that counts what ijson reads: over
-    MAX_FILE_BYTES in all, or MAX_RECORD_BYTES since the last record was handed out, it
-    raises instead of reading on."""
+    """A file-like object over the inflated stream that checks what ijson reads: over
+    MAX_FILE_BYTES in all, MAX_RECORD_BYTES since the last record was handed out, or
+    nested past `untrusted.MAX_DEPTH`, it raises instead of reading on."""
 
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw = raw
+        self._depth = JsonDepthGuard()  # ijson's cost grows with the square of the depth
         self.total = 0
         self.since_record = 0
 
@@ -76,6 +78,7 @@ class _CappedReader:
             raise _TooLarge(f"inflates beyond {MAX_FILE_BYTES} bytes (gzip bomb?)")
         if self.since_record > MAX_RECORD_BYTES:
             raise _TooLarge(f"a record larger than {MAX_RECORD_BYTES} bytes")
+        self._depth.feed(data)
         return data
 
 
