@@ -5,8 +5,8 @@
 Every file of every feed's layout is written, so an update from it is complete and
 quiet: the advisories of demo/advisories.json (facts extracted from the shared corpus by
 tools/extract_demo_advisories.py) in their OSV archives, KEV and NVD's yearly files, and
-valid empty files for the rest. This is also the smallest example of the mirror layout an air-gapped site
-serves (docs/database.md).
+valid empty files for the rest. This is also the smallest example of the mirror layout
+an air-gapped site serves (docs/database.md).
 """
 
 from __future__ import annotations

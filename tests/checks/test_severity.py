@@ -13,8 +13,15 @@ from dockwise.checks.vulns.severity import rate, score
 from dockwise.model import Cvss, Severity
 from dockwise.vulndb.advisory import Advisory, Affected, CveRecord, Range
 from dockwise.vulndb.feeds import nvd
-from tests.checks.conftest import DEBIAN_12, IMAGE, FakeAdvisorySource, deb, inventory, lang
-from tests.checks.conftest import osv_records
+from tests.checks.conftest import (
+    DEBIAN_12,
+    IMAGE,
+    FakeAdvisorySource,
+    deb,
+    inventory,
+    lang,
+    osv_records,
+)
 
 pytestmark = pytest.mark.usefixtures("corpus_required")
 DJANGO_VECTOR = "CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"

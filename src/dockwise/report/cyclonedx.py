@@ -181,7 +181,8 @@ def _ratings(finding: Finding) -> list[VulnerabilityRating]:
         ratings.append(_word_rating(vendor, raw, chose))
     if not ratings:
         severity = VulnerabilitySeverity(_CDX_SEVERITY[finding.severity])
-        ratings.append(VulnerabilityRating(severity=severity, method=VulnerabilityScoreSource.OTHER))
+        other = VulnerabilityScoreSource.OTHER
+        ratings.append(VulnerabilityRating(severity=severity, method=other))
     return ratings
 
 
