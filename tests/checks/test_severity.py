@@ -57,7 +57,10 @@ def test_django_is_medium_from_its_ghsa_alias_cvss_3_0():
     finding = _one(source, lang("pypi", "Django", "2.2"))
     assert (finding.rule_id, finding.severity) == ("CVE-2019-12308", Severity.MEDIUM)
     assert finding.severity_source == "ghsa cvss 3.0"  # the record's own before NVD's copy
-    assert dict(finding.evidence)["severity"] == f"medium from ghsa cvss 3.0 {DJANGO_VECTOR} (6.1)"
+    assert dict(finding.evidence)["severity"] == (  # the explanation names every rating
+        f"medium from ghsa cvss 3.0 {DJANGO_VECTOR} (6.1); "
+        "also nvd cvss 3.0 6.1, nvd cvss 2.0 4.3, ghsa MODERATE"
+    )
     assert finding.cvss == (
         Cvss("ghsa", "3.0", DJANGO_VECTOR, 6.1),
         Cvss("nvd", "3.0", DJANGO_VECTOR, 6.1),
@@ -90,7 +93,9 @@ def test_os_packages_take_the_distro_word_over_cvss():
     finding = _one(source, deb("libc6", "2.36-9", "glibc"), DEBIAN_12)
     assert (finding.severity, finding.severity_source) == (Severity.LOW, "debian urgency")
     assert finding.vendor_severity == (("debian", "low**"),)
-    assert dict(finding.evidence)["severity"] == "low from debian urgency low**"
+    assert dict(finding.evidence)["severity"] == (
+        "low from debian urgency low**; also nvd cvss 3.0 6.1, nvd cvss 2.0 4.3"
+    )
     assert [c.source for c in finding.cvss] == ["nvd", "nvd"]  # kept beside it
 
 
@@ -110,7 +115,7 @@ def test_newest_cvss_version_first_then_nvd_own_before_a_cna():
     [urllib3] = _nvd("CVE-2023-43804")  # NVD 8.1 and GitHub (as a CNA) 5.9, both 3.1
     rating = rate([], [], [urllib3])
     assert (rating.severity, rating.source) == (Severity.HIGH, "nvd cvss 3.1")
-    assert rating.note.endswith("(8.1)")
+    assert rating.note.endswith("(8.1); also nvd:security-advisories@github.com cvss 3.1 5.9")
 
 
 def test_cvss2_is_scored_and_banded_as_nvd_does():
@@ -127,4 +132,5 @@ def test_invalid_vectors_and_words_rate_nothing():
     rating = rate([junk], [], [])
     assert (rating.severity, rating.source) == (Severity.UNKNOWN, "")
     assert rating.cvss == (Cvss("ghsa", "3.1", "CVSS:3.1/AV:X", None),)
+    assert rating.note == "no rating in any record; ghsa cvss 3.1 invalid; ghsa SEVERE"
     assert score("CVSS:3.1/AV:X", "3.1") is None

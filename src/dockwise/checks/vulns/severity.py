@@ -57,9 +57,21 @@ def rate(
     vendor, cvss = _per_vendor([*distro, *plain]), tuple(dict.fromkeys(scored))
     chosen = _by_distro(distro) or _by_cvss(cvss) or _by_word(plain)
     if chosen is None:
-        return Rating(Severity.UNKNOWN, "", "no rating in any record", vendor, cvss)
-    severity, source, detail = chosen
-    return Rating(severity, source, f"{severity} from {source} {detail}", vendor, cvss)
+        note = "; ".join(["no rating in any record", *_offered(vendor, cvss, None)])
+        return Rating(Severity.UNKNOWN, "", note, vendor, cvss)
+    severity, source, detail, used = chosen
+    note = "; also ".join([f"{severity} from {source} {detail}",
+                           ", ".join(_offered(vendor, cvss, used))]).removesuffix("; also ")
+    return Rating(severity, source, note, vendor, cvss)
+
+
+def _offered(
+    vendor: Sequence[tuple[str, str]], cvss: Sequence[Cvss], used: object
+) -> list[str]:
+    """The ratings on offer besides the one used, for the explanation line."""
+    scores = [f"{c.source} cvss {c.version} " + ("invalid" if c.score is None else f"{c.score:.1f}")
+              for c in cvss if c != used]  # fmt: skip
+    return scores + [f"{v} {raw}" for v, raw in vendor if (v, raw) != used]
 
 
 def _per_vendor(words: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -123,17 +135,20 @@ def score(vector: str, version: str) -> float | None:
         return None
 
 
-def _by_distro(words: Sequence[tuple[str, str]]) -> tuple[Severity, str, str] | None:
+Chosen = tuple[Severity, str, str, object]  # severity, source, detail, the rating used
+
+
+def _by_distro(words: Sequence[tuple[str, str]]) -> Chosen | None:
     """The highest rating a distro gave; words such as "not yet assigned" rate nothing."""
     rated = [(distro_rating(raw), vendor, raw) for vendor, raw in words]
     rated = [r for r in rated if r[0] is not Severity.UNKNOWN]
     if not rated:
         return None
     severity, vendor, raw = max(rated, key=lambda r: r[0])
-    return severity, f"{vendor} {_DISTRO_TERMS.get(vendor, 'rating')}", raw
+    return severity, f"{vendor} {_DISTRO_TERMS.get(vendor, 'rating')}", raw, (vendor, raw)
 
 
-def _by_cvss(entries: Sequence[Cvss]) -> tuple[Severity, str, str] | None:
+def _by_cvss(entries: Sequence[Cvss]) -> Chosen | None:
     """The newest CVSS version; within it the records' own (GHSA first) before NVD's,
     NVD's own before a CNA's it publishes, then the highest score."""
     scored = [c for c in entries if c.score is not None]
@@ -141,9 +156,8 @@ def _by_cvss(entries: Sequence[Cvss]) -> tuple[Severity, str, str] | None:
         return None
     best = min(scored, key=lambda c: (CVSS_VERSIONS.index(c.version), _rank(c.source), -c.score))
     assert best.score is not None
-    return best.severity, f"{best.source} cvss {best.version}", (
-        f"{best.vector} ({best.score:.1f})"
-    )
+    detail = f"{best.vector} ({best.score:.1f})"
+    return best.severity, f"{best.source} cvss {best.version}", detail, best
 
 
 def _rank(source: str) -> int:
@@ -154,10 +168,10 @@ def _rank(source: str) -> int:
     return 3 if source.startswith("nvd:") else 1
 
 
-def _by_word(words: Sequence[tuple[str, str]]) -> tuple[Severity, str, str] | None:
+def _by_word(words: Sequence[tuple[str, str]]) -> Chosen | None:
     rated = [(Severity.parse(raw), vendor, raw) for vendor, raw in words]
     rated = [r for r in rated if r[0] is not Severity.UNKNOWN]
     if not rated:
         return None
     severity, vendor, raw = max(rated, key=lambda r: r[0])
-    return severity, vendor, f"rating {raw}"
+    return severity, vendor, f"rating {raw}", (vendor, raw)
