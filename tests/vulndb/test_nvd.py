@@ -143,3 +143,13 @@ def test_update_stores_nvd_and_modified_wins_when_newer(mirror, tmp_path):
         assert found["CVE-2019-11236"].description.startswith("In the urllib3 library")
         assert found["CVE-2019-11236"].cvss[0].vector.startswith("CVSS:3.0/")
         assert db.counts()["nvd"] == 46
+
+
+def test_a_hostile_year_is_one_warning_and_the_rest_is_built(mirror, tmp_path):
+    mirror.files["/nvd/nvdcve-2.0-2020.json.gz"] = gzip.compress(b"[" * 100_000)
+    result = update(tmp_path / "v.db", mirror=mirror.url, policy=FAST)
+    [line] = [w for w in result.warnings if w.startswith("nvd: nvdcve-2.0-2020")]
+    assert line.startswith("nvd: nvdcve-2.0-2020.json.gz: nothing usable in it (first skipped: ")
+    assert "nested deeper than 256 levels" in line
+    with VulnDb(tmp_path / "v.db") as db:
+        assert db.counts()["nvd"] == 36  # the 46 less 2020's 10
