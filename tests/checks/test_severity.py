@@ -13,15 +13,7 @@ from dockwise.checks.vulns.severity import rate, score
 from dockwise.model import Cvss, Severity
 from dockwise.vulndb.advisory import Advisory, Affected, CveRecord, Range
 from dockwise.vulndb.feeds import nvd
-from tests.checks.conftest import (
-    DEBIAN_12,
-    IMAGE,
-    FakeAdvisorySource,
-    deb,
-    inventory,
-    lang,
-    osv_records,
-)
+from tests.checks import conftest as fx
 
 pytestmark = pytest.mark.usefixtures("corpus_required")
 DJANGO_VECTOR = "CVSS:3.0/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N"
@@ -47,14 +39,15 @@ def _ghsa_django() -> Advisory:
 
 
 def _one(source, package, distro=None):
-    [finding] = VulnerabilityChecker(source).check(Target(IMAGE, inventory([package], distro)))
+    target = Target(fx.IMAGE, fx.inventory([package], distro))
+    [finding] = VulnerabilityChecker(source).check(target)
     return finding
 
 
 def test_django_is_medium_from_its_ghsa_alias_cvss_3_0():
-    records = [*osv_records("PyPI", "PYSEC-2019-79"), _ghsa_django()]
-    source = FakeAdvisorySource(records, cves=_nvd("CVE-2019-12308"))
-    finding = _one(source, lang("pypi", "Django", "2.2"))
+    records = [*fx.osv_records("PyPI", "PYSEC-2019-79"), _ghsa_django()]
+    source = fx.FakeAdvisorySource(records, cves=_nvd("CVE-2019-12308"))
+    finding = _one(source, fx.lang("pypi", "Django", "2.2"))
     assert (finding.rule_id, finding.severity) == ("CVE-2019-12308", Severity.MEDIUM)
     assert finding.severity_source == "ghsa cvss 3.0"  # the record's own before NVD's copy
     assert dict(finding.evidence)["severity"] == (  # the explanation names every rating
@@ -71,12 +64,12 @@ def test_django_is_medium_from_its_ghsa_alias_cvss_3_0():
 
 
 def test_pysec_only_finding_gets_cvss_and_title_from_nvd():
-    source = FakeAdvisorySource(osv_records("PyPI", "PYSEC-2023-227"), cves=_nvd("CVE-2023-44271"))
-    finding = _one(source, lang("pypi", "Pillow", "9.3.0"))
+    pysec = fx.osv_records("PyPI", "PYSEC-2023-227")
+    source = fx.FakeAdvisorySource(pysec, cves=_nvd("CVE-2023-44271"))
+    finding = _one(source, fx.lang("pypi", "Pillow", "9.3.0"))
     assert (finding.severity, finding.severity_source) == (Severity.HIGH, "nvd cvss 3.1")
     assert finding.title == "An issue was discovered in Pillow before 10.0.0."
-    without_nvd = _one(FakeAdvisorySource(osv_records("PyPI", "PYSEC-2023-227")),
-                       lang("pypi", "Pillow", "9.3.0"))  # fmt: skip
+    without_nvd = _one(fx.FakeAdvisorySource(pysec), fx.lang("pypi", "Pillow", "9.3.0"))
     assert (without_nvd.severity, without_nvd.severity_source) == (Severity.UNKNOWN, "")
     assert dict(without_nvd.evidence)["severity"] == "no rating in any record"
     assert without_nvd.title == "An issue was discovered in Pillow before 10.0.0."  # OSV details
@@ -89,8 +82,8 @@ def _tracker(urgency: str) -> Advisory:
 
 
 def test_os_packages_take_the_distro_word_over_cvss():
-    source = FakeAdvisorySource([_tracker("low**")], cves=_nvd("CVE-2019-12308"))
-    finding = _one(source, deb("libc6", "2.36-9", "glibc"), DEBIAN_12)
+    source = fx.FakeAdvisorySource([_tracker("low**")], cves=_nvd("CVE-2019-12308"))
+    finding = _one(source, fx.deb("libc6", "2.36-9", "glibc"), fx.DEBIAN_12)
     assert (finding.severity, finding.severity_source) == (Severity.LOW, "debian urgency")
     assert finding.vendor_severity == (("debian", "low**"),)
     assert dict(finding.evidence)["severity"] == (
@@ -100,8 +93,8 @@ def test_os_packages_take_the_distro_word_over_cvss():
 
 
 def test_an_unassigned_distro_word_falls_through_to_cvss():
-    source = FakeAdvisorySource([_tracker("not yet assigned")], cves=_nvd("CVE-2019-12308"))
-    finding = _one(source, deb("libc6", "2.36-9", "glibc"), DEBIAN_12)
+    source = fx.FakeAdvisorySource([_tracker("not yet assigned")], cves=_nvd("CVE-2019-12308"))
+    finding = _one(source, fx.deb("libc6", "2.36-9", "glibc"), fx.DEBIAN_12)
     assert (finding.severity, finding.severity_source) == (Severity.MEDIUM, "nvd cvss 3.0")
 
 
