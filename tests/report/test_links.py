@@ -1,5 +1,6 @@
 """Every advisory id links to its own record, through one function, in SARIF, GitLab,
-HTML and Markdown; SARIF's security-severity is the deciding CVSS score when there is one."""
+HTML and Markdown; SARIF's security-severity is the deciding CVSS score when there is one;
+the HTML says where a severity came from on hover."""
 
 from __future__ import annotations
 
@@ -35,12 +36,16 @@ def test_advisory_url(ident, url):
     assert advisory_url(ident) == url
 
 
+PILLOW = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H"
+
+
 def _pysec_finding() -> Finding:
     """A PYSEC-only finding rated by NVD's CVSS, with a GHSA alias."""
     return Finding(
         "vulnerability", "PYSEC-2023-175", Severity.HIGH, "Pillow bundled libwebp",
         aliases=("GHSA-56pw-mpj4-fxww",), severity_source="nvd cvss 3.1",
-        cvss=(Cvss("nvd", "3.1", "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H", 8.8),),
+        evidence=(("severity", f"high from nvd cvss 3.1 {PILLOW} (8.8)"),),
+        cvss=(Cvss("nvd", "3.1", PILLOW, 8.8),),
     )  # fmt: skip
 
 
@@ -59,6 +64,7 @@ def test_markdown_links_the_id_and_every_alias():
 
 def test_html_links_the_id_and_every_alias():
     page = render(_with(_pysec_finding()), "html")
+    assert '<span class="sev sev-high" title="high from nvd cvss 3.1 CVSS:3.1/' in page
     assert (
         '<a class="advisory" href="https://osv.dev/vulnerability/PYSEC-2023-175" '
         'rel="noopener noreferrer">PYSEC-2023-175</a><span class="aliases">'

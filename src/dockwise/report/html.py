@@ -159,6 +159,7 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
         layer = pkg.location.layer
     return {
         "severity": str(finding.severity),
+        "why": dict(finding.evidence).get("severity", ""),  # where it came from, on hover
         "rank": int(finding.severity),
         "id": finding.rule_id,
         "url": help_uri(finding),  # the advisory page SARIF and GitLab link to
