@@ -34,6 +34,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dockwise.commands.db",
         "manage the offline vulnerability database (update, status, export, import)",
     ),
+    "build": (
+        "dockwise.commands.build",
+        "build an image from a distribution's signed packages, vetted, SBOM and provenance "
+        "attached",
+    ),
     "cache": ("dockwise.commands.cache", "show or empty the cache, or record a trusted base"),
 }
 

@@ -1,0 +1,96 @@
+"""`dockwise build SPEC --output PATH`: build an image from a distribution's packages,
+vet it with the scan pipeline, attach its SBOM and provenance, and write it only when
+the policy passes (docs/build.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from dockwise.commands.common import write_output
+from dockwise.commands.db import MIRROR_HELP
+from dockwise.commands.gate import (
+    add_policy_arguments,
+    finish,
+    render_report,
+    resolve_policy,
+    today,
+)
+from dockwise.errors import DockwiseError
+from dockwise.report import REPORTERS
+from dockwise.vulndb.status import DEFAULT_MAX_AGE
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", metavar="SPEC", help="the build spec (TOML; docs/build.md)")
+    parser.add_argument(
+        "--output", required=True, metavar="PATH",
+        help="where to write the image: an OCI archive for a .tar path, else an OCI layout "
+        "directory (new or empty)",
+    )  # fmt: skip
+    parser.add_argument("--tag", default="latest", help="the image's reference name in the "
+                        "layout (default: latest)")  # fmt: skip
+    parser.add_argument(
+        "-f", "--format", dest="output_format", choices=list(REPORTERS), default="table",
+        help="format of the vetting report",
+    )  # fmt: skip
+    parser.add_argument("--report", metavar="FILE", help="write the vetting report to FILE")
+    parser.add_argument(
+        "--db", metavar="PATH", help="vulnerability database (default: $DOCKWISE_DB, else cache)"
+    )
+    parser.add_argument("--mirror", metavar="URL", help=MIRROR_HELP.replace("read", "build from"))
+    parser.add_argument("--max-db-age", default=DEFAULT_MAX_AGE, metavar="AGE",
+                        help="refresh an older database first (default 7d)")  # fmt: skip
+    parser.add_argument("-q", "--quiet", action="store_true", help="no notices on stderr")
+    add_policy_arguments(parser.add_argument_group("policy gate (exit 1, nothing written)"))
+
+
+def run(args: argparse.Namespace) -> int:
+    from dockwise.build.builder import build
+    from dockwise.build.oci import publish
+    from dockwise.build.spec import load_spec
+    from dockwise.commands.common import offline_requested
+    from dockwise.commands.scan import Database, open_advisories, with_warning
+    from dockwise.policy import evaluate
+    from dockwise.vulndb.paths import resolve_db_path, resolve_mirror
+    from dockwise.vulndb.status import parse_max_age
+
+    spec = load_spec(Path(args.spec))
+    policy = resolve_policy(args.policy, args.fail_on, Path.cwd())
+    max_age = parse_max_age(args.max_db_age, "--max-db-age")
+    db = Database(resolve_db_path(args.db), resolve_mirror(args.mirror), offline_requested())
+    age_warning = db.prepare(max_age, args.quiet)
+    output = Path(args.output)
+    with tempfile.TemporaryDirectory(prefix="dockwise-build-") as work:
+        with open_advisories(db.path) as advisories:
+            built = build(spec, Path(work), source_date_epoch(), args.tag, advisories)
+        result = with_warning(built.result, age_warning)
+        verdict = evaluate(result, policy, today()) if policy else None
+        write_output(render_report(result, args.output_format, verdict), args.report)
+        if verdict is not None and not verdict.passed:
+            _notice(f"policy failed: {output} not written", args.quiet, force=True)
+            return finish(verdict)
+        try:
+            publish(built.layout, output)
+        except OSError as exc:
+            raise DockwiseError(f"{output}: cannot write the image ({exc})") from None
+    _notice(f"built {built.digest} -> {output}", args.quiet)
+    return finish(verdict) if verdict else 0
+
+
+def source_date_epoch() -> int | None:
+    """$SOURCE_DATE_EPOCH (reproducible-builds.org/specs/source-date-epoch), if set."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise DockwiseError(f"SOURCE_DATE_EPOCH={value!r}: expected seconds since 1970")
+    return int(value)
+
+
+def _notice(line: str, quiet: bool, *, force: bool = False) -> None:
+    if force or not quiet:
+        print(f"dockwise: {line}", file=sys.stderr)
