@@ -1,0 +1,301 @@
+"""`dockwise build` end to end against a signed apt archive made in the test and served on
+loopback (tests/aptarchive.py): mmdebstrap resolves and verifies, dockwise writes the
+image, vets it, and attaches its SBOM and provenance."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+from aptarchive import OS_RELEASE, SUITE, Archive, Deb, make_archive, serve
+from corpus import fresh
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
+
+from dockwise import cli
+from dockwise.vulndb.advisory import Advisory, Affected, Range
+from dockwise.vulndb.store import DbWriter
+
+COPYRIGHT = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
+DEBS = [
+    Deb("base-files", "12.4+test1", {
+        "etc/os-release": OS_RELEASE, "etc/debian_version": "12.4\n",
+        "usr/share/doc/base-files/copyright": COPYRIGHT,
+        "usr/share/doc/base-files/README": "documentation, pruned\n",
+    }),
+    Deb("demo-lib", "1.0-1", {
+        "usr/lib/x86_64-linux-gnu/libdemo.so.1": "not really a library\n",
+        "usr/share/doc/demo-lib/copyright": COPYRIGHT,
+    }),
+    Deb("demo-app", "1.0-1", {
+        "usr/bin/demo-app": "#!/bin/sh\necho demo\n", "etc/demo-app.conf": "level=1\n",
+        "usr/share/man/man1/demo-app.1": ".TH DEMO-APP 1\n",
+    }, depends="demo-lib (>= 1.0)", conffiles=("etc/demo-app.conf",),
+        executables=("usr/bin/demo-app",)),
+    Deb("dash", "0.5.12-2", {"bin/dash": "not really a shell\n", "bin/sh": "->dash"},
+        executables=("bin/dash",)),
+]  # fmt: skip
+CVE = "CVE-2099-0001"
+INSTALLED = {"base-files": "12.4+test1", "demo-lib": "1.0-1", "demo-app": "1.0-1"}
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Archive:
+    root = tmp_path_factory.mktemp("apt")
+    return make_archive(root / "archive", DEBS, root / "gnupg")
+
+
+@pytest.fixture(scope="module")
+def mirror(archive):
+    with serve(archive.root) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    """One advisory: demo-app before 1.1-1 is critical, so `--fail-on` has work."""
+    path = tmp_path_factory.mktemp("db") / "vulns.db"
+    writer = DbWriter(path)
+    affected = Affected("Debian:12", "demo-app", (Range("ECOSYSTEM", (("introduced", "0"),
+                        ("fixed", "1.1-1"))),), status="fixed", severity="high")  # fmt: skip
+    cvss = (("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),)
+    writer.add_advisory(Advisory(CVE, "debian-tracker", affected=(affected,), cvss=cvss))
+    writer.finish({"built": fresh()})
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def no_epoch(monkeypatch):
+    """The build time comes from the archive's Release date unless a test sets it."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+def write_spec(directory: Path, mirror: str, archive: Archive, *packages: str,
+               shell: bool = False) -> Path:  # fmt: skip
+    app = directory / "app"
+    (app / "conf").mkdir(parents=True, exist_ok=True)
+    (app / "conf" / "app.toml").write_text("greeting = 'hi'\n")
+    (app / "run").write_text("#!/usr/bin/demo-app\n")
+    spec = directory / "image.toml"
+    spec.write_text(f"""
+[distribution]
+name = "debian"
+suite = "12"
+sources = ["deb {mirror}/ {SUITE} main"]
+keyring = "{archive.keyring}"
+
+[packages]
+include = {json.dumps(list(packages or ("base-files", "demo-app")))}
+shell = {str(shell).lower()}
+
+[[files]]
+source = "app"
+destination = "/srv/app"
+owner = "65532:65532"
+mode = "0640"
+
+[image]
+user = "65532:65532"
+workdir = "/srv/app"
+entrypoint = ["/usr/bin/demo-app"]
+env = {{ TZ = "UTC" }}
+ports = ["8080"]
+labels = {{ "org.opencontainers.image.title" = "demo" }}
+source = "https://example.invalid/demo.git"
+revision = "0123456789abcdef"
+""")
+    return spec
+
+
+def build(spec: Path, output: Path, db: str, *extra: str) -> int:
+    report = output.parent / f"{output.name}.report.json"
+    return cli.main(["build", str(spec), "--output", str(output), "--db", db, "-q",
+                     "-f", "json", "--report", str(report), *extra])  # fmt: skip
+
+
+class Layout:
+    """An OCI layout directory written by `dockwise build`, read back for assertions."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.index = self.json("index.json")
+
+    def json(self, name: str) -> dict:
+        return json.loads((self.root / name).read_bytes())
+
+    def blob(self, digest: str) -> bytes:
+        return (self.root / "blobs" / "sha256" / digest.removeprefix("sha256:")).read_bytes()
+
+    def doc(self, digest: str) -> dict:
+        return json.loads(self.blob(digest))
+
+    @property
+    def image(self) -> dict:
+        return next(m for m in self.index["manifests"] if "artifactType" not in m)
+
+    def artifact(self, artifact_type: str) -> tuple[dict, bytes]:
+        entry = next(m for m in self.index["manifests"] if m.get("artifactType") == artifact_type)
+        manifest = self.doc(entry["digest"])
+        return manifest, self.blob(manifest["layers"][0]["digest"])
+
+    def layer_members(self, index: int) -> dict[str, tarfile.TarInfo]:
+        manifest = self.doc(self.image["digest"])
+        data = gzip.decompress(self.blob(manifest["layers"][index]["digest"]))
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            return {m.name: m for m in tar.getmembers()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, mirror, archive, db) -> Layout:
+    work = tmp_path_factory.mktemp("built")
+    spec = write_spec(work, mirror, archive)
+    assert build(spec, work / "image", db) == 0
+    return Layout(work / "image")
+
+
+def test_inventory_read_back_is_the_installed_package_set(built, capsys):
+    capsys.readouterr()
+    assert cli.main(["sbom", "-q", "--no-cache", "-f", "json", f"oci-dir:{built.root}"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    found = {p["name"]: p["version"] for p in result["packages"]}
+    assert found == INSTALLED  # demo-lib came in as a dependency, dash did not
+    assert result["distro"]["id"] == "debian"
+    assert not result["warnings"]
+    unowned = {f["path"] for f in result["files"] if "unowned-executable" in f.get("kinds", ())}
+    assert "etc/demo-app.conf" not in unowned
+
+
+def test_layers_are_minimal_with_distroless_dpkg_records(built):
+    packages, files = built.layer_members(0), built.layer_members(1)
+    assert "var/lib/dpkg/status.d/demo-app" in packages
+    assert "var/lib/dpkg/status.d/demo-app.md5sums" in packages
+    assert "usr/share/doc/base-files/copyright" in packages
+    gone = ("usr/share/doc/base-files/README", "usr/share/man/man1/demo-app.1", "bin/sh",
+            "var/lib/dpkg/status", "etc/apt/sources.list.d/0000debian.sources")  # fmt: skip
+    assert not [p for p in gone if p in packages]
+    setup = ("dev/", "var/lib/apt/lists/", "var/cache/apt/")
+    assert not [p for p in packages if p.startswith(setup)]
+    assert all(m.uname == "" and m.gname == "" for m in packages.values())
+    assert max(m.mtime for m in packages.values()) <= _created_epoch(built)
+    app = files["srv/app/conf/app.toml"]
+    assert (app.uid, app.gid, app.mode) == (65532, 65532, 0o640)
+    assert "srv" in files and "srv/app/conf" in files  # parents the package layer lacks
+
+
+def _created_epoch(layout: Layout) -> int:
+    from datetime import datetime
+
+    created = layout.doc(layout.doc(layout.image["digest"])["config"]["digest"])["created"]
+    return int(datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp())
+
+
+def test_config_and_annotations_record_the_spec_and_archive(built, archive):
+    manifest = built.doc(built.image["digest"])
+    config = built.doc(manifest["config"]["digest"])
+    notes = manifest["annotations"]
+    assert notes["org.opencontainers.image.base.name"] == "debian:bookworm"
+    assert notes["org.opencontainers.image.source"] == "https://example.invalid/demo.git"
+    assert notes["org.opencontainers.image.revision"] == "0123456789abcdef"
+    assert notes["org.opencontainers.image.created"] == config["created"]
+    spec_bytes = (built.root.parent / "image.toml").read_bytes()
+    spec_digest = "sha256:" + hashlib.sha256(spec_bytes).hexdigest()
+    assert notes["dev.dockwise.build.spec.digest"] == spec_digest
+    run = config["config"]
+    assert run["User"] == "65532:65532" and run["ExposedPorts"] == {"8080/tcp": {}}
+    assert run["Labels"]["org.opencontainers.image.title"] == "demo"
+    assert "TZ=UTC" in run["Env"]
+
+
+def test_sbom_artifact_refers_to_the_image_and_validates(built, archive):
+    manifest, document = built.artifact("application/vnd.cyclonedx+json")
+    assert manifest["subject"]["digest"] == built.image["digest"]
+    assert manifest["config"]["mediaType"] == "application/vnd.oci.empty.v1+json"
+    errors = JsonStrictValidator(SchemaVersion.V1_6).validate_str(document.decode())
+    assert errors is None, errors
+    bom = json.loads(document)
+    hashes = {c["name"]: c.get("hashes", []) for c in bom["components"]}
+    for name in INSTALLED:
+        assert hashes[name] == [{"alg": "SHA-256", "content": archive.sha256(name)}]
+
+
+def test_provenance_is_a_slsa_v1_statement_of_what_went_in(built, archive):
+    manifest, document = built.artifact("application/vnd.in-toto+json")
+    statement = json.loads(document)
+    assert manifest["subject"]["digest"] == built.image["digest"]
+    assert statement["_type"] == "https://in-toto.io/Statement/v1"
+    assert statement["predicateType"] == "https://slsa.dev/provenance/v1"
+    digest = built.image["digest"].removeprefix("sha256:")
+    assert [s["digest"] for s in statement["subject"]] == [{"sha256": digest}]
+    definition = statement["predicate"]["buildDefinition"]
+    assert definition["buildType"].startswith("https://")
+    assert statement["predicate"]["runDetails"]["builder"]["id"].startswith("https://")
+    deps = definition["resolvedDependencies"]
+    inrelease = (archive.root / "dists" / SUITE / "InRelease").read_bytes()
+    releases = [d for d in deps if d["uri"].endswith("InRelease")]
+    assert [r["digest"]["sha256"] for r in releases] == [hashlib.sha256(inrelease).hexdigest()]
+    debs = {d["uri"].split("/")[-1].split("@")[0]: d["digest"]["sha256"]
+            for d in deps if d["uri"].startswith("pkg:deb/")}  # fmt: skip
+    assert debs == {name: archive.sha256(name) for name in INSTALLED}
+
+
+def test_two_builds_of_the_same_archive_state_are_identical(built, tmp_path, mirror, archive, db):
+    spec = write_spec(tmp_path, mirror, archive)
+    assert build(spec, tmp_path / "again.tar", db) == 0
+    with tarfile.open(tmp_path / "again.tar") as tar:
+        index = json.loads(tar.extractfile("index.json").read())
+    assert index == built.index  # the image digest and both records
+    reference = f"oci-archive:{tmp_path / 'again.tar'}:latest"  # skopeo, a peer, reads it
+    inspected = subprocess.run(["skopeo", "inspect", reference], capture_output=True,
+                               text=True, check=True)  # fmt: skip
+    assert json.loads(inspected.stdout)["Digest"] == built.image["digest"]
+
+
+def test_shell_only_when_asked(tmp_path, mirror, archive, db, capsys):
+    spec = write_spec(tmp_path, mirror, archive, "demo-app", shell=True)
+    assert build(spec, tmp_path / "image", db) == 0
+    members = Layout(tmp_path / "image").layer_members(0)
+    assert members["bin/sh"].issym() and members["bin/sh"].linkname == "dash"
+    assert "var/lib/dpkg/status.d/dash" in members
+
+
+def test_policy_failure_writes_nothing(tmp_path, mirror, archive, db, capsys):
+    spec = write_spec(tmp_path, mirror, archive)
+    assert build(spec, tmp_path / "image.tar", db, "--fail-on", "high") == 1
+    assert not (tmp_path / "image.tar").exists()
+    report = json.loads((tmp_path / "image.tar.report.json").read_text())
+    assert [f["rule_id"] for f in report["findings"] if f["kind"] == "vulnerability"] == [CVE]
+
+
+def test_an_archive_signed_by_another_key_is_refused(tmp_path, mirror, archive, db, capsys):
+    other = make_archive(tmp_path / "other", DEBS[:1], tmp_path / "gnupg")
+    spec = write_spec(tmp_path, mirror, archive)
+    spec.write_text(spec.read_text().replace(str(archive.keyring), str(other.keyring)))
+    assert build(spec, tmp_path / "image", db) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "mmdebstrap failed" in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "image").exists()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[distribution]\nname='debian'\nsuite='12'\n[packages]\ninclude=['a']\nx=1\n",
+     "unknown key 'packages.x'"),
+    ("[distribution]\nname='debian'\nsuite='7'\n[packages]\ninclude=['hello']\n",
+     "suite '7' is not one dockwise builds"),
+    ("[distribution]\nname='debian'\nsuite='12'\n[packages]\ninclude=['-o=APT::X']\n",
+     "is not a Debian package name"),
+    ("[distribution]\nname='debian'\nsuite='12'\n[packages]\ninclude=['hello']\n"
+     "[[files]]\nsource='x'\ndestination='/x'\nowner='app'\n", "owner must be UID:GID"),
+    ("not toml [", "not a TOML build spec"),
+], ids=["unknown_key", "unknown_suite", "apt_option", "owner_name", "not_toml"])  # fmt: skip
+def test_a_bad_spec_is_one_line(tmp_path, db, capsys, text, message):
+    spec = tmp_path / "bad.toml"
+    spec.write_text(text)
+    assert build(spec, tmp_path / "out", db) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
