@@ -38,11 +38,16 @@ DEBS = [
         "usr/share/man/man1/demo-app.1": ".TH DEMO-APP 1\n",
     }, depends="demo-lib (>= 1.0)", conffiles=("etc/demo-app.conf",),
         executables=("usr/bin/demo-app",)),
+    Deb("ca-certificates", "20230311", {
+        "usr/share/ca-certificates/mozilla/B.crt": "-----BEGIN CERTIFICATE-----\nB\n",
+        "usr/share/ca-certificates/mozilla/A.crt": "-----BEGIN CERTIFICATE-----\nA",
+    }, architecture="all"),
     Deb("dash", "0.5.12-2", {"bin/dash": "not really a shell\n", "bin/sh": "->dash"},
         executables=("bin/dash",)),
 ]  # fmt: skip
 CVE = "CVE-2099-0001"
-INSTALLED = {"base-files": "12.4+test1", "demo-lib": "1.0-1", "demo-app": "1.0-1"}
+INSTALLED = {"base-files": "12.4+test1", "demo-lib": "1.0-1", "demo-app": "1.0-1",
+             "ca-certificates": "20230311"}
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +96,7 @@ sources = ["deb {mirror}/ {SUITE} main"]
 keyring = "{archive.keyring}"
 
 [packages]
-include = {json.dumps(list(packages or ("base-files", "demo-app")))}
+include = {json.dumps(list(packages or ("base-files", "demo-app", "ca-certificates")))}
 shell = {str(shell).lower()}
 
 [[files]]
@@ -144,11 +149,18 @@ class Layout:
         manifest = self.doc(entry["digest"])
         return manifest, self.blob(manifest["layers"][0]["digest"])
 
-    def layer_members(self, index: int) -> dict[str, tarfile.TarInfo]:
+    def layer_tar(self, index: int) -> tarfile.TarFile:
         manifest = self.doc(self.image["digest"])
         data = gzip.decompress(self.blob(manifest["layers"][index]["digest"]))
-        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        return tarfile.open(fileobj=io.BytesIO(data))
+
+    def layer_members(self, index: int) -> dict[str, tarfile.TarInfo]:
+        with self.layer_tar(index) as tar:
             return {m.name: m for m in tar.getmembers()}
+
+    def layer_file(self, index: int, path: str) -> bytes:
+        with self.layer_tar(index) as tar:
+            return tar.extractfile(path).read()
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +195,8 @@ def test_layers_are_minimal_with_distroless_dpkg_records(built):
     assert not [p for p in packages if p.startswith(setup)]
     assert all(m.uname == "" and m.gname == "" for m in packages.values())
     assert max(m.mtime for m in packages.values()) <= _created_epoch(built)
+    bundle = built.layer_file(0, "etc/ssl/certs/ca-certificates.crt")
+    assert bundle == b"-----BEGIN CERTIFICATE-----\nA\n-----BEGIN CERTIFICATE-----\nB\n"
     app = files["srv/app/conf/app.toml"]
     assert (app.uid, app.gid, app.mode) == (65532, 65532, 0o640)
     assert "srv" in files and "srv/app/conf" in files  # parents the package layer lacks

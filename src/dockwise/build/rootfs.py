@@ -25,6 +25,7 @@ from dockwise.build.layer import Entry, normalized
 from dockwise.build.spec import FileCopy, SpecError
 
 STATUS_D = "var/lib/dpkg/status.d"
+CA_SOURCE, CA_BUNDLE = "usr/share/ca-certificates/", "etc/ssl/certs/ca-certificates.crt"
 # Left by the bootstrap itself (device nodes, apt's state, dpkg's bookkeeping), or
 # documentation a runtime image does not need.
 PRUNED = (
@@ -66,7 +67,8 @@ def package_layer(rootfs: tarfile.TarFile, packages: tuple[DebPackage, ...],
     kept = [e for e in kept if e.name != "."]
     paths = {e.name for e in kept}
     md5 = _hasher({e.name: e for e in kept})
-    generated = [*_status_d(packages, paths, md5, epoch), *_accounts(paths, epoch)]
+    generated = [*_status_d(packages, paths, md5, epoch), *_accounts(paths, epoch),
+                 *_ca_bundle(kept, epoch)]  # fmt: skip
     entries = tuple(kept + generated)
     return PackageLayer(entries, frozenset(e.name for e in entries))
 
@@ -133,6 +135,23 @@ def _accounts(paths: set[str], epoch: int) -> Iterator[Entry]:
     for name, content in (("etc/passwd", PASSWD), ("etc/group", GROUP)):
         if name not in paths:
             yield _file(name, content, epoch)
+
+
+def _ca_bundle(entries: list[Entry], epoch: int) -> Iterator[Entry]:
+    """`/etc/ssl/certs/ca-certificates.crt` as `update-ca-certificates` (ca-certificates'
+    maintainer script, which does not run here) writes it with the default configuration
+    (every certificate the package ships enabled): each one, sorted, newline-terminated."""
+    certificates = sorted((e for e in entries if e.open is not None
+                           and e.name.startswith(CA_SOURCE) and e.name.endswith(".crt")),
+                          key=lambda e: e.name)  # fmt: skip
+    if not certificates or any(e.name == CA_BUNDLE for e in entries):
+        return
+    parts = []
+    for entry in certificates:
+        with entry.open() as content:
+            pem = content.read()
+        parts.append(pem if pem.endswith(b"\n") else pem + b"\n")
+    yield _file(CA_BUNDLE, b"".join(parts), epoch)
 
 
 def files_layer(copies: tuple[FileCopy, ...], lower: frozenset[str], epoch: int) -> list[Entry]:
