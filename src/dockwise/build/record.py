@@ -141,7 +141,7 @@ def _dependencies(facts: BuildFacts) -> Iterator[dict[str, Any]]:
             "uri": f"apt-list:{release.name}",
             "digest": {"sha256": release.sha256},
             "annotations": {"date": release.date, "suite": release.suite,
-                            "origin": release.origin},  # fmt: skip
+                            "codename": release.codename, "origin": release.origin},  # fmt: skip
         }
     for package in facts.bootstrap.packages:
         yield {"uri": _purl(package, facts), "digest": {"sha256": package.sha256},
