@@ -42,10 +42,10 @@ class Deb:
 class Archive:
     root: Path
     keyring: Path  # the public key apt must trust (mmdebstrap --keyring)
-    debs: dict[str, Path]  # package name -> .deb in the pool
+    debs: dict[tuple[str, str], Path]  # (package, version) -> .deb in the pool
 
-    def sha256(self, name: str) -> str:
-        return hashlib.sha256(self.debs[name].read_bytes()).hexdigest()
+    def sha256(self, name: str, version: str) -> str:
+        return hashlib.sha256(self.debs[name, version].read_bytes()).hexdigest()
 
 
 def build_deb(deb: Deb, work: Path) -> Path:
@@ -83,38 +83,48 @@ def _md5sums(tree: Path, deb: Deb) -> str:
     return "".join(lines)
 
 
-def make_archive(root: Path, debs: list[Deb], gnupg: Path) -> Archive:
-    """A signed archive with one suite (`bookworm`), component `main`, amd64."""
-    pool = root / "pool"
-    pool.mkdir(parents=True)
-    built = {deb.name: build_deb(deb, root.parent) for deb in debs}
-    for name, path in built.items():
-        built[name] = path.rename(pool / path.name)
-    dist = root / "dists" / SUITE
-    binary = dist / "main" / "binary-amd64"
-    binary.mkdir(parents=True)
-    packages = _run(["apt-ftparchive", "packages", "pool"], root)
-    (binary / "Packages").write_bytes(packages)
-    options = [f"-oAPT::FTPArchive::Release::{k}={v}" for k, v in (
-        ("Origin", "dockwise-test"), ("Suite", SUITE), ("Codename", SUITE),
-        ("Architectures", "amd64"), ("Components", "main"))]  # fmt: skip
-    release = _run(["apt-ftparchive", *options, "release", "."], dist)
-    (dist / "Release").write_bytes(release)
-    keyring = _sign(dist, gnupg, root.parent / "archive-keyring.gpg")
+def make_archive(root: Path, suites: Mapping[str, list[Deb]], gnupg: Path) -> Archive:
+    """A signed archive: each suite (`bookworm`, `bookworm-security`...) with component
+    `main` for amd64, its packages in `pool/<suite>/`, all signed by one throwaway key."""
+    built: dict[tuple[str, str], Path] = {}
+    for suite, debs in suites.items():
+        pool = root / "pool" / suite
+        pool.mkdir(parents=True)
+        for deb in debs:
+            built[deb.name, deb.version] = build_deb(deb, root.parent).rename(
+                pool / f"{deb.name}.deb")  # fmt: skip
+        _index(root, suite)
+    keyring = root.parent / "archive-keyring.gpg"
+    gpg = _gpg(gnupg, keyring)
+    for suite in suites:
+        dist = root / "dists" / suite
+        _run([*gpg, "--yes", "--clearsign", "-o", "InRelease", "Release"], dist)
+        _run([*gpg, "--yes", "--detach-sign", "-o", "Release.gpg", "Release"], dist)
     return Archive(root, keyring, built)
 
 
-def _sign(dist: Path, gnupg: Path, keyring: Path) -> Path:
-    """A throwaway key signs InRelease and Release.gpg; its public key is the keyring."""
+def _index(root: Path, suite: str) -> None:
+    """Packages and Release of one suite, by apt-ftparchive."""
+    dist = root / "dists" / suite
+    binary = dist / "main" / "binary-amd64"
+    binary.mkdir(parents=True)
+    (binary / "Packages").write_bytes(_run(["apt-ftparchive", "packages", f"pool/{suite}"], root))
+    options = [f"-oAPT::FTPArchive::Release::{k}={v}" for k, v in (
+        ("Origin", "dockwise-test"), ("Suite", suite), ("Codename", suite),
+        ("Architectures", "amd64"), ("Components", "main"))]  # fmt: skip
+    (dist / "Release").write_bytes(_run(["apt-ftparchive", *options, "release", "."], dist))
+
+
+def _gpg(gnupg: Path, keyring: Path) -> list[str]:
+    """A throwaway signing key in `gnupg`; its public key written to `keyring`; the gpg
+    command line that signs with it."""
     gnupg.mkdir(mode=0o700, parents=True, exist_ok=True)
     gpg = ["gpg", "--homedir", str(gnupg), "--batch", "--pinentry-mode", "loopback",
            "--passphrase", ""]  # fmt: skip
     _run([*gpg, "--quick-gen-key", "dockwise test archive <archive@test.invalid>",
-          "ed25519", "sign", "never"], dist)  # fmt: skip
-    _run([*gpg, "--yes", "--clearsign", "-o", "InRelease", "Release"], dist)
-    _run([*gpg, "--yes", "--detach-sign", "-o", "Release.gpg", "Release"], dist)
-    keyring.write_bytes(_run([*gpg, "--export"], dist))
-    return keyring
+          "ed25519", "sign", "never"], gnupg)  # fmt: skip
+    keyring.write_bytes(_run([*gpg, "--export"], gnupg))
+    return gpg
 
 
 def _run(argv: list[str], cwd: Path) -> bytes:

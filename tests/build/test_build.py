@@ -4,170 +4,25 @@ image, vets it, and attaches its SBOM and provenance."""
 
 from __future__ import annotations
 
-import gzip
 import hashlib
-import io
 import json
 import subprocess
 import tarfile
-from pathlib import Path
 
 import pytest
-from aptarchive import OS_RELEASE, SUITE, Archive, Deb, make_archive, serve
-from corpus import fresh
+from aptarchive import SUITE, make_archive
+from built_image import CVE, DEBS, INSTALLED, Layout, run_build, write_spec
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
 from dockwise import cli
-from dockwise.vulndb.advisory import Advisory, Affected, Range
-from dockwise.vulndb.store import DbWriter
-
-COPYRIGHT = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"
-DEBS = [
-    Deb("base-files", "12.4+test1", {
-        "etc/os-release": OS_RELEASE, "etc/debian_version": "12.4\n",
-        "usr/share/doc/base-files/copyright": COPYRIGHT,
-        "usr/share/doc/base-files/README": "documentation, pruned\n",
-    }),
-    Deb("demo-lib", "1.0-1", {
-        "usr/lib/x86_64-linux-gnu/libdemo.so.1": "not really a library\n",
-        "usr/share/doc/demo-lib/copyright": COPYRIGHT,
-    }),
-    Deb("demo-app", "1.0-1", {
-        "usr/bin/demo-app": "#!/bin/sh\necho demo\n", "etc/demo-app.conf": "level=1\n",
-        "usr/share/man/man1/demo-app.1": ".TH DEMO-APP 1\n",
-    }, depends="demo-lib (>= 1.0)", conffiles=("etc/demo-app.conf",),
-        executables=("usr/bin/demo-app",)),
-    Deb("ca-certificates", "20230311", {
-        "usr/share/ca-certificates/mozilla/B.crt": "-----BEGIN CERTIFICATE-----\nB\n",
-        "usr/share/ca-certificates/mozilla/A.crt": "-----BEGIN CERTIFICATE-----\nA",
-    }, architecture="all"),
-    Deb("dash", "0.5.12-2", {"bin/dash": "not really a shell\n", "bin/sh": "->dash"},
-        executables=("bin/dash",)),
-]  # fmt: skip
-CVE = "CVE-2099-0001"
-INSTALLED = {"base-files": "12.4+test1", "demo-lib": "1.0-1", "demo-app": "1.0-1",
-             "ca-certificates": "20230311"}
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Archive:
-    root = tmp_path_factory.mktemp("apt")
-    return make_archive(root / "archive", DEBS, root / "gnupg")
-
-
-@pytest.fixture(scope="module")
-def mirror(archive):
-    with serve(archive.root) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    """One advisory: demo-app before 1.1-1 is critical, so `--fail-on` has work."""
-    path = tmp_path_factory.mktemp("db") / "vulns.db"
-    writer = DbWriter(path)
-    affected = Affected("Debian:12", "demo-app", (Range("ECOSYSTEM", (("introduced", "0"),
-                        ("fixed", "1.1-1"))),), status="fixed", severity="high")  # fmt: skip
-    cvss = (("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),)
-    writer.add_advisory(Advisory(CVE, "debian-tracker", affected=(affected,), cvss=cvss))
-    writer.finish({"built": fresh()})
-    return str(path)
-
-
-@pytest.fixture(autouse=True)
-def no_epoch(monkeypatch):
-    """The build time comes from the archive's Release date unless a test sets it."""
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-
-
-def write_spec(directory: Path, mirror: str, archive: Archive, *packages: str,
-               shell: bool = False) -> Path:  # fmt: skip
-    app = directory / "app"
-    (app / "conf").mkdir(parents=True, exist_ok=True)
-    (app / "conf" / "app.toml").write_text("greeting = 'hi'\n")
-    (app / "run").write_text("#!/usr/bin/demo-app\n")
-    spec = directory / "image.toml"
-    spec.write_text(f"""
-[distribution]
-name = "debian"
-suite = "12"
-sources = ["deb {mirror}/ {SUITE} main"]
-keyring = "{archive.keyring}"
-
-[packages]
-include = {json.dumps(list(packages or ("base-files", "demo-app", "ca-certificates")))}
-shell = {str(shell).lower()}
-
-[[files]]
-source = "app"
-destination = "/srv/app"
-owner = "65532:65532"
-mode = "0640"
-
-[image]
-user = "65532:65532"
-workdir = "/srv/app"
-entrypoint = ["/usr/bin/demo-app"]
-env = {{ TZ = "UTC" }}
-ports = ["8080"]
-labels = {{ "org.opencontainers.image.title" = "demo" }}
-source = "https://example.invalid/demo.git"
-revision = "0123456789abcdef"
-""")
-    return spec
-
-
-def build(spec: Path, output: Path, db: str, *extra: str) -> int:
-    report = output.parent / f"{output.name}.report.json"
-    return cli.main(["build", str(spec), "--output", str(output), "--db", db, "-q",
-                     "-f", "json", "--report", str(report), *extra])  # fmt: skip
-
-
-class Layout:
-    """An OCI layout directory written by `dockwise build`, read back for assertions."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.index = self.json("index.json")
-
-    def json(self, name: str) -> dict:
-        return json.loads((self.root / name).read_bytes())
-
-    def blob(self, digest: str) -> bytes:
-        return (self.root / "blobs" / "sha256" / digest.removeprefix("sha256:")).read_bytes()
-
-    def doc(self, digest: str) -> dict:
-        return json.loads(self.blob(digest))
-
-    @property
-    def image(self) -> dict:
-        return next(m for m in self.index["manifests"] if "artifactType" not in m)
-
-    def artifact(self, artifact_type: str) -> tuple[dict, bytes]:
-        entry = next(m for m in self.index["manifests"] if m.get("artifactType") == artifact_type)
-        manifest = self.doc(entry["digest"])
-        return manifest, self.blob(manifest["layers"][0]["digest"])
-
-    def layer_tar(self, index: int) -> tarfile.TarFile:
-        manifest = self.doc(self.image["digest"])
-        data = gzip.decompress(self.blob(manifest["layers"][index]["digest"]))
-        return tarfile.open(fileobj=io.BytesIO(data))
-
-    def layer_members(self, index: int) -> dict[str, tarfile.TarInfo]:
-        with self.layer_tar(index) as tar:
-            return {m.name: m for m in tar.getmembers()}
-
-    def layer_file(self, index: int, path: str) -> bytes:
-        with self.layer_tar(index) as tar:
-            return tar.extractfile(path).read()
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, mirror, archive, db) -> Layout:
     work = tmp_path_factory.mktemp("built")
     spec = write_spec(work, mirror, archive)
-    assert build(spec, work / "image", db) == 0
+    assert run_build(spec, work / "image", db) == 0
     return Layout(work / "image")
 
 
@@ -234,8 +89,8 @@ def test_sbom_artifact_refers_to_the_image_and_validates(built, archive):
     assert errors is None, errors
     bom = json.loads(document)
     hashes = {c["name"]: c.get("hashes", []) for c in bom["components"]}
-    for name in INSTALLED:
-        assert hashes[name] == [{"alg": "SHA-256", "content": archive.sha256(name)}]
+    for name, version in INSTALLED.items():
+        assert hashes[name] == [{"alg": "SHA-256", "content": archive.sha256(name, version)}]
 
 
 def test_provenance_is_a_slsa_v1_statement_of_what_went_in(built, archive):
@@ -255,12 +110,12 @@ def test_provenance_is_a_slsa_v1_statement_of_what_went_in(built, archive):
     assert [r["digest"]["sha256"] for r in releases] == [hashlib.sha256(inrelease).hexdigest()]
     debs = {d["uri"].split("/")[-1].split("@")[0]: d["digest"]["sha256"]
             for d in deps if d["uri"].startswith("pkg:deb/")}  # fmt: skip
-    assert debs == {name: archive.sha256(name) for name in INSTALLED}
+    assert debs == {name: archive.sha256(name, version) for name, version in INSTALLED.items()}
 
 
 def test_two_builds_of_the_same_archive_state_are_identical(built, tmp_path, mirror, archive, db):
     spec = write_spec(tmp_path, mirror, archive)
-    assert build(spec, tmp_path / "again.tar", db) == 0
+    assert run_build(spec, tmp_path / "again.tar", db) == 0
     with tarfile.open(tmp_path / "again.tar") as tar:
         index = json.loads(tar.extractfile("index.json").read())
     assert index == built.index  # the image digest and both records
@@ -272,7 +127,7 @@ def test_two_builds_of_the_same_archive_state_are_identical(built, tmp_path, mir
 
 def test_shell_only_when_asked(tmp_path, mirror, archive, db, capsys):
     spec = write_spec(tmp_path, mirror, archive, "demo-app", shell=True)
-    assert build(spec, tmp_path / "image", db) == 0
+    assert run_build(spec, tmp_path / "image", db) == 0
     members = Layout(tmp_path / "image").layer_members(0)
     assert members["bin/sh"].issym() and members["bin/sh"].linkname == "dash"
     assert "var/lib/dpkg/status.d/dash" in members
@@ -280,17 +135,17 @@ def test_shell_only_when_asked(tmp_path, mirror, archive, db, capsys):
 
 def test_policy_failure_writes_nothing(tmp_path, mirror, archive, db, capsys):
     spec = write_spec(tmp_path, mirror, archive)
-    assert build(spec, tmp_path / "image.tar", db, "--fail-on", "high") == 1
+    assert run_build(spec, tmp_path / "image.tar", db, "--fail-on", "high") == 1
     assert not (tmp_path / "image.tar").exists()
     report = json.loads((tmp_path / "image.tar.report.json").read_text())
     assert [f["rule_id"] for f in report["findings"] if f["kind"] == "vulnerability"] == [CVE]
 
 
 def test_an_archive_signed_by_another_key_is_refused(tmp_path, mirror, archive, db, capsys):
-    other = make_archive(tmp_path / "other", DEBS[:1], tmp_path / "gnupg")
+    other = make_archive(tmp_path / "other", {SUITE: DEBS[:1]}, tmp_path / "gnupg")
     spec = write_spec(tmp_path, mirror, archive)
     spec.write_text(spec.read_text().replace(str(archive.keyring), str(other.keyring)))
-    assert build(spec, tmp_path / "image", db) == 2
+    assert run_build(spec, tmp_path / "image", db) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "mmdebstrap failed" in err[0] and "Traceback" not in err[0]
     assert not (tmp_path / "image").exists()
@@ -310,6 +165,6 @@ def test_an_archive_signed_by_another_key_is_refused(tmp_path, mirror, archive, 
 def test_a_bad_spec_is_one_line(tmp_path, db, capsys, text, message):
     spec = tmp_path / "bad.toml"
     spec.write_text(text)
-    assert build(spec, tmp_path / "out", db) == 2
+    assert run_build(spec, tmp_path / "out", db) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err

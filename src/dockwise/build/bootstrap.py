@@ -87,7 +87,7 @@ def bootstrap(spec: BuildSpec, work: Path, epoch: int | None) -> Bootstrap:
     state, rootfs = work / "state", work / "rootfs.tar"
     state.mkdir(parents=True)
     command = _command(spec)
-    with _readable_keyring(spec.distribution.keyring) as keyring:
+    with readable_keyring(spec.distribution.keyring) as keyring:
         paths = {"ROOTFS": str(rootfs), "KEYRING": keyring, "STATE": str(state)}
         _run(command, paths, epoch)
     releases = tuple(_release(p) for p in sorted((state / "lists").glob("*Release")))
@@ -132,7 +132,7 @@ def _placed(arg: str, paths: dict[str, str]) -> str:
 
 
 @contextmanager
-def _readable_keyring(keyring: str | None) -> Iterator[str]:
+def readable_keyring(keyring: str | None) -> Iterator[str]:
     """A copy of the spec's keyring that apt's unprivileged `_apt` user can read (its
     gpgv runs as that user, and a private temporary folder would hide the key)."""
     if keyring is None:

@@ -65,7 +65,7 @@ def build(spec: BuildSpec, work: Path, epoch: int | None, tag: str,
     entry = {**manifest, "annotations": {REF_NAME: tag},
              "platform": {"architecture": facts.architecture, "os": "linux"}}  # fmt: skip
     layout.write_index([entry])
-    result = vet(layout.root, advisories)
+    result = vet(f"oci-dir:{layout.root}", advisories)
     name = f"{tag}@{manifest['digest']}"
     layout.write_index([entry, *_records(layout, manifest, result, facts, name)])
     return Built(layout.root, manifest, result, facts)

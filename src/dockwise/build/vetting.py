@@ -3,16 +3,14 @@ Python API (`dockwise.scan`) when it lands touches only this module."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from dockwise.model import ScanResult
 from dockwise.options import Options
 from dockwise.vulndb.advisory import AdvisorySource
 
 
-def vet(layout: Path, advisories: AdvisorySource) -> ScanResult:
-    """Scan the image in the OCI layout at `layout`, as `dockwise scan oci-dir:` would."""
+def vet(source: str, advisories: AdvisorySource, *, no_cache: bool = True) -> ScanResult:
+    """Scan the image `source` (a SOURCE as `dockwise scan` takes it)."""
     from dockwise.vet import ScanSettings, scan
 
-    options = Options(source=f"oci-dir:{layout}", quiet=True, no_cache=True)
+    options = Options(source=source, quiet=True, no_cache=no_cache)
     return scan(options, ScanSettings(advisories))

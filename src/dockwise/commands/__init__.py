@@ -39,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "build an image from a distribution's signed packages, vetted, SBOM and provenance "
         "attached",
     ),
+    "outdated": (
+        "dockwise.commands.outdated",
+        "which OS packages the distribution has newer versions of (exit 1: a security fix)",
+    ),
     "cache": ("dockwise.commands.cache", "show or empty the cache, or record a trusted base"),
 }
 
