@@ -10,7 +10,7 @@ from dockwise.vulndb.advisory import AdvisorySource
 
 def vet(source: str, advisories: AdvisorySource, *, no_cache: bool = True) -> ScanResult:
     """Scan the image `source` (a SOURCE as `dockwise scan` takes it)."""
-    from dockwise.vet import ScanSettings, scan
+    from dockwise.pipeline.check import ScanSettings, scan
 
     options = Options(source=source, quiet=True, no_cache=no_cache)
     return scan(options, ScanSettings(advisories))
