@@ -28,9 +28,8 @@ from dockwise.build.record import (
 )
 from dockwise.build.rootfs import files_layer, package_layer
 from dockwise.build.spec import BuildSpec
-from dockwise.build.vetting import vet
+from dockwise.build.vetting import Vetting, vet
 from dockwise.model import ScanResult
-from dockwise.vulndb.advisory import AdvisorySource
 
 REF_NAME = "org.opencontainers.image.ref.name"
 _MACHINE_TO_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
@@ -51,7 +50,7 @@ class Built:
 
 
 def build(spec: BuildSpec, work: Path, epoch: int | None, tag: str,
-          advisories: AdvisorySource) -> Built:  # fmt: skip
+          vetting: Vetting) -> Built:  # fmt: skip
     """Build `spec` under `work` (a scratch directory); `epoch` is SOURCE_DATE_EPOCH if
     set, else the archive's newest Release date (so a rebuild of the same archive state
     gives the same digest); `tag` is the layout's reference name."""
@@ -65,7 +64,7 @@ def build(spec: BuildSpec, work: Path, epoch: int | None, tag: str,
     entry = {**manifest, "annotations": {REF_NAME: tag},
              "platform": {"architecture": facts.architecture, "os": "linux"}}  # fmt: skip
     layout.write_index([entry])
-    result = vet(f"oci-dir:{layout.root}", advisories)
+    result = vet(f"oci-dir:{layout.root}", vetting)
     name = f"{tag}@{manifest['digest']}"
     layout.write_index([entry, *_records(layout, manifest, result, facts, name)])
     return Built(layout.root, manifest, result, facts)

@@ -17,6 +17,9 @@ from dockwise.errors import DockwiseError
 _PORT = re.compile(r"[0-9]{1,5}(/(tcp|udp|sctp))?")
 _OWNER = re.compile(r"[0-9]+:[0-9]+")
 _PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
+# apt options that accept an unsigned or unverifiable archive (sources.list(5))
+_UNVERIFIED = re.compile(r"\b(trusted|allow-insecure|allow-weak|allow-downgrade-to-insecure)"
+                         r"\s*=\s*yes", re.IGNORECASE)
 _TOP_LEVEL = {"distribution", "packages", "files", "image"}
 
 
@@ -101,6 +104,10 @@ def load_spec(path: Path) -> BuildSpec:
 def _distribution(section: _Section) -> Distribution:
     dist = section.table("distribution", {"name", "suite", "sources", "keyring", "components"})
     keyring = dist.string("keyring")
+    for line in dist.strings("sources"):
+        if _UNVERIFIED.search(line):
+            raise SpecError(f"{section.path}: distribution.sources: {line!r} turns off apt's "
+                            "signature check; name the archive's key with `keyring` instead")
     return Distribution(
         name=dist.string("name", required=True),
         suite=dist.string("suite", required=True),

@@ -52,22 +52,16 @@ def run(args: argparse.Namespace) -> int:
     from dockwise.build.builder import build
     from dockwise.build.oci import publish
     from dockwise.build.spec import load_spec
-    from dockwise.commands.common import offline_requested
-    from dockwise.commands.scan import Database, open_advisories, with_warning
+    from dockwise.build.vetting import Vetting
     from dockwise.policy import evaluate
-    from dockwise.vulndb.paths import resolve_db_path, resolve_mirror
-    from dockwise.vulndb.status import parse_max_age
 
     spec = load_spec(Path(args.spec))
     policy = resolve_policy(args.policy, args.fail_on, Path.cwd())
-    max_age = parse_max_age(args.max_db_age, "--max-db-age")
-    db = Database(resolve_db_path(args.db), resolve_mirror(args.mirror), offline_requested())
-    age_warning = db.prepare(max_age, args.quiet)
+    vetting = Vetting(args.db, args.mirror, args.max_db_age, args.quiet)
     output = Path(args.output)
     with tempfile.TemporaryDirectory(prefix="dockwise-build-") as work:
-        with open_advisories(db.path) as advisories:
-            built = build(spec, Path(work), source_date_epoch(), args.tag, advisories)
-        result = with_warning(built.result, age_warning)
+        built = build(spec, Path(work), source_date_epoch(), args.tag, vetting)
+        result = built.result
         verdict = evaluate(result, policy, today()) if policy else None
         write_output(render_report(result, args.output_format, verdict), args.report)
         if verdict is not None and not verdict.passed:

@@ -39,16 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from dockwise.build.indices import available
     from dockwise.build.outdated import debs, upgrades
-    from dockwise.build.vetting import vet
-    from dockwise.commands.common import offline_requested
-    from dockwise.commands.scan import Database, open_advisories
-    from dockwise.vulndb.paths import resolve_db_path, resolve_mirror
-    from dockwise.vulndb.status import parse_max_age
+    from dockwise.build.vetting import Vetting, vet
 
-    db = Database(resolve_db_path(args.db), resolve_mirror(args.mirror), offline_requested())
-    db.prepare(parse_max_age(args.max_db_age, "--max-db-age"), args.quiet)
-    with open_advisories(db.path) as advisories:
-        result = vet(args.source, advisories, no_cache=False)
+    vetting = Vetting(args.db, args.mirror, args.max_db_age, args.quiet)
+    result = vet(args.source, vetting, no_cache=False)
     sources = tuple(args.sources) or _default_sources(result)
     names = [p.name for p in debs(result)]
     found = upgrades(result, available(names, sources, args.keyring,
