@@ -163,7 +163,8 @@ def test_an_archive_signed_by_another_key_is_refused(tmp_path, mirror, archive, 
     ("not toml [", "not a TOML build spec"),
     ("[distribution]\nname='debian'\nsuite='12'\nsources=['deb [trusted=yes] http://x/ a main']"
      "\n[packages]\ninclude=['hello']\n", "turns off apt's signature check"),
-], ids=["unknown_key", "unknown_suite", "apt_option", "owner_name", "not_toml", "unsigned"])  # fmt: skip
+], ids=["unknown_key", "unknown_suite", "apt_option", "owner_name", "not_toml",
+        "unsigned"])  # fmt: skip
 def test_a_bad_spec_is_one_line(tmp_path, db, capsys, text, message):
     spec = tmp_path / "bad.toml"
     spec.write_text(text)
