@@ -72,8 +72,9 @@ def annotations(facts: BuildFacts) -> dict[str, str]:
 def config_document(facts: BuildFacts) -> dict[str, Any]:
     """The OCI image config (image-spec config.md)."""
     image = facts.spec.image
+    env = {"PATH": PATH, **dict(image.env)}  # the spec's PATH, if it sets one, wins
     run: dict[str, Any] = {
-        "Env": [f"PATH={PATH}", *(f"{k}={v}" for k, v in image.env if k != "PATH")],
+        "Env": [f"{key}={value}" for key, value in env.items()],
         "Labels": {**dict(image.labels), **annotations(facts)},
     }
     run.update({key: value for key, value in (

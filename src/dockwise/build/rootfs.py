@@ -43,7 +43,11 @@ PRUNED = (
 KEPT = ("usr/share/doc/*/copyright",)
 # base-passwd's maintainer script writes these, and none runs in a distroless build;
 # the same three accounts as distroless (65532 is its `nonroot`).
-PASSWD = b"root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"  # noqa: E501
+PASSWD = (
+    b"root:x:0:0:root:/root:/sbin/nologin\n"
+    b"nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n"
+    b"nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"
+)
 GROUP = b"root:x:0:\nnobody:x:65534:\nnonroot:x:65532:\n"
 
 
