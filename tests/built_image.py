@@ -42,7 +42,7 @@ INSTALLED = {"base-files": "12.4+test1", "demo-lib": "1.0-1", "demo-app": "1.0-1
 
 
 def write_spec(directory: Path, mirror: str, archive: Archive, *packages: str,
-               shell: bool = False) -> Path:  # fmt: skip
+               shell: bool = False, suites: tuple[str, ...] = (SUITE,)) -> Path:  # fmt: skip
     app = directory / "app"
     (app / "conf").mkdir(parents=True, exist_ok=True)
     (app / "conf" / "app.toml").write_text("greeting = 'hi'\n")
@@ -52,7 +52,7 @@ def write_spec(directory: Path, mirror: str, archive: Archive, *packages: str,
 [distribution]
 name = "debian"
 suite = "12"
-sources = ["deb {mirror}/ {SUITE} main"]
+sources = {json.dumps([f"deb {mirror}/ {suite} main" for suite in suites])}
 keyring = "{archive.keyring}"
 
 [packages]

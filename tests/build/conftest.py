@@ -45,7 +45,7 @@ def db(tmp_path_factory) -> str:
 
 @pytest.fixture(autouse=True)
 def no_epoch(monkeypatch):
-    """The build time comes from the archive's Release date unless a test sets it."""
+    """The build time comes from the newest package unless a test sets it."""
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
 
 

@@ -1,9 +1,11 @@
-"""`dockwise outdated` on an image built from the test archive's release suite, against
-that archive's -updates and -security suites (served on loopback, signed)."""
+"""`dockwise outdated` and `dockwise rebuild` on an image built from the test archive's
+release suite, against that archive's -updates and -security suites (served on loopback,
+signed)."""
 
 from __future__ import annotations
 
 import json
+import tarfile
 
 import pytest
 from aptarchive import SUITE
@@ -51,3 +53,36 @@ def test_an_unreachable_archive_is_one_line(image, archive, db, capsys):
                      "--keyring", str(archive.keyring), "--db", db, "-q"])  # fmt: skip
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "cannot read the archive" in err[0]
+
+
+def rebuild(capsys, image, spec, output, db) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = cli.main(["rebuild", str(spec), "--previous", image, "--output", str(output),
+                     "--db", db, "-q"])  # fmt: skip
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_rebuild_with_the_security_fix_shows_the_upgrade_and_the_fix(
+    image, tmp_path, mirror, archive, db, capsys
+):
+    suites = (SUITE, f"{SUITE}-updates", f"{SUITE}-security")
+    spec = write_spec(tmp_path, mirror, archive, suites=suites)
+    code, out, err = rebuild(capsys, image, spec, tmp_path / "new.tar", db)
+    assert code == 0 and (tmp_path / "new.tar").is_file()
+    assert "demo-app" in out and "1.0-1" in out and "1.1-1" in out and CVE in out
+    assert "changed: a new digest" in err
+
+
+def test_rebuild_of_an_unchanged_package_set_says_same_digest(image, tmp_path, mirror,
+                                                              archive, db, capsys):  # fmt: skip
+    spec = write_spec(tmp_path, mirror, archive)
+    code, _, err = rebuild(capsys, image, spec, tmp_path / "same", db)
+    digest = image_digest(image)
+    assert code == 0 and f"unchanged: the same digest {digest}" in err
+
+
+def image_digest(source: str) -> str:
+    with tarfile.open(source.removeprefix("oci-archive:")) as tar:
+        index = json.loads(tar.extractfile("index.json").read())
+    return next(m["digest"] for m in index["manifests"] if "artifactType" not in m)

@@ -65,6 +65,7 @@ class DebPackage:
     control: bytes  # the DEBIAN/control file, written to status.d
     md5sums: bytes  # DEBIAN/md5sums ("" if the package has none)
     conffiles: tuple[str, ...]  # DEBIAN/conffiles: absolute paths
+    built: int  # the newest mtime in its control archive: when the package was built
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,11 @@ class Bootstrap:
     command: tuple[str, ...]  # mmdebstrap's command line, ROOTFS for the output path
 
     @property
-    def archive_epoch(self) -> int:
-        """The newest Release date: the archive state, so the default build time."""
-        return max((r.epoch for r in self.releases), default=0)
+    def packages_epoch(self) -> int:
+        """The newest package's build time: the default SOURCE_DATE_EPOCH, so the same
+        package set gives the same image whenever it is built (the archive's Release
+        dates move with every archive run, packages changed or not)."""
+        return max((p.built for p in self.packages), default=0)
 
 
 def bootstrap(spec: BuildSpec, work: Path, epoch: int | None) -> Bootstrap:
@@ -181,6 +184,7 @@ def _package(path: Path) -> DebPackage:
         control = _member(control_tar, "control")
         md5sums = _member(control_tar, "md5sums")
         conffiles = _member(control_tar, "conffiles").decode("utf-8", "replace").split()
+        built = max((int(m.mtime) for m in control_tar.getmembers()), default=0)
     stanza = next(stanzas(control.decode("utf-8", "replace")))
     return DebPackage(
         name=stanza.get("package"),
@@ -193,6 +197,7 @@ def _package(path: Path) -> DebPackage:
         control=control,
         md5sums=md5sums,
         conffiles=tuple(c for c in conffiles if c.startswith("/")),
+        built=built,
     )
 
 

@@ -52,10 +52,10 @@ class Built:
 def build(spec: BuildSpec, work: Path, epoch: int | None, tag: str,
           vetting: Vetting) -> Built:  # fmt: skip
     """Build `spec` under `work` (a scratch directory); `epoch` is SOURCE_DATE_EPOCH if
-    set, else the archive's newest Release date (so a rebuild of the same archive state
-    gives the same digest); `tag` is the layout's reference name."""
+    set, else the newest package's build time (so a rebuild of the same package set gives
+    the same digest); `tag` is the layout's reference name."""
     boot = bootstrap(spec, work, epoch)
-    epoch = epoch if epoch is not None else boot.archive_epoch
+    epoch = epoch if epoch is not None else boot.packages_epoch
     layout = Layout(work / "layout")
     layers = _layers(spec, boot, layout, epoch)
     facts = BuildFacts(spec, boot, epoch, _architecture(boot), tuple(b.diff_id for b in layers))

@@ -3,8 +3,9 @@ SBOM of the vetted result, and a SLSA provenance v1 statement (in-toto Statement
 
 The archive state (each `Release`/`InRelease` file's sha256 and date), every package's
 `.deb` sha256 and the spec's digest go into the provenance's resolved dependencies and
-the SBOM; the spec digest and archive date also go into labels and annotations, where a
-plain `docker inspect` shows them.
+the SBOM; the spec digest also goes into labels and annotations, where a plain `docker
+inspect` shows it. The archive state stays out of the image itself: its Release dates
+move with every archive run, and an unchanged package set must keep its digest.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from dockwise.model import ScanResult
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SPEC_DIGEST = "dev.dockwise.build.spec.digest"
-ARCHIVE_DATE = "dev.dockwise.build.archive.date"
 IN_TOTO_STATEMENT = "https://in-toto.io/Statement/v1"
 SLSA_PROVENANCE = "https://slsa.dev/provenance/v1"
 BUILD_TYPE = "https://github.com/dockwise/dockwise/blob/main/docs/build.md#provenance"
@@ -64,7 +64,6 @@ def annotations(facts: BuildFacts) -> dict[str, str]:
         "org.opencontainers.image.source": image.source,
         "org.opencontainers.image.revision": image.revision,
         SPEC_DIGEST: facts.spec.digest,
-        ARCHIVE_DATE: _archive_date(facts),
     }
     return {key: value for key, value in found.items() if value}
 
@@ -99,11 +98,6 @@ def config_document(facts: BuildFacts) -> dict[str, Any]:
 def _bootstrap_step(facts: BuildFacts) -> str:
     names = ",".join(sorted(p.name for p in facts.bootstrap.packages))
     return f"dockwise build: mmdebstrap --variant=extract {facts.codename} (packages: {names})"
-
-
-def _archive_date(facts: BuildFacts) -> str:
-    epoch = facts.bootstrap.archive_epoch
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch else ""
 
 
 def provenance(facts: BuildFacts, subject: dict[str, Any], name: str) -> dict[str, Any]:

@@ -1,12 +1,16 @@
-"""The one place `dockwise build` and `dockwise outdated` call the scan pipeline, so the
-move to the public Python API (`dockwise.scan(source, db=..., ...)`, which prepares the
-database the same way) touches only this module."""
+"""The one place `dockwise build`, `rebuild` and `outdated` call the scan pipeline and
+the diff, so the move to the public Python API (`dockwise.scan(source, db=..., ...)`,
+which prepares the database the same way, and `dockwise.diff`) touches only this module."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dockwise.model import ScanResult
+
+if TYPE_CHECKING:
+    from dockwise.diff import ImageDiff
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +41,12 @@ def vet(source: str, vetting: Vetting, *, no_cache: bool = True) -> ScanResult:
     with open_advisories(database.path) as advisories:
         result = scan(options, ScanSettings(advisories))
     return with_warning(result, warning)
+
+
+def compare(old: ScanResult, new: ScanResult) -> ImageDiff:
+    """What changed from `old` to `new`, as `dockwise diff` says it."""
+    import dataclasses
+
+    from dockwise.diff import diff
+
+    return dataclasses.replace(diff(old, new), mode="scan")

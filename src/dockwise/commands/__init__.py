@@ -39,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "build an image from a distribution's signed packages, vetted, SBOM and provenance "
         "attached",
     ),
+    "rebuild": (
+        "dockwise.commands.rebuild",
+        "build a spec again and show what changed since the previous image (diff, digest)",
+    ),
     "outdated": (
         "dockwise.commands.outdated",
         "which OS packages the distribution has newer versions of (exit 1: a security fix)",

@@ -49,30 +49,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dockwise.build.vetting import Vetting
+
+    code, _ = build_and_write(args, Vetting(args.db, args.mirror, args.max_db_age, args.quiet))
+    return code
+
+
+def build_and_write(args: argparse.Namespace, vetting, *,
+                    report: bool = True) -> tuple[int, object]:  # fmt: skip
+    """Build the spec, print the vetting report (to --report, else stdout when `report`),
+    apply the policy and write the image only when it passes; the exit code and the
+    build (`builder.Built`)."""
     from dockwise.build.builder import build
     from dockwise.build.oci import publish
     from dockwise.build.spec import load_spec
-    from dockwise.build.vetting import Vetting
     from dockwise.policy import evaluate
 
     spec = load_spec(Path(args.spec))
     policy = resolve_policy(args.policy, args.fail_on, Path.cwd())
-    vetting = Vetting(args.db, args.mirror, args.max_db_age, args.quiet)
     output = Path(args.output)
     with tempfile.TemporaryDirectory(prefix="dockwise-build-") as work:
         built = build(spec, Path(work), source_date_epoch(), args.tag, vetting)
-        result = built.result
-        verdict = evaluate(result, policy, today()) if policy else None
-        write_output(render_report(result, args.output_format, verdict), args.report)
+        verdict = evaluate(built.result, policy, today()) if policy else None
+        if report or args.report:
+            write_output(render_report(built.result, args.output_format, verdict), args.report)
         if verdict is not None and not verdict.passed:
             _notice(f"policy failed: {output} not written", args.quiet, force=True)
-            return finish(verdict)
+            return finish(verdict), built
         try:
             publish(built.layout, output)
         except OSError as exc:
             raise DockwiseError(f"{output}: cannot write the image ({exc})") from None
     _notice(f"built {built.digest} -> {output}", args.quiet)
-    return finish(verdict) if verdict else 0
+    return (finish(verdict) if verdict else 0), built
 
 
 def source_date_epoch() -> int | None:
