@@ -69,7 +69,8 @@ def build_and_write(args: argparse.Namespace, vetting, *,
     policy = resolve_policy(args.policy, args.fail_on, Path.cwd())
     output = Path(args.output)
     with tempfile.TemporaryDirectory(prefix="dockwise-build-") as work:
-        built = build(spec, Path(work), source_date_epoch(), args.tag, vetting)
+        built = _as_written(build(spec, Path(work), source_date_epoch(), args.tag, vetting),
+                            output)  # fmt: skip
         verdict = evaluate(built.result, policy, today()) if policy else None
         if report or args.report:
             write_output(render_report(built.result, args.output_format, verdict), args.report)
@@ -82,6 +83,16 @@ def build_and_write(args: argparse.Namespace, vetting, *,
             raise DockwiseError(f"{output}: cannot write the image ({exc})") from None
     _notice(f"built {built.digest} -> {output}", args.quiet)
     return (finish(verdict) if verdict else 0), built
+
+
+def _as_written(built, output: Path):
+    """The build with its vetting result naming the image where it is written, not the
+    scratch layout it was read from."""
+    import dataclasses
+
+    scheme = "oci-archive" if output.suffix == ".tar" else "oci-dir"
+    image = dataclasses.replace(built.result.image, source=f"{scheme}:{output}", scheme=scheme)
+    return dataclasses.replace(built, result=dataclasses.replace(built.result, image=image))
 
 
 def source_date_epoch() -> int | None:
