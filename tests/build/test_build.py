@@ -161,13 +161,28 @@ def test_an_archive_signed_by_another_key_is_refused(tmp_path, mirror, archive, 
     ("[distribution]\nname='debian'\nsuite='12'\n[packages]\ninclude=['hello']\n"
      "[[files]]\nsource='x'\ndestination='/x'\nowner='app'\n", "owner must be UID:GID"),
     ("not toml [", "not a TOML build spec"),
+    ("[distribution]\nname='debian'\nsuite='12'\n[packages]\ninclude=['hello']\n"
+     "[[files]]\nsource='missing'\ndestination='/x'\n", "files[0].source"),
     ("[distribution]\nname='debian'\nsuite='12'\nsources=['deb [trusted=yes] http://x/ a main']"
      "\n[packages]\ninclude=['hello']\n", "turns off apt's signature check"),
 ], ids=["unknown_key", "unknown_suite", "apt_option", "owner_name", "not_toml",
-        "unsigned"])  # fmt: skip
+        "missing_files", "unsigned"])  # fmt: skip
 def test_a_bad_spec_is_one_line(tmp_path, db, capsys, text, message):
     spec = tmp_path / "bad.toml"
     spec.write_text(text)
     assert run_build(spec, tmp_path / "out", db) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0], err
+
+
+def test_an_output_directory_in_use_is_refused_before_building(tmp_path, db, capsys):
+    spec = tmp_path / "image.toml"
+    spec.write_text("[distribution]\nname='debian'\nsuite='12'\n"
+                    "sources=['deb http://127.0.0.1:9/ bookworm main']\n"
+                    "[packages]\ninclude=['hello']\n")  # unreachable: nothing is built
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "keep.txt").write_text("mine\n")
+    assert run_build(spec, tmp_path / "busy", db) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not an empty directory" in err[0]
+    assert [p.name for p in (tmp_path / "busy").iterdir()] == ["keep.txt"]

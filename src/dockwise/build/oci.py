@@ -97,14 +97,23 @@ class Layout:
         (self.root / "index.json").write_bytes(canonical(index))
 
 
+def check_output(output: Path) -> None:
+    """Refuse, before any work, an `output` that `publish` could not write without
+    destroying something: a directory layout goes only where nothing is."""
+    if not output.parent.is_dir():
+        raise FileNotFoundError(f"{output.parent}: no such directory")
+    if output.suffix != ".tar" and output.exists():
+        if not output.is_dir() or any(output.iterdir()):
+            raise FileExistsError(f"{output}: exists and is not an empty directory")
+
+
 def publish(layout: Path, output: Path) -> None:
     """Put the finished layout at `output`: a directory, or an OCI archive for `*.tar`."""
+    check_output(output)
     if output.suffix == ".tar":
         _tar(layout, output)
         return
     if output.exists():
-        if not output.is_dir() or any(output.iterdir()):
-            raise FileExistsError(f"{output}: exists and is not an empty directory")
         output.rmdir()
     shutil.move(str(layout), output)
 

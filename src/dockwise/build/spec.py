@@ -128,8 +128,11 @@ def _file_tree(section: _Section, index: int, table: _Section) -> FileCopy:
     if ".." in destination.parts:
         raise SpecError(f"{section.path}: {where}.destination may not contain '..'")
     uid, gid = owner.split(":")
+    source = section.path.parent / table.string("source", required=True)
+    if not source.exists():  # said before the bootstrap downloads anything
+        raise SpecError(f"{section.path}: {where}.source {str(source)!r} does not exist")
     return FileCopy(
-        source=section.path.parent / table.string("source", required=True),
+        source=source,
         destination=str(destination),
         owner=(int(uid), int(gid)),
         mode=int(mode, 8) if mode else None,

@@ -68,6 +68,7 @@ def build_and_write(args: argparse.Namespace, vetting, *,
     spec = load_spec(Path(args.spec))
     policy = resolve_policy(args.policy, args.fail_on, Path.cwd())
     output = Path(args.output)
+    _writable(output)
     with tempfile.TemporaryDirectory(prefix="dockwise-build-") as work:
         built = _as_written(build(spec, Path(work), source_date_epoch(), args.tag, vetting),
                             output)  # fmt: skip
@@ -79,10 +80,19 @@ def build_and_write(args: argparse.Namespace, vetting, *,
             return finish(verdict), built
         try:
             publish(built.layout, output)
-        except OSError as exc:
+        except OSError as exc:  # the output changed while building, or the disk is full
             raise DockwiseError(f"{output}: cannot write the image ({exc})") from None
     _notice(f"built {built.digest} -> {output}", args.quiet)
     return (finish(verdict) if verdict else 0), built
+
+
+def _writable(output: Path) -> None:
+    from dockwise.build.oci import check_output
+
+    try:
+        check_output(output)
+    except OSError as exc:
+        raise DockwiseError(f"{output}: cannot write the image ({exc})") from None
 
 
 def _as_written(built, output: Path):
