@@ -38,6 +38,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="format of the vetting report",
     )  # fmt: skip
     parser.add_argument("--report", metavar="FILE", help="write the vetting report to FILE")
+    add_vetting_arguments(parser)
+    add_policy_arguments(parser.add_argument_group("policy gate (exit 1, nothing written)"))
+
+
+def add_vetting_arguments(parser: argparse.ArgumentParser) -> None:
+    """--db, --mirror, --max-db-age and --quiet: where the vetting scan's advisories come
+    from, as `dockwise scan` takes them (also for `rebuild` and `outdated`)."""
     parser.add_argument(
         "--db", metavar="PATH", help="vulnerability database (default: $DOCKWISE_DB, else cache)"
     )
@@ -45,13 +52,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-db-age", default=DEFAULT_MAX_AGE, metavar="AGE",
                         help="refresh an older database first (default 7d)")  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no notices on stderr")
-    add_policy_arguments(parser.add_argument_group("policy gate (exit 1, nothing written)"))
+
+
+def vetting(args: argparse.Namespace):  # noqa: ANN201 - build.vetting.Vetting, imported late
+    from dockwise.build.vetting import Vetting
+
+    return Vetting(args.db, args.mirror, args.max_db_age, args.quiet)
 
 
 def run(args: argparse.Namespace) -> int:
-    from dockwise.build.vetting import Vetting
-
-    code, _ = build_and_write(args, Vetting(args.db, args.mirror, args.max_db_age, args.quiet))
+    code, _ = build_and_write(args, vetting(args))
     return code
 
 

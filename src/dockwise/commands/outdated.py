@@ -8,10 +8,9 @@ import argparse
 import json
 from dataclasses import asdict
 
+from dockwise.commands.build import add_vetting_arguments, vetting
 from dockwise.commands.common import SOURCE_HELP, write_output
-from dockwise.commands.db import MIRROR_HELP
 from dockwise.errors import DockwiseError
-from dockwise.vulndb.status import DEFAULT_MAX_AGE
 
 SECURITY_FIX, UP_TO_DATE = 1, 0
 
@@ -27,22 +26,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--format", dest="output_format", choices=["table", "json"],
                         default="table")  # fmt: skip
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    parser.add_argument(
-        "--db", metavar="PATH", help="vulnerability database (default: $DOCKWISE_DB, else cache)"
-    )
-    parser.add_argument("--mirror", metavar="URL", help=MIRROR_HELP.replace("read", "build from"))
-    parser.add_argument("--max-db-age", default=DEFAULT_MAX_AGE, metavar="AGE",
-                        help="refresh an older database first (default 7d)")  # fmt: skip
-    parser.add_argument("-q", "--quiet", action="store_true", help="no notices on stderr")
+    add_vetting_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from dockwise.build.indices import available
     from dockwise.build.outdated import debs, upgrades
-    from dockwise.build.vetting import Vetting, vet
+    from dockwise.build.vetting import vet
 
-    vetting = Vetting(args.db, args.mirror, args.max_db_age, args.quiet)
-    result = vet(args.source, vetting, no_cache=False)
+    result = vet(args.source, vetting(args), no_cache=False)
     sources = tuple(args.sources) or _default_sources(result)
     names = [p.name for p in debs(result)]
     found = upgrades(result, available(names, sources, args.keyring,

@@ -21,12 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dockwise.build.vetting import Vetting, compare, vet
+    from dockwise.build.vetting import compare, vet
     from dockwise.report.diff_formats import render_diff
 
-    vetting = Vetting(args.db, args.mirror, args.max_db_age, args.quiet)
-    previous = vet(args.previous, vetting, no_cache=False)
-    code, built = build.build_and_write(args, vetting, report=False)  # stdout: the diff
+    settings = build.vetting(args)
+    previous = vet(args.previous, settings, no_cache=False)
+    code, built = build.build_and_write(args, settings, report=False)  # stdout: the diff
     change = compare(previous, built.result)
     write_output(render_diff(change, "table"), args.diff_output)
     same = previous.image.manifest_digest == built.digest
