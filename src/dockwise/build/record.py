@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from dockwise import __version__
 from dockwise.build.bootstrap import Bootstrap, DebPackage
 from dockwise.build.spec import BuildSpec
 from dockwise.model import ScanResult
+from dockwise.version import __version__
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SPEC_DIGEST = "dev.dockwise.build.spec.digest"

@@ -10,8 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from dockwise.commands.common import write_output
 from dockwise.commands.db import MIRROR_HELP
+from dockwise.commands.flags import write_output
 from dockwise.commands.gate import (
     add_policy_arguments,
     finish,

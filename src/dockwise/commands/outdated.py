@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict
 
 from dockwise.commands.build import add_vetting_arguments, vetting
-from dockwise.commands.common import SOURCE_HELP, write_output
+from dockwise.commands.flags import SOURCE_HELP, write_output
 from dockwise.errors import DockwiseError
 
 SECURITY_FIX, UP_TO_DATE = 1, 0

@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from dockwise.commands import build
-from dockwise.commands.common import SOURCE_HELP, write_output
+from dockwise.commands.flags import SOURCE_HELP, write_output
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dockwise.build.vetting import compare, vet
-    from dockwise.report.diff_formats import render_diff
+    from dockwise.report.diff import render_diff
 
     settings = build.vetting(args)
     previous = vet(args.previous, settings, no_cache=False)
