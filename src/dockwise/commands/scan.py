@@ -6,13 +6,13 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from dockwise.commands.common import (
+from dockwise.commands.db import MIRROR_HELP
+from dockwise.commands.flags import (
     add_source_arguments,
     source_keywords,
     warn_uncovered,
     write_output,
 )
-from dockwise.commands.db import MIRROR_HELP
 from dockwise.commands.gate import (
     add_policy_arguments,
     finish,

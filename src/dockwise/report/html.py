@@ -22,8 +22,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from dockwise.model import Finding, LayerRef, Package, ScanResult, Severity
+from dockwise.model import SEVERITIES, Finding, LayerRef, Package, ScanResult, Severity
 from dockwise.report.coverage_text import database_line, group_cells
+from dockwise.report.links import advisory_url
 from dockwise.report.sanitize import clean
 from dockwise.report.sarif import help_uri
 from dockwise.report.table import human_size, owner_label, shorten
@@ -170,10 +171,11 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
         layer = pkg.location.layer
     return {
         "severity": str(finding.severity),
+        "why": dict(finding.evidence).get("severity", ""),  # where it came from, on hover
         "rank": finding.severity.rank,  # unknown ranks above critical: its own band
         "id": finding.rule_id,
         "url": help_uri(finding),  # the advisory page SARIF and GitLab link to
-        "aliases": ", ".join(finding.aliases),
+        "aliases": [{"id": a, "url": advisory_url(a)} for a in finding.aliases],
         "kind": finding.kind,
         "package": pkg.name if pkg else (finding.location.path if finding.location else ""),
         "version": pkg.version if pkg else "",
@@ -244,7 +246,7 @@ def _charts(result: ScanResult, active: Sequence[Finding], scanned: bool) -> lis
     if scanned:
         counts = Counter(f.severity for f in active)
         bars = [Bar(str(s), counts[s], str(counts[s]), SEVERITY_COLOURS[s])
-                for s in Severity.bands()]  # fmt: skip
+                for s in SEVERITIES]  # fmt: skip
         charts.append({"title": "Findings by severity", "svg": bar_chart(bars, "severity")})
     layers = result.image.layers[:MAX_LAYER_BARS]
     if any(layer.tar_size for layer in layers):

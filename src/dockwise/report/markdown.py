@@ -12,14 +12,14 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from dockwise.model import Finding, ScanResult, Severity
+from dockwise.model import SEVERITIES, Finding, ScanResult
 from dockwise.policy import KINDS, Verdict, Violation
 from dockwise.report.coverage_text import database_line, group_cells
+from dockwise.report.links import advisory_url
 from dockwise.report.sanitize import clean
 from dockwise.report.sarif import image_name
 
 TOP_FINDINGS = 10
-LEVELS = Severity.bands()  # unknown (its own band), then critical first
 # what can start markup inside a table cell or a list item's text (not at a line start)
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -85,12 +85,12 @@ def _counts_section(findings: Iterable[Finding]) -> str:
     active = [f for f in findings if not f.suppressed]
     suppressed = sum(1 for f in findings if f.suppressed)
     counts = Counter((f.kind, f.severity) for f in active)
-    head = "| kind | " + " | ".join(str(s) for s in LEVELS) + " | total |"
-    rows = [head, "|" + " --- |" * (len(LEVELS) + 2)]
+    head = "| kind | " + " | ".join(str(s) for s in SEVERITIES) + " | total |"
+    rows = [head, "|" + " --- |" * (len(SEVERITIES) + 2)]
     for kind in (*KINDS, *sorted({f.kind for f in active} - set(KINDS))):
-        total = sum(counts[(kind, s)] for s in LEVELS)
+        total = sum(counts[(kind, s)] for s in SEVERITIES)
         if total:
-            cells = " | ".join(str(counts[(kind, s)] or "") for s in LEVELS)
+            cells = " | ".join(str(counts[(kind, s)] or "") for s in SEVERITIES)
             rows.append(f"| {md(kind)} | {cells} | {total} |")
     title = f"### Findings: {len(active)}" + (f" ({suppressed} suppressed)" if suppressed else "")
     return "\n".join([title, "", *rows]) if active else title
@@ -115,9 +115,20 @@ def _top_section(findings: Iterable[Finding]) -> str:
     for f in top:
         pkg = f"{f.package.name} {f.package.version}" if f.package else ""
         where = f.location.path if f.location else (f.package.location.path if f.package else "")
-        rows.append(f"| {f.severity} | {md(f.rule_id)} | {md(pkg)} | {md(f.fixed_version)} "
+        rows.append(f"| {f.severity} | {_ids(f)} | {md(pkg)} | {md(f.fixed_version)} "
                     f"| {md(where)} |")  # fmt: skip
     return "\n".join([f"### Top {len(top)} findings", "", *rows])
+
+
+def _ids(finding: Finding) -> str:
+    """The finding's id and its aliases, each linked to its record when it has one."""
+    rule, *aliases = (_linked(i) for i in (finding.rule_id, *finding.aliases))
+    return f"{rule} ({', '.join(aliases)})" if aliases else rule
+
+
+def _linked(ident: str) -> str:
+    url = advisory_url(ident)  # built from a quoted id: nothing in it can close the link
+    return f"[{md(ident)}]({url})" if url else md(ident)
 
 
 def _answers_section(result: ScanResult) -> str:

@@ -14,14 +14,10 @@ from collections import Counter
 from collections.abc import Iterable
 
 from dockwise.checks.vulns.checker import distro_owned
-from dockwise.checks.vulns.ecosystems import (
-    OS_TYPES,
-    language_ecosystem,
-    os_ecosystems,
-    package_distro,
-)
+from dockwise.checks.vulns.ecosystems import language_ecosystem, os_ecosystems, package_distro
 from dockwise.model import (
     COVERAGE_STATES,
+    OS_PACKAGE_TYPES,
     CoverageGroup,
     Distro,
     Inventory,
@@ -62,18 +58,18 @@ def assess(inventory: Inventory, database: DatabaseCoverage) -> tuple[CoverageGr
         else:
             own[keys[pkg.key]] += 1
     groups = [_group(key, own[key], owned[key], database) for key in own]
-    return tuple(sorted(groups, key=lambda g: (g.type not in OS_TYPES, g.label, g.type)))
+    return tuple(sorted(groups, key=lambda g: (g.type not in OS_PACKAGE_TYPES, g.label, g.type)))
 
 
 def _group_key(pkg: Package, distro: Distro | None) -> GroupKey:
-    if pkg.type in OS_TYPES:
+    if pkg.type in OS_PACKAGE_TYPES:
         return pkg.type, package_distro(pkg, distro), ""
     return pkg.type, None, language_ecosystem(pkg)
 
 
 def _group(key: GroupKey, count: int, owned: int, database: DatabaseCoverage) -> CoverageGroup:
     ptype, release, language = key
-    if ptype in OS_TYPES:
+    if ptype in OS_PACKAGE_TYPES:
         return _release_group(ptype, release, count, owned, database)
     if not language:
         reason = f"dockwise has no advisory source for {ptype} packages"

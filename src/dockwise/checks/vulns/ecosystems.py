@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from packageurl import PackageURL
 
 from dockwise.catalog.purls import distro_from_purl
-from dockwise.model import Distro, Package
+from dockwise.model import OS_PACKAGE_TYPES, Distro, Package
 from dockwise.versions.golang import toolchain_semver
 
 
@@ -28,7 +28,6 @@ class Query:
     version: str
 
 
-OS_TYPES = ("deb", "apk", "rpm")
 # purl type -> OSV ecosystem. Ref. https://github.com/package-url/purl-spec PURL-TYPES.
 LANGUAGE_ECOSYSTEMS = {
     "pypi": "PyPI",
@@ -53,7 +52,7 @@ def package_distro(pkg: Package, default: Distro | None) -> Distro | None:
 
 def release_ecosystems(pkg: Package, default: Distro | None) -> tuple[str, ...]:
     """The ecosystems of the release `package_distro` picks; () for language packages."""
-    if pkg.type not in OS_TYPES:
+    if pkg.type not in OS_PACKAGE_TYPES:
         return ()
     return os_ecosystems(package_distro(pkg, default))
 
@@ -101,7 +100,7 @@ def _ubuntu(version_id: str) -> tuple[str, ...]:
 
 def queries(pkg: Package, distro_ecosystems: tuple[str, ...]) -> list[Query]:
     """Every lookup this package needs (none for a type we have no advisories for)."""
-    if pkg.type in OS_TYPES:
+    if pkg.type in OS_PACKAGE_TYPES:
         name, version = _os_name_version(pkg)
         return [Query(eco, name, version) for eco in distro_ecosystems]
     return _language_queries(pkg)
