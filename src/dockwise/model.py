@@ -6,9 +6,12 @@ cached, diffed and serialised without special cases.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, ClassVar
+
+_RELEASE = re.compile(r"^(?P<id>\S+?)-(?P<version>\d\S*)$")  # a purl's `distro=debian-12`
 
 if TYPE_CHECKING:  # only named in an annotation: `dockwise --version` need not import it
     from datetime import date
@@ -55,6 +58,18 @@ class Distro:
     name: str = ""  # "Debian GNU/Linux"
     pretty_name: str = ""
     id_like: tuple[str, ...] = ()
+
+    @classmethod
+    def from_purl_qualifier(cls, value: object, namespace: str | None) -> Distro | None:
+        """The release a purl's `distro` qualifier names: `debian-12` (dockwise, Syft) or a
+        bare version with the namespace as the distro (Trivy: `pkg:apk/alpine/...?distro=
+        3.19.1`); None without one, or for a codename alone, which names no version."""
+        if not isinstance(value, str) or not value:
+            return None
+        match = _RELEASE.match(value)
+        if match:
+            return cls(match["id"], match["version"])
+        return cls(namespace, value) if value[0].isdigit() and namespace else None
 
 
 # Package types a distribution's own package manager installs: their files are listed in

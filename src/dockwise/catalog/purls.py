@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from packageurl import PackageURL
 
 from dockwise.model import Distro
@@ -14,23 +12,6 @@ def distro_qualifier(distro: Distro | None) -> str:
     if distro is None:
         return ""
     return f"{distro.id}-{distro.version_id}" if distro.version_id else distro.id
-
-
-_RELEASE = re.compile(r"^(?P<id>\S+?)-(?P<version>\d\S*)$")
-
-
-def distro_from_purl(purl: PackageURL | None) -> Distro | None:
-    """The release a purl's `distro` qualifier names: `debian-12` (dockwise, Syft) or a
-    bare version with the namespace as the distro (Trivy: `pkg:apk/alpine/...?distro=3.19.1`);
-    None without one, or for a codename alone, which names no version to match against."""
-    qualifiers = purl.qualifiers if purl is not None else None
-    value = qualifiers.get("distro", "") if isinstance(qualifiers, dict) else ""
-    if not isinstance(value, str) or not value:
-        return None
-    match = _RELEASE.match(value)
-    if match:
-        return Distro(match["id"], match["version"])
-    return Distro(purl.namespace, value) if value[0].isdigit() and purl.namespace else None
 
 
 def os_purl(

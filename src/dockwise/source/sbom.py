@@ -25,7 +25,6 @@ from typing import Any
 
 from packageurl import PackageURL
 
-from dockwise.catalog.purls import distro_from_purl
 from dockwise.errors import SourceError
 from dockwise.model import (
     OS_PACKAGE_TYPES,
@@ -470,7 +469,8 @@ def _distro_from_purls(packages: list[Package]) -> Distro | None:
     rather than matched against a guess (issue 13)."""
     os_purls = [p for p in map(_quiet_purl, (p.purl for p in packages)) if p is not None
                 and p.type in OS_PURL_TYPES and p.namespace]  # fmt: skip
-    releases = {d for d in map(distro_from_purl, os_purls) if d is not None}
+    found = (Distro.from_purl_qualifier(_qualifier(p, "distro"), p.namespace) for p in os_purls)
+    releases = {d for d in found if d is not None}
     return releases.pop() if len(releases) == 1 else None
 
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from packageurl import PackageURL
 
-from dockwise.catalog.purls import distro_from_purl
 from dockwise.model import OS_PACKAGE_TYPES, Distro, Package
 from dockwise.versions.golang import toolchain_semver
 
@@ -59,9 +58,12 @@ def release_ecosystems(pkg: Package, default: Distro | None) -> tuple[str, ...]:
 
 def _purl_distro(purl: str) -> Distro | None:
     try:
-        return distro_from_purl(PackageURL.from_string(purl)) if purl else None
+        parsed = PackageURL.from_string(purl) if purl else None
     except ValueError:
         return None
+    if parsed is None or not isinstance(parsed.qualifiers, dict):
+        return None
+    return Distro.from_purl_qualifier(parsed.qualifiers.get("distro"), parsed.namespace)
 
 
 def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
