@@ -29,3 +29,4 @@ class Options:
     no_cache: bool = False  # neither read nor write the layer cache
     registry: RegistryAccess = field(default_factory=RegistryAccess)
     key: str | None = None  # cosign public key (PEM) to verify registry signatures with
+    secrets_max_size: int | None = None  # bytes; None: the rules' default (secrets.toml)

@@ -19,6 +19,8 @@ SOURCE_HELP = (
 )
 USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
 OFFLINE_ENV = "DOCKWISE_OFFLINE"
+SECRETS_MAX_ENV = "DOCKWISE_SECRETS_MAX_SIZE"
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}  # K, M, G as KiB, MiB, GiB
 
 
 def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = True) -> None:
@@ -42,6 +44,11 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = Tr
     parser.add_argument(
         "--key", metavar="FILE", help="verify cosign signatures with this public key (PEM)"
     )
+    parser.add_argument(
+        "--secrets-max-size", metavar="SIZE", type=size_argument,
+        help=f"text files larger than this are not read for secrets (bytes, or 512K, 4M; "
+        f"default: ${SECRETS_MAX_ENV}, else 1M); the scan counts those it skipped",
+    )  # fmt: skip
     add_registry_arguments(parser.add_argument_group("registry access"))
 
 
@@ -66,7 +73,35 @@ def source_options(args: argparse.Namespace) -> Options:
         no_cache=args.no_cache,
         registry=registry_access(args),
         key=args.key,
+        secrets_max_size=args.secrets_max_size or secrets_max_size_from_env(),
     )
+
+
+def parse_size(text: str) -> int:
+    """`1048576`, `512K`, `4M`, `1G` (binary units, an optional `iB`/`B`) -> bytes > 0."""
+    value = text.strip().lower().removesuffix("ib").removesuffix("b")
+    number, unit = (value[:-1], value[-1]) if value[-1:] in "kmg" else (value, "")
+    if not number.isdigit() or int(number) == 0:
+        raise ValueError(f"{text!r}: expected a size such as 1048576, 512K or 4M")
+    return int(number) * _UNITS[unit]
+
+
+def size_argument(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def secrets_max_size_from_env() -> int | None:
+    """$DOCKWISE_SECRETS_MAX_SIZE, when set; a bad value is a one-line error."""
+    raw = os.environ.get(SECRETS_MAX_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_size(raw)
+    except ValueError as exc:
+        raise DockwiseError(f"{SECRETS_MAX_ENV}={exc}") from None
 
 
 def add_registry_arguments(group: argparse._ArgumentGroup) -> None:

@@ -18,6 +18,7 @@ from dockwise.commands.common import (
     add_registry_arguments,
     progress,
     registry_access,
+    secrets_max_size_from_env,
     write_output,
 )
 from dockwise.errors import DockwiseError
@@ -97,7 +98,8 @@ def _read(source: str, args: argparse.Namespace, advisories) -> ScanResult:
     from dockwise.vet import ScanSettings, scan
 
     options = Options(source=source, platform=args.platform, quiet=args.quiet,
-                      no_cache=args.no_cache, registry=registry_access(args))  # fmt: skip
+                      no_cache=args.no_cache, registry=registry_access(args),
+                      secrets_max_size=secrets_max_size_from_env())  # fmt: skip
     with progress(options.quiet) as bar:
         if advisories is None:
             return sbom(options, bar)

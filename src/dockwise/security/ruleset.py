@@ -32,20 +32,35 @@ class SecretRule:
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialFile:
+    """A well-known credential file: its presence (holding `require`) is the finding."""
+
+    id: str
+    title: str
+    severity: Severity
+    paths: re.Pattern[str]
+    require: re.Pattern[bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class SecretRules:
     """Every secret rule plus where to look and what to skip."""
 
     rules: tuple[SecretRule, ...]
-    globs: tuple[str, ...]  # coarse globs for the layer reader
-    paths: tuple[str, ...]  # globs of non-executable files worth a look
+    globs: tuple[str, ...]  # what the layer reader shows the analyzer ("**": every file)
+    paths: tuple[str, ...]  # globs of files where the "config" rules apply too
     exclude: re.Pattern[str]
     code_suffixes: tuple[str, ...]
     placeholders: re.Pattern[str]
+    examples: re.Pattern[str]  # documented example values: reported at low, not dropped
+    example_reason: str
+    credential_files: tuple[CredentialFile, ...]
     max_size: int
     max_hits: int
 
-    def by_id(self, rule_id: str) -> SecretRule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+    def by_id(self, rule_id: str) -> SecretRule | CredentialFile | None:
+        every = (*self.rules, *self.credential_files)
+        return next((r for r in every if r.id == rule_id), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +111,9 @@ def secret_rules() -> SecretRules:
         exclude=_glob_regex(doc["exclude"]),
         code_suffixes=tuple(doc["code_suffixes"]),
         placeholders=re.compile(doc["placeholders"].strip()),
+        examples=re.compile(doc["examples"].strip()),
+        example_reason=doc["example_reason"],
+        credential_files=tuple(_credential_file(item) for item in doc["credential_file"]),
         max_size=int(doc["max_size"]),
         max_hits=int(doc["max_hits"]),
     )
@@ -111,6 +129,16 @@ def _secret_rule(item: dict[str, Any]) -> SecretRule:
         regex=re.compile(item["regex"].encode()),
         scope="paths" if isinstance(scope, list) else scope,
         paths=_glob_regex(scope) if isinstance(scope, list) else None,
+    )
+
+
+def _credential_file(item: dict[str, Any]) -> CredentialFile:
+    return CredentialFile(
+        id=item["id"],
+        title=item["title"],
+        severity=Severity.parse(item["severity"]),
+        paths=_glob_regex(item["paths"]),
+        require=re.compile(item["require"].encode()),
     )
 
 

@@ -42,8 +42,10 @@ class TarEntry:
     uid: int
     gid: int
     content: bytes | None = None
+    keep: bool = False  # the content is for catalogers (kept), not only for analyzers
     over_cap: bool = False
     analyzers: tuple = ()  # content analyzers that claimed this member (content is for them)
+    unread: tuple = ()  # analyzers that claimed it but it is over their size cap
 
     @property
     def is_hardlink(self) -> bool:
@@ -160,6 +162,9 @@ def read_member(stream: Buffered, entry: TarEntry, padded: int, selector: Select
     cap = selector.wanted(entry.name)
     if cap and entry.size <= cap:
         entry.content = stream.take(padded, entry.size) if padded else b""
+        entry.keep = True
+        if selector.every_file:  # a requirements.txt can hold a token too
+            _assign(entry, selector.claim(entry.name, entry.content[:HEAD_SIZE], 0, every=True))
         return
     entry.over_cap = bool(cap)
     if cap or entry.size < 4 or not selector.worth_a_look(entry.name, entry.mode):
@@ -169,15 +174,20 @@ def read_member(stream: Buffered, entry: TarEntry, padded: int, selector: Select
 
 
 def _sniff(stream: Buffered, entry: TarEntry, padded: int, selector: Selector) -> None:
-    """Show the first bytes to the analyzers; read the rest only if one claims the file."""
+    """Show the first bytes to the analyzers; read the rest only for those that claim the
+    file and whose size cap it fits (the others are noted in `unread`)."""
     head = stream.peek(min(HEAD_SIZE, entry.size))
-    claimed = selector.claim(entry.name, head)
-    if claimed and entry.size <= max(a.max_size for a in claimed):
+    _assign(entry, selector.claim(entry.name, head, entry.mode))
+    if entry.analyzers:
         entry.content = stream.take(padded, entry.size)
-        entry.analyzers = claimed
         return
-    entry.over_cap = bool(claimed)
     stream.skip(padded)
+
+
+def _assign(entry: TarEntry, claimed: tuple) -> None:
+    """Claiming analyzers get the content when it fits their cap; the others note it."""
+    entry.analyzers = tuple(a for a in claimed if entry.size <= a.max_size)
+    entry.unread = tuple(a for a in claimed if entry.size > a.max_size)
 
 
 def _read_meta(stream: Buffered, entry: TarEntry, padded: int, pending: dict[str, str]) -> None:
