@@ -205,3 +205,13 @@ def test_binary_file_is_not_read_for_secrets(build):
     plain = {"srv/tool": binary, "srv/tool.txt": PEM}
     findings = run_checks(read_target(build(layers=[{"etc/os-release": OS_RELEASE}, plain])))
     assert [f.location.path for f in by_rule(findings, "secret/private-key")] == ["srv/tool.txt"]
+
+
+def test_binary_that_starts_as_text_is_neither_read_nor_counted(build):
+    """A static library's first 64 bytes are text (`!<arch>` and a member header)."""
+    archive = b"!<arch>\n" + b"x.o/ " * 20 + b"\0" * 100 + PEM.encode()
+    layers = [{"etc/os-release": OS_RELEASE},
+              {"srv/small.a": archive, "srv/big.a": archive + b"\0" * CAP}]  # fmt: skip
+    target = read_target(build(layers=layers), secrets_max_size=CAP)
+    assert by_rule(run_checks(target), "secret/private-key") == []
+    assert target.tree.warnings == []

@@ -14,6 +14,8 @@ from dockwise.security.ruleset import secret_rules
 from dockwise.security.secretscan import credential_file, excluded, scan_file
 from dockwise.source.filetree import glob_regex, normalize
 
+TEXT_SNIFF = 8000  # bytes that must hold no NUL for a file to be text (git's heuristic)
+
 
 class SecretsAnalyzer:
     """Claims every text file outside the excluded paths, up to a size cap."""
@@ -27,9 +29,11 @@ class SecretsAnalyzer:
         self._paths = glob_regex(rules.paths)
 
     def claims(self, path: str, head: bytes) -> bool:
-        return b"\0" not in head and not excluded(_clean(path))
+        return b"\0" not in head[:TEXT_SNIFF] and not excluded(_clean(path))
 
     def analyze(self, path: str, content: bytes) -> object | None:
+        if b"\0" in content[:TEXT_SNIFF]:
+            return None  # a binary that starts as text: a static library, a core file
         path = _clean(path)
         prone = content.startswith(b"#!") or self._paths.match(path) is not None
         facts: dict[str, object] = {}

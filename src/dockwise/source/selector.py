@@ -19,6 +19,7 @@ from typing import Protocol
 from dockwise.source.filetree import glob_regex, normalize
 
 HEAD_SIZE = 64  # bytes an analyzer sees before it claims a file
+CONFIRM_SIZE = 8000  # bytes it sees again before a file over its cap counts as unread
 EVERY_FILE = "**"  # an analyzer glob: every regular file is worth a look (found by content)
 
 
