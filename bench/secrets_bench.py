@@ -38,6 +38,8 @@ BIG = "debian-big"  # `build_test_images.sh DIR debian-big`: measured when prese
 OURS = ("secrets", "indicators")
 TARGET_ADDED = 0.20
 TEXT_SKIP = (".pyc", ".so")  # the text-heavy image keeps sources, as an image would
+# directories the official python images delete (and packages: not the stdlib's)
+DIR_SKIP = frozenset({"__pycache__", "test", "tests", "idle_test", "site-packages"})
 CHILD = r"""
 import sys
 import dockwise.pipeline as pipeline
@@ -76,7 +78,7 @@ def text_heavy_image(directory: Path) -> Path:
         _tree(ROOT / "src", "app/src") | _tree(ROOT / "tests", "app/tests"),
     ]
     path = directory / "text-heavy.docker.tar"
-    write_docker_archive(ImageSpec(layers=layers), path)
+    write_docker_archive(ImageSpec(layers=layers, compression="none"), path)
     return path
 
 
@@ -85,7 +87,7 @@ def _tree(root: Path, prefix: str) -> dict[str, bytes]:
         f"{prefix}/{p.relative_to(root).as_posix()}": p.read_bytes()
         for p in root.rglob("*")
         if p.is_file() and not p.is_symlink() and p.suffix not in TEXT_SKIP
-        and "__pycache__" not in p.parts
+        and DIR_SKIP.isdisjoint(p.relative_to(root).parts)
     }  # fmt: skip
 
 
