@@ -1,16 +1,20 @@
 """Find secrets in bytes: keyword pre-filter, then the rule's regex, then masking.
 
-The pre-filter is a plain `in` test on the lower-cased bytes (memchr-speed), so a file
-runs only the regexes of the rules whose keywords it contains; most files run none.
+The pre-filter finds every rule keyword in the lower-cased bytes in one Aho-Corasick pass
+(as gitleaks does; one `in` test per keyword cost 30 passes over every text file), so a
+file runs only the regexes of the rules whose keywords it contains; most files run none.
 A hit keeps only the rule, the line, a masked excerpt and a sha256 of the secret, and
 whether the value is a documented example (reported at low rather than dropped).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from ahocorasick_rs import BytesAhoCorasick
 
 from dockwise.security.masking import fingerprint, mask, tag
 from dockwise.security.ruleset import CredentialFile, SecretRule, SecretRules, secret_rules
@@ -75,17 +79,37 @@ def rules_for(path: str, ruleset: SecretRules, code: bool = False) -> list[Secre
 
 def scan(data: bytes, rules: Iterable[SecretRule], ruleset: SecretRules) -> list[SecretHit]:
     """Every secret of `rules` in `data`, one hit per distinct secret, at most max_hits."""
-    lowered = data.lower()
     found: list[_Match] = []
-    for rule in rules:
-        if any(k in lowered for k in rule.keywords):
-            _collect(data, rule, ruleset, found, examples=True)
+    for rule in triggered(data, rules):
+        _collect(data, rule, ruleset, found, examples=True)
     spans = [(m.s, m.e) for m in found]
     hits: dict[str, SecretHit] = {}
     for match in sorted(found, key=lambda m: m.s):
         hit = _hit(data, match, spans)
         hits.setdefault(hit.sha256, hit)
     return list(hits.values())
+
+
+def triggered(data: bytes, rules: Iterable[SecretRule]) -> list[SecretRule]:
+    """The rules (in their order) one of whose keywords occurs in `data`, any case."""
+    rules = tuple(rules)
+    automaton, owners = _prefilter(tuple(r.id for r in rules))
+    hits = automaton.find_matches_as_indexes(data.lower(), overlapping=True)
+    wanted = {rule for keyword, _, _ in hits for rule in owners[keyword]}
+    return [rule for i, rule in enumerate(rules) if i in wanted]
+
+
+@functools.lru_cache(maxsize=64)
+def _prefilter(rule_ids: tuple[str, ...]) -> tuple[BytesAhoCorasick, tuple[tuple[int, ...], ...]]:
+    """One automaton over the keywords of these rules, and for each keyword the
+    positions of the rules it belongs to (a few rule sets: by kind of path)."""
+    rules = [secret_rules().by_id(rule_id) for rule_id in rule_ids]
+    keywords = sorted({k for rule in rules for k in rule.keywords})
+    owners = tuple(
+        tuple(i for i, rule in enumerate(rules) if keyword in rule.keywords)
+        for keyword in keywords
+    )
+    return BytesAhoCorasick(keywords), owners
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +176,9 @@ def redact(text: str) -> str:
     ruleset = secret_rules()
     rules = [r for r in ruleset.rules if r.scope in METADATA_SCOPES or r.id in METADATA_RULES]
     data = text.encode("utf-8", "surrogateescape")
-    lowered = data.lower()
     found: list[_Match] = []
-    for rule in rules:
-        if any(k in lowered for k in rule.keywords):
-            _collect(data, rule, ruleset, found)
+    for rule in triggered(data, rules):
+        _collect(data, rule, ruleset, found)
     for m in sorted(found, key=lambda m: m.s, reverse=True):
         data = data[: m.s] + tag(_text(data[m.s : m.e]), m.rule.id).encode() + data[m.e :]
     return data.decode("utf-8", "surrogateescape")
