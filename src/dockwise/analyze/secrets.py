@@ -13,6 +13,7 @@ from __future__ import annotations
 from dockwise.security.ruleset import secret_rules
 from dockwise.security.secretscan import credential_file, excluded, scan_file
 from dockwise.source.filetree import glob_regex, normalize
+from dockwise.source.selector import last_segment_filter
 
 TEXT_SNIFF = 8000  # bytes that must hold no NUL for a file to be text (git's heuristic)
 
@@ -27,6 +28,7 @@ class SecretsAnalyzer:
         self.globs: tuple[str, ...] = rules.globs
         self.max_size = rules.max_size if max_size is None else max_size
         self._paths = glob_regex(rules.paths)
+        self._maybe_path = last_segment_filter(rules.paths)  # skips most regex runs
 
     def claims(self, path: str, head: bytes) -> bool:
         return b"\0" not in head[:TEXT_SNIFF] and not excluded(_clean(path))
@@ -35,7 +37,7 @@ class SecretsAnalyzer:
         if b"\0" in content[:TEXT_SNIFF]:
             return None  # a binary that starts as text: a static library, a core file
         path = _clean(path)
-        prone = content.startswith(b"#!") or self._paths.match(path) is not None
+        prone = content.startswith(b"#!") or self._prone(path)
         facts: dict[str, object] = {}
         hits = scan_file(path, content, prone)
         if hits:
@@ -44,6 +46,11 @@ class SecretsAnalyzer:
         if kind is not None:
             facts["credential_file"] = kind.id
         return facts or None
+
+
+    def _prone(self, path: str) -> bool:
+        """A secret-prone path (`paths`): its file gets the "config" rules too."""
+        return self._maybe_path(path) and self._paths.match(path) is not None
 
 
 def _clean(path: str) -> str:

@@ -55,6 +55,7 @@ class SecretRules:
     examples: re.Pattern[str]  # documented example values: reported at low, not dropped
     example_reason: str
     credential_files: tuple[CredentialFile, ...]
+    credential_paths: re.Pattern[str]  # any credential file's path: one test per file
     max_size: int
     max_hits: int
 
@@ -114,6 +115,7 @@ def secret_rules() -> SecretRules:
         examples=re.compile(doc["examples"].strip()),
         example_reason=doc["example_reason"],
         credential_files=tuple(_credential_file(item) for item in doc["credential_file"]),
+        credential_paths=_glob_regex([g for item in doc["credential_file"] for g in item["paths"]]),
         max_size=int(doc["max_size"]),
         max_hits=int(doc["max_hits"]),
     )

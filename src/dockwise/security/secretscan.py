@@ -61,7 +61,10 @@ def scan_file(path: str, data: bytes, prone: bool = True) -> list[SecretHit]:
 def credential_file(path: str, data: bytes) -> CredentialFile | None:
     """The well-known credential file this is (`.aws/credentials`, a kubeconfig with a
     user token, ...), when its content holds what makes it one."""
-    for kind in secret_rules().credential_files:
+    ruleset = secret_rules()
+    if ruleset.credential_paths.match(path) is None:
+        return None
+    for kind in ruleset.credential_files:
         if kind.paths.match(path) and kind.require.search(data):
             return kind
     return None
