@@ -47,7 +47,6 @@ class SecretsAnalyzer:
             facts["credential_file"] = kind.id
         return facts or None
 
-
     def _prone(self, path: str) -> bool:
         """A secret-prone path (`paths`): its file gets the "config" rules too."""
         return self._maybe_path(path) and self._paths.match(path) is not None

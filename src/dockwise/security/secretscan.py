@@ -109,8 +109,7 @@ def _prefilter(rule_ids: tuple[str, ...]) -> tuple[BytesAhoCorasick, tuple[tuple
     rules = [secret_rules().by_id(rule_id) for rule_id in rule_ids]
     keywords = sorted({k for rule in rules for k in rule.keywords})
     owners = tuple(
-        tuple(i for i, rule in enumerate(rules) if keyword in rule.keywords)
-        for keyword in keywords
+        tuple(i for i, rule in enumerate(rules) if keyword in rule.keywords) for keyword in keywords
     )
     return BytesAhoCorasick(keywords), owners
 
