@@ -45,7 +45,7 @@ TEXT_SKIP = (".pyc", ".so")  # the text-heavy image keeps sources, as an image w
 DIR_SKIP = frozenset({"__pycache__", "test", "tests", "idle_test", "site-packages"})
 CHILD = r"""
 import sys
-import dockwise.pipeline as pipeline
+import dockwise.pipeline.read as pipeline
 from dockwise import cli
 drop = set(filter(None, sys.argv[1].split(",")))
 pipeline.ANALYZERS = tuple(a for a in pipeline.ANALYZERS if a.name not in drop)
