@@ -66,7 +66,7 @@ def run(argv: list[str], drop: tuple[str, ...]) -> tuple[float, float]:
 
 
 def _in_process(argv: list[str], drop: tuple[str, ...]) -> tuple[float, float]:
-    import dockwise.pipeline as pipeline
+    import dockwise.pipeline.read as pipeline
     from dockwise import cli
 
     every = IN_PROCESS[0]
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-process", action="store_true", help="time in this process")
     args = parser.parse_args(argv)
     if args.in_process:
-        from dockwise.pipeline import ANALYZERS
+        from dockwise.pipeline.read import ANALYZERS
 
         IN_PROCESS.append(ANALYZERS)
     ours = (args.only,) if args.only else OURS
