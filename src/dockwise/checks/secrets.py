@@ -114,7 +114,8 @@ def _file_finding(tree, seen: _Sighting) -> Finding:  # noqa: ANN001
     severity = rule.severity if rule else Severity.HIGH
     if seen.example:
         severity = Severity.LOW
-        evidence.append(("reason", secret_rules().example_reason))
+        reason = secret_rules().example_reason
+        evidence.append(("reason", reason if seen.excerpt else f"every secret in it is a {reason}"))
     return Finding(
         kind=KIND,
         rule_id=f"secret/{seen.rule}",
