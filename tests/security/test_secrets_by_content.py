@@ -215,3 +215,16 @@ def test_binary_that_starts_as_text_is_neither_read_nor_counted(build):
     target = read_target(build(layers=layers), secrets_max_size=CAP)
     assert by_rule(run_checks(target), "secret/private-key") == []
     assert target.tree.warnings == []
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_cap_set_by_flag_or_environment_reaches_the_reader(build, capsys, monkeypatch, how):
+    image = build(layers=[{"etc/os-release": OS_RELEASE}, {"srv/key": padded_key(2 * CAP)}])
+    argv = ["sbom", "-q", "--no-cache", "-f", "json", image]
+    if how == "flag":
+        argv[1:1] = ["--secrets-max-size", "4K"]
+    else:
+        monkeypatch.setenv("DOCKWISE_SECRETS_MAX_SIZE", "4096")
+    assert cli.main(argv) == 0
+    warnings = [w["message"] for w in json.loads(capsys.readouterr().out)["warnings"]]
+    assert warnings == ["secrets: 1 file(s) over the 4.0 KiB cap not read: srv/key (8.0 KiB)"]
