@@ -18,9 +18,10 @@ from dockwise.model import Severity
 RULES = resources.files("dockwise.security") / "rules"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class SecretRule:
-    """One secret format: cheap keywords first, then the regex."""
+    """One secret format: cheap keywords first, then the regex. Compared and hashed by
+    identity (rules are loaded once): tuples of rules key the keyword automata."""
 
     id: str
     title: str
@@ -55,6 +56,7 @@ class SecretRules:
     examples: re.Pattern[str]  # documented example values: reported at low, not dropped
     example_reason: str
     credential_files: tuple[CredentialFile, ...]
+    credential_globs: tuple[str, ...]  # every credential file's paths, for cheap filters
     credential_paths: re.Pattern[str]  # any credential file's path: one test per file
     max_size: int
     max_hits: int
@@ -115,6 +117,7 @@ def secret_rules() -> SecretRules:
         examples=re.compile(doc["examples"].strip()),
         example_reason=doc["example_reason"],
         credential_files=tuple(_credential_file(item) for item in doc["credential_file"]),
+        credential_globs=tuple(g for item in doc["credential_file"] for g in item["paths"]),
         credential_paths=_glob_regex([g for item in doc["credential_file"] for g in item["paths"]]),
         max_size=int(doc["max_size"]),
         max_hits=int(doc["max_hits"]),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ahocorasick_rs import BytesAhoCorasick
@@ -45,6 +45,18 @@ class SecretHit:
         return facts
 
 
+@functools.cache
+def _credential_segments() -> Callable[[str], bool]:
+    """A cheap necessary condition for a credential file's path (most paths fail it)."""
+    from dockwise.source.selector import last_segment_filter  # source imports this module
+
+    return last_segment_filter(secret_rules().credential_globs)
+
+
+def _maybe_credential(path: str) -> bool:
+    return _credential_segments()(path)
+
+
 def excluded(path: str) -> bool:
     """True for the documented known-false-positive and third-party paths."""
     return secret_rules().exclude.match(path) is not None
@@ -54,15 +66,23 @@ def scan_file(path: str, data: bytes, prone: bool = True) -> list[SecretHit]:
     """Secrets in one file, with the rules that apply to its kind of path: a file outside
     the secret-prone paths (`prone` False) gets the distinctive formats only, as code does."""
     ruleset = secret_rules()
-    code = not prone or path.endswith(ruleset.code_suffixes) or _CODE_SHEBANG.match(data)
-    return scan(data, rules_for(path, ruleset, bool(code)), ruleset)
+    if not prone:  # the path-scoped rules' files are all secret-prone
+        return scan(data, _distinctive(), ruleset)
+    code = path.endswith(ruleset.code_suffixes) or _CODE_SHEBANG.match(data) is not None
+    return scan(data, tuple(rules_for(path, ruleset, code)), ruleset)
+
+
+@functools.cache
+def _distinctive() -> tuple[SecretRule, ...]:
+    """The rules of scope "any": all that most files get, so computed once."""
+    return tuple(r for r in secret_rules().rules if r.scope == "any")
 
 
 def credential_file(path: str, data: bytes) -> CredentialFile | None:
     """The well-known credential file this is (`.aws/credentials`, a kubeconfig with a
     user token, ...), when its content holds what makes it one."""
     ruleset = secret_rules()
-    if ruleset.credential_paths.match(path) is None:
+    if not _maybe_credential(path) or ruleset.credential_paths.match(path) is None:
         return None
     for kind in ruleset.credential_files:
         if kind.paths.match(path) and kind.require.search(data):
@@ -80,7 +100,7 @@ def rules_for(path: str, ruleset: SecretRules, code: bool = False) -> list[Secre
     ]  # fmt: skip
 
 
-def scan(data: bytes, rules: Iterable[SecretRule], ruleset: SecretRules) -> list[SecretHit]:
+def scan(data: bytes, rules: tuple[SecretRule, ...], ruleset: SecretRules) -> list[SecretHit]:
     """Every secret of `rules` in `data`, one hit per distinct secret, at most max_hits."""
     found: list[_Match] = []
     for rule in triggered(data, rules):
@@ -93,20 +113,20 @@ def scan(data: bytes, rules: Iterable[SecretRule], ruleset: SecretRules) -> list
     return list(hits.values())
 
 
-def triggered(data: bytes, rules: Iterable[SecretRule]) -> list[SecretRule]:
+def triggered(data: bytes, rules: tuple[SecretRule, ...]) -> list[SecretRule]:
     """The rules (in their order) one of whose keywords occurs in `data`, any case."""
-    rules = tuple(rules)
-    automaton, owners = _prefilter(tuple(r.id for r in rules))
+    automaton, owners = _prefilter(rules)
     hits = automaton.find_matches_as_indexes(data.lower(), overlapping=True)
     wanted = {rule for keyword, _, _ in hits for rule in owners[keyword]}
     return [rule for i, rule in enumerate(rules) if i in wanted]
 
 
 @functools.lru_cache(maxsize=64)
-def _prefilter(rule_ids: tuple[str, ...]) -> tuple[BytesAhoCorasick, tuple[tuple[int, ...], ...]]:
+def _prefilter(
+    rules: tuple[SecretRule, ...],
+) -> tuple[BytesAhoCorasick, tuple[tuple[int, ...], ...]]:
     """One automaton over the keywords of these rules, and for each keyword the
     positions of the rules it belongs to (a few rule sets: by kind of path)."""
-    rules = [secret_rules().by_id(rule_id) for rule_id in rule_ids]
     keywords = sorted({k for rule in rules for k in rule.keywords})
     owners = tuple(
         tuple(i for i, rule in enumerate(rules) if keyword in rule.keywords) for keyword in keywords
@@ -179,7 +199,7 @@ def redact(text: str) -> str:
     rules = [r for r in ruleset.rules if r.scope in METADATA_SCOPES or r.id in METADATA_RULES]
     data = text.encode("utf-8", "surrogateescape")
     found: list[_Match] = []
-    for rule in triggered(data, rules):
+    for rule in triggered(data, tuple(rules)):
         _collect(data, rule, ruleset, found)
     for m in sorted(found, key=lambda m: m.s, reverse=True):
         data = data[: m.s] + tag(_text(data[m.s : m.e]), m.rule.id).encode() + data[m.e :]
