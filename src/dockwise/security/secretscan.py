@@ -105,6 +105,8 @@ def scan(data: bytes, rules: tuple[SecretRule, ...], ruleset: SecretRules) -> li
     found: list[_Match] = []
     for rule in triggered(data, rules):
         _collect(data, rule, ruleset, found, examples=True)
+    if not found:
+        return []  # most files
     spans = [(m.s, m.e) for m in found]
     hits: dict[str, SecretHit] = {}
     for match in sorted(found, key=lambda m: m.s):
@@ -117,6 +119,8 @@ def triggered(data: bytes, rules: tuple[SecretRule, ...]) -> list[SecretRule]:
     """The rules (in their order) one of whose keywords occurs in `data`, any case."""
     automaton, owners = _prefilter(rules)
     hits = automaton.find_matches_as_indexes(data.lower(), overlapping=True)
+    if not hits:
+        return []
     wanted = {rule for keyword, _, _ in hits for rule in owners[keyword]}
     return [rule for i, rule in enumerate(rules) if i in wanted]
 
