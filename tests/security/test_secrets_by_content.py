@@ -13,6 +13,7 @@ import pytest
 from corpus import fresh
 from planted import KEY_BODY, OS_RELEASE, PEM, by_rule, dpkg_base, read_target, run_checks
 
+import dockwise
 from dockwise import cli
 from dockwise.analyze.secrets import SecretsAnalyzer
 from dockwise.cache import LayerCache
@@ -228,3 +229,11 @@ def test_cap_set_by_flag_or_environment_reaches_the_reader(build, capsys, monkey
     assert cli.main(argv) == 0
     warnings = [w["message"] for w in json.loads(capsys.readouterr().out)["warnings"]]
     assert warnings == ["secrets: 1 file(s) over the 4.0 KiB cap not read: srv/key (8.0 KiB)"]
+
+
+def test_cap_through_the_python_api(build):
+    image = build(layers=[{"etc/os-release": OS_RELEASE}, {"srv/key": padded_key(2 * CAP)}])
+    result = dockwise.sbom(image, no_cache=True, quiet=True, secrets_max_size="4K")
+    assert [w.message for w in result.inventory.warnings] == [
+        "secrets: 1 file(s) over the 4.0 KiB cap not read: srv/key (8.0 KiB)"
+    ]

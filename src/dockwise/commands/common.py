@@ -5,11 +5,19 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from dockwise.errors import DockwiseError
-from dockwise.options import Options, RegistryAccess
+from dockwise.options import (
+    OFFLINE_ENV,
+    PASSWORD_ENV,
+    SECRETS_MAX_ENV,
+    USERNAME_ENV,
+    RegistryAccess,
+    parse_size,
+)
+from dockwise.options import registry_access as resolve_registry_access
 from dockwise.report import INVENTORY_FORMATS, REPORTERS
 
 SOURCE_HELP = (
@@ -17,10 +25,6 @@ SOURCE_HELP = (
     "registry:REF, docker:REF, podman:REF, a bare path whose kind is detected, "
     "or a bare image reference (python:3.12-slim) read from its registry"
 )
-USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
-OFFLINE_ENV = "DOCKWISE_OFFLINE"
-SECRETS_MAX_ENV = "DOCKWISE_SECRETS_MAX_SIZE"
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}  # K, M, G as KiB, MiB, GiB
 
 
 def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = True) -> None:
@@ -62,46 +66,20 @@ def inventory_format(value: str) -> str:
     return value
 
 
-def source_options(args: argparse.Namespace) -> Options:
-    """The Options every command that reads an image shares, from its parsed flags."""
-    return Options(
-        source=args.source,
-        platform=args.platform,
-        output_format=args.output_format,
-        output=args.output,
-        quiet=args.quiet,
-        no_cache=args.no_cache,
-        registry=registry_access(args),
-        key=args.key,
-        secrets_max_size=args.secrets_max_size or secrets_max_size_from_env(),
-    )
-
-
-def parse_size(text: str) -> int:
-    """`1048576`, `512K`, `4M`, `1G` (binary units, an optional `iB`/`B`) -> bytes > 0."""
-    value = text.strip().lower().removesuffix("ib").removesuffix("b")
-    number, unit = (value[:-1], value[-1]) if value[-1:] in "kmg" else (value, "")
-    if not number.isdigit() or int(number) == 0:
-        raise ValueError(f"{text!r}: expected a size such as 1048576, 512K or 4M")
-    return int(number) * _UNITS[unit]
+def source_keywords(args: argparse.Namespace) -> dict[str, Any]:
+    """The Python API's keyword arguments (`dockwise.sbom`, `dockwise.scan`) from the flags
+    every command that reads an image shares: the same names, resolved the same way."""
+    return {"platform": args.platform, "no_cache": args.no_cache, "key": args.key,
+            "quiet": args.quiet, "secrets_max_size": args.secrets_max_size,
+            **registry_keywords(args)}  # fmt: skip
 
 
 def size_argument(text: str) -> int:
+    """An argparse type: a size in bytes, or with a K, M or G suffix."""
     try:
         return parse_size(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def secrets_max_size_from_env() -> int | None:
-    """$DOCKWISE_SECRETS_MAX_SIZE, when set; a bad value is a one-line error."""
-    raw = os.environ.get(SECRETS_MAX_ENV, "").strip()
-    if not raw:
-        return None
-    try:
-        return parse_size(raw)
-    except ValueError as exc:
-        raise DockwiseError(f"{SECRETS_MAX_ENV}={exc}") from None
 
 
 def add_registry_arguments(group: argparse._ArgumentGroup) -> None:
@@ -122,28 +100,21 @@ def add_registry_arguments(group: argparse._ArgumentGroup) -> None:
     )  # fmt: skip
 
 
-def registry_access(args: argparse.Namespace) -> RegistryAccess:
-    """Flags first, then DOCKWISE_REGISTRY_USERNAME/PASSWORD; the password never in argv."""
-    username = args.username or os.environ.get(USERNAME_ENV) or None
-    password = os.environ.get(PASSWORD_ENV) if username else None
+def registry_keywords(args: argparse.Namespace) -> dict[str, Any]:
+    """--username, --password-stdin, --insecure-registry, --ca-cert and --offline as the
+    API's keyword arguments; the password is read from stdin, never from argv."""
+    password = None
     if args.password_stdin:
-        if not username:
+        if not (args.username or os.environ.get(USERNAME_ENV)):
             raise DockwiseError(f"--password-stdin needs --username (or ${USERNAME_ENV})")
         password = sys.stdin.readline().rstrip("\r\n")
-    return RegistryAccess(
-        username=username,
-        password=password,
-        insecure_registries=tuple(args.insecure_registry),
-        ca_cert=args.ca_cert,
-        offline=offline_requested(args.offline),
-    )
+    return {"username": args.username, "password": password, "ca_cert": args.ca_cert,
+            "insecure_registry": args.insecure_registry, "offline": args.offline}  # fmt: skip
 
 
-def offline_requested(flag: bool = False) -> bool:
-    """`--offline`, or $DOCKWISE_OFFLINE set to anything but empty, 0, false or no: a
-    site-wide switch for air-gapped machines, where a download attempt only hangs."""
-    value = os.environ.get(OFFLINE_ENV, "").strip().lower()
-    return flag or value not in ("", "0", "false", "no")
+def registry_access(args: argparse.Namespace) -> RegistryAccess:
+    """The registry flags, resolved as the API resolves its arguments."""
+    return resolve_registry_access(**registry_keywords(args))
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -155,13 +126,3 @@ def write_output(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise DockwiseError(f"{output}: cannot write ({exc.strerror})") from None
-
-
-def progress(quiet: bool, feeds: bool = False) -> AbstractContextManager:
-    """Rich bars on a terminal (over the layers, or over the feed files a database build
-    downloads); nothing in CI, pipes or with --quiet."""
-    if quiet or os.environ.get("CI") or not sys.stderr.isatty():
-        return nullcontext(None)
-    from dockwise.progress import FeedProgress, LayerProgress
-
-    return FeedProgress() if feeds else LayerProgress()
