@@ -111,7 +111,7 @@ def secret_rules() -> SecretRules:
         rules=tuple(_secret_rule(item) for item in doc["rule"]),
         globs=tuple(doc["globs"]),
         paths=tuple(doc["paths"]),
-        exclude=_glob_regex(doc["exclude"]),
+        exclude=_glob_regex(_directories(doc["exclude"])),
         code_suffixes=tuple(doc["code_suffixes"]),
         placeholders=re.compile(doc["placeholders"].strip()),
         examples=re.compile(doc["examples"].strip()),
@@ -122,6 +122,15 @@ def secret_rules() -> SecretRules:
         max_size=int(doc["max_size"]),
         max_hits=int(doc["max_hits"]),
     )
+
+
+def _directories(globs: list[str]) -> list[str]:
+    """The exclude globs, each of which must name a directory (`secretscan.excluded`
+    answers per directory)."""
+    wrong = [g for g in globs if not g.endswith("/**")]
+    if wrong:
+        raise ValueError(f"secrets.toml: exclude globs must end in /**: {wrong}")
+    return globs
 
 
 def _secret_rule(item: dict[str, Any]) -> SecretRule:

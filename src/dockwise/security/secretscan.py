@@ -58,8 +58,15 @@ def _maybe_credential(path: str) -> bool:
 
 
 def excluded(path: str) -> bool:
-    """True for the documented known-false-positive and third-party paths."""
-    return secret_rules().exclude.match(path) is not None
+    """True for the documented known-false-positive and third-party paths. Every exclude
+    glob names a directory (`X/**`, checked when the rules load), so the answer is the
+    parent directory's, asked once per directory rather than once per file."""
+    return _excluded_dir(path.rpartition("/")[0])
+
+
+@functools.lru_cache(maxsize=4096)  # a layer lists a directory's files together
+def _excluded_dir(parent: str) -> bool:
+    return secret_rules().exclude.match(f"{parent}/_" if parent else "_") is not None
 
 
 def scan_file(path: str, data: bytes, prone: bool = True) -> list[SecretHit]:
