@@ -16,7 +16,7 @@ from planted import KEY_BODY, OS_RELEASE, PEM, by_rule, dpkg_base, read_target, 
 import dockwise
 from dockwise import cli
 from dockwise.analyze.secrets import SecretsAnalyzer
-from dockwise.cache import LayerCache
+from dockwise.cache.layers import LayerCache
 from dockwise.catalog import CATALOGERS, wanted_globs
 from dockwise.model import LayerRef, Severity
 from dockwise.security.secretscan import scan_file

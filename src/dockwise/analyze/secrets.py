@@ -10,9 +10,10 @@ is dropped.
 
 from __future__ import annotations
 
+from dockwise.globs import glob_regex
 from dockwise.security.ruleset import secret_rules
 from dockwise.security.secretscan import credential_file, excluded, scan_file
-from dockwise.source.filetree import glob_regex, normalize
+from dockwise.source.filetree import normalize
 from dockwise.source.selector import last_segment_filter
 
 TEXT_SNIFF = 8000  # bytes that must hold no NUL for a file to be text (git's heuristic)

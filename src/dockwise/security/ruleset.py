@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from dockwise.globs import glob_regex
 from dockwise.model import Severity
 
 RULES = resources.files("dockwise.security") / "rules"
@@ -92,13 +93,6 @@ class IndicatorRules:
     confusables: dict[str, str]
 
 
-def _glob_regex(patterns: list[str]) -> re.Pattern[str]:
-    # imported here: dockwise.source imports the masking hook, which imports this module
-    from dockwise.source.filetree import glob_regex
-
-    return glob_regex(patterns)
-
-
 def _toml(name: str) -> dict[str, Any]:
     return tomllib.loads((RULES / name).read_text(encoding="utf-8"))
 
@@ -111,14 +105,14 @@ def secret_rules() -> SecretRules:
         rules=tuple(_secret_rule(item) for item in doc["rule"]),
         globs=tuple(doc["globs"]),
         paths=tuple(doc["paths"]),
-        exclude=_glob_regex(_directories(doc["exclude"])),
+        exclude=glob_regex(_directories(doc["exclude"])),
         code_suffixes=tuple(doc["code_suffixes"]),
         placeholders=re.compile(doc["placeholders"].strip()),
         examples=re.compile(doc["examples"].strip()),
         example_reason=doc["example_reason"],
         credential_files=tuple(_credential_file(item) for item in doc["credential_file"]),
         credential_globs=tuple(g for item in doc["credential_file"] for g in item["paths"]),
-        credential_paths=_glob_regex([g for item in doc["credential_file"] for g in item["paths"]]),
+        credential_paths=glob_regex([g for item in doc["credential_file"] for g in item["paths"]]),
         max_size=int(doc["max_size"]),
         max_hits=int(doc["max_hits"]),
     )
@@ -142,7 +136,7 @@ def _secret_rule(item: dict[str, Any]) -> SecretRule:
         keywords=tuple(k.lower().encode() for k in item["keywords"]),
         regex=re.compile(item["regex"].encode()),
         scope="paths" if isinstance(scope, list) else scope,
-        paths=_glob_regex(scope) if isinstance(scope, list) else None,
+        paths=glob_regex(scope) if isinstance(scope, list) else None,
     )
 
 
@@ -151,7 +145,7 @@ def _credential_file(item: dict[str, Any]) -> CredentialFile:
         id=item["id"],
         title=item["title"],
         severity=Severity.parse(item["severity"]),
-        paths=_glob_regex(item["paths"]),
+        paths=glob_regex(item["paths"]),
         require=re.compile(item["require"].encode()),
     )
 
