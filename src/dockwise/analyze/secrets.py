@@ -30,6 +30,7 @@ class SecretsAnalyzer:
         self.max_size = rules.max_size if max_size is None else max_size
         self._paths = glob_regex(rules.paths)
         self._maybe_path = last_segment_filter(rules.paths)  # skips most regex runs
+        self._maybe_credential = last_segment_filter(rules.credential_globs)
 
     def claims(self, path: str, head: bytes) -> bool:
         return b"\0" not in head[:TEXT_SNIFF] and not excluded(_clean(path))
@@ -43,7 +44,7 @@ class SecretsAnalyzer:
         hits = scan_file(path, content, prone)
         if hits:
             facts["hits"] = [h.facts() for h in hits]
-        kind = credential_file(path, content)
+        kind = credential_file(path, content) if self._maybe_credential(path) else None
         if kind is not None:
             facts["credential_file"] = kind.id
         return facts or None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ahocorasick_rs import BytesAhoCorasick
@@ -43,18 +42,6 @@ class SecretHit:
         if self.example:
             facts["example"] = True
         return facts
-
-
-@functools.cache
-def _credential_segments() -> Callable[[str], bool]:
-    """A cheap necessary condition for a credential file's path (most paths fail it)."""
-    from dockwise.source.selector import last_segment_filter  # source imports this module
-
-    return last_segment_filter(secret_rules().credential_globs)
-
-
-def _maybe_credential(path: str) -> bool:
-    return _credential_segments()(path)
 
 
 def excluded(path: str) -> bool:
@@ -89,7 +76,7 @@ def credential_file(path: str, data: bytes) -> CredentialFile | None:
     """The well-known credential file this is (`.aws/credentials`, a kubeconfig with a
     user token, ...), when its content holds what makes it one."""
     ruleset = secret_rules()
-    if not _maybe_credential(path) or ruleset.credential_paths.match(path) is None:
+    if ruleset.credential_paths.match(path) is None:
         return None
     for kind in ruleset.credential_files:
         if kind.paths.match(path) and kind.require.search(data):
