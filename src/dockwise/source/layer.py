@@ -29,6 +29,7 @@ import zstandard
 
 from dockwise.errors import SourceError
 from dockwise.model import LayerRef, ScanWarning
+from dockwise.source.capability import decode as decode_capability
 from dockwise.source.filetree import Entry, LayerAnalysis, normalize
 from dockwise.source.selector import Selector
 from dockwise.source.tarstream import CHUNK, TarEntry, iter_tar
@@ -328,6 +329,8 @@ def add_entry(analysis: LayerAnalysis, entry: TarEntry, selector: Selector) -> N
         analysis.warnings.append(
             _warn(analysis, path, f"not read: {entry.size} bytes is over the size cap")
         )
+    if entry.capability:
+        analysis.facts.setdefault(path, {})["capability"] = decode_capability(entry.capability)
 
 
 def _run_analyzers(analysis: LayerAnalysis, path: str, entry: TarEntry) -> None:
