@@ -52,3 +52,12 @@ RUNTIME_DIRS = ("tmp", "var/tmp", "run", "dev", "proc", "sys")
 # Setuid helpers an entrypoint uses to drop (or gain) privilege.
 PRIVILEGE_HELPERS = frozenset({"su", "sudo", "doas", "su-exec", "gosu", "setpriv", "chroot"})
 PRIVILEGED_PORT = 1024  # ports below need NET_BIND_SERVICE (or net.ipv4.ip_unprivileged_port_start)
+
+# Findings whose daemons start as root and switch users: the capabilities they need back.
+NEEDS_ROOT = {
+    "design/service-manager": ("SETUID", "SETGID"),
+    "design/cron-jobs": ("SETUID", "SETGID"),
+    "config/ssh-server": ("SETUID", "SETGID", "SYS_CHROOT", "AUDIT_WRITE"),
+}
+NOBODY = 65534  # the conventional unprivileged uid, when no user owns the app's files
+MAX_MOUNTS = 12  # writable paths listed beyond VOLUMEs and /tmp
