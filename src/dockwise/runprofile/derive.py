@@ -92,6 +92,9 @@ def _user(image: ImageInfo, tree, needs_root: list[Finding]) -> _User:  # noqa: 
     owner = _app_owner(image, tree)
     if owner is not None:
         return _User(owner[0], owner[1], f"uid {owner[0]} owns {owner[2]}; USER is root")
+    if tree is None:
+        return _User(rules.NOBODY, rules.NOBODY, f"USER is root and the files were not read: "
+                     f"{rules.NOBODY} (nobody), to be confirmed")  # fmt: skip
     return _User(rules.NOBODY, rules.NOBODY, "USER is root and no other user owns the app's "
                  f"files: {rules.NOBODY} (nobody) can read what is world-readable")  # fmt: skip
 
