@@ -43,7 +43,7 @@ def _profile_facts(profile: RunProfile) -> list[Fact]:
              "writable paths are mounted (mount.<path>)"),
         Fact("capabilities.drop", "capabilities dropped", "ALL"),
     ]  # fmt: skip
-    facts += [Fact(f"mount.{m.name}", f"writable mount {m.name}", "writable", m.reason)
+    facts += [Fact(f"mount.{m.path}", f"writable mount {m.path}", m.kind, m.reason)
               for m in profile.mounts]  # fmt: skip
     facts += [Fact(f"capabilities.add.{c.name}", f"capability {c.name} added", c.name, c.reason)
               for c in profile.add_capabilities]  # fmt: skip

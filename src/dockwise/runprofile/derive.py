@@ -21,18 +21,29 @@ class Setting:
 
 
 @dataclass(frozen=True, slots=True)
+class Mount:
+    """A writable path under the read-only root: a `volume` (data to keep, from VOLUME)
+    or a `tmpfs` (scratch the container may lose)."""
+
+    path: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class RunProfile:
     """The least privilege: what a Kubernetes securityContext or `docker run` would say."""
 
     run_as_user: int | None  # None: it needs root (see user_reason)
     run_as_group: int | None
     user_reason: str
-    mounts: tuple[Setting, ...]  # writable paths under a read-only root filesystem
+    mounts: tuple[Mount, ...]  # writable paths under a read-only root filesystem
     add_capabilities: tuple[Setting, ...]  # after dropping ALL
     allow_privilege_escalation: bool
     escalation_reason: str
     remove_setuid: tuple[Setting, ...] = ()  # setuid/setgid files nothing needs
     unknowns: tuple[str, ...] = ()
+    image: str = ""  # the reference to run: the image's first tag, else its SOURCE
     read_only_root_filesystem: bool = True
     seccomp_profile: str = "RuntimeDefault"
 
@@ -62,6 +73,7 @@ def derive(image: ImageInfo, inventory: Inventory, tree, findings: tuple[Finding
     return RunProfile(
         user.uid, user.gid, user.reason, _mounts(image, tree, user),
         _capabilities(image, file_caps, needs_root), bool(escalation), kept, remove, unknowns,
+        image.repo_tags[0] if image.repo_tags else image.source,
     )  # fmt: skip
 
 
@@ -119,17 +131,19 @@ def _app_owner(image: ImageInfo, tree) -> tuple[int, int, str] | None:  # noqa: 
     return None
 
 
-def _mounts(image: ImageInfo, tree, user: _User) -> tuple[Setting, ...]:  # noqa: ANN001
+def _mounts(image: ImageInfo, tree, user: _User) -> tuple[Mount, ...]:  # noqa: ANN001
     """VOLUMEs, /tmp, and the directories the user to run as can write."""
-    mounts = {v.rstrip("/") or "/": "VOLUME in the image config" for v in image.config.volumes}
-    mounts.setdefault("/tmp", "scratch space most programs expect (tmpfs)")
+    mounts = {v.rstrip("/") or "/": Mount(v.rstrip("/") or "/", "volume", "VOLUME in the "
+              "image config") for v in image.config.volumes}  # fmt: skip
+    mounts.setdefault("/tmp", Mount("/tmp", "tmpfs", "scratch space most programs expect"))
     if user.uid is None:
-        mounts.setdefault("/run", "daemons started as root write pid files and sockets here")
+        mounts.setdefault("/run", Mount("/run", "tmpfs", "daemons started as root write pid "
+                                        "files and sockets here"))  # fmt: skip
     elif tree is not None and user.uid:
         for path, why in _writable(tree, user.uid, user.gid)[: rules.MAX_MOUNTS]:
             if not any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounts):
-                mounts[path] = why
-    return tuple(Setting(path, why) for path, why in sorted(mounts.items()))
+                mounts[path] = Mount(path, "tmpfs", why)
+    return tuple(mount for _, mount in sorted(mounts.items()))
 
 
 def _writable(tree, uid: int, gid: int | None) -> list[tuple[str, str]]:  # noqa: ANN001
