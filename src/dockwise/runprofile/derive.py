@@ -147,16 +147,25 @@ def _mounts(image: ImageInfo, tree, user: _User) -> tuple[Mount, ...]:  # noqa: 
 
 
 def _writable(tree, uid: int, gid: int | None) -> list[tuple[str, str]]:  # noqa: ANN001
-    """Top-most directories the user can write by owner, group or world bits."""
+    """Top-most empty directories the user can write by owner, group or world bits: a
+    tmpfs over a directory that holds the image's files would hide them."""
+    entries = [(path, tree.entry(path)) for path in sorted(tree.paths())]
+    filled = {path.rsplit("/", 1)[0] for path, entry in entries if entry and not entry.is_dir}
+    filled |= {parent for path in filled for parent in _parents(path)}
     found: list[tuple[str, str]] = []
-    for path in sorted(tree.paths()):
-        entry = tree.entry(path)
-        if entry is None or not entry.is_dir or path.split("/", 1)[0] in rules.RUNTIME_DIRS:
+    for path, entry in entries:
+        if entry is None or not entry.is_dir or path in filled:
             continue
         why = _write_reason(entry, uid, gid)
-        if why and not any(path.startswith(f"{p[1:]}/") for p, _ in found):
+        top = path.split("/", 1)[0] not in rules.RUNTIME_DIRS
+        if why and top and not any(path.startswith(f"{p[1:]}/") for p, _ in found):
             found.append((f"/{path}", why))
     return found
+
+
+def _parents(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _write_reason(entry, uid: int, gid: int | None) -> str:  # noqa: ANN001 - filetree.Entry
