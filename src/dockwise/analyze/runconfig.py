@@ -17,8 +17,7 @@ MAX_USERS = 512  # /etc/passwd lines kept (uid, gid, home) beyond which the rest
 _GLOBS = glob_regex(RUN_CONFIG_GLOBS)
 CRONTABS = ("etc/crontab", "etc/cron.d/", "var/spool/cron/")
 _PROGRAM = re.compile(rb"^\s*\[program:([^\]\s]+)\]", re.M)
-# `daemon args &` at the end of a line (not `&&`): a process sent to the background
-_BACKGROUND = re.compile(rb"^\s*(?:exec\s+|nohup\s+)?([\w./-]+)[^\n&#]*(?<!&)&\s*(?:#.*)?$", re.M)
+_LAUNCHERS = (b"exec", b"nohup", b"setsid")  # words before the command they start
 _CRON_JOB = re.compile(rb"^\s*(?:@\w+|[\d*/,-]+\s+[\d*/,-]+\s+[\d*/,-]+\s+[\w*/,-]+\s+[\w*/,-]+)\s",
                        re.M)  # fmt: skip
 
@@ -45,9 +44,22 @@ class RunConfigAnalyzer:
             return {"cron_jobs": len(_CRON_JOB.findall(content))}
         if path.endswith("/run") and path.startswith(SERVICE_DIRS):
             return {"service": path.rsplit("/", 2)[-2]}
-        started = sorted({m.decode("utf-8", "replace").rsplit("/", 1)[-1]
-                          for m in _BACKGROUND.findall(content)})  # fmt: skip
+        started = background(content)
         return {"background": started} if started else None
+
+
+def background(script: bytes) -> list[str]:
+    """Commands a shell script sends to the background: lines ending in `&` (not `&&`),
+    comments aside. A line loop, not one regex: real scripts made a backtracking
+    pattern cost 0.1 s per image."""
+    started = set()
+    for line in script.split(b"\n") if b"&" in script else ():
+        code = line.split(b" #", 1)[0].strip()
+        if code.endswith(b"&") and not code.endswith((b"&&", b">&")) and b"#" not in code[:1]:
+            words = [w for w in code[:-1].split() if w not in _LAUNCHERS]
+            if words:
+                started.add(words[0].rsplit(b"/", 1)[-1].decode("utf-8", "replace"))
+    return sorted(started)
 
 
 def _users(content: bytes) -> dict[str, list]:

@@ -18,6 +18,8 @@ from dockwise.source.filetree import glob_regex
 KIND = "design"
 SHOWN = 5  # example paths or names in a finding's evidence
 _HOST_KEYS = glob_regex(rules.SSH_HOST_KEYS)
+# the only paths PathScan looks at closer (besides VOLUMEs and .git/HEAD): one startswith
+_PREFIXES = ("etc/ssh/", "etc/dropbear/", "var/log/", *rules.DATABASE_DIRS)
 
 
 class RunDesignChecker:
@@ -125,10 +127,12 @@ class PathScan:
     def of(cls, tree, volumes: tuple[str, ...]) -> PathScan:  # noqa: ANN001 - FileTree
         scan = cls()
         prefixes = {v.strip("/") + "/": v for v in volumes if v.strip("/")}
+        wanted = (*_PREFIXES, *prefixes)
         for path in tree.paths():
-            entry = tree.entry(path)
-            if entry is not None and not entry.is_dir:
-                scan.add(path, entry.size, prefixes)
+            if path.startswith(wanted) or path.endswith(".git/HEAD"):
+                entry = tree.entry(path)
+                if entry is not None and not entry.is_dir:
+                    scan.add(path, entry.size, prefixes)
         return scan
 
     def add(self, path: str, size: int, volumes: dict[str, str]) -> None:

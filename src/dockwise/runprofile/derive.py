@@ -10,6 +10,7 @@ from dockwise.model import Finding, ImageInfo, Inventory
 from dockwise.runprofile import rules
 
 ROOT = frozenset({"", "0", "root"})
+WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,23 +150,23 @@ def _mounts(image: ImageInfo, tree, user: _User) -> tuple[Mount, ...]:  # noqa: 
 def _writable(tree, uid: int, gid: int | None) -> list[tuple[str, str]]:  # noqa: ANN001
     """Top-most empty directories the user can write by owner, group or world bits: a
     tmpfs over a directory that holds the image's files would hide them."""
-    entries = [(path, tree.entry(path)) for path in sorted(tree.paths())]
-    filled = {path.rsplit("/", 1)[0] for path, entry in entries if entry and not entry.is_dir}
-    filled |= {parent for path in filled for parent in _parents(path)}
+    candidates, files = [], []
+    for path in tree.paths():
+        entry = tree.entry(path)
+        if entry is None or not stat.S_ISDIR(entry.mode):
+            files.append(path)
+        elif entry.mode & WRITE_BITS and path.split("/", 1)[0] not in rules.RUNTIME_DIRS:
+            why = _write_reason(entry, uid, gid)
+            if why:
+                candidates.append((path, why))
     found: list[tuple[str, str]] = []
-    for path, entry in entries:
-        if entry is None or not entry.is_dir or path in filled:
-            continue
-        why = _write_reason(entry, uid, gid)
-        top = path.split("/", 1)[0] not in rules.RUNTIME_DIRS
-        if why and top and not any(path.startswith(f"{p[1:]}/") for p, _ in found):
+    for path, why in sorted(candidates):
+        inside = f"{path}/"
+        if any(p.startswith(inside) for p in files):
+            continue  # holds files
+        if not any(path.startswith(f"{p[1:]}/") for p, _ in found):
             found.append((f"/{path}", why))
     return found
-
-
-def _parents(path: str) -> list[str]:
-    parts = path.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def _write_reason(entry, uid: int, gid: int | None) -> str:  # noqa: ANN001 - filetree.Entry
