@@ -30,7 +30,8 @@ def _verdict(profile: RunProfile, design: Counter) -> str:
     who = f"as uid {profile.run_as_user}" if profile.run_as_non_root else "as root (needed)"
     caps = ", ".join(s.name for s in profile.add_capabilities) or "none"
     shape = f"; design findings: {top(design)}" if design else ""
-    return (f"{who}, read-only root with {len(profile.mounts)} writable paths, drop ALL "
+    paths = f"{len(profile.mounts)} writable path" + ("" if len(profile.mounts) == 1 else "s")
+    return (f"{who}, read-only root with {paths}, drop ALL "
             f"capabilities and add {caps}{shape}")  # fmt: skip
 
 
