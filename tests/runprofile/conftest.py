@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from goldens import compare
 
 from runprofile.cases import CASES, build
 
@@ -25,12 +26,6 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     update = request.config.getoption("--update-goldens")
 
     def check(name: str, actual: str) -> None:
-        path = GOLDEN / name
-        if update:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8")
-            return
-        assert path.exists(), f"{path} missing: run pytest --update-goldens"
-        assert actual == path.read_text(encoding="utf-8")
+        compare(GOLDEN / name, actual, update)
 
     return check
