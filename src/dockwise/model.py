@@ -7,9 +7,11 @@ cached, diffed and serialised without special cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from enum import IntEnum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # only named in an annotation: `dockwise --version` need not import it
+    from datetime import date
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,11 @@ class Distro:
     name: str = ""  # "Debian GNU/Linux"
     pretty_name: str = ""
     id_like: tuple[str, ...] = ()
+
+
+# Package types a distribution's own package manager installs: their files are listed in
+# its database, and their advisories come from the distribution.
+OS_PACKAGE_TYPES = frozenset({"deb", "apk", "rpm"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +210,9 @@ class Severity(IntEnum):
 
     def __str__(self) -> str:
         return self.name.lower()
+
+
+SEVERITIES = tuple(sorted(Severity, reverse=True))  # most severe first, as reports list them
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ Catalogers then read the facts with `env.tree.with_facts(name)`.
 
 from __future__ import annotations
 
+from dockwise.analyze.base import FileAnalyzer
 from dockwise.analyze.elf import ElfAnalyzer
 from dockwise.analyze.gobinary import GoBinaryAnalyzer
 from dockwise.analyze.indicators import IndicatorsAnalyzer
@@ -14,7 +15,6 @@ from dockwise.analyze.java import JavaArchiveAnalyzer
 from dockwise.analyze.runconfig import RunConfigAnalyzer
 from dockwise.analyze.script import ScriptAnalyzer
 from dockwise.analyze.secrets import SecretsAnalyzer
-from dockwise.source.selector import FileAnalyzer
 
 ANALYZERS: tuple[FileAnalyzer, ...] = (
     ElfAnalyzer(),
