@@ -80,7 +80,8 @@ def test_answers_saved_before_the_sixth_question_still_load(demo):
     result = sbom(Options(f"docker-archive:{demo['image.tar']}", no_cache=True))
     answers = {"schema": "dockwise/five-questions", "version": 2, "today": "2026-11-28",
                "sections": {name: {"question": name, "verdict": "v"} for name in
-                            ("provenance", "inside", "patching", "support", "security")}}  # fmt: skip
+                            ("provenance", "inside", "patching", "support",
+                             "security")}}  # fmt: skip
     loaded = from_json(to_json(result) | {"answers": answers})
     assert loaded.answers.security.question == "security"
     assert loaded.answers.running.verdict == "not answered"

@@ -9,8 +9,12 @@ from dockwise.source.capability import encode
 from tools.imagepack import ImageSpec, Member, write_docker_archive
 
 OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
-PASSWD = ("root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
-          "postgres:x:999:999::/var/lib/postgresql:/bin/bash\napp:x:1000:1000::/app:/bin/sh\n")  # fmt: skip
+PASSWD = (
+    "root:x:0:0:root:/root:/bin/bash\n"
+    "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+    "postgres:x:999:999::/var/lib/postgresql:/bin/bash\n"
+    "app:x:1000:1000::/app:/bin/sh\n"
+)
 
 
 def dpkg(*packages: str) -> str:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from goldens import compare
-
 from runprofile.cases import CASES, build
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "profile"

@@ -11,11 +11,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from runprofile.cases import CASES
 
 from dockwise import cli
 from dockwise.api import profile
 from dockwise.runprofile.render import render
-from runprofile.cases import CASES
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "assets" / "runprofile"
 

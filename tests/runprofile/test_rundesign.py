@@ -46,7 +46,8 @@ def test_cron_files_without_a_cron_daemon_and_public_host_keys_are_no_finding(tm
     # Debian's e2fsprogs ships /etc/cron.d/e2scrub_all even where no cron runs
     layer = {"etc/cron.d/e2scrub_all": "30 3 * * 0 root test -e /run/systemd/system || e2scrub\n",
              "etc/ssh/ssh_host_ed25519_key.pub": "ssh-ed25519 AAAA\n",
-             "var/log/dpkg.log": "2024-01-01 install x\n", "var/log/apt/history.log": "x\n"}  # fmt: skip
+             "var/log/dpkg.log": "2024-01-01 install x\n",
+             "var/log/apt/history.log": "x\n"}  # fmt: skip
     write_docker_archive(ImageSpec(layers=[layer], config={"Cmd": ["bash"]}), tmp_path / "i.tar")
     assert findings(f"docker-archive:{tmp_path / 'i.tar'}") == []
 

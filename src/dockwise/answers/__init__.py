@@ -1,7 +1,8 @@
 """The questions an operator asks about an image, answered with evidence.
 
 Where did it come from? What is inside? Who is going to patch it? Who is going to
-support it? What about security? And how should it run? Each answer is a Section: a one-line verdict, facts
+support it? What about security? And how should it run? Each answer is a Section: a
+one-line verdict, facts
 (a stable key, a label, a value and the evidence), and unknowns with the reason, because
 an answer that cannot be given must say so rather than look clean. The JSON shape is
 documented (and versioned) in docs/five-questions.md.

@@ -16,11 +16,14 @@ QUESTION = "How should it run?"
 def section(ctx: Context) -> Section:
     """The answer to "How should it run?"."""
     design = Counter(f.rule_id for f in ctx.findings if f.kind == "design" and not f.suppressed)
-    facts = [Fact(f"finding.{rule}", f"{rule} findings", str(n)) for rule, n in sorted(design.items())]
+    facts = [
+        Fact(f"finding.{rule}", f"{rule} findings", str(n)) for rule, n in sorted(design.items())
+    ]
     profile = ctx.profile
     if profile is None:
         reason = "no run profile: the image's files were not read"
-        return Section(QUESTION, "unknown", tuple(facts), (Unanswered("profile", "run profile", reason),))
+        unknown = (Unanswered("profile", "run profile", reason),)
+        return Section(QUESTION, "unknown", tuple(facts), unknown)
     facts = _profile_facts(profile) + facts
     unknowns = tuple(Unanswered("profile.files", "files", why) for why in profile.unknowns)
     return Section(QUESTION, _verdict(profile, design), tuple(facts), unknowns)

@@ -11,7 +11,7 @@ import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from dockwise.model import Finding, ImageInfo, Inventory, Location, Severity
+from dockwise.model import OS_PACKAGE_TYPES, Finding, ImageInfo, Inventory, Location, Severity
 from dockwise.runprofile import rules
 from dockwise.source.filetree import glob_regex
 
@@ -105,8 +105,12 @@ def cron_jobs(inventory: Inventory, tree) -> Iterator[Finding]:  # noqa: ANN001
 
 def build_tools(inventory: Inventory) -> Iterator[Finding]:
     """Compilers, build tools and -dev packages in what should be a runtime image."""
-    found = sorted({p.name for p in inventory.packages if p.type in ("deb", "apk", "rpm")
-                    and (p.name in rules.BUILD_TOOLS or p.name.endswith(rules.DEV_SUFFIXES))})  # fmt: skip
+    found = sorted(
+        p.name
+        for p in inventory.packages
+        if p.type in OS_PACKAGE_TYPES
+        and (p.name in rules.BUILD_TOOLS or p.name.endswith(rules.DEV_SUFFIXES))
+    )
     if found:
         yield _finding("build-tools", Severity.LOW,
                        f"{len(found)} build tools or -dev packages in the image",
@@ -166,7 +170,8 @@ def state_paths(scan: PathScan, tree) -> Iterator[Finding]:  # noqa: ANN001 - Fi
                              scan.logs, tree)  # fmt: skip
     for path in sorted(scan.git):
         yield _finding("git-checkout", Severity.MEDIUM, f"git checkout with history: /{path}",
-                       [("directory", f"/{path}")], location=_located(tree, f"{path}/HEAD"))  # fmt: skip
+                       [("directory", f"/{path}")],
+                       location=_located(tree, f"{path}/HEAD"))  # fmt: skip
 
 
 def _paths_finding(rule: str, severity: Severity, title: str, paths: list[str], tree  # noqa: ANN001

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-from dockwise.commands.flags import SOURCE_HELP, add_registry_arguments, registry_keywords
-from dockwise.commands.flags import write_output
+from dockwise.commands.flags import (
+    SOURCE_HELP,
+    add_registry_arguments,
+    registry_keywords,
+    write_output,
+)
 from dockwise.runprofile.render import FORMATS
 
 
