@@ -74,7 +74,8 @@ def run(source: str) -> dict:
 
 def measure(source: str, repeat: int) -> dict:
     samples = [run(source) for _ in range(repeat)]
-    median = {key: statistics.median(s[key] for s in samples) for key in ("read", "analyzer", "post")}
+    keys = ("read", "analyzer", "post")
+    median = {key: statistics.median(s[key] for s in samples) for key in keys}
     added = statistics.median((s["analyzer"] + s["post"]) / s["read"] for s in samples)
     return median | {"added": added, "findings": samples[0]["findings"]}
 
