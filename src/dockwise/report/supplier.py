@@ -1,0 +1,21 @@
+"""Who supplies the image and its distro, for the SBOM formats' supplier fields (NTIA
+minimum elements): only what the image says, never a guess."""
+
+from __future__ import annotations
+
+from dockwise.model import Distro, ImageInfo
+from dockwise.provenance.origin import metadata
+
+# the image's own words for who made it, strongest first (OCI annotations, then labels)
+_IMAGE_FIELDS = ("vendor", "authors", "maintainer")
+
+
+def image_supplier(image: ImageInfo) -> str:
+    """The vendor, authors or maintainer label or annotation, else the config's author."""
+    found = {m.field: m.value for m in metadata(image)}
+    return next((found[f] for f in _IMAGE_FIELDS if found.get(f)), image.author)
+
+
+def distro_supplier(distro: Distro) -> str:
+    """os-release's NAME (`Debian GNU/Linux`): the distribution supplies its own release."""
+    return distro.name
