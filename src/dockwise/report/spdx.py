@@ -45,7 +45,7 @@ from spdx_tools.spdx.model import Package as SpdxPackage
 from dockwise.errors import ReportError
 from dockwise.model import Distro, ImageInfo, Package, ScanResult
 from dockwise.report.properties import package_properties
-from dockwise.report.supplier import distro_supplier, image_supplier
+from dockwise.report.supplier import distro_supplier, image_supplier, name_email
 from dockwise.version import __version__
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
@@ -64,7 +64,6 @@ _CHECKSUM_ALGORITHMS = {
     "sha512": ChecksumAlgorithm.SHA512,
 }
 _NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9.-]+")
-_MAINTAINER = re.compile(r"^\s*([^<>()]+?)\s*(?:<([^<>()\s]+)>)?\s*$")
 _ORGANIZATION_WORDS = ("maintainers", "team", "developers", "project", "community", "group",
                        "foundation", "inc", "ltd", "llc", "gmbh", "corporation", "linux")  # fmt: skip
 
@@ -282,15 +281,15 @@ def _supplier(maintainer: str) -> Actor | SpdxNoAssertion:
     SPDX serialises actors as `Person: name (email)`, so names with brackets or
     parentheses could not be read back and are left as NOASSERTION too.
     """
-    match = _MAINTAINER.match(maintainer) if maintainer.isprintable() else None
-    if not match:
+    parsed = name_email(maintainer)
+    if parsed is None:
         return SpdxNoAssertion()
-    name, email = match.groups()
+    name, email = parsed
     lowered = name.lower()
     kind = ActorType.PERSON
     if any(word in lowered for word in _ORGANIZATION_WORDS) or (email or "").startswith("lists."):
         kind = ActorType.ORGANIZATION
-    return Actor(kind, name, email)
+    return Actor(kind, name, email or None)
 
 
 def _purl_ref(purl: str) -> ExternalPackageRef | None:

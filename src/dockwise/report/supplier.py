@@ -3,9 +3,12 @@ minimum elements): only what the image says, never a guess."""
 
 from __future__ import annotations
 
+import re
+
 from dockwise.model import Distro, ImageInfo
 from dockwise.provenance.origin import metadata
 
+_NAME_EMAIL = re.compile(r"^\s*([^<>()]+?)\s*(?:<([^<>()\s]+)>)?\s*$")
 # the image's own words for who made it, strongest first (OCI annotations, then labels)
 _IMAGE_FIELDS = ("vendor", "authors", "maintainer")
 
@@ -19,3 +22,10 @@ def image_supplier(image: ImageInfo) -> str:
 def distro_supplier(distro: Distro) -> str:
     """os-release's NAME (`Debian GNU/Linux`): the distribution supplies its own release."""
     return distro.name
+
+
+def name_email(supplier: str) -> tuple[str, str] | None:
+    """`Name <email>` -> (name, email or ""); None for text no SBOM actor can carry
+    (brackets or parentheses left in the name, control characters, nothing at all)."""
+    match = _NAME_EMAIL.match(supplier) if supplier.isprintable() else None
+    return (match.group(1), match.group(2) or "") if match else None
