@@ -98,7 +98,8 @@ def test_binary_without_modules_still_reports_go_version(tmp_path):
     data = _elf(go_inline("go1.19.8", modinfo("github.com/junegunn/fzf")))
     inventory = inventory_of(tmp_path, [[Member("usr/bin/fzf", data, mode=0o755)]])
     got = [(p.type, p.name, p.version) for p in inventory.packages]
-    assert got == [("golang", "github.com/junegunn/fzf", "(devel)"), ("golang", "stdlib", "go1.19.8")]
+    fzf = ("golang", "github.com/junegunn/fzf", "(devel)")
+    assert got == [fzf, ("golang", "stdlib", "go1.19.8")]
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ EXPECTED_SUPPLIERS = {
     "Django": "Organization: Django Software Foundation (foundation@djangoproject.com)",
     "left-pad": "Person: azer (azer@roadbeats.com)",
     "debian": "Organization: Debian GNU/Linux",
-    "app": "Organization: Example Inc",
+    "app": "Organization: Example Inc.",
 }
 
 
@@ -48,7 +48,7 @@ def spdx_path(tmp_path_factory) -> Path:
             f"{SITE}/Django-4.2.dist-info/METADATA": DIST_EMAIL,
             "app/node_modules/left-pad/package.json": json.dumps(NPM),
         }],  # fmt: skip
-        config={"Labels": {"org.opencontainers.image.vendor": "Example Inc"}},
+        config={"Labels": {"org.opencontainers.image.vendor": "Example Inc."}},
         history=["build"],
     )
     out = tmp_path_factory.mktemp("conformance")
