@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from dockwise.model import ScanResult, ScanWarning
 from dockwise.model_json import load_result
 from dockwise.options import Options, registry_access
+from dockwise.options import secrets_max_size as resolve_secrets_max_size
 from dockwise.progress import bars
 
 if TYPE_CHECKING:  # imported when `diff` runs: its version orderings cost `sbom` 45 ms
@@ -119,11 +120,13 @@ def _options(
     insecure_registry: Sequence[str] = (),
     ca_cert: PathLike | None = None,
     offline: bool = False,
+    secrets_max_size: int | str | None = None,
 ) -> Options:
     """The run's Options; an unknown keyword is a TypeError naming it."""
     access = registry_access(username, password, insecure_registry, _text(ca_cert), offline)
     return Options(source=os.fspath(source), platform=platform, quiet=quiet, no_cache=no_cache,
-                   registry=access, key=_text(key))  # fmt: skip
+                   registry=access, key=_text(key),
+                   secrets_max_size=resolve_secrets_max_size(secrets_max_size))  # fmt: skip
 
 
 def _text(path: PathLike | None) -> str | None:
