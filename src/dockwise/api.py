@@ -26,8 +26,9 @@ from dockwise.progress import bars
 
 if TYPE_CHECKING:  # imported when `diff` runs: its version orderings cost `sbom` 45 ms
     from dockwise.changes import ImageDiff
+    from dockwise.runprofile.derive import RunProfile
 
-__all__ = ["diff", "load_result", "sbom", "scan"]
+__all__ = ["diff", "load_result", "profile", "sbom", "scan"]
 
 PathLike = str | os.PathLike[str]
 SAVED_SCHEMA = b'"dockwise-sbom/'  # the first key of every saved `--format json` result
@@ -44,6 +45,18 @@ def sbom(source: PathLike, *, quiet: bool = False, **options: Any) -> ScanResult
 
     with bars(quiet) as bar:
         return take_sbom(_options(source, quiet=quiet, **options), bar)
+
+
+def profile(source: PathLike, *, quiet: bool = False, **options: Any) -> RunProfile:
+    """The least privilege the image at `source` can run with, each setting with its
+    reason (`dockwise.runprofile.render` writes it as Kubernetes YAML, flags, Compose).
+
+    Source options as for `sbom`.
+    """
+    from dockwise.pipeline.profile import profile as take_profile
+
+    with bars(quiet) as bar:
+        return take_profile(_options(source, quiet=quiet, **options), bar)
 
 
 def scan(

@@ -30,6 +30,7 @@ import zstandard
 from dockwise.errors import SourceError
 from dockwise.humanize import human_size
 from dockwise.model import LayerRef, ScanWarning
+from dockwise.source.capability import decode as decode_capability
 from dockwise.source.filetree import Entry, LayerAnalysis, normalize
 from dockwise.source.selector import Selector
 from dockwise.source.tarstream import CHUNK, TarEntry, iter_tar
@@ -334,6 +335,8 @@ def add_entry(analysis: LayerAnalysis, entry: TarEntry, selector: Selector) -> N
         )
     if entry.unread:
         _note_unread(analysis, path, entry, selector)
+    if entry.capability:
+        analysis.facts.setdefault(path, {})["capability"] = decode_capability(entry.capability)
 
 
 def _note_unread(analysis: LayerAnalysis, path: str, entry: TarEntry, selector: Selector) -> None:

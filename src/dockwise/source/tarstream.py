@@ -4,7 +4,8 @@ Hand-written instead of `tarfile` because tarfile builds a TarInfo object and do
 read per header (about 20 us per entry; 21 s for a 1,000,000-entry layer), while a
 scanner needs only a few header fields of most entries and the content of very few.
 Formats read: POSIX ustar (prefix field), GNU long names (`L`/`K`), PAX extended
-headers (`x`; global `g` is skipped) and base-256 sizes.
+headers (`x`; global `g` is skipped; of the xattrs, only file capabilities are kept) and
+base-256 sizes.
 Reference: https://www.gnu.org/software/tar/manual/html_node/Standard.html
 """
 
@@ -20,6 +21,7 @@ BLOCK = 512
 CHUNK = 1 << 20
 MAX_META_SIZE = 1 << 20  # a PAX header or GNU long name larger than this is hostile
 MAX_ENTRIES = 10_000_000
+PAX_CAPABILITY = "SCHILY.xattr.security.capability"  # file capabilities (source/capability.py)
 
 # typeflag -> st_mode file type bits
 _MODE_BITS = {
@@ -46,6 +48,7 @@ class TarEntry:
     over_cap: bool = False
     analyzers: tuple = ()  # content analyzers that claimed this member (content is for them)
     unread: tuple = ()  # analyzers that claimed it but it is over their size cap
+    capability: bytes = b""  # the raw security.capability xattr, from a PAX header
 
     @property
     def is_hardlink(self) -> bool:
@@ -241,6 +244,8 @@ def _parse_header(header: bytes, pending: dict[str, str]) -> TarEntry:
         uid=_number(header[108:116]),
         gid=_number(header[116:124]),
     )
+    if PAX_CAPABILITY in pending:
+        entry.capability = pending[PAX_CAPABILITY].encode("utf-8", "surrogateescape")
     if "size" in pending and pending["size"].isdigit():
         entry.size = int(pending["size"])
     if entry.size < 0:
