@@ -65,8 +65,10 @@ _CHECKSUM_ALGORITHMS = {
 }
 _NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9.-]+")
 # substrings of a lowered name (so `inc.`, never `inc`: Vincent is a person)
-_ORGANIZATION_WORDS = ("maintainers", "team", "developers", "project", "community", "group",
-                       "foundation", "inc.", "ltd", "llc", "gmbh", "corporation", "linux")  # fmt: skip
+_ORGANIZATION_WORDS = (
+    "maintainers", "team", "developers", "project", "community", "group",
+    "foundation", "inc.", "ltd", "llc", "gmbh", "corporation", "linux",
+)  # fmt: skip
 
 
 class SpdxJsonReporter:
