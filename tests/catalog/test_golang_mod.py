@@ -95,7 +95,7 @@ def test_go_mod_directives() -> None:
                    "replaces": "golang.org/x/net@v0.1.0"}  # fmt: skip
     assert dict(packages["github.com/b/indirect"].metadata)["relationship"] == "indirect"
     assert dict(packages["example.com/local"].metadata)["replaced_by_path"] == "../local"
-    assert packages["stdlib"].purl == "pkg:golang/stdlib@go1.22.5"
+    assert packages["stdlib"].purl == "pkg:golang/stdlib@1.22.5"
     assert packages["github.com/a/direct"].purl == "pkg:golang/github.com/a/direct@v1.0.0"
 
 

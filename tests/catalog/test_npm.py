@@ -10,7 +10,7 @@ from language_corpus import corpus_params, peer_pairs, reported_pairs
 
 from dockwise.catalog import catalog
 from dockwise.catalog.bun_lock import parse_bun_lock
-from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger, npm_purl
+from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger, author, npm_purl
 from dockwise.catalog.npm_lock import parse_npm_lock
 from dockwise.catalog.pnpm_lock import parse_pnpm_lock, split_key
 from dockwise.catalog.yarn_lock import parse_yarn_lock
@@ -307,3 +307,17 @@ def test_bun_lock_huge() -> None:
     packages = ",".join(f'"p{i}": ["p{i}@1.0.{i}", "", {{}}, "sha512-x"]' for i in range(20_000))
     data = f'{{"lockfileVersion": 1, "packages": {{{packages},}},}}'.encode()
     assert len(parse_bun_lock(data)) == 20_000
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Jane <jane@example.org> (https://jane.example)", "Jane <jane@example.org>"),
+        ({"name": "Jane", "email": "jane@example.org", "url": "x"}, "Jane <jane@example.org>"),
+        ({"name": 3}, ""),
+        (None, ""),
+    ],
+    ids=["string", "object", "hostile", "absent"],
+)
+def test_author_is_the_supplier(value, expected):
+    assert author({"author": value}) == expected

@@ -14,6 +14,7 @@ from dockwise.catalog.python import (
     licenses,
     normalize_name,
     parse_headers,
+    supplier,
 )
 from dockwise.source.filetree import FileTree, glob_regex
 
@@ -139,3 +140,17 @@ def test_garbage_and_missing_version_warn_others_reported() -> None:
 
 def test_normalize_name() -> None:
     assert normalize_name("Foo__Bar..baz-Qux") == "foo-bar-baz-qux"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"maintainer": ["Team"], "author": ["Jane"]}, "Team"),
+        ({"author": ["Jane"], "author-email": ["jane@example.org"]}, "Jane <jane@example.org>"),
+        ({"author-email": ["DSF <dsf@example.org>"]}, "DSF <dsf@example.org>"),
+        ({"summary": ["no one says"]}, ""),
+    ],
+    ids=["maintainer_first", "name_and_email", "email_field", "nothing"],
+)  # fmt: skip
+def test_supplier_from_core_metadata(headers, expected):
+    assert supplier(headers) == expected

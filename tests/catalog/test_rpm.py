@@ -7,7 +7,8 @@ from corpus import expected, pkgdb_cases
 
 from dockwise.catalog import catalog
 from dockwise.catalog.base import Environment, File
-from dockwise.catalog.rpm import MANIFEST, RpmCataloger, namespace, split_source_rpm
+from dockwise.catalog.rpm import MANIFEST, RpmCataloger, namespace, split_source_rpm, to_package
+from dockwise.catalog.rpmdb.header import RpmEntry
 from dockwise.model import Distro, LayerRef, Package, ScanWarning
 from dockwise.source.filetree import FileTree, glob_regex
 
@@ -209,3 +210,14 @@ def test_unknown_bytes_are_a_warning(tmp_path: Path):
     (warning,) = parse("var/lib/rpm/Packages", b"\x00" * 100)
     assert isinstance(warning, ScanWarning)
     assert "not an rpm database" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("vendor", "packager", "supplier"),
+    [("Red Hat, Inc.", "Red Hat <security@redhat.com>", "Red Hat, Inc."),
+     ("", "Fedora Project", "Fedora Project"), ("", "", "")],
+    ids=["vendor", "packager", "nothing"],
+)  # fmt: skip
+def test_supplier_is_vendor_else_packager(vendor, packager, supplier):
+    entry = RpmEntry("bash", "5.1", "1", vendor=vendor, packager=packager)
+    assert to_package(entry, None).maintainer == supplier

@@ -8,6 +8,7 @@ import pytest
 
 from dockwise.checks import Target
 from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.checks.vulns.ecosystems import queries
 from dockwise.model import Distro, Severity
 from dockwise.vulndb.advisory import Advisory, Affected, Exploitation, Range
 from tests.checks.conftest import (
@@ -157,19 +158,32 @@ def test_npm_severity_kev_and_epss():
 
 def test_go_stdlib_from_toolchain_version():
     source = FakeAdvisorySource(osv_records("Go", "GO-2021-0067"))
-    stdlib = lang("golang", "stdlib", "go1.16.0", purl="pkg:golang/stdlib@go1.16.0")
+    stdlib = lang("golang", "stdlib", "go1.16.0", purl="pkg:golang/stdlib@1.16.0")
     [finding] = _check(source, [stdlib])
     assert (finding.rule_id, finding.fixed_version) == ("CVE-2021-27919", "1.16.1")
     assert (
-        _check(source, [lang("golang", "stdlib", "go1.16.1", "pkg:golang/stdlib@go1.16.1")]) == []
+        _check(source, [lang("golang", "stdlib", "go1.16.1", "pkg:golang/stdlib@1.16.1")]) == []
     )
+
+
+def test_go_stdlib_from_purl_alone():
+    """Another tool's SBOM names stdlib as its purl does (`1.16.0`, no `go` prefix)."""
+    source = FakeAdvisorySource(osv_records("Go", "GO-2021-0067"))
+    [finding] = _check(source, [lang("golang", "stdlib", "1.16.0", "pkg:golang/stdlib@1.16.0")])
+    assert finding.rule_id == "CVE-2021-27919"
+
+
+def test_go_main_module_in_devel_is_not_matched():
+    """`(devel)` is no version: matching it would compare a word against SemVer ranges."""
+    main = lang("golang", "example.com/app", "(devel)", "pkg:golang/example.com/app@%28devel%29")
+    assert queries(main, ()) == []
 
 
 def test_packages_a_distro_package_installed_are_left_to_the_distro():
     """Debian's fzf binary reports go1.19.8, but Debian patches its Go toolchain: the
     fzf package is judged by Debian's advisories, not the binary by upstream Go's."""
     source = FakeAdvisorySource(osv_records("Go", "GO-2021-0067"))
-    owned = lang("golang", "stdlib", "go1.16.0", purl="pkg:golang/stdlib@go1.16.0")
+    owned = lang("golang", "stdlib", "go1.16.0", purl="pkg:golang/stdlib@1.16.0")
     owned = dataclasses.replace(owned, owned_by="pkg:deb/debian/fzf@0.38.0-1?distro=debian-12")
     assert _check(source, [owned]) == []
 

@@ -53,6 +53,7 @@ def test_valid_spdx_2_3(result, tmp_path):
     assert doc["creationInfo"] == {
         "created": "2024-06-01T08:30:00Z",
         "creators": ["Tool: dockwise-0.1.0"],
+        "comment": "SBOM type: analyzed",
     }
     assert doc["documentNamespace"] == document_namespace(result)
 
@@ -150,10 +151,10 @@ def test_unparsed_licenses_are_kept_in_the_comment(result):
             "Organization: GNU Libc Maintainers (debian-glibc@lists.debian.org)",
         ),
         ("Alpine Linux Team", "Organization: Alpine Linux Team"),
-        ("", None),
-        ("Jane (work) <jane@example.org>", None),
-        ("a <b> <c>", None),
-        ("evil\x1b[2J <x@y>", None),
+        ("", "NOASSERTION"),
+        ("Jane (work) <jane@example.org>", "NOASSERTION"),
+        ("a <b> <c>", "NOASSERTION"),
+        ("evil\x1b[2J <x@y>", "NOASSERTION"),
     ],
     ids=["person", "name_only", "list", "team", "empty", "parentheses", "two_emails", "control"],
 )

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from packageurl import PackageURL
-
 from dockwise.catalog.base import Environment, File
+from dockwise.catalog.purls import go_purl
 from dockwise.model import Package
 
 DEVEL = "(devel)"
@@ -61,22 +60,23 @@ def _stdlib(toolchain: str, settings: dict[str, str]) -> Package:
     for key in ("GOOS", "GOARCH", "CGO_ENABLED", "GOEXPERIMENT"):
         if settings.get(key):
             meta[f"build.{key}"] = settings[key]
-    return Package("stdlib", version, "golang", _purl("stdlib", version),
+    return Package("stdlib", version, "golang", go_purl("stdlib", version),
                    metadata=_sorted(meta))  # fmt: skip
 
 
 def _main_module(path: str, main: dict, settings: dict[str, str]) -> Package:
-    """The module that was built; `(devel)` is replaced by an -ldflags version if any."""
+    """The module that was built; `(devel)` (Go's word for "no module version", kept as
+    Syft does) is replaced by an -ldflags version if any."""
     version = main.get("version", "")
     meta = {f"build.{k}": v for k, v in settings.items()}
     meta["relationship"] = "main"
     if version in ("", DEVEL):
         meta["module_version"] = version or DEVEL
         match = _LDFLAGS_VERSION.search(settings.get("-ldflags", ""))
-        version = match.group(1) if match else ""
+        version = match.group(1) if match else DEVEL
     if main.get("sum"):
         meta["h1_digest"] = main["sum"]
-    return Package(path, version, "golang", _purl(path, version), metadata=_sorted(meta))
+    return Package(path, version, "golang", go_purl(path, version), metadata=_sorted(meta))
 
 
 def _dependency(dep: dict) -> Package:
@@ -94,14 +94,7 @@ def _dependency(dep: dict) -> Package:
     if dep.get("sum"):
         meta["h1_digest"] = dep["sum"]
     meta["relationship"] = "dependency"
-    return Package(path, version, "golang", _purl(path, version), metadata=_sorted(meta))
-
-
-def _purl(path: str, version: str) -> str:
-    namespace, _, name = path.rpartition("/")
-    return PackageURL(
-        type="golang", namespace=namespace or None, name=name, version=version or None
-    ).to_string()
+    return Package(path, version, "golang", go_purl(path, version), metadata=_sorted(meta))
 
 
 def _sorted(meta: dict[str, str]) -> tuple[tuple[str, str], ...]:

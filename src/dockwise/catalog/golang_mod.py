@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from dockwise.catalog.base import Environment, File
 from dockwise.catalog.declared import declared_package
-from dockwise.catalog.purls import os_purl
+from dockwise.catalog.purls import go_purl
 from dockwise.model import Package, ScanWarning
 
 MAX_GO_MOD_SIZE = 8 * 1024 * 1024
@@ -228,9 +228,7 @@ def _version_tuple(version: str) -> tuple[int, ...]:
 
 
 def _package(path: str, version: str, meta: dict[str, str]) -> Package:
-    namespace, _, name = path.rpartition("/")
-    return declared_package(path, version, "golang", os_purl("golang", namespace, name, version),
-                            **meta)  # fmt: skip
+    return declared_package(path, version, "golang", go_purl(path, version), **meta)
 
 
 def _beside(path: str, name: str) -> str:

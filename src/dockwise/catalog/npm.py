@@ -43,6 +43,9 @@ LOCKFILE_PARSERS: dict[str, Callable[[bytes], list[LockEntry]]] = {
 }
 # Markers that a package manager installed a tree in a folder (npm 7+, yarn 1, pnpm, berry).
 _INSTALL_MARKERS = (".package-lock.json", ".yarn-integrity", ".modules.yaml", ".yarn-state.yml")
+# npm's person string `Name <email> (url)`: the url is no supplier, and SPDX cannot
+# carry parentheses in an actor name
+_AUTHOR_URL = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 def npm_purl(name: str, version: str) -> str:
@@ -118,8 +121,22 @@ def _manifest_package(name: str, version: str, manifest: dict, role: str) -> Pac
         type="npm",
         purl=npm_purl(name, version),
         licenses=licenses(manifest),
+        maintainer=author(manifest),
         metadata=tuple(sorted((k, v) for k, v in metadata.items() if v)),
     )
+
+
+def author(manifest: dict) -> str:
+    """`author` as `Name <email>`: npm's `Name <email> (url)` string or `{name, email}`."""
+    value = manifest.get("author")
+    if isinstance(value, dict):
+        name, mail = value.get("name"), value.get("email")
+        name = name.strip() if isinstance(name, str) else ""
+        mail = mail.strip() if isinstance(mail, str) else ""
+        return f"{name} <{mail}>" if name and mail else name or mail
+    if isinstance(value, str):
+        return _AUTHOR_URL.sub("", value).strip()
+    return ""
 
 
 def licenses(manifest: dict) -> tuple[str, ...]:

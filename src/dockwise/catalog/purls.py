@@ -33,3 +33,12 @@ def os_purl(
         version=version or None,
         qualifiers={k: v for k, v in qualifiers.items() if v},
     ).to_string()
+
+
+def go_purl(path: str, version: str) -> str:
+    """`pkg:golang/<module path>@<version>`; the toolchain (`stdlib`, `go1.19.8`) is written
+    `stdlib@1.19.8` as Syft and golang/vulndb's OSV data spell it, so consumers match it."""
+    namespace, _, name = path.rpartition("/")
+    if path == "stdlib":
+        version = version.removeprefix("go")
+    return os_purl("golang", namespace, name, version)

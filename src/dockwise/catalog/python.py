@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import email.utils
 import io
 import posixpath
 import re
@@ -121,9 +122,23 @@ def _package(
         type="pypi",
         purl=PackageURL(type="pypi", name=normalized, version=version).to_string(),
         licenses=licenses(headers),
+        maintainer=supplier(headers),
         files=files,
         metadata=tuple(sorted((k, v) for k, v in metadata.items() if v)),
     )
+
+
+def supplier(headers: dict[str, list[str]]) -> str:
+    """`Name <email>` of who publishes the dist: Maintainer, else Author (core metadata
+    puts the name and the address in separate fields, or both in the `-email` one)."""
+    for role in ("maintainer", "author"):
+        name, address = email.utils.parseaddr(_first(headers, f"{role}-email"))
+        name = name or _first(headers, role)
+        if name and address:
+            return f"{name} <{address}>"
+        if name or address:
+            return name or address
+    return ""
 
 
 def licenses(headers: dict[str, list[str]]) -> tuple[str, ...]:

@@ -101,6 +101,7 @@ def to_package(entry: RpmEntry, distro: Distro | None) -> Package:
         source_name=source_name,
         source_version=source_version,
         licenses=(entry.license,) if entry.license else (),
+        maintainer=entry.vendor or entry.packager,
         files=entry.files,
         metadata=_metadata(entry),
     )

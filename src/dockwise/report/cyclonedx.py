@@ -21,9 +21,11 @@ from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
 from cyclonedx.model.bom_ref import BomRef
 from cyclonedx.model.component import Component, ComponentType
+from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
 from cyclonedx.model.dependency import Dependable, Dependency
 from cyclonedx.model.impact_analysis import ImpactAnalysisState
 from cyclonedx.model.license import DisjunctiveLicense, License
+from cyclonedx.model.lifecycle import LifecyclePhase, PredefinedLifecycle
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.model.vulnerability import (
     BomTarget,
@@ -42,6 +44,7 @@ from dockwise.checks.vulns.severity import distro_rating
 from dockwise.errors import ReportError
 from dockwise.model import Cvss, Distro, Finding, ImageInfo, Package, ScanResult, Severity
 from dockwise.report.properties import package_properties
+from dockwise.report.supplier import distro_supplier, image_supplier, name_email
 from dockwise.version import __version__
 
 IMAGE_REF = "dockwise:image"
@@ -91,6 +94,8 @@ def build_bom(result: ScanResult) -> Bom:
             timestamp=_timestamp(result.generated),
             tools=ToolRepository(components=[_tool(result.tool_version)]),
             component=image,
+            # CISA's SBOM type `analyzed`: read from the built image's bytes
+            lifecycles=[PredefinedLifecycle(LifecyclePhase.POST_BUILD)],
         ),
         components=components,
         vulnerabilities=_vulnerabilities(result.findings, dict(reversed(refs))),
@@ -266,6 +271,7 @@ def _image_component(image: ImageInfo) -> Component:
         bom_ref=IMAGE_REF,
         name=image.source,
         version=image.manifest_digest or image.config_digest or None,
+        supplier=_supplier(image_supplier(image)),
         properties=_properties(_image_properties(image)),
     )
 
@@ -300,6 +306,7 @@ def _distro_component(distro: Distro) -> Component:
         name=distro.id,
         version=distro.version_id or None,
         description=distro.pretty_name or None,
+        supplier=_supplier(distro_supplier(distro)),
         properties=_properties([("dockwise:distro:codename", distro.codename)]),
     )
 
@@ -326,8 +333,19 @@ def _package_component(pkg: Package, bom_ref: str) -> Component:
         purl=_purl(pkg.purl),
         licenses=_licenses(pkg.licenses),
         publisher=pkg.maintainer or None,
+        supplier=_supplier(pkg.maintainer),
         properties=_properties(package_properties(pkg)),
     )
+
+
+def _supplier(text: str) -> OrganizationalEntity | None:
+    """The same supplier the SPDX output names; absent (not guessed) when nothing says."""
+    parsed = name_email(text)
+    if parsed is None:
+        return None
+    name, email = parsed
+    contacts = [OrganizationalContact(name=name, email=email)] if "@" in email else []
+    return OrganizationalEntity(name=name, contacts=contacts)
 
 
 def _purl(value: str) -> PackageURL | None:

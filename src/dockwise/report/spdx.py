@@ -45,11 +45,15 @@ from spdx_tools.spdx.model import Package as SpdxPackage
 from dockwise.errors import ReportError
 from dockwise.model import Distro, ImageInfo, Package, ScanResult
 from dockwise.report.properties import package_properties
+from dockwise.report.supplier import distro_supplier, image_supplier, name_email
 from dockwise.version import __version__
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
 IMAGE_ID = "SPDXRef-Image"
 OS_ID = "SPDXRef-OperatingSystem"
+# CISA's SBOM type: read from the image's bytes after the build; SPDX 2.3 has no field
+# for it (SPDX 3 has), so it goes where readers look for how the document was made.
+SBOM_TYPE_COMMENT = "SBOM type: analyzed"
 # Not resolvable, only unique: the spec asks for a URI, not a web page.
 NAMESPACE_BASE = "https://github.com/dockwise/spdx"
 # uuid5 namespace shared with the CycloneDX serial number: uuid5(NAMESPACE_URL, ...).
@@ -60,8 +64,11 @@ _CHECKSUM_ALGORITHMS = {
     "sha512": ChecksumAlgorithm.SHA512,
 }
 _NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9.-]+")
-_MAINTAINER = re.compile(r"^\s*([^<>()]+?)\s*(?:<([^<>()\s]+)>)?\s*$")
-_ORGANIZATION_WORDS = ("maintainers", "team", "developers", "project", "community", "group")
+# substrings of a lowered name (so `inc.`, never `inc`: Vincent is a person)
+_ORGANIZATION_WORDS = (
+    "maintainers", "team", "developers", "project", "community", "group",
+    "foundation", "inc.", "ltd", "llc", "gmbh", "corporation", "linux",
+)  # fmt: skip
 
 
 class SpdxJsonReporter:
@@ -103,6 +110,7 @@ def build_document(result: ScanResult) -> Document:
         document_namespace=document_namespace(result),
         creators=[tool],
         created=created,
+        creator_comment=SBOM_TYPE_COMMENT,
     )
     return Document(info, packages, annotations=annotations, relationships=relationships)
 
@@ -172,6 +180,7 @@ def _image_package(image: ImageInfo) -> SpdxPackage:
         version=digest or None,
         files_analyzed=False,
         checksums=[checksum] if checksum else [],
+        supplier=_supplier(image_supplier(image)),
         primary_package_purpose=PackagePurpose.CONTAINER,
     )
 
@@ -209,6 +218,7 @@ def _os_package(distro: Distro) -> SpdxPackage:
         version=distro.version_id or None,
         files_analyzed=False,
         description=distro.pretty_name or None,
+        supplier=_supplier(distro_supplier(distro)),
         primary_package_purpose=PackagePurpose.OPERATING_SYSTEM,
     )
 
@@ -267,21 +277,22 @@ def _license_comment(licenses: tuple[str, ...], declared: object) -> str | None:
     return "declared: " + json.dumps(list(licenses))
 
 
-def _supplier(maintainer: str) -> Actor | None:
-    """`Name <email>` as a Person, or an Organization for teams and lists; else nothing.
+def _supplier(maintainer: str) -> Actor | SpdxNoAssertion:
+    """`Name <email>` as a Person, or an Organization for teams and lists; NOASSERTION
+    when the image says nothing.
 
     SPDX serialises actors as `Person: name (email)`, so names with brackets or
-    parentheses could not be read back and are left out.
+    parentheses could not be read back and are left as NOASSERTION too.
     """
-    match = _MAINTAINER.match(maintainer) if maintainer.isprintable() else None
-    if not match:
-        return None
-    name, email = match.groups()
+    parsed = name_email(maintainer)
+    if parsed is None:
+        return SpdxNoAssertion()
+    name, email = parsed
     lowered = name.lower()
     kind = ActorType.PERSON
     if any(word in lowered for word in _ORGANIZATION_WORDS) or (email or "").startswith("lists."):
         kind = ActorType.ORGANIZATION
-    return Actor(kind, name, email)
+    return Actor(kind, name, email or None)
 
 
 def _purl_ref(purl: str) -> ExternalPackageRef | None:

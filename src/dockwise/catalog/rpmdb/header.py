@@ -25,7 +25,7 @@ REGION_TAGS = (61, 62, 63)  # HEADERIMAGE, HEADERSIGNATURES, HEADERIMMUTABLE
 
 # Tags (lib/rpmtag.h)
 NAME, VERSION, RELEASE, EPOCH = 1000, 1001, 1002, 1003
-VENDOR, LICENSE, ARCH, SOURCERPM = 1011, 1014, 1022, 1044
+VENDOR, LICENSE, PACKAGER, ARCH, SOURCERPM = 1011, 1014, 1015, 1022, 1044
 OLDFILENAMES, DIRINDEXES, BASENAMES, DIRNAMES = 1027, 1116, 1117, 1118
 SHA1HEADER, SHA256HEADER, MODULARITYLABEL = 269, 273, 5096
 WANTED = frozenset(
@@ -36,6 +36,7 @@ WANTED = frozenset(
         EPOCH,
         VENDOR,
         LICENSE,
+        PACKAGER,
         ARCH,
         SOURCERPM,
         OLDFILENAMES,
@@ -66,6 +67,7 @@ class RpmEntry:
     arch: str = ""
     source_rpm: str = ""
     vendor: str = ""
+    packager: str = ""
     license: str = ""
     modularity_label: str = ""
     files: tuple[str, ...] = ()
@@ -154,6 +156,7 @@ def entry_from_header(blob: bytes) -> RpmEntry:
         arch=_text(tags, ARCH),
         source_rpm=_text(tags, SOURCERPM),
         vendor=_text(tags, VENDOR),
+        packager=_text(tags, PACKAGER),
         license=_text(tags, LICENSE),
         modularity_label=_text(tags, MODULARITYLABEL),
         files=_files(tags),

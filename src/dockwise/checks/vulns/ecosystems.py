@@ -147,11 +147,14 @@ def _purl_type_name(pkg: Package) -> tuple[str, str]:
 
 
 def _go_queries(module: str, pkg: Package) -> list[Query]:
-    """A Go module, or the `stdlib` entry a Go binary reports with its toolchain version
-    (`go1.21.5`), which golang/vulndb records in SemVer."""
-    if module in ("stdlib", "go", "toolchain") and pkg.version.startswith("go"):
-        version = toolchain_semver(pkg.version)
+    """A Go module, or the `stdlib` entry: a Go binary reports its toolchain version
+    (`go1.21.5`), its purl and SBOMs by other tools say `1.21.5`; golang/vulndb records
+    SemVer. A main module built outside module mode (`(devel)`) has no version to match."""
+    if module in ("stdlib", "go", "toolchain"):
+        version = toolchain_semver("go" + pkg.version.removeprefix("go"))
         return [Query("Go", "stdlib", version)] if version else []
+    if pkg.version == "(devel)":
+        return []
     return [Query("Go", module, pkg.version.lstrip("v"))]
 
 
