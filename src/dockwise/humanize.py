@@ -12,3 +12,8 @@ def human_size(size: int) -> str:
             break
         value, unit = value / 1024, bigger
     return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 group`, `2 groups`: a count with its noun agreeing, for headings and verdicts."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -17,7 +17,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dockwise.humanize import human_size
+from dockwise.humanize import counted, human_size
 from dockwise.model import (
     FileRecord,
     Finding,
@@ -131,7 +131,7 @@ def _coverage(result: ScanResult) -> Iterator[RenderableType]:
     """The database a scan used and, per package group, whether it held advisories."""
     if result.database is None:
         return
-    table = _table(f"Vulnerability coverage ({len(result.coverage)} groups)",
+    table = _table(f"Vulnerability coverage ({counted(len(result.coverage), 'group')})",
                    "Group", "Packages", "State", "Detail")  # fmt: skip
     table.caption, table.caption_justify = f"database: {database_line(result.database)}", "left"
     for group in result.coverage:
