@@ -1,0 +1,28 @@
+"""The notification outbox: one roll-up per database release, written in the same
+transaction as the findings it announces.
+
+Revision ID: 0002
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("release_id", sa.Integer(), sa.ForeignKey("db_releases.id"), nullable=False),
+        sa.Column("created", sa.String(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("delivered", sa.String()),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("notifications")
