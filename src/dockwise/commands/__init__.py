@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "manage the offline vulnerability database (update, status, export, import)",
     ),
     "cache": ("dockwise.commands.cache", "show or empty the cache, or record a trusted base"),
+    "fleet": (
+        "dockwise.commands.fleet",
+        "remember every image vetted; re-match them all when advisories change",
+    ),
 }
 
 

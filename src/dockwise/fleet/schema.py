@@ -48,6 +48,9 @@ images = Table(
     Column("result_digest", String, nullable=False),  # the whole result, in the file store
     Column("first_seen", String, nullable=False),
     Column("last_scanned", String, nullable=False),
+    # the release the findings were last matched against (revision 0002): a new finding
+    # on an image matched before is news for the outbox, one on a new image is not
+    Column("matched_release", Integer, ForeignKey("db_releases.id")),
 )  # fmt: skip
 
 references = Table(

@@ -1,5 +1,6 @@
-"""The notification outbox: one roll-up per database release, written in the same
-transaction as the findings it announces.
+"""The notification outbox (one roll-up per database release, written in the same
+transaction as the findings it announces) and the release each image was last matched
+against (what tells news from a new image's first findings).
 
 Revision ID: 0002
 """
@@ -14,6 +15,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("images") as batch:
+        batch.add_column(sa.Column("matched_release", sa.Integer(), nullable=True))
+        batch.create_foreign_key("images_matched_release", "db_releases",
+                                 ["matched_release"], ["id"])  # fmt: skip
     op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -26,3 +31,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notifications")
+    with op.batch_alter_table("images") as batch:
+        batch.drop_constraint("images_matched_release", type_="foreignkey")
+        batch.drop_column("matched_release")

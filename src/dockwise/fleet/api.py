@@ -1,0 +1,132 @@
+"""The one place the fleet reaches into dockwise: scanning, the result codec, matching.
+
+The fleet sits on dockwise's public API (STYLE.md §11). Until that API exists in
+`dockwise/__init__.py`, this adapter calls today's functions, so switching the fleet
+to `dockwise.scan`/`dockwise.load_result` is an edit of this file only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from dockwise.checks.lifecycle import LifecycleChecker
+from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.checks.vulns.ecosystems import OS_TYPES
+from dockwise.model import (
+    Distro,
+    Finding,
+    ImageInfo,
+    Inventory,
+    Package,
+    ScanResult,
+    Severity,
+)
+from dockwise.options import Options
+from dockwise.report.load import result_from_json
+from dockwise.report.native_json import NativeJsonReporter
+from dockwise.source import open_source
+from dockwise.source.reference import Reference
+from dockwise.untrusted import load_json
+from dockwise.vulndb.advisory import AdvisorySource
+from dockwise.vulndb.store import VulnDb
+
+__all__ = [
+    "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
+    "Options", "Release", "decode_result", "encode_result", "end_of_life", "image_digest",
+    "match", "open_advisories", "parse_reference", "release_of", "scan",
+]  # fmt: skip
+
+
+def scan(options: Options, db: Path) -> ScanResult:
+    """`dockwise scan` of one source against the database at `db`, nothing suppressed."""
+    from dockwise.vet import ScanSettings
+    from dockwise.vet import scan as vet_scan
+
+    with VulnDb(db) as advisories:
+        return vet_scan(options, ScanSettings(advisories))
+
+
+def image_digest(options: Options) -> str:
+    """The source's manifest (else config) digest, read without reading its layers; ""
+    for a source that has neither (a directory, an SBOM)."""
+    info = open_source(options.source, options.platform, options.registry).info
+    return info.manifest_digest or info.config_digest
+
+
+def encode_result(result: ScanResult) -> bytes:
+    """The JSON codec's bytes for a result (what the file store keeps)."""
+    return NativeJsonReporter().render(result).encode()
+
+
+def decode_result(data: bytes | str, name: str) -> ScanResult:
+    """A result from the JSON codec's bytes; anything else is a one-line error."""
+    return result_from_json(load_json(data if isinstance(data, str) else data.decode()), name)
+
+
+def open_advisories(db: Path) -> VulnDb:
+    """The vulnerability database at `db`, read-only, as a context manager."""
+    return VulnDb(db)
+
+
+def match(distro: Distro | None, packages: Sequence[Package], advisories: AdvisorySource):
+    """The vulnerability findings of these packages on this distro release: the same
+    checker `scan` runs, so a fleet finding is exactly a scan's finding."""
+    target = _target(distro, packages)
+    return list(VulnerabilityChecker(advisories).check(target))
+
+
+def end_of_life(distro: Distro | None, today: date) -> str:
+    """The release's end-of-life finding's title on `today`; "" while it is supported."""
+    from dockwise.checks.base import Target
+
+    if distro is None:
+        return ""
+    target = Target(_image(), Inventory(distro, ()))
+    eol = [f.title for f in LifecycleChecker(today).check(target) if f.rule_id.endswith("-eol")]
+    return "; ".join(eol)
+
+
+def _target(distro: Distro | None, packages: Iterable[Package]):  # noqa: ANN202
+    from dockwise.checks.base import Target
+
+    return Target(_image(), Inventory(distro, tuple(packages)))
+
+
+def _image() -> ImageInfo:
+    return ImageInfo(source="fleet", scheme="fleet")
+
+
+def parse_reference(text: str) -> Reference | None:
+    """A registry reference in `text` (`debian:12`, `registry:host/repo:tag`), or None."""
+    from dockwise.errors import SourceError
+
+    text = text.removeprefix("registry:")
+    try:
+        return Reference.parse(text)
+    except SourceError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One vulnerability database release, as the fleet records it."""
+
+    digest: str  # over the feed files' own sha256: the same feeds are the same release
+    built: str
+    counts: dict
+
+
+def release_of(db: VulnDb) -> Release:
+    """The release identity and counts of an open database."""
+    feeds = sorted((row["feed"], row["path"], row["sha256"]) for row in db.feeds())
+    digest = hashlib.sha256(json.dumps(feeds).encode()).hexdigest()
+    per_feed: dict[str, int] = {}
+    for row in db.feeds():
+        per_feed[row["feed"]] = per_feed.get(row["feed"], 0) + int(row["records"])
+    counts = {**db.counts(), "feeds": per_feed}
+    return Release(f"sha256:{digest}", db.meta.get("built", ""), counts)
