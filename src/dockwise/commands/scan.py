@@ -49,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--show-suppressed", action="store_true", help="also show ignored and VEX'd findings"
     )
+    parser.add_argument(
+        "--store", action="store_true",
+        help="also keep the result in the fleet store ($DOCKWISE_STORE, else "
+        "$XDG_DATA_HOME/dockwise/fleet.db; see `dockwise fleet`)",
+    )  # fmt: skip
     add_policy_arguments(parser.add_argument_group("policy gate (exit 1 when it fails)"))
 
 
@@ -68,11 +73,22 @@ def run(args: argparse.Namespace) -> int:
     with open_advisories(db.path) as advisories, progress(options.quiet) as bar:
         result = scan(options, ScanSettings(advisories, suppressions, day), bar)
     result = with_warning(result, age_warning)
+    if args.store:  # a flag, not `--store URL`: an optional value would swallow SOURCE
+        store_result(result, db.path)
     # the gate sees every finding; --severity, --only-fixed only change what is shown
     verdict = evaluate(result, policy, day) if policy else None
     shown = shown_findings(result, args.severity, args.only_fixed, args.show_suppressed)
     write_output(render_report(shown, options.output_format, verdict), options.output)
     return finish(verdict) if verdict else 0
+
+
+def store_result(result: ScanResult, db: Path) -> None:
+    """`--store`: the whole result (every finding, whatever is shown) into the fleet."""
+    from dockwise.fleet.add import add_result, match_added
+    from dockwise.fleet.store import open_fleet
+
+    with open_fleet() as fleet:
+        match_added(fleet, db, [add_result(fleet, result, result.image.source, "scan")])
 
 
 def open_advisories(path: Path):

@@ -90,8 +90,10 @@ def _status_line(row, names, totals, fixable, today: date) -> ImageStatus:  # no
     reasons = []
     if os_fixes:
         shown = ", ".join(os_fixes[:MAX_PACKAGES_SAID])
-        more = f" and {len(os_fixes) - MAX_PACKAGES_SAID} more" if len(os_fixes) > 5 else ""
-        reasons.append(f"fixes published for {len(os_fixes)} OS packages: {shown}{more}")
+        more = len(os_fixes) - MAX_PACKAGES_SAID
+        plural = "s" if len(os_fixes) != 1 else ""
+        reasons.append(f"a fix is published for {len(os_fixes)} OS package{plural}: {shown}"
+                       + (f" and {more} more" if more > 0 else ""))  # fmt: skip
     if eol:
         reasons.append(eol)
     return ImageStatus(

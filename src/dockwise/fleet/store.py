@@ -83,11 +83,23 @@ def migrate(engine: Engine, revision: str = HEAD) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     target = ScriptDirectory.from_config(config).as_revision_number(revision)
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         if MigrationContext.configure(connection).get_current_revision() == target:
             return
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+        connection.rollback()
+        # SQLite changes a table by copying it, which foreign keys forbid while they are
+        # enforced; the pragma only works outside a transaction (Alembic's batch docs).
+        _sqlite_foreign_keys(connection, "OFF")
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        _sqlite_foreign_keys(connection, "ON")
+
+
+def _sqlite_foreign_keys(connection: sa.Connection, state: str) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA foreign_keys = {state}")
+        connection.commit()
 
 
 def _engine(url: sa.URL) -> Engine:

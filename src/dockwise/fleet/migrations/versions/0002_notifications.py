@@ -15,7 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("images") as batch:
+    with op.batch_alter_table("images") as batch:  # SQLite: a copy of the table
         batch.add_column(sa.Column("matched_release", sa.Integer(), nullable=True))
         batch.create_foreign_key("images_matched_release", "db_releases",
                                  ["matched_release"], ["id"])  # fmt: skip
