@@ -22,7 +22,8 @@ def add(fleet: Fleet, options: api.Options, db: Path) -> Ingested:
     digest is stored already by this version of dockwise (then only its reference is)."""
     source = options.source
     if _saved_result(source):
-        return add_result(fleet, api.decode_result(Path(source).read_bytes(), source), source)
+        data = Path(source).read_bytes()
+        return add_result(fleet, api.decode_result(data, source), source, data=data)
     digest = api.image_digest(options)
     known = stored(fleet, digest, __version__) if digest else None
     if known is not None:
@@ -30,13 +31,17 @@ def add(fleet: Fleet, options: api.Options, db: Path) -> Ingested:
     return ingest(fleet, api.scan(options, db), source, "scan")
 
 
-def add_result(fleet: Fleet, result: api.ScanResult, source: str, kind: str = "result"):  # noqa: ANN201
-    """Store a result already made (saved JSON, or the scan `scan --store` just ran)."""
+def add_result(
+    fleet: Fleet, result: api.ScanResult, source: str, kind: str = "result",
+    data: bytes | None = None,
+) -> Ingested:  # fmt: skip
+    """Store a result already made (saved JSON, or the scan `scan --store` just ran);
+    `data`: the saved bytes it was decoded from."""
     digest = image_identity(result)
     known = stored(fleet, digest, result.tool_version)
     if known is not None:
         return seen_again(fleet, known, digest, source)
-    return ingest(fleet, result, source, kind)
+    return ingest(fleet, result, source, kind, data)
 
 
 def match_added(fleet: Fleet, db: Path, added: Sequence[Ingested]) -> Changes | None:

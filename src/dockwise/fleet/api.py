@@ -59,13 +59,15 @@ def image_digest(options: Options) -> str:
 
 
 def encode_result(result: ScanResult) -> bytes:
-    """The JSON codec's bytes for a result (what the file store keeps)."""
-    return NativeJsonReporter().render(result).encode()
+    """The JSON codec's document for a result, compact (what the file store keeps):
+    without `indent`, the json module's C encoder does the work, ten times faster."""
+    document = NativeJsonReporter().document(result)
+    return json.dumps(document, ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def decode_result(data: bytes | str, name: str) -> ScanResult:
     """A result from the JSON codec's bytes; anything else is a one-line error."""
-    return result_from_json(load_json(data if isinstance(data, str) else data.decode()), name)
+    return result_from_json(load_json(data), name)
 
 
 def open_advisories(db: Path) -> VulnDb:

@@ -65,10 +65,13 @@ def stored(fleet: Fleet, digest: str, analyzer_version: str) -> int | None:
         return connection.execute(query).scalar()
 
 
-def ingest(fleet: Fleet, result: api.ScanResult, source: str, kind: str) -> Ingested:
+def ingest(
+    fleet: Fleet, result: api.ScanResult, source: str, kind: str, data: bytes | None = None
+) -> Ingested:
     """Store one result in one transaction; its result file first (content-addressed:
-    a failed transaction leaves at most an unreferenced file, never a dangling row)."""
-    result_digest = fleet.results.put(api.encode_result(result))
+    a failed transaction leaves at most an unreferenced file, never a dangling row).
+    `data`: the codec's bytes the result was read from, kept as they are."""
+    result_digest = fleet.results.put(data or api.encode_result(result))
     digest, when = image_identity(result), now()
     with fleet.engine.begin() as connection:
         image_id = _image_row(connection, result, digest, result_digest, when)
@@ -137,9 +140,8 @@ def _reference(name: str):  # noqa: ANN202 - api.Reference | None
 
 def _layers(connection: Connection, image_id: int, result: api.ScanResult) -> None:
     refs = [layer for layer in result.image.layers if layer.diff_id]
-    rows = [dict(diff_id=r.diff_id, digest=r.digest, size=r.tar_size) for r in refs]
-    insert_ignore(connection, layers, rows, "diff_id")
-    ids = _ids(connection, layers.c.diff_id, [r.diff_id for r in refs])
+    rows = {r.diff_id: dict(diff_id=r.diff_id, digest=r.digest, size=r.tar_size) for r in refs}
+    ids = _shared_rows(connection, layers.c.diff_id, rows)
     if refs:
         connection.execute(image_layers.insert(), [
             dict(image_id=image_id, position=r.index, layer_id=ids[r.diff_id]) for r in refs
@@ -154,16 +156,26 @@ def _packages(connection: Connection, image_id: int, found: tuple[api.Package, .
     for pkg in found:
         if pkg.key not in chosen or chosen[pkg.key].owned_by and not pkg.owned_by:
             chosen[pkg.key] = pkg
-    rows = [dict(key=k, purl=p.purl, type=p.type, name=p.name, version=p.version,
-                 source_name=p.source_name, source_version=p.source_version)
-            for k, p in chosen.items()]  # fmt: skip
-    insert_ignore(connection, packages, rows, "key")
-    ids = _ids(connection, packages.c.key, list(chosen))
+    rows = {k: dict(key=k, purl=p.purl, type=p.type, name=p.name, version=p.version,
+                    source_name=p.source_name, source_version=p.source_version)
+            for k, p in chosen.items()}  # fmt: skip
+    ids = _shared_rows(connection, packages.c.key, rows)
     links = [dict(image_id=image_id, package_id=ids[k], owned_by=p.owned_by,
                   layer=p.location.layer.index if p.location.layer else None)
              for k, p in chosen.items()]  # fmt: skip
     if links:
         connection.execute(image_packages.insert(), links)
+
+
+def _shared_rows(connection: Connection, column: sa.Column, rows: dict[str, dict]) -> dict:
+    """Row id by unique key: looked up first (in a fleet most rows exist already), the
+    missing ones inserted (a concurrent writer's copy is kept), then looked up."""
+    found = _ids(connection, column, list(rows))
+    missing = [row for key, row in rows.items() if key not in found]
+    if missing:
+        insert_ignore(connection, column.table, missing, column.name)
+        found.update(_ids(connection, column, [row[column.name] for row in missing]))
+    return found
 
 
 def _ids(connection: Connection, column: sa.Column, keys: list[str]) -> dict[str, int]:

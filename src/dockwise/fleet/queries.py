@@ -23,6 +23,7 @@ from dockwise.fleet.schema import (
     references,
     scan_runs,
 )
+from dockwise.fleet.sql import chunks
 from dockwise.fleet.store import Fleet
 
 VULN_ID = re.compile(r"^[A-Z][A-Z0-9]*-[\w.:-]+$")  # CVE-2024-1, GHSA-xxxx, DSA-5000-1, GO-...
@@ -122,12 +123,14 @@ def _age_days(created: str, today: date) -> int | None:
         return None
 
 
-def _names(connection: Connection) -> dict[int, str]:
-    """Each image's most recently seen reference."""
+def _names(connection: Connection, image_ids: set[int] | None = None) -> dict[int, str]:
+    """Each image's (of these, or all) most recently seen reference."""
     r = references.c
     query = sa.select(r.image_id, r.registry, r.repository, r.tag).order_by(r.last_seen, r.id)
+    selects = [query] if image_ids is None else [
+        query.where(r.image_id.in_(batch)) for batch in chunks(sorted(image_ids))]  # fmt: skip
     return {row.image_id: f"{row.registry}/{row.repository}:{row.tag}"
-            for row in connection.execute(query)}  # fmt: skip
+            for select in selects for row in connection.execute(select)}  # fmt: skip
 
 
 def _open_totals(connection: Connection) -> dict[int, tuple]:
@@ -159,11 +162,11 @@ def _fixable_os_packages(connection: Connection) -> dict[int, set[str]]:
 def affected(fleet: Fleet, what: str) -> list[Affected]:
     """Images affected by a vulnerability id, or holding a purl or package name."""
     with fleet.engine.connect() as connection:
-        names = _names(connection)
         if VULN_ID.match(what):
             rows = _by_vulnerability(connection, what)
         else:
             rows = _by_package(connection, what)
+        names = _names(connection, {r["image_id"] for r in rows})
     found = [
         Affected(names.get(r["image_id"], r["digest"]), r["digest"],
                  f"{r['name']}@{r['version']}", r["purl"], r.get("vuln_id", ""),
