@@ -24,7 +24,7 @@ EXPECTED = [  # (type, name, version, path)
 ]
 RUN = """
 import resource, sys, time
-from dockwise import pipeline
+from dockwise.pipeline import read as pipeline
 from dockwise.options import Options
 if sys.argv[1] == "off":
     pipeline.ANALYZERS = ()

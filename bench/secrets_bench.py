@@ -24,7 +24,7 @@ OURS = ("secrets", "indicators")
 TARGET_ADDED = 0.20
 CHILD = r"""
 import sys
-import dockwise.pipeline as pipeline
+import dockwise.pipeline.read as pipeline
 from dockwise import cli
 drop = set(filter(None, sys.argv[2].split(",")))
 pipeline.ANALYZERS = tuple(a for a in pipeline.ANALYZERS if a.name not in drop)

@@ -25,6 +25,7 @@ from dockwise.model import (
     ScanResult,
     Severity,
 )
+from dockwise.model_json import answers_to_json
 from dockwise.policy import evaluate, parse_policy
 from dockwise.provenance import provenance
 from dockwise.source import open_source
@@ -269,7 +270,7 @@ def test_unknowns_when_nothing_is_known():
 
 
 def test_json_shape_is_versioned_and_serialisable():
-    doc = json.loads(json.dumps(answers().to_json()))
+    doc = json.loads(json.dumps(answers_to_json(answers())))
     assert (doc["schema"], doc["version"], doc["today"]) == (
         "dockwise/five-questions", 2, "2026-11-28")  # fmt: skip
     assert list(doc["sections"]) == ["provenance", "inside", "patching", "support", "security"]

@@ -185,19 +185,19 @@ class ImageCache(_KeyedDir):
 
     def load_result(self, key: str) -> ScanResult | None:
         """An inventory stored by `store_result` (the native JSON, file lists included)."""
-        from dockwise.report.load import result_from_json
+        from dockwise.model_json import from_json
 
         data = self._read(key)
         try:
-            return None if data is None else result_from_json(json.loads(data), "cached")
+            return None if data is None else from_json(json.loads(data), "cached")
         except (ValueError, DockwiseError):
             return None
 
     def store_result(self, key: str, result: ScanResult) -> None:
         """The documented native JSON is the format: no second serialisation to keep."""
-        from dockwise.report.native_json import NativeJsonReporter
+        from dockwise.model_json import dumps, to_json
 
-        self._write(key, NativeJsonReporter(include_files=True).render(result).encode())
+        self._write(key, dumps(to_json(result, include_files=True)).encode())
 
 
 class BlobCache(_CappedDir):

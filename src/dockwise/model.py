@@ -7,11 +7,9 @@ cached, diffed and serialised without special cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from enum import IntEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from dockwise.answers import FiveAnswers
+from typing import ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +228,55 @@ class Finding:
     @property
     def sort_key(self) -> tuple:
         return (-self.severity, self.kind, self.rule_id, self.package.name if self.package else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One answered fact of the five questions (`dockwise.answers`); `key` is stable for
+    machines, `label` is for people."""
+
+    key: str
+    label: str
+    value: str
+    evidence: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """Something a question needs that could not be answered, and why: an answer that
+    cannot be given says so rather than look clean."""
+
+    key: str
+    label: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """The answer to one question: a one-line verdict, facts and unknowns."""
+
+    question: str
+    verdict: str
+    facts: tuple[Fact, ...] = ()
+    unknowns: tuple[Unanswered, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FiveAnswers:
+    """All five sections, as of `today`."""
+
+    NAMES: ClassVar[tuple[str, ...]] = ("provenance", "inside", "patching", "support", "security")
+
+    today: date
+    provenance: Section
+    inside: Section
+    patching: Section
+    support: Section
+    security: Section
+
+    def sections(self) -> tuple[tuple[str, Section], ...]:
+        """(name, section) in the order the questions are asked."""
+        return tuple((name, getattr(self, name)) for name in self.NAMES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from dockwise.model import LayerRef
 
 
 class LayerProgress:
-    """Context manager and progress callback for `pipeline.sbom`."""
+    """Context manager and progress callback for `pipeline.read.sbom`."""
 
     def __init__(self) -> None:
         self._progress = Progress(

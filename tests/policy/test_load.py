@@ -10,9 +10,9 @@ import datetime as dt
 import pytest
 
 from dockwise.answers import Fact, FiveAnswers, Section, Unanswered
+from dockwise.model_json import from_json, load_result
 from dockwise.policy import evaluate, with_fail_on
 from dockwise.report import ReportError, render
-from dockwise.report.load import load_result, result_from_json
 from tests.policy.conftest import bad_result
 
 TODAY = dt.date(2024, 6, 1)
@@ -54,7 +54,7 @@ def _without_file_lists(result):
 )
 def test_bad_documents_are_one_line(doc, message):
     with pytest.raises(ReportError) as caught:
-        result_from_json(doc, "x.json")
+        from_json(doc, "x.json")
     assert str(caught.value) == message
 
 

@@ -5,7 +5,7 @@ import jsonschema
 import pytest
 
 from dockwise.model import Inventory, LayerRef, Location, Package, ScanWarning
-from dockwise.report.load import result_from_json
+from dockwise.model_json import from_json
 from dockwise.report.native_json import SCHEMA_ID, NativeJsonReporter, load_schema
 from tests.report.conftest import ESC_TITLE, EVIL_NAME
 
@@ -95,7 +95,7 @@ def test_layer_ref_digest_pattern(result, validator):
 
 def test_layer_sizes_read_back(result):
     """Both sizes survive a save and load, so `diff` compares a saved result like a live one."""
-    layers = result_from_json(json.loads(render(result))).image.layers
+    layers = from_json(json.loads(render(result))).image.layers
     assert layers == result.image.layers
     assert [(layer.size, layer.uncompressed_size) for layer in layers] == [
         (29_150_000, 80_400_384),
@@ -133,7 +133,7 @@ def test_found_as_round_trips(result, validator):
     doc = json.loads(render(dataclasses.replace(result, inventory=inventory)))
     validator.validate(doc)
     assert [p["found_as"] for p in doc["packages"]][:2] == ["declared", "installed"]
-    loaded = result_from_json(doc).inventory.packages
+    loaded = from_json(doc).inventory.packages
     assert (loaded[0].found_as, loaded[1].found_as) == ("declared", "installed")
     doc["packages"][0]["found_as"] = "guessed"
     with pytest.raises(jsonschema.ValidationError):

@@ -94,7 +94,7 @@ def _advisories(db: str | None):
 def _read(source: str, args: argparse.Namespace, advisories) -> ScanResult:
     """Scan (with advisories) or inventory one live source."""
     from dockwise.pipeline import sbom
-    from dockwise.vet import ScanSettings, scan
+    from dockwise.pipeline.check import ScanSettings, scan
 
     options = Options(source=source, platform=args.platform, quiet=args.quiet,
                       no_cache=args.no_cache, registry=registry_access(args))  # fmt: skip
@@ -116,7 +116,7 @@ def _saved_result(source: str) -> ScanResult | None:
         return None  # let the source opener say what is wrong with it
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{" or SAVED_SCHEMA not in head:
         return None
-    from dockwise.report.load import load_result
+    from dockwise.model_json import load_result
 
     return load_result(path)
 

@@ -55,7 +55,7 @@ def add_policy_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dockwise.report.load import load_result
+    from dockwise.model_json import load_result
 
     policy = resolve_policy(args.policy, args.fail_on, Path.cwd())
     if policy is None:

@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from dockwise.checks.suppress import load
-    from dockwise.vet import ScanSettings, scan
+    from dockwise.pipeline.check import ScanSettings, scan
     from dockwise.vulndb.paths import resolve_db_path, resolve_mirror
     from dockwise.vulndb.status import parse_max_age
 

@@ -20,7 +20,7 @@ from dockwise.diff import (
     SizeChange,
 )
 from dockwise.model import LayerRef, ScanResult
-from dockwise.report.native_json import finding_json
+from dockwise.model_json import finding_to_json
 
 SCHEMA_ID = "dockwise-diff/1"
 
@@ -109,7 +109,7 @@ def _package(change: PackageChange) -> Json:
 
 def _finding(change: FindingChange) -> Json:
     """The finding as the native JSON writes it, with what changed."""
-    return {"change": change.change, **finding_json(change.finding)}
+    return {"change": change.change, **finding_to_json(change.finding)}
 
 
 def _config(change: ConfigChange) -> Json:

@@ -17,11 +17,11 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dockwise.answers import FiveAnswers
 from dockwise.humanize import human_size
 from dockwise.model import (
     FileRecord,
     Finding,
+    FiveAnswers,
     ImageInfo,
     LayerRef,
     Package,

@@ -1,8 +1,5 @@
-"""The inventory half of the pipeline: source -> layers -> file tree -> catalogers -> SBOM.
-
-The checks on top of it (`scan`) live in dockwise.vet, so an SBOM run never imports
-the advisory matching, provenance or lifecycle code.
-"""
+"""Reading an image: open -> layers (each read once, or from the layer cache) -> file tree
+-> catalogers -> the inventory (the SBOM). `sbom` stops here; `check.scan` goes on."""
 
 from __future__ import annotations
 
