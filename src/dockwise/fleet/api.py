@@ -26,9 +26,8 @@ from dockwise.model import (
     ScanResult,
     Severity,
 )
+from dockwise.model_json import from_json, to_json
 from dockwise.options import Options
-from dockwise.report.load import result_from_json
-from dockwise.report.native_json import NativeJsonReporter
 from dockwise.source import open_source
 from dockwise.source.reference import Reference
 from dockwise.untrusted import load_json
@@ -44,11 +43,11 @@ __all__ = [
 
 def scan(options: Options, db: Path) -> ScanResult:
     """`dockwise scan` of one source against the database at `db`, nothing suppressed."""
-    from dockwise.vet import ScanSettings
-    from dockwise.vet import scan as vet_scan
+    from dockwise.pipeline.check import ScanSettings
+    from dockwise.pipeline.check import scan as check_scan
 
     with VulnDb(db) as advisories:
-        return vet_scan(options, ScanSettings(advisories))
+        return check_scan(options, ScanSettings(advisories))
 
 
 def image_digest(options: Options) -> str:
@@ -61,13 +60,12 @@ def image_digest(options: Options) -> str:
 def encode_result(result: ScanResult) -> bytes:
     """The JSON codec's document for a result, compact (what the file store keeps):
     without `indent`, the json module's C encoder does the work, ten times faster."""
-    document = NativeJsonReporter().document(result)
-    return json.dumps(document, ensure_ascii=True, separators=(",", ":")).encode()
+    return json.dumps(to_json(result), ensure_ascii=True, separators=(",", ":")).encode()
 
 
 def decode_result(data: bytes | str, name: str) -> ScanResult:
     """A result from the JSON codec's bytes; anything else is a one-line error."""
-    return result_from_json(load_json(data), name)
+    return from_json(load_json(data), name)
 
 
 def open_advisories(db: Path) -> VulnDb:
