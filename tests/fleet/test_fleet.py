@@ -161,3 +161,31 @@ def test_the_status_row_is_a_frozen_dataclass():
     from dockwise.fleet.queries import ImageStatus
 
     assert dataclasses.fields(ImageStatus) and ImageStatus.__dataclass_params__.frozen
+
+
+def test_rematch_is_incremental_and_agrees_with_a_full_one(capsys, store_url, demo_image,
+                                                             tmp_path):  # fmt: skip
+    db = build_db(tmp_path, tmp_path / "v.db")
+    saved = tmp_path / "a.json"
+    assert run(capsys, "scan", "-q", "--db", str(db), "-f", "json", "-o", str(saved),
+               str(demo_image))[0] == 0  # fmt: skip
+    other = json.loads(saved.read_text())  # another image: the same without gzip
+    other["image"]["manifest_digest"] = "sha256:" + "b" * 64
+    other["image"]["repo_tags"] = ["example.org/no-gzip:1"]
+    other["packages"] = [p for p in other["packages"] if p["name"] != "gzip"]
+    (tmp_path / "b.json").write_text(json.dumps(other))
+    code, _, err = run(
+        capsys, "fleet", "add", "--db", str(db), str(saved), str(tmp_path / "b.json")
+    )
+    assert (code, err) == (0, "")
+    first = as_json(capsys, "fleet", "rematch", "--db", str(db))  # no fingerprints yet: all
+    assert (first["images"], first["opened"], first["resolved"]) == (2, 0, 0)
+
+    build_db(tmp_path, db, GZIP_ADVISORY)
+    changed = as_json(capsys, "fleet", "rematch", "--db", str(db))
+    assert (changed["images"], changed["opened"], changed["resolved"]) == (1, 1, 0)
+    full = as_json(capsys, "fleet", "rematch", "--db", str(db), "--full")
+    assert (full["images"], full["opened"], full["resolved"]) == (2, 0, 0)
+    assert as_json(capsys, "fleet", "rematch", "--db", str(db))["images"] == 0
+    [holder] = as_json(capsys, "fleet", "affected", GZIP_CVE)
+    assert holder["name"] == "docker.io/library/dockwise-demo:1.0"

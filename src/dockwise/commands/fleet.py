@@ -39,7 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     affected = actions.add_parser("affected", help="images affected by CVE-ID, PURL or PACKAGE")
     affected.add_argument("what", metavar="CVE-ID|PURL|PACKAGE")
     rematch = actions.add_parser(
-        "rematch", help="re-match every stored inventory against the current database"
+        "rematch", help="re-match stored inventories against the current database"
+    )
+    rematch.add_argument(
+        "--full",
+        action="store_true",
+        help="re-match every image, not only those the new release changes",
     )
     history = actions.add_parser("history", help="an image's scans and findings over releases")
     history.add_argument("image", metavar="IMAGE", help="a digest (or its prefix) or reference")
@@ -120,11 +125,10 @@ def _affected(args: argparse.Namespace) -> int:
 
 
 def _rematch(args: argparse.Namespace) -> int:
-    from dockwise.fleet import api
-    from dockwise.fleet.match import match_images
+    from dockwise.fleet import api, incremental
 
     with _open(args) as fleet, api.open_advisories(resolve_db_path(args.db)) as advisories:
-        changes = match_images(fleet, advisories, api.release_of(advisories))
+        changes = incremental.rematch(fleet, advisories, api.release_of(advisories), args.full)
     if args.output_format == "json":
         write_output(json.dumps(dataclasses.asdict(changes), indent=2), None)
     else:

@@ -37,7 +37,7 @@ from dockwise.vulndb.store import VulnDb
 __all__ = [
     "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
     "Options", "Release", "decode_result", "encode_result", "end_of_life", "image_digest",
-    "match", "open_advisories", "parse_reference", "release_of", "scan",
+    "lookup_keys", "match", "open_advisories", "parse_reference", "release_of", "scan",
 ]  # fmt: skip
 
 
@@ -78,6 +78,15 @@ def match(distro: Distro | None, packages: Sequence[Package], advisories: Adviso
     checker `scan` runs, so a fleet finding is exactly a scan's finding."""
     target = _target(distro, packages)
     return list(VulnerabilityChecker(advisories).check(target))
+
+
+def lookup_keys(distro: Distro | None, package: Package) -> list[tuple[str, str]]:
+    """The (ecosystem, package) index keys the matcher looks this package up under."""
+    from dockwise.checks.vulns.ecosystems import os_ecosystems, queries
+    from dockwise.vulndb.store import normalise_package
+
+    found = queries(package, os_ecosystems(distro))
+    return [(q.ecosystem, normalise_package(q.ecosystem, q.name)) for q in found]
 
 
 def end_of_life(distro: Distro | None, today: date) -> str:

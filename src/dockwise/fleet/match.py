@@ -84,7 +84,7 @@ def match_images(
     """Match the given images (all when None) in one transaction, outbox included."""
     with fleet.engine.begin() as connection:
         release_id = record_release(connection, release)
-        groups, before = _distro_groups(connection, image_ids, release_id)
+        groups, before = distro_groups(connection, image_ids, release_id)
         news: list[News] = []
         opened = resolved = 0
         for distro, ids in groups.items():
@@ -103,7 +103,7 @@ def match_images(
     return Changes(release_id, len(every), opened, resolved, notified)
 
 
-def _distro_groups(
+def distro_groups(
     connection: Connection, image_ids: Sequence[int] | None, release_id: int
 ) -> tuple[dict[DistroKey, list[int]], set[int]]:
     """Images by distro release; and those matched before against another release,
@@ -130,10 +130,10 @@ def _match_units(
     advisories: api.AdvisorySource,
 ) -> dict[Unit, list[FindingRow]]:  # fmt: skip
     """Findings of every distinct package these images hold, matched once each."""
-    units = _units(connection, image_ids)
+    found_units = units(connection, image_ids)
     release = api.Distro(distro[0], distro[1], distro[2]) if distro[0] else None
     found: dict[Unit, list[FindingRow]] = defaultdict(list)
-    pairs = list(units.items())
+    pairs = list(found_units.items())
     for batch in chunks(pairs, MATCH_BATCH):
         by_package = {pkg: unit for unit, pkg in batch}
         for finding in api.match(release, list(by_package), advisories):
@@ -141,7 +141,7 @@ def _match_units(
     return found
 
 
-def _units(connection: Connection, image_ids: Sequence[int]) -> dict[Unit, api.Package]:
+def units(connection: Connection, image_ids: Sequence[int]) -> dict[Unit, api.Package]:
     """The distinct packages of these images, as the checker's Package."""
     p = package_rows.c
     owned = image_packages.c.owned_by != ""

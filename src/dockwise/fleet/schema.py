@@ -144,3 +144,11 @@ notifications = Table(
     Column("body", Text, nullable=False),  # JSON: one section per image
     Column("delivered", String),
 )  # fmt: skip
+
+advisory_keys = Table(
+    "advisory_keys", metadata,  # revision 0003
+    Column("ecosystem", String, primary_key=True),  # "kev" rows: package is a KEV CVE
+    Column("package", String, primary_key=True),
+    Column("digest", String, nullable=False),
+    Column("release_id", Integer, ForeignKey("db_releases.id"), nullable=False),
+)  # fmt: skip
