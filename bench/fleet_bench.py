@@ -8,10 +8,11 @@ and about 10 % of its packages at one of a few other versions. Measured, on SQLi
 with --pg URL, on PostgreSQL:
 
   ingest     saved results (the JSON codec's bytes) decoded and stored, per second
-  full       a full re-match of every image against the corpus-built database, seconds,
-             and its peak RSS (a child process of its own)
-  update     the same after a database update that adds advisories for 1 % more
-             package names (synthetic Debian records), and what it opened
+  full       `fleet rematch --full` of every image against the corpus-built database,
+             seconds, CPU seconds and peak RSS (a child process of its own)
+  update     `fleet rematch` (incremental) after a database update that adds advisories
+             for 1 % of the fleet's Debian source packages: seconds, images re-matched,
+             findings opened
   affected   `fleet affected CVE` latency, median of 20, milliseconds
   bytes      store bytes per image: the database, and the result files beside it
 
@@ -45,7 +46,7 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "tests" / "vulndb"), st
 
 from dockwise.fleet import api  # noqa: E402
 from dockwise.fleet.add import add_result  # noqa: E402
-from dockwise.fleet.match import match_images  # noqa: E402
+from dockwise.fleet.incremental import rematch  # noqa: E402
 from dockwise.fleet.queries import affected  # noqa: E402
 from dockwise.fleet.store import open_fleet  # noqa: E402
 from dockwise.options import Options  # noqa: E402
@@ -82,7 +83,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--pg", metavar="URL", help="also run against this PostgreSQL store")
     parser.add_argument("--json", metavar="FILE")
-    parser.add_argument("--child", choices=("rematch",), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("full", "incremental"), help=argparse.SUPPRESS)
     parser.add_argument("--store", help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -156,9 +157,9 @@ def _run(url: str, templates: list, db: Path, work: Path, count: int) -> dict:
             add_result(fleet, result, f"result-{i}.json", data=data)
         ingest = count / (time.perf_counter() - started)
         ingest_cpu = count / (time.process_time() - cpu)
-    full = _rematch_child(url, db)
-    updated = _database(work / "v2.db", _new_advisories(url, rng))
-    update_run = _rematch_child(url, updated)
+    full = _rematch_child(url, db, "full")
+    updated = _database(work / f"v2-{rng.random()}.db", _new_advisories(url, rng))
+    update_run = _rematch_child(url, updated, "incremental")
     with open_fleet(url) as fleet:
         cve = _a_cve(fleet)
         times = []
@@ -174,7 +175,8 @@ def _run(url: str, templates: list, db: Path, work: Path, count: int) -> dict:
         "ingest_per_s": round(ingest, 1), "ingest_per_cpu_s": round(ingest_cpu, 1),
         "full_s": full["seconds"],
         "full_cpu_s": full["cpu_s"], "full_mb": full["mb"],
-        "update_s": update_run["seconds"], "update_opened": update_run["opened"],
+        "update_s": update_run["seconds"], "update_images": update_run["images"],
+        "update_opened": update_run["opened"],
         "affected_ms": round(statistics.median(times) * 1000, 2), "affected_id": cve,
         "db_bytes_per_image": db_bytes // count, "file_bytes_per_image": files // count,
     }  # fmt: skip
@@ -202,10 +204,10 @@ def _new_advisories(url: str, rng: random.Random) -> list[dict]:
     } for i, name in enumerate(chosen)]  # fmt: skip
 
 
-def _rematch_child(url: str, db: Path) -> dict:
-    """A full re-match in a process of its own, so its peak RSS is its own."""
+def _rematch_child(url: str, db: Path, mode: str) -> dict:
+    """A re-match in a process of its own, so its peak RSS is its own."""
     out = subprocess.run(
-        [sys.executable, __file__, "--child", "rematch", "--store", url, "--db", str(db)],
+        [sys.executable, __file__, "--child", mode, "--store", url, "--db", str(db)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     return json.loads(out.stdout)
@@ -214,12 +216,13 @@ def _rematch_child(url: str, db: Path) -> dict:
 def _child(args: argparse.Namespace) -> dict:
     with open_fleet(args.store) as fleet, api.open_advisories(args.db) as advisories:
         started = time.perf_counter()
-        changes = match_images(fleet, advisories, api.release_of(advisories))
+        release = api.release_of(advisories)
+        changes = rematch(fleet, advisories, release, full=args.child == "full")
         seconds = time.perf_counter() - started
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": round(seconds, 2), "cpu_s": round(cpu.ru_utime + cpu.ru_stime, 2),
-            "mb": round(mb), "opened": changes.opened}  # fmt: skip
+            "mb": round(mb), "opened": changes.opened, "images": changes.images}  # fmt: skip
 
 
 def _a_cve(fleet) -> str:  # noqa: ANN001

@@ -189,3 +189,11 @@ def test_rematch_is_incremental_and_agrees_with_a_full_one(capsys, store_url, de
     assert as_json(capsys, "fleet", "rematch", "--db", str(db))["images"] == 0
     [holder] = as_json(capsys, "fleet", "affected", GZIP_CVE)
     assert holder["name"] == "docker.io/library/dockwise-demo:1.0"
+
+
+def test_a_truncated_saved_result_is_one_line(capsys, store_url, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"schema": "dockwise-sbom/1", "tool": {')
+    code, out, err = run(capsys, "fleet", "add", str(broken))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "invalid JSON" in err and str(broken) in err

@@ -66,7 +66,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return args.fleet_run(args)
+    """A database failure past opening (a lock held too long, a dropped connection) is
+    one line too, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from dockwise.fleet import FleetError
+
+    try:
+        return args.fleet_run(args)
+    except SQLAlchemyError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines() or ["failed"]
+        raise FleetError(f"the fleet store: {detail[0]}") from None
 
 
 def _open(args: argparse.Namespace):  # noqa: ANN202 - Fleet, imported lazily

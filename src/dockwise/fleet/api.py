@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from dockwise.checks.base import Target
 from dockwise.checks.lifecycle import LifecycleChecker
 from dockwise.checks.vulns import VulnerabilityChecker
 from dockwise.checks.vulns.ecosystems import OS_TYPES
@@ -65,7 +66,13 @@ def encode_result(result: ScanResult) -> bytes:
 
 def decode_result(data: bytes | str, name: str) -> ScanResult:
     """A result from the JSON codec's bytes; anything else is a one-line error."""
-    return from_json(load_json(data), name)
+    from dockwise.errors import ReportError
+
+    try:
+        document = load_json(data)
+    except ValueError as exc:  # DocumentError, and bytes that are not UTF-8
+        raise ReportError(f"{name}: {exc}") from None
+    return from_json(document, name)
 
 
 def open_advisories(db: Path) -> VulnDb:
@@ -73,7 +80,9 @@ def open_advisories(db: Path) -> VulnDb:
     return VulnDb(db)
 
 
-def match(distro: Distro | None, packages: Sequence[Package], advisories: AdvisorySource):
+def match(
+    distro: Distro | None, packages: Sequence[Package], advisories: AdvisorySource
+) -> list[Finding]:
     """The vulnerability findings of these packages on this distro release: the same
     checker `scan` runs, so a fleet finding is exactly a scan's finding."""
     target = _target(distro, packages)
@@ -91,23 +100,15 @@ def lookup_keys(distro: Distro | None, package: Package) -> list[tuple[str, str]
 
 def end_of_life(distro: Distro | None, today: date) -> str:
     """The release's end-of-life finding's title on `today`; "" while it is supported."""
-    from dockwise.checks.base import Target
-
     if distro is None:
         return ""
-    target = Target(_image(), Inventory(distro, ()))
-    eol = [f.title for f in LifecycleChecker(today).check(target) if f.rule_id.endswith("-eol")]
-    return "; ".join(eol)
+    findings = LifecycleChecker(today).check(_target(distro, ()))
+    return "; ".join(f.title for f in findings if f.rule_id.endswith("-eol"))
 
 
-def _target(distro: Distro | None, packages: Iterable[Package]):  # noqa: ANN202
-    from dockwise.checks.base import Target
-
-    return Target(_image(), Inventory(distro, tuple(packages)))
-
-
-def _image() -> ImageInfo:
-    return ImageInfo(source="fleet", scheme="fleet")
+def _target(distro: Distro | None, packages: Iterable[Package]) -> Target:
+    """A checker's target with only an inventory: no image was read for it."""
+    return Target(ImageInfo(source="fleet", scheme="fleet"), Inventory(distro, tuple(packages)))
 
 
 def parse_reference(text: str) -> Reference | None:
