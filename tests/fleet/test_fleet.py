@@ -197,3 +197,18 @@ def test_a_truncated_saved_result_is_one_line(capsys, store_url, tmp_path):
     code, out, err = run(capsys, "fleet", "add", str(broken))
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "invalid JSON" in err and str(broken) in err
+
+
+def test_an_end_of_life_release_needs_a_rebuild(capsys, store_url, demo_image, tmp_path):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    saved = tmp_path / "a.json"
+    assert run(capsys, "scan", "-q", "--db", str(db), "-f", "json", "-o", str(saved),
+               str(demo_image))[0] == 0  # fmt: skip
+    old = json.loads(saved.read_text())  # the same image on Debian 8, past even its ELTS
+    old["image"]["manifest_digest"] = "sha256:" + "c" * 64
+    old["distro"].update(version_id="8", codename="jessie")
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    assert run(capsys, "fleet", "add", "-q", str(saved), str(tmp_path / "old.json"))[0] == 0
+    lines = {line["digest"]: line for line in as_json(capsys, "fleet", "status")}
+    jessie = lines["sha256:" + "c" * 64]
+    assert "end of life" in jessie["eol"] and jessie["rebuild"] == [jessie["eol"]]
