@@ -162,10 +162,10 @@ def _run(url: str, templates: list, db: Path, work: Path, count: int) -> dict:
     update_run = _rematch_child(url, updated, "incremental")
     with open_fleet(url) as fleet:
         cve = _a_cve(fleet)
-        times = []
+        times, rows = [], 0
         for _ in range(20):
             started = time.perf_counter()
-            affected(fleet, cve)
+            rows = len(affected(fleet, cve))
             times.append(time.perf_counter() - started)
         files = fleet.results.size()
     database = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
@@ -178,6 +178,7 @@ def _run(url: str, templates: list, db: Path, work: Path, count: int) -> dict:
         "update_s": update_run["seconds"], "update_images": update_run["images"],
         "update_opened": update_run["opened"],
         "affected_ms": round(statistics.median(times) * 1000, 2), "affected_id": cve,
+        "affected_rows": rows,
         "db_bytes_per_image": db_bytes // count, "file_bytes_per_image": files // count,
     }  # fmt: skip
 
