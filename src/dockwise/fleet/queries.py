@@ -23,7 +23,6 @@ from dockwise.fleet.schema import (
     references,
     scan_runs,
 )
-from dockwise.fleet.sql import chunks
 from dockwise.fleet.store import Fleet
 
 VULN_ID = re.compile(r"^[A-Z][A-Z0-9]*-[\w.:-]+$")  # CVE-2024-1, GHSA-xxxx, DSA-5000-1, GO-...
@@ -123,14 +122,12 @@ def _age_days(created: str, today: date) -> int | None:
         return None
 
 
-def _names(connection: Connection, image_ids: set[int] | None = None) -> dict[int, str]:
-    """Each image's (of these, or all) most recently seen reference."""
+def _names(connection: Connection) -> dict[int, str]:
+    """Each image's most recently seen reference."""
     r = references.c
     query = sa.select(r.image_id, r.registry, r.repository, r.tag).order_by(r.last_seen, r.id)
-    selects = [query] if image_ids is None else [
-        query.where(r.image_id.in_(batch)) for batch in chunks(sorted(image_ids))]  # fmt: skip
     return {row.image_id: f"{row.registry}/{row.repository}:{row.tag}"
-            for select in selects for row in connection.execute(select)}  # fmt: skip
+            for row in connection.execute(query)}  # fmt: skip
 
 
 def _open_totals(connection: Connection) -> dict[int, tuple]:
@@ -160,48 +157,50 @@ def _fixable_os_packages(connection: Connection) -> dict[int, set[str]]:
 
 
 def affected(fleet: Fleet, what: str) -> list[Affected]:
-    """Images affected by a vulnerability id, or holding a purl or package name."""
+    """Images affected by a vulnerability id, or holding a purl or package name: one
+    query each, names included (a fleet-wide CVE can return thousands of rows)."""
     with fleet.engine.connect() as connection:
         if VULN_ID.match(what):
             rows = _by_vulnerability(connection, what)
         else:
-            rows = _by_package(connection, what)
-        names = _names(connection, {r["image_id"] for r in rows})
+            rows = connection.execute(_by_package(what)).all()
     found = [
-        Affected(names.get(r["image_id"], r["digest"]), r["digest"],
-                 f"{r['name']}@{r['version']}", r["purl"], r.get("vuln_id", ""),
-                 r.get("severity", ""), r.get("fixed_version", ""), r.get("status", ""))
-        for r in rows
+        Affected(name or digest, digest, f"{package}@{version}", purl, vuln_id,
+                 str(api.Severity(severity)) if vuln_id else "", fixed, status)
+        for name, digest, package, version, purl, vuln_id, severity, fixed, status in rows
     ]  # fmt: skip
     return sorted(found, key=lambda a: (a.name, a.package, a.vuln_id))
 
 
-def _by_vulnerability(connection: Connection, vuln_id: str) -> list[dict]:
+def _latest_name(image_id: sa.ColumnElement) -> sa.ScalarSelect:
+    """The image's most recently seen reference, as `registry/repository:tag`."""
+    r = references.c
+    return (
+        sa.select(r.registry + "/" + r.repository + ":" + r.tag)
+        .where(r.image_id == image_id).order_by(r.last_seen.desc(), r.id.desc()).limit(1)
+        .scalar_subquery()
+    )  # fmt: skip
+
+
+def _by_vulnerability(connection: Connection, vuln_id: str) -> list[sa.Row]:
     """Open findings under this id; failing that, those that carry it as an alias."""
     f, p = findings.c, packages.c
     base = (
-        sa.select(f.image_id, images.c.digest, p.name, p.version, p.purl, f.vuln_id,
-                  f.severity, f.fixed_version, f.fix_status.label("status"))
+        sa.select(_latest_name(f.image_id), images.c.digest, p.name, p.version, p.purl,
+                  f.vuln_id, f.severity, f.fixed_version, f.fix_status)
         .join_from(findings, packages, f.package_id == p.id)
         .join(images, images.c.id == f.image_id)
         .where(f.status == "open")
     )  # fmt: skip
     rows = connection.execute(base.where(f.vuln_id == vuln_id)).all()
-    if not rows:
-        rows = connection.execute(
-            base.where(
-                sa.or_(
-                    f.aliases == vuln_id,
-                    f.aliases.like(f"{vuln_id} %"),
-                    f.aliases.like(f"% {vuln_id}"),
-                    f.aliases.like(f"% {vuln_id} %"),
-                )
-            )
-        ).all()
-    return [{**r._asdict(), "severity": str(api.Severity(r.severity))} for r in rows]
+    if rows:
+        return rows
+    alias = sa.or_(f.aliases == vuln_id, f.aliases.like(f"{vuln_id} %"),
+                   f.aliases.like(f"% {vuln_id}"), f.aliases.like(f"% {vuln_id} %"))  # fmt: skip
+    return connection.execute(base.where(alias)).all()
 
 
-def _by_package(connection: Connection, what: str) -> list[dict]:
+def _by_package(what: str) -> sa.Select:
     """By purl (exact, or every version of a versionless one), else by package name:
     one probe of the packages index, then the reverse index."""
     p, ip = packages.c, image_packages.c
@@ -210,12 +209,13 @@ def _by_package(connection: Connection, what: str) -> list[dict]:
             p.purl == what, p.purl.like(f"{what}@%"))  # fmt: skip
     else:
         wanted = p.name == what
-    query = (
-        sa.select(ip.image_id, images.c.digest, p.name, p.version, p.purl)
+    none = sa.literal("")
+    return (
+        sa.select(_latest_name(ip.image_id), images.c.digest, p.name, p.version, p.purl,
+                  none, sa.literal(0), none, none)
         .join_from(image_packages, packages, ip.package_id == p.id)
         .join(images, images.c.id == ip.image_id).where(wanted)
     )  # fmt: skip
-    return [r._asdict() for r in connection.execute(query)]
 
 
 def history(fleet: Fleet, image: str) -> tuple[str, list[HistoryEvent]]:

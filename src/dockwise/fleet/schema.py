@@ -63,6 +63,7 @@ references = Table(
     Column("first_seen", String, nullable=False),
     Column("last_seen", String, nullable=False),
     UniqueConstraint("registry", "repository", "tag", "image_id"),
+    Index("image_references_image", "image_id", "last_seen"),  # revision 0003
 )  # fmt: skip
 
 layers = Table(
