@@ -33,8 +33,10 @@ def rematch(fleet: Fleet, advisories, release: api.Release, full: bool = False) 
     with fleet.engine.begin() as connection:
         release_id = record_release(connection, release)
         baseline, changed = _diff(connection, current)
-        wanted = None if full else _stale(connection, baseline) | _affected(connection, changed)
-    changes = match_images(fleet, advisories, release, None if full else sorted(wanted))
+        everything = full or baseline is None  # no fingerprints to diff against yet
+        wanted = None if everything else _stale(connection, baseline) | _affected(
+            connection, changed)  # fmt: skip
+    changes = match_images(fleet, advisories, release, None if wanted is None else sorted(wanted))
     with fleet.engine.begin() as connection:
         _save(connection, current, changed, release_id)
     return changes
