@@ -49,7 +49,6 @@ from dockwise.fleet.add import add_result  # noqa: E402
 from dockwise.fleet.incremental import rematch  # noqa: E402
 from dockwise.fleet.queries import affected  # noqa: E402
 from dockwise.fleet.store import open_fleet  # noqa: E402
-from dockwise.options import Options  # noqa: E402
 from dockwise.vulndb.update import update  # noqa: E402
 
 IMAGES = ("debian-min", "debian-python", "debian-node", "debian-go")
@@ -119,7 +118,7 @@ def _templates(images: Path, db: Path, work: Path) -> list[api.ScanResult]:
                    check=True, capture_output=True)  # fmt: skip
     sources = [f"docker-archive:{images / f'{name}.docker.tar'}" for name in IMAGES
                if (images / f"{name}.docker.tar").is_file()]  # fmt: skip
-    return [api.scan(Options(s, quiet=True), db) for s in [*sources, str(demo)]]
+    return [api.scan(s, db, {}) for s in [*sources, str(demo)]]
 
 
 def _synthetic(template: api.ScanResult, index: int, rng: random.Random) -> api.ScanResult:

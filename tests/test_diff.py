@@ -14,7 +14,7 @@ from corpus import fresh
 
 from dockwise import cli
 from dockwise.answers import Fact, FiveAnswers, Section
-from dockwise.diff import SizeChange, diff
+from dockwise.changes import SizeChange, diff
 from dockwise.model import (
     Distro,
     Finding,

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
+OFFLINE_ENV = "DOCKWISE_OFFLINE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +28,35 @@ class RegistryAccess:
 class Options:
     source: str
     platform: str | None = None
-    output_format: str = "table"
-    output: str | None = None
     quiet: bool = False
     no_cache: bool = False  # neither read nor write the layer cache
     registry: RegistryAccess = field(default_factory=RegistryAccess)
     key: str | None = None  # cosign public key (PEM) to verify registry signatures with
+
+
+def registry_access(
+    username: str | None = None,
+    password: str | None = None,
+    insecure_registry: Sequence[str] = (),
+    ca_cert: str | None = None,
+    offline: bool = False,
+) -> RegistryAccess:
+    """What is given first, then $DOCKWISE_REGISTRY_USERNAME/PASSWORD and $DOCKWISE_OFFLINE:
+    the CLI's flags and the Python API's arguments resolve the same way."""
+    username = username or os.environ.get(USERNAME_ENV) or None
+    if password is None and username:
+        password = os.environ.get(PASSWORD_ENV)
+    return RegistryAccess(
+        username=username,
+        password=password,
+        insecure_registries=tuple(insecure_registry),
+        ca_cert=ca_cert,
+        offline=offline_requested(offline),
+    )
+
+
+def offline_requested(flag: bool = False) -> bool:
+    """`--offline`, or $DOCKWISE_OFFLINE set to anything but empty, 0, false or no: a
+    site-wide switch for air-gapped machines, where a download attempt only hangs."""
+    value = os.environ.get(OFFLINE_ENV, "").strip().lower()
+    return flag or value not in ("", "0", "false", "no")

@@ -3,23 +3,35 @@ bar per feed file a database build downloads."""
 
 from __future__ import annotations
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
+import os
+import sys
+from contextlib import AbstractContextManager, nullcontext
 
 from dockwise.model import LayerRef
+
+
+def bars(quiet: bool, feeds: bool = False) -> AbstractContextManager:
+    """Rich bars on a terminal (over the layers, or over the feed files a database build
+    downloads); nothing in CI, pipes or when quiet. rich is imported only when a bar is
+    shown: a quiet run never pays for it."""
+    if quiet or os.environ.get("CI") or not sys.stderr.isatty():
+        return nullcontext(None)
+    return FeedProgress() if feeds else LayerProgress()
 
 
 class LayerProgress:
     """Context manager and progress callback for `pipeline.read.sbom`."""
 
     def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
         self._progress = Progress(
             TextColumn("reading layers"),
             BarColumn(),
@@ -45,6 +57,9 @@ class FeedProgress:
     """One transient bar per downloading file (UpdateProgress for vulndb.update)."""
 
     def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
         self._progress = Progress(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
             console=Console(stderr=True), transient=True,

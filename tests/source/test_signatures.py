@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from registry import distribution
 from registry.distribution import free_port, needs_registry
 
-from dockwise.commands.common import add_source_arguments, source_options
+from dockwise.commands.common import add_source_arguments, source_keywords
 from dockwise.errors import DockwiseError
 from dockwise.model import ImageInfo
 from dockwise.provenance.signature import (
@@ -227,9 +227,9 @@ def test_key_flag_reaches_options_and_is_checked(tmp_path):
     add_source_arguments(parser)
     key = tmp_path / "cosign.pub"
     key.write_bytes(public_pem(ec.generate_private_key(ec.SECP256R1())))
-    options = source_options(parser.parse_args(["registry:x/y:1", "--key", str(key)]))
-    assert options.key == str(key)
-    assert read_public_key(options.key) == key.read_bytes()
+    keywords = source_keywords(parser.parse_args(["registry:x/y:1", "--key", str(key)]))
+    assert keywords["key"] == str(key)
+    assert read_public_key(keywords["key"]) == key.read_bytes()
     assert read_public_key(None) is None
     (tmp_path / "bad.pub").write_text("not a key")
     with pytest.raises(DockwiseError, match="bad.pub: not a PEM public key"):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from dockwise.errors import DockwiseError
-from dockwise.options import Options, RegistryAccess
+from dockwise.options import OFFLINE_ENV, PASSWORD_ENV, USERNAME_ENV, RegistryAccess
+from dockwise.options import registry_access as resolve_registry_access
 from dockwise.report import INVENTORY_FORMATS, REPORTERS
 
 SOURCE_HELP = (
@@ -17,8 +18,6 @@ SOURCE_HELP = (
     "registry:REF, docker:REF, podman:REF, a bare path whose kind is detected, "
     "or a bare image reference (python:3.12-slim) read from its registry"
 )
-USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
-OFFLINE_ENV = "DOCKWISE_OFFLINE"
 
 
 def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = True) -> None:
@@ -55,18 +54,11 @@ def inventory_format(value: str) -> str:
     return value
 
 
-def source_options(args: argparse.Namespace) -> Options:
-    """The Options every command that reads an image shares, from its parsed flags."""
-    return Options(
-        source=args.source,
-        platform=args.platform,
-        output_format=args.output_format,
-        output=args.output,
-        quiet=args.quiet,
-        no_cache=args.no_cache,
-        registry=registry_access(args),
-        key=args.key,
-    )
+def source_keywords(args: argparse.Namespace) -> dict[str, Any]:
+    """The Python API's keyword arguments (`dockwise.sbom`, `dockwise.scan`) from the flags
+    every command that reads an image shares: the same names, resolved the same way."""
+    return {"platform": args.platform, "no_cache": args.no_cache, "key": args.key,
+            "quiet": args.quiet, **registry_keywords(args)}  # fmt: skip
 
 
 def add_registry_arguments(group: argparse._ArgumentGroup) -> None:
@@ -87,28 +79,21 @@ def add_registry_arguments(group: argparse._ArgumentGroup) -> None:
     )  # fmt: skip
 
 
-def registry_access(args: argparse.Namespace) -> RegistryAccess:
-    """Flags first, then DOCKWISE_REGISTRY_USERNAME/PASSWORD; the password never in argv."""
-    username = args.username or os.environ.get(USERNAME_ENV) or None
-    password = os.environ.get(PASSWORD_ENV) if username else None
+def registry_keywords(args: argparse.Namespace) -> dict[str, Any]:
+    """--username, --password-stdin, --insecure-registry, --ca-cert and --offline as the
+    API's keyword arguments; the password is read from stdin, never from argv."""
+    password = None
     if args.password_stdin:
-        if not username:
+        if not (args.username or os.environ.get(USERNAME_ENV)):
             raise DockwiseError(f"--password-stdin needs --username (or ${USERNAME_ENV})")
         password = sys.stdin.readline().rstrip("\r\n")
-    return RegistryAccess(
-        username=username,
-        password=password,
-        insecure_registries=tuple(args.insecure_registry),
-        ca_cert=args.ca_cert,
-        offline=offline_requested(args.offline),
-    )
+    return {"username": args.username, "password": password, "ca_cert": args.ca_cert,
+            "insecure_registry": args.insecure_registry, "offline": args.offline}  # fmt: skip
 
 
-def offline_requested(flag: bool = False) -> bool:
-    """`--offline`, or $DOCKWISE_OFFLINE set to anything but empty, 0, false or no: a
-    site-wide switch for air-gapped machines, where a download attempt only hangs."""
-    value = os.environ.get(OFFLINE_ENV, "").strip().lower()
-    return flag or value not in ("", "0", "false", "no")
+def registry_access(args: argparse.Namespace) -> RegistryAccess:
+    """The registry flags, resolved as the API resolves its arguments."""
+    return resolve_registry_access(**registry_keywords(args))
 
 
 def write_output(text: str, output: str | None) -> None:
@@ -120,13 +105,3 @@ def write_output(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise DockwiseError(f"{output}: cannot write ({exc.strerror})") from None
-
-
-def progress(quiet: bool, feeds: bool = False) -> AbstractContextManager:
-    """Rich bars on a terminal (over the layers, or over the feed files a database build
-    downloads); nothing in CI, pipes or with --quiet."""
-    if quiet or os.environ.get("CI") or not sys.stderr.isatty():
-        return nullcontext(None)
-    from dockwise.progress import FeedProgress, LayerProgress
-
-    return FeedProgress() if feeds else LayerProgress()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
-from dockwise.commands.common import OFFLINE_ENV, offline_requested, progress, write_output
+from dockwise.commands.common import write_output
 from dockwise.errors import DockwiseError
+from dockwise.options import OFFLINE_ENV, offline_requested
+from dockwise.progress import bars
 from dockwise.vulndb.paths import MIRROR_ENV, resolve_db_path, resolve_mirror
 from dockwise.vulndb.status import (
     DEFAULT_MAX_AGE,
@@ -65,29 +66,10 @@ def _update(args: argparse.Namespace) -> int:
             f"${OFFLINE_ENV} forbids downloading the feeds; use --mirror file://DIR or "
             "`dockwise db import BUNDLE`"
         )
-    build_database(resolve_db_path(args.db), mirror, args.quiet)
+    from dockwise.vulndb.prepare import build_database
+
+    build_database(resolve_db_path(args.db), mirror, lambda: bars(args.quiet, feeds=True))
     return 0
-
-
-def build_database(path: Path, mirror: str | None, quiet: bool) -> None:
-    """`db update`'s one code path, which `scan` also takes on a first run or with an old
-    database: progress bars on a terminal, a line per warning, then what it holds."""
-    from dockwise.vulndb.store import VulnDb
-    from dockwise.vulndb.update import update
-
-    started = time.monotonic()
-    try:
-        with progress(quiet, feeds=True) as bar:
-            result = update(path, mirror=mirror, progress=bar)
-    except OSError as exc:  # e.g. an unwritable cache directory on a first scan
-        raise DockwiseError(f"{path}: cannot build the database ({exc.strerror})") from None
-    for line in result.warnings:
-        _warn(line)
-    with VulnDb(path) as db:
-        held = describe_counts(db.counts())
-    note = " (partial: see warnings)" if result.partial else ""
-    _note(f"database updated: {path}: {held}, in "
-          f"{time.monotonic() - started:.1f}s{note}")  # fmt: skip
 
 
 def _status(args: argparse.Namespace) -> int:

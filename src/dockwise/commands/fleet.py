@@ -9,10 +9,9 @@ import json
 import sys
 from collections.abc import Sequence
 
-from dockwise.commands.common import add_registry_arguments, registry_access, write_output
+from dockwise.commands.common import add_registry_arguments, registry_keywords, write_output
 from dockwise.commands.db import DB_HELP
 from dockwise.errors import DockwiseError
-from dockwise.options import Options
 from dockwise.vulndb.paths import resolve_db_path
 
 STORE_HELP = (
@@ -88,13 +87,12 @@ def _open(args: argparse.Namespace):  # noqa: ANN202 - Fleet, imported lazily
 def _add(args: argparse.Namespace) -> int:
     from dockwise.fleet.add import add, match_added
 
-    access, db, failed, added = registry_access(args), resolve_db_path(args.db), 0, []
+    keywords = {"platform": args.platform, "no_cache": args.no_cache, **registry_keywords(args)}
+    db, failed, added = resolve_db_path(args.db), 0, []
     with _open(args) as fleet:
         for source in args.sources:
-            options = Options(source, args.platform, quiet=True, no_cache=args.no_cache,
-                              registry=access)  # fmt: skip
             try:
-                item = add(fleet, options, db)
+                item = add(fleet, source, db, keywords)
             except DockwiseError as exc:
                 print(f"dockwise: error: {source}: {exc}", file=sys.stderr)
                 failed += 1

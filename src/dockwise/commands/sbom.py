@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dockwise.commands.common import add_source_arguments, progress, source_options, write_output
+from dockwise.commands.common import add_source_arguments, source_keywords, write_output
 from dockwise.report import render
 
 
@@ -13,10 +13,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dockwise.pipeline import sbom
+    from dockwise.api import sbom
 
-    options = source_options(args)
-    with progress(options.quiet) as bar:
-        result = sbom(options, bar)
-    write_output(render(result, options.output_format), options.output)
+    result = sbom(args.source, **source_keywords(args))
+    write_output(render(result, args.output_format), args.output)
     return 0

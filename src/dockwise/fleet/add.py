@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dockwise import __version__
 from dockwise.fleet import api
@@ -17,18 +18,18 @@ RESULT_MARK = b'"schema": "dockwise-sbom/1"'  # the codec writes `schema` first
 PEEK = 256
 
 
-def add(fleet: Fleet, options: api.Options, db: Path) -> Ingested:
+def add(fleet: Fleet, source: str, db: Path, keywords: dict[str, Any]) -> Ingested:
     """Store one source: a saved JSON result as it is, anything else scanned unless its
-    digest is stored already by this version of dockwise (then only its reference is)."""
-    source = options.source
+    digest is stored already by this version of dockwise (then only its reference is).
+    `keywords`: the public API's for reading the source (platform, offline, ...)."""
     if _saved_result(source):
         data = Path(source).read_bytes()
         return add_result(fleet, api.decode_result(data, source), source, data=data)
-    digest = api.image_digest(options)
+    digest = api.image_digest(source, keywords)
     known = stored(fleet, digest, __version__) if digest else None
     if known is not None:
         return seen_again(fleet, known, digest, source)
-    return ingest(fleet, api.scan(options, db), source, "scan")
+    return ingest(fleet, api.scan(source, db, keywords), source, "scan")
 
 
 def add_result(

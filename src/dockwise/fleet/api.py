@@ -1,8 +1,10 @@
 """The one place the fleet reaches into dockwise: scanning, the result codec, matching.
 
-The fleet sits on dockwise's public API (STYLE.md §11). Until that API exists in
-`dockwise/__init__.py`, this adapter calls today's functions, so switching the fleet
-to `dockwise.scan`/`dockwise.load_result` is an edit of this file only.
+The fleet sits on dockwise's public API (STYLE.md §11): scans go through `dockwise.scan`
+and results through the one codec (`model_json`). What the public API does not offer yet
+(a source's digest without reading its layers, matching an inventory against a database,
+a release's end of life, the database's identity) is called here and nowhere else, so
+the day the API grows it, only this file changes.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from dockwise.checks.base import Target
 from dockwise.checks.lifecycle import LifecycleChecker
@@ -28,7 +31,7 @@ from dockwise.model import (
     Severity,
 )
 from dockwise.model_json import from_json, to_json
-from dockwise.options import Options
+from dockwise.options import registry_access
 from dockwise.source import open_source
 from dockwise.source.reference import Reference
 from dockwise.untrusted import load_json
@@ -37,24 +40,25 @@ from dockwise.vulndb.store import VulnDb
 
 __all__ = [
     "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
-    "Options", "Release", "decode_result", "encode_result", "end_of_life", "image_digest",
+    "Release", "decode_result", "encode_result", "end_of_life", "image_digest",
     "lookup_keys", "match", "open_advisories", "parse_reference", "release_of", "scan",
 ]  # fmt: skip
 
 
-def scan(options: Options, db: Path) -> ScanResult:
-    """`dockwise scan` of one source against the database at `db`, nothing suppressed."""
-    from dockwise.pipeline.check import ScanSettings
-    from dockwise.pipeline.check import scan as check_scan
+def scan(source: str, db: Path, keywords: dict[str, Any]) -> ScanResult:
+    """`dockwise.scan` of one source against the database at `db`, nothing suppressed;
+    `keywords` are the public API's (platform, no_cache, offline, username, ...)."""
+    import dockwise
 
-    with VulnDb(db) as advisories:
-        return check_scan(options, ScanSettings(advisories))
+    return dockwise.scan(source, db=db, quiet=True, **keywords)
 
 
-def image_digest(options: Options) -> str:
+def image_digest(source: str, keywords: dict[str, Any]) -> str:
     """The source's manifest (else config) digest, read without reading its layers; ""
     for a source that has neither (a directory, an SBOM)."""
-    info = open_source(options.source, options.platform, options.registry).info
+    registry = {k: v for k, v in keywords.items() if k not in ("platform", "no_cache", "key")}
+    access = registry_access(**registry)
+    info = open_source(source, keywords.get("platform"), access).info
     return info.manifest_digest or info.config_digest
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from dockwise.diff import ImageDiff
+from dockwise.changes import ImageDiff
 from dockwise.errors import ReportError
 
 DIFF_REPORTERS: dict[str, tuple[str, str]] = {

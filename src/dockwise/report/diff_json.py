@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dockwise.diff import (
+from dockwise.changes import (
     BaseChange,
     ConfigChange,
     FindingChange,

@@ -8,7 +8,7 @@ that Markdown or HTML would act on written as an entity or a backslash escape.
 
 from __future__ import annotations
 
-from dockwise.diff import ImageDiff
+from dockwise.changes import ImageDiff
 from dockwise.report.diff_rows import Block, blocks, heading, non_empty
 from dockwise.report.sanitize import clean
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dockwise.diff import ConfigChange, FindingChange, ImageDiff, LayerChange, PackageChange
+from dockwise.changes import ConfigChange, FindingChange, ImageDiff, LayerChange, PackageChange
 from dockwise.model import LayerRef, ScanResult
 from dockwise.report.table import human_size, shorten
 
