@@ -11,7 +11,7 @@ from typing import Any
 from dockwise import __version__
 from dockwise.fleet import api
 from dockwise.fleet.ingest import Ingested, image_identity, ingest, seen_again, stored
-from dockwise.fleet.match import Changes, match_images
+from dockwise.fleet.match import Changes, Scope, match_images
 from dockwise.fleet.store import Fleet
 
 RESULT_MARK = b'"schema": "dockwise-sbom/1"'  # the codec writes `schema` first
@@ -52,7 +52,7 @@ def match_added(fleet: Fleet, db: Path, added: Sequence[Ingested]) -> Changes | 
     if not fresh or not db.is_file():
         return None
     with api.open_advisories(db) as advisories:
-        return match_images(fleet, advisories, api.release_of(advisories), fresh)
+        return match_images(fleet, advisories, api.release_of(advisories), [Scope(fresh)])
 
 
 def _saved_result(source: str) -> bool:

@@ -3,8 +3,9 @@ last matched against, and re-match only the images that the difference can chang
 
 The store keeps a fingerprint per (ecosystem, package) of the advisories of the release
 last matched (and the KEV list). A new release's fingerprints differ exactly where an
-advisory was added, changed or withdrawn; the packages looked up under those keys lead,
-through the reverse index, to the images to re-match. Images never matched, or matched
+advisory was added, changed or withdrawn; only the packages looked up under those keys
+are judged again, and only the findings of those packages, in the images holding them
+(the reverse index), are reconciled. Images never matched, or matched
 against another release than the fingerprints', are re-matched too, so a failure half-way
 costs a larger next run, never a missed finding.
 """
@@ -17,7 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from dockwise.fleet import api
-from dockwise.fleet.match import Changes, distro_groups, match_images, record_release, units
+from dockwise.fleet.match import (
+    Changes,
+    Scope,
+    distro_groups,
+    match_images,
+    record_release,
+    units,
+)
 from dockwise.fleet.schema import advisory_keys, findings, image_packages, images
 from dockwise.fleet.sql import chunks
 from dockwise.fleet.store import Fleet
@@ -33,10 +41,13 @@ def rematch(fleet: Fleet, advisories, release: api.Release, full: bool = False) 
     with fleet.engine.begin() as connection:
         release_id = record_release(connection, release)
         baseline, changed = _diff(connection, current)
-        everything = full or baseline is None  # no fingerprints to diff against yet
-        wanted = None if everything else _stale(connection, baseline) | _affected(
-            connection, changed)  # fmt: skip
-    changes = match_images(fleet, advisories, release, None if wanted is None else sorted(wanted))
+        if full or baseline is None:  # no fingerprints to diff against yet: everything
+            scopes = [Scope()]
+        else:
+            stale = _stale(connection, baseline)
+            holders, packages = _affected(connection, changed)
+            scopes = [Scope(sorted(stale)), Scope(sorted(holders - stale), frozenset(packages))]
+    changes = match_images(fleet, advisories, release, scopes)
     with fleet.engine.begin() as connection:
         _save(connection, current, changed, release_id)
     return changes
@@ -62,22 +73,18 @@ def _stale(connection: Connection, baseline: int | None) -> set[int]:
     return set(connection.execute(query).scalars())
 
 
-def _affected(connection: Connection, changed: set[Key]) -> set[int]:
-    """Images holding a package looked up under a changed key, or with a finding
-    whose id moved in or out of KEV."""
-    if not changed:
-        return set()
-    kev = sorted(p for e, p in changed if e == KEV)
-    hit = set()
-    for batch in chunks(kev):
-        hit |= set(connection.execute(sa.select(findings.c.image_id)
-                                      .where(findings.c.vuln_id.in_(batch))).scalars())  # fmt: skip
+def _affected(connection: Connection, changed: set[Key]) -> tuple[set[int], set[int]]:
+    """The packages to re-judge: looked up under a changed key, or with a finding whose
+    id moved in or out of KEV; and the images holding them."""
     packages = _packages_under(connection, {key for key in changed if key[0] != KEV})
+    for batch in chunks(sorted(p for e, p in changed if e == KEV)):
+        query = sa.select(findings.c.package_id).where(findings.c.vuln_id.in_(batch))
+        packages.update(connection.execute(query).scalars())
+    holders: set[int] = set()
     for batch in chunks(sorted(packages)):
-        holders = sa.select(image_packages.c.image_id).where(
-            image_packages.c.package_id.in_(batch))  # fmt: skip
-        hit |= set(connection.execute(holders).scalars())
-    return hit
+        query = sa.select(image_packages.c.image_id).where(image_packages.c.package_id.in_(batch))
+        holders.update(connection.execute(query).scalars())
+    return holders, packages
 
 
 def _packages_under(connection: Connection, changed: set[Key]) -> set[int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -77,30 +77,67 @@ def record_release(connection: Connection, release: api.Release) -> int:
     return connection.execute(query).scalar_one()
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What one matching run covers: these images (all when None), and of their packages
+    only these (all when None): an incremental run re-judges only the packages whose
+    advisories changed."""
+
+    image_ids: Sequence[int] | None = None
+    package_ids: frozenset[int] | None = None
+
+
 def match_images(
     fleet: Fleet, advisories: api.AdvisorySource, release: api.Release,
-    image_ids: Sequence[int] | None = None,
+    scopes: Sequence[Scope] = (Scope(),),
 ) -> Changes:  # fmt: skip
-    """Match the given images (all when None) in one transaction, outbox included."""
+    """Match what the scopes cover in one transaction, outbox roll-up included."""
     with fleet.engine.begin() as connection:
         release_id = record_release(connection, release)
-        groups, before = distro_groups(connection, image_ids, release_id)
         news: list[News] = []
         opened = resolved = 0
-        for distro, ids in groups.items():
-            found = _match_units(connection, distro, ids, advisories)
-            for batch in chunks(ids):
-                plan = _plan(_current(connection, batch, found), _stored(connection, batch),
-                             release_id)  # fmt: skip
-                _write(connection, plan, release_id)
-                opened, resolved = opened + plan.opened, resolved + len(plan.gone)
-                news.extend(n for n in plan.news if n.image_id in before)
-        every = [i for ids in groups.values() for i in ids]
-        for batch in chunks(every):
+        every: set[int] = set()
+        for scope in scopes:
+            counts = _match_scope(connection, scope, advisories, release_id, news)
+            opened, resolved = opened + counts[0], resolved + counts[1]
+            every.update(counts[2])
+        for batch in chunks(sorted(every)):
             connection.execute(images.update().where(images.c.id.in_(batch))
                                .values(matched_release=release_id))  # fmt: skip
         notified = write_rollup(connection, release_id, news)
     return Changes(release_id, len(every), opened, resolved, notified)
+
+
+def _match_scope(
+    connection: Connection, scope: Scope, advisories: api.AdvisorySource, release_id: int,
+    news: list[News],
+) -> tuple[int, int, list[int]]:  # fmt: skip
+    """(opened, resolved, images) for one scope; its news appended to `news`."""
+    groups, before = distro_groups(connection, scope.image_ids, release_id)
+    opened = resolved = 0
+    for distro, ids in groups.items():
+        found = _match_units(connection, distro, ids, advisories, scope.package_ids)
+        for batch in chunks(ids):
+            current = _current(connection, batch, found, scope.package_ids)
+            plan = _plan(current, _stored(connection, batch, scope.package_ids), release_id)
+            _write(connection, plan, release_id)
+            opened, resolved = opened + plan.opened, resolved + len(plan.gone)
+            news.extend(n for n in plan.news if n.image_id in before)
+    return opened, resolved, [i for ids in groups.values() for i in ids]
+
+
+def _scoped(
+    query: sa.Select, image_column: sa.Column, package_column: sa.Column,
+    image_ids: Sequence[int], package_ids: frozenset[int] | None,
+) -> Iterator[sa.Select]:  # fmt: skip
+    """The query per batch of images, and per batch of packages when limited to some."""
+    for image_batch in chunks(image_ids):
+        limited = query.where(image_column.in_(image_batch))
+        if package_ids is None:
+            yield limited
+            continue
+        for package_batch in chunks(sorted(package_ids)):
+            yield limited.where(package_column.in_(package_batch))
 
 
 def distro_groups(
@@ -127,10 +164,10 @@ def distro_groups(
 
 def _match_units(
     connection: Connection, distro: DistroKey, image_ids: Sequence[int],
-    advisories: api.AdvisorySource,
+    advisories: api.AdvisorySource, package_ids: frozenset[int] | None,
 ) -> dict[Unit, list[FindingRow]]:  # fmt: skip
     """Findings of every distinct package these images hold, matched once each."""
-    found_units = units(connection, image_ids)
+    found_units = units(connection, image_ids, package_ids)
     release = api.Distro(distro[0], distro[1], distro[2]) if distro[0] else None
     found: dict[Unit, list[FindingRow]] = defaultdict(list)
     pairs = list(found_units.items())
@@ -141,55 +178,54 @@ def _match_units(
     return found
 
 
-def units(connection: Connection, image_ids: Sequence[int]) -> dict[Unit, api.Package]:
-    """The distinct packages of these images, as the checker's Package."""
-    p = package_rows.c
-    owned = image_packages.c.owned_by != ""
-    units: dict[Unit, api.Package] = {}
-    for batch in chunks(image_ids):
-        query = (
-            sa.select(p.id, owned, p.name, p.version, p.type, p.purl, p.source_name,
-                      p.source_version)
-            .join_from(image_packages, package_rows, image_packages.c.package_id == p.id)
-            .where(image_packages.c.image_id.in_(batch)).distinct()
-        )  # fmt: skip
-        for pid, is_owned, name, version, ptype, purl, source, source_version in connection.execute(
-            query
-        ):
-            units[(pid, bool(is_owned))] = api.Package(
+def units(
+    connection: Connection, image_ids: Sequence[int], package_ids: frozenset[int] | None = None
+) -> dict[Unit, api.Package]:
+    """The distinct packages of these images (of these packages only, when given), as
+    the checker's Package."""
+    p, ip = package_rows.c, image_packages.c
+    owned = ip.owned_by != ""
+    query = (
+        sa.select(p.id, owned, p.name, p.version, p.type, p.purl, p.source_name,
+                  p.source_version)
+        .join_from(image_packages, package_rows, ip.package_id == p.id).distinct()
+    )  # fmt: skip
+    found: dict[Unit, api.Package] = {}
+    for select in _scoped(query, ip.image_id, ip.package_id, image_ids, package_ids):
+        for pid, is_owned, name, version, ptype, purl, source, source_version in (
+            connection.execute(select)
+        ):  # fmt: skip
+            found[(pid, bool(is_owned))] = api.Package(
                 name, version, ptype, purl, source_name=source, source_version=source_version,
                 owned_by=OWNED if is_owned else "",
             )  # fmt: skip
-    return units
+    return found
 
 
 def _current(
-    connection: Connection, image_ids: Sequence[int], found: dict[Unit, list[FindingRow]]
-) -> dict[Key, FindingRow]:
+    connection: Connection, image_ids: Sequence[int], found: dict[Unit, list[FindingRow]],
+    package_ids: frozenset[int] | None,
+) -> dict[Key, FindingRow]:  # fmt: skip
     """The findings of these images now: their packages' findings, through the index."""
-    owned = image_packages.c.owned_by != ""
-    query = sa.select(image_packages.c.image_id, image_packages.c.package_id, owned).where(
-        image_packages.c.image_id.in_(image_ids)
-    )
+    ip = image_packages.c
+    query = sa.select(ip.image_id, ip.package_id, ip.owned_by != "")
     current: dict[Key, FindingRow] = {}
-    for image_id, package_id, is_owned in connection.execute(query):
-        for row in found.get((package_id, bool(is_owned)), ()):
-            current[(image_id, package_id, row.vuln_id)] = row
+    for select in _scoped(query, ip.image_id, ip.package_id, image_ids, package_ids):
+        for image_id, package_id, is_owned in connection.execute(select):
+            for row in found.get((package_id, bool(is_owned)), ()):
+                current[(image_id, package_id, row.vuln_id)] = row
     return current
 
 
-def _stored(connection: Connection, image_ids: Sequence[int]) -> dict[Key, sa.Row]:
+def _stored(
+    connection: Connection, image_ids: Sequence[int], package_ids: frozenset[int] | None
+) -> dict[Key, sa.Row]:
     f = findings.c
-    query = sa.select(
-        f.id,
-        f.image_id,
-        f.package_id,
-        f.vuln_id,
-        f.status,
-        f.last_release,
-        *(getattr(f, name) for name in FIELDS),
-    ).where(f.image_id.in_(image_ids))
-    return {(r.image_id, r.package_id, r.vuln_id): r for r in connection.execute(query)}
+    query = sa.select(f.id, f.image_id, f.package_id, f.vuln_id, f.status, f.last_release,
+                      *(getattr(f, name) for name in FIELDS))  # fmt: skip
+    return {(r.image_id, r.package_id, r.vuln_id): r
+            for select in _scoped(query, f.image_id, f.package_id, image_ids, package_ids)
+            for r in connection.execute(select)}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
