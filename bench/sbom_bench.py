@@ -16,6 +16,8 @@ measures, cold (a new process each time) and with the archive in the page cache:
   baseline  (--baseline DIR) another dockwise source tree (e.g. `git archive` of an
             older commit), cold and (with --warm) warm, for before/after tables
   syft      syft scan FORM:PATH -o cyclonedx-json=/dev/null -q  (when installed)
+  --scan DB times `dockwise scan ... --db DB --offline` instead of `sbom` (every column
+            above then means the scan: inventory, checkers, suppression and the answers)
 
 dockwise runs from a copy of src/dockwise taken at start, with compiled bytecode kept
 (in a temp PYTHONPYCACHEPREFIX), as an installed package has it: PYTHONDONTWRITEBYTECODE=1
@@ -314,6 +316,9 @@ def bench_one(
     floor = Measure("floor", [sys.executable, "-c", FLOOR_CODE, str(path), form, "0"])
     floor_sha = Measure("floor+sha", [sys.executable, "-c", FLOOR_CODE, str(path), form, "1"])
     argv = [*dockwise, "sbom", target, "--format", args.format, "-o", "/dev/null", "-q"]
+    if args.scan:  # the whole scan over a fixed database: never refreshed, nothing downloaded
+        argv[len(dockwise)] = "scan"
+        argv += ["--db", str(args.scan), "--max-db-age", "1000w", "--offline"]
     dws = [Measure("dockwise", argv, args.env, "cold")]
     if args.warm:
         dws.append(Measure("dockwise warm", argv, args.env, "warm"))
@@ -516,6 +521,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--baseline", type=Path, help="another dockwise source tree (the dir holding dockwise/)"
     )
+    p.add_argument(
+        "--scan", type=Path, metavar="DB",
+        help="time `dockwise scan --db DB` (offline, never refreshed) instead of `sbom`",
+    )  # fmt: skip
     p.add_argument("--build-script", type=Path, default=DEFAULT_BUILD_SCRIPT)
     p.add_argument("--check", action="store_true", help="exit 1 when a debian-min target is missed")
     args = p.parse_args(argv)

@@ -99,6 +99,8 @@ def test_the_cli_reports_what_the_api_returns(workdir, capsys):
 def test_options_are_checked_and_errors_raised(workdir):
     with pytest.raises(TypeError, match="no_such_flag"):
         dockwise.sbom("docker-archive:app-1.0.tar", no_such_flag=True)
+    with pytest.raises(DockwiseError, match="^no.json: cannot read"):  # one path, not letters
+        dockwise.scan("docker-archive:app-1.0.tar", db="vulns.db", vex="no.json")
     with pytest.raises(DockwiseError, match="max_db_age 'soon'"):
         dockwise.scan("docker-archive:app-1.0.tar", db="vulns.db", max_db_age="soon")
     with pytest.raises(DockwiseError, match="no vulnerability database at .*missing.db"):

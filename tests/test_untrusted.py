@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from dockwise.untrusted import MAX_DEPTH, MAX_YAML_NODES, DocumentError, load_json, load_yaml
+from dockwise.untrusted import (
+    MAX_DEPTH,
+    MAX_YAML_NODES,
+    DocumentError,
+    load_json,
+    load_jsonc,
+    load_yaml,
+    load_yaml_documents,
+)
 
 
 def nested(depth: int) -> bytes:
@@ -73,3 +81,32 @@ def test_yaml_aliases_can_be_refused():
     with pytest.raises(DocumentError, match="aliases are not allowed"):
         load_yaml("a: &a [x]\nb: *a\n", aliases=False)
     assert load_yaml("a: [x]\n---\nb: 2\n", aliases=False) == {"a": ["x"]}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"[" * 200_000 + b"]" * 200_000, f"nested deeper than {MAX_DEPTH} levels"),
+        (nested(MAX_DEPTH + 1), f"nested deeper than {MAX_DEPTH} levels"),
+        (b'{"a": 1', "invalid JSON (Unclosed"),
+        (b"\xff\xfe{", "invalid JSON (not UTF-8 text)"),
+        (b'{"a": 1} trailing', "invalid JSON (Extra data"),
+    ],
+    ids=["deep_arrays", "just_too_deep", "unclosed", "not_utf8", "trailing_junk"],
+)
+def test_bad_jsonc_is_one_value_error(data, message):
+    with pytest.raises(DocumentError) as error:
+        load_jsonc(data)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_jsonc_allows_trailing_commas_and_comments():
+    assert load_jsonc(b'{"a": [1, 2,], // note\n "b": {"c": null,},}') == {
+        "a": [1, 2], "b": {"c": None}}  # fmt: skip
+    assert load_jsonc(nested(MAX_DEPTH - 1)) is not None
+
+
+def test_yaml_documents_are_bounded_together():
+    assert load_yaml_documents(b"a: 1\n---\nb: 2\n") == [{"a": 1}, {"b": 2}]
+    with pytest.raises(DocumentError, match="aliases are not allowed"):
+        load_yaml_documents(b"a: 1\n---\nb: &x 1\nc: *x\n", aliases=False)

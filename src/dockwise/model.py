@@ -7,9 +7,11 @@ cached, diffed and serialised without special cases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 from enum import IntEnum
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:  # only named in an annotation: `dockwise --version` need not import it
+    from datetime import date
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ import json
 from itertools import accumulate
 from typing import Any
 
+import pyjson5
 import yaml
 
 # Real documents nest far less: npm v1 lockfiles, the deepest seen, stay under 50 levels.
@@ -48,13 +49,32 @@ def load_json(data: bytes | str) -> Any:
 def load_yaml(data: bytes | str, *, aliases: bool = True) -> Any:
     """The first document, after one cheap pass over the parser's events has bounded its
     depth and its size with aliases expanded; `aliases=False` refuses any alias at all."""
+    return next(iter(load_yaml_documents(data, aliases=aliases)), None)
+
+
+def load_yaml_documents(data: bytes | str, *, aliases: bool = True) -> list[Any]:
+    """Every document of a `---`-separated stream, bounded together as load_yaml's one."""
     try:
         _check_yaml_events(data, aliases)
-        return next(iter(yaml.load_all(data, Loader=_YAML_LOADER)), None)
+        return list(yaml.load_all(data, Loader=_YAML_LOADER))
     except yaml.YAMLError as exc:
         raise DocumentError(f"invalid YAML ({_first_line(exc)})") from None
     except RecursionError:
         raise DocumentError("invalid YAML (nested too deep)") from None
+
+
+def load_jsonc(data: bytes | str) -> Any:
+    """JSON with comments and trailing commas (bun.lock, tsconfig-style files), through
+    pyjson5, which bounds nesting itself; failures are a one-line DocumentError."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return pyjson5.decode(text, maxdepth=MAX_DEPTH)
+    except UnicodeDecodeError:
+        raise DocumentError("invalid JSON (not UTF-8 text)") from None
+    except pyjson5.Json5NestingTooDeep:
+        raise DocumentError(f"invalid JSON (nested deeper than {MAX_DEPTH} levels)") from None
+    except pyjson5.Json5Exception as exc:  # its str() holds the partial result: not that
+        raise DocumentError(f"invalid JSON ({exc.message})") from None
 
 
 def _json_depth(data: bytes | str) -> int:

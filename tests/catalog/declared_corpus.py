@@ -54,3 +54,16 @@ def reported(
 
 def expected_pairs(case: Path, version: Callable[[str], str]) -> set[tuple[str, str]]:
     return {(p["name"], version(p["version"])) for p in expected(case)["packages"]}
+
+
+def maven_pairs(case: Path) -> set[tuple[str, str]]:
+    """The peer's Maven packages as `group:artifact`: syft names the artifact alone, and
+    its purl has the group."""
+    out = set()
+    for package in expected(case)["packages"]:
+        name = package["name"]
+        if "purl" in package:
+            group, _, rest = package["purl"].removeprefix("pkg:maven/").partition("/")
+            name = f"{group}:{rest.split('@', 1)[0]}"
+        out.add((name, package["version"]))
+    return out

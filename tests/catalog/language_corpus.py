@@ -74,6 +74,8 @@ def _python(name: str, data: bytes) -> str | None:
 
 
 def _npm(name: str, data: bytes) -> str | None:
+    if name.endswith(".json5") or (name.endswith(".lock") and b'"workspaces"' in data[:400]):
+        return "app/bun.lock"  # scalibr names its bun.lock fixtures *.json5
     if name.endswith(".lock") and b"lockfileVersion" not in data[:200]:
         return "app/yarn.lock"
     if name.endswith(".yaml"):

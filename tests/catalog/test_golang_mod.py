@@ -28,6 +28,9 @@ KNOWN = {
         "minimum toolchain, so we do"
     ),
     "trivy__golang-mod__replaced-with-local-path_go.mod": LOCAL,
+    "scalibr__golang-vendormodules__valid_vendor_modules.txt": (
+        LOCAL + "; and the extracted expectation names github.com/BurntSushi/toml `github.com/`"
+    ),
     "trivy__golang-mod__replaced-with-local-path-and-version_go.mod": LOCAL,
 }
 
@@ -35,6 +38,8 @@ KNOWN = {
 def place(name: str, data: bytes) -> str | None:
     if name.endswith(".mod"):
         return "go.mod"
+    if name.endswith("modules.txt") or (data.startswith(b"# ") and b"\n## explicit" in data):
+        return "vendor/modules.txt"
     return "go.sum" if name.endswith(".sum") else None
 
 
@@ -142,3 +147,41 @@ def test_dependency_trees_and_garbage() -> None:
     inventory = catalog(tree, GO)
     assert inventory.packages == ()
     assert inventory.warnings == ()
+
+
+MODULES_TXT = """# github.com/a/direct v1.0.0
+## explicit; go 1.21
+github.com/a/direct
+github.com/a/direct/sub
+# golang.org/x/net v0.5.6 => example.com/fork/net v1.4.5
+## explicit
+example.com/fork/net/http2
+# example.com/local v1.0.0 => ./local
+example.com/local
+# example.com/only-go-mod v0.1.0
+## explicit; go 1.21
+# github.com/a/direct v1.0.0
+## explicit
+github.com/a/direct/other
+# malformed header with => and
+"""
+
+
+def test_vendor_modules_txt() -> None:
+    tree = FileTree.from_files({"src/vendor/modules.txt": MODULES_TXT})
+    got = {(p.name, p.version, dict(p.metadata).get("relationship", "")) for p in
+           catalog(tree, GO).packages}  # fmt: skip
+    assert got == {
+        ("github.com/a/direct", "v1.0.0", "direct"),
+        ("example.com/fork/net", "v1.4.5", "direct"),
+        ("example.com/local", "", "indirect"),
+    }
+    beside = FileTree.from_files({"src/vendor/modules.txt": MODULES_TXT,
+                                  "src/go.mod": "module x\ngo 1.20\n"})  # fmt: skip
+    assert catalog(beside, GO).packages == ()  # go.mod declares them: never twice
+
+
+def test_hostile_vendor_modules_txt() -> None:
+    data = "# " + "=> " * 100_000 + "\nx\n" + "## explicit\n" * 10_000 + "\xff\n" * 1000
+    tree = FileTree.from_files({"vendor/modules.txt": data.encode("utf-8", "surrogateescape")})
+    assert catalog(tree, GO).packages == ()

@@ -170,3 +170,34 @@ def test_pom_properties_fields():
     want = expected(case)["packages"][0]  # syft reports the `name` property as the name
     assert (props["name"], props["version"]) == (want["name"], want["version"])
     assert json.dumps(props["groupId"]) == '"org.anchore"'
+
+
+@pytest.mark.parametrize(
+    ("file_name", "manifest", "purl"),
+    [
+        (  # Central's javax.inject:javax.inject:1, repacked as an OSGi bundle 1.0.0
+            "javax.inject-1.jar",
+            "Bundle-Name: javax.inject\nBundle-SymbolicName: javax.inject\nBundle-Version: 1.0.0\n",
+            "pkg:maven/javax.inject/javax.inject@1",
+        ),
+        (
+            "guice-assistedinject-4.2.3.jar",
+            "Bundle-SymbolicName: com.google.inject.assistedinject\nBundle-Version: 4.2.3\n",
+            "pkg:maven/com.google.inject.extensions/guice-assistedinject@4.2.3",
+        ),
+        (  # debian-go's jar: a file name with two versions says nothing; the manifest does
+            "log4j-1.2-1.2.17.jar",
+            "Bundle-Name: Apache Log4j\nBundle-SymbolicName: org.apache.log4j\n"
+            "Bundle-Version: 1.2.17\n",
+            "pkg:maven/log4j/log4j@1.2.17",
+        ),
+    ],
+    ids=["javax_inject", "guice_assistedinject", "debian_log4j"],
+)
+def test_manifest_without_group_id_takes_the_file_name(tmp_path, file_name, manifest, purl):
+    """No pom.properties: name and version from the file name as syft does, so the purl
+    is Maven Central's coordinate rather than the OSGi bundle's; a file name whose split
+    is ambiguous leaves it to the manifest."""
+    data = jar({"META-INF/MANIFEST.MF": "Manifest-Version: 1.0\n" + manifest})
+    (package,) = scan(tmp_path, f"usr/share/java/{file_name}", data).packages
+    assert package.purl == purl

@@ -9,6 +9,7 @@ import pytest
 from language_corpus import corpus_params, peer_pairs, reported_pairs
 
 from dockwise.catalog import catalog
+from dockwise.catalog.bun_lock import parse_bun_lock
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger, npm_purl
 from dockwise.catalog.npm_lock import parse_npm_lock
 from dockwise.catalog.pnpm_lock import parse_pnpm_lock, split_key
@@ -21,17 +22,11 @@ NOT_INSTALLED_STATE = "a dependency declaration/source scan, not installed state
 WORKSPACES = "the peer lists yarn workspaces from the lockfile; ours come from package.json"
 DEV = "trivy drops dev dependencies by default; we keep them, marked dev=true"
 LOCAL = "trivy drops file:/unknown-protocol entries; they are installed, so we keep them"
-COMMITS = "scalibr reports git dependencies with an empty version; we keep the git ref"
 SYFT_TOP_LEVEL = "syft also lists pnpm importers absent from `packages` (a trimmed fixture)"
 KNOWN = {
     "scalibr__javascript-packagejson__duplicate-keys.json": NOT_INSTALLED_STATE,
     "scalibr__javascript-packagejson__package-with-deps.json": NOT_INSTALLED_STATE,
-    "scalibr__javascript-packagelockjson__commits.v1.json": COMMITS,
-    "scalibr__javascript-packagelockjson__commits.v2.json": COMMITS,
-    "scalibr__javascript-packagelockjson__files.v1.json": COMMITS,
     "scalibr__javascript-packagelockjson__files.v2.json": "scalibr follows file: links",
-    "scalibr__javascript-pnpmlock__exotic.yaml": "registry-prefixed v5 keys not parsed",
-    "scalibr__javascript-yarnlock__commits.v1.lock": COMMITS,
     "scalibr__javascript-yarnlock__exclude-root.v2.lock": WORKSPACES,
     "scalibr__javascript-yarnlock__files.v1.lock": "scalibr follows file: links",
     "syft__cataloger-javascript__pkg-lock": GARBLED,
@@ -51,11 +46,9 @@ KNOWN = {
     "syft__cataloger-javascript__yarn-berry_yarn.lock": WORKSPACES,
     "syft__cataloger-javascript__yarn-v1-deps_yarn.lock": WORKSPACES,
     "syft__cataloger-javascript__yarn_yarn.lock": WORKSPACES,
-    "trivy__nodejs-npm__package-lock_v3_without_root_deps_field.json": WORKSPACES,
     "trivy__nodejs-pnpm__pnpm-lock_v6_with_dev.yaml": DEV,
     "trivy__nodejs-pnpm__pnpm-lock_with_dev.yaml": DEV,
     "trivy__nodejs-pnpm__pnpm-lock_v9.yaml": LOCAL,
-    "trivy__nodejs-pnpm__pnpm-lock_v9_multiple_documents.yaml": "pnpm 11 env document first",
     "trivy__nodejs-yarn__alias": "yarn v1 alias of a scoped package keeps the alias name",
     "trivy__nodejs-yarn__yarn_with_bad_protocol.lock": LOCAL,
     "trivy__nodejs-yarn__yarn_with_local.lock": LOCAL,
@@ -116,10 +109,32 @@ def test_lockfile_without_installed_tree() -> None:
     }
     tree = FileTree.from_files({"srv/package-lock.json": json.dumps(lock)})
     packages = {p.name: p for p in catalog(tree, NPM).packages}
-    assert sorted(packages) == ["a", "b", "real"]
+    assert sorted(packages) == ["a", "b", "real", "ws"]
+    assert (packages["ws"].version, dict(packages["ws"].metadata)["relationship"]) == (
+        "0.1.0",
+        "local",
+    )  # a workspace: the link's target folder has its version, as trivy reports it
     assert dict(packages["a"].metadata)["dependencies"] == "b"
     assert dict(packages["b"].metadata)["dev"] == "true"
     assert {p.found_as for p in packages.values()} == {"declared"}
+
+
+def test_lockfile_git_dependencies_have_no_version() -> None:
+    """A git or file spec is not a version: it stays as `resolved`, as in bun.lock."""
+    lock = {
+        "lockfileVersion": 2,
+        "packages": {
+            "node_modules/g": {"resolved": "git+ssh://git@github.com/o/g.git#abc"},
+            "node_modules/v": {"version": "1.7.1", "resolved": "git+ssh://git@h/o/v.git#def"},
+        },
+        "dependencies": {"f": {"version": "file:deps/f"}},
+    }
+    got = {(e.name, e.version, e.resolved) for e in parse_npm_lock(json.dumps(lock).encode())}
+    assert got == {("g", "", "git+ssh://git@github.com/o/g.git#abc"),
+                   ("v", "1.7.1", "git+ssh://git@h/o/v.git#def")}  # fmt: skip
+    v1 = {"dependencies": {"f": {"version": "file:deps/f"}, "h": {"version": "github:o/h#1"}}}
+    got = {(e.name, e.version, e.resolved) for e in parse_npm_lock(json.dumps(v1).encode())}
+    assert got == {("f", "", "file:deps/f"), ("h", "", "github:o/h#1")}
 
 
 def test_lockfile_v1_nested() -> None:
@@ -129,6 +144,19 @@ def test_lockfile_v1_nested() -> None:
     assert [(e.name, e.version) for e in parse_npm_lock(json.dumps(lock).encode())] == [
         ("a", "1.0.0"),
         ("b", "2.0.0"),
+    ]
+
+
+def test_yarn_git_specifiers_are_not_aliases() -> None:
+    """An `@` inside a git URL is no `npm:` alias: the name is the one before it."""
+    v1 = (
+        b'"mine@git+ssh://git@github.com:o/mine#0a2d25":\n  version "1.0.0"\n'
+        b'  resolved "git+ssh://git@github.com:o/mine#0a2d2506"\n\n'
+        b'"al@npm:@s/real@^2":\n  version "2.1.0"\n'
+    )
+    assert [(e.name, e.version) for e in parse_yarn_lock(v1)] == [
+        ("mine", "1.0.0"),
+        ("@s/real", "2.1.0"),
     ]
 
 
@@ -158,11 +186,29 @@ def test_yarn_v1_and_berry() -> None:
         ("/@babel/core@7.0.0(eslint@8.0.0)", ("@babel/core", "7.0.0")),
         ("ms@2.1.3", ("ms", "2.1.3")),
         ("lodash_x@1.0.0", ("lodash_x", "1.0.0")),
+        ("registry.npmjs.org/@foo/bar/1.1.0", ("@foo/bar", "1.1.0")),
+        ("example.com/foo/1.3.0_bar@2.0.0", ("foo", "1.3.0")),
+        ("github.com/kevva/is-positive", ("", "")),
+        ("foo.js@https://example.com/foo.tgz", ("foo.js", "https://example.com/foo.tgz")),
     ],
-    ids=["v5", "v5_peer", "v5_scoped", "v6_peer", "v9", "v9_underscore"],
+    ids=(
+        "v5 v5_peer v5_scoped v6_peer v9 v9_underscore v5_host_scoped v5_host_peer v5_git_host"
+        " v9_tarball"
+    ).split(),
 )
 def test_pnpm_keys(key: str, want: tuple[str, str]) -> None:
     assert split_key(key) == want
+
+
+def test_pnpm_env_document_before_the_project() -> None:
+    env = b"lockfileVersion: '9.0'\nimporters:\n  .:\n    configDependencies: {}\n"
+    env += b"packages:\n  pnpm@11.9.0:\n    resolution: {integrity: sha512-x}\n"
+    project = b"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n"
+    project += b"      ms: {specifier: ^2, version: 2.1.3}\npackages:\n  ms@2.1.3: {}\n"
+    assert [(e.name, e.version) for e in parse_pnpm_lock(env + b"---\n" + project)] == [
+        ("ms", "2.1.3")
+    ]
+    assert [e.name for e in parse_pnpm_lock(env)] == ["pnpm"]  # alone, it is what there is
 
 
 def test_pnpm_refuses_yaml_aliases() -> None:
@@ -199,3 +245,65 @@ def test_huge_lockfile() -> None:
 def test_npm_purl() -> None:
     assert npm_purl("@scope/name", "1.0.0") == "pkg:npm/%40scope/name@1.0.0"
     assert npm_purl("name", "1.0.0") == "pkg:npm/name@1.0.0"
+
+
+BUN = b"""{
+  "lockfileVersion": 1,
+  // bun writes no comments, but JSONC allows them
+  "workspaces": {
+    "": {"name": "app", "dependencies": {"@s/a": "^1"}, "devDependencies": {"t": "^2"}},
+    "packages/ui": {"name": "ui", "dependencies": {"c": "^1"}, "devDependencies": {"d": "1"}},
+  },
+  "packages": {
+    "@s/a": ["@s/a@1.0.0", "", {"dependencies": {"c": "^2"}}, "sha512-a"],
+    "@s/a/c": ["c@2.0.0", "", {}, "sha512-c2"],
+    "c": ["c@1.0.0", "", {}, "sha512-c1"],
+    "t": ["t@2.0.0", "", {"dependencies": {"c": "^1", "u": "1"}}, "sha512-t"],
+    "u": ["u@1.0.0", "", {}, "sha512-u"],
+    "d": ["d@github:o/d#abc123", {}, "o-d-abc123"],
+    "ui": ["ui@workspace:packages/ui"],
+    "bad": [123, "", {}],
+  },
+}"""
+
+
+def test_bun_lock_workspaces_and_dev() -> None:
+    entries = {(e.name, e.version, e.resolved): e for e in parse_bun_lock(BUN)}
+    assert {k: e.dev for k, e in entries.items()} == {
+        ("@s/a", "1.0.0", ""): False,
+        ("c", "2.0.0", ""): False,  # nested under @s/a: its own copy
+        ("c", "1.0.0", ""): False,  # the ui workspace's production dependency, and t's
+        ("t", "2.0.0", ""): True,
+        ("u", "1.0.0", ""): True,
+        ("d", "", "github:o/d#abc123"): True,  # not a version: the resolution is kept
+    }
+    assert entries[("@s/a", "1.0.0", "")].integrity == "sha512-a"
+    assert entries[("t", "2.0.0", "")].dependencies == ("c", "u")
+    tree = FileTree.from_files({"srv/bun.lock": BUN})
+    found = {p.name: p for p in catalog(tree, NPM).packages if p.version != "2.0.0"}
+    assert found["@s/a"].purl == "pkg:npm/%40s/a@1.0.0"
+    assert found["d"].purl == "pkg:npm/d"
+    assert {p.found_as for p in found.values()} == {"declared"}
+
+
+def test_bun_lock_hostile() -> None:
+    tree = FileTree.from_files(
+        {
+            "a/bun.lock": b'{"packages": {"x": ["x@1.0.0",',
+            "b/bun.lock": b"[" * 100_000,
+            "c/bun.lock": b"\xff\xfe{}",
+            "d/bun.lock": b'["not", "an", "object"]',
+            "e/bun.lock": b'{"workspaces": [], "packages": {"x": "x@1.0.0", "y": [{}], "z": [""]}}',
+        }
+    )
+    inventory = catalog(tree, NPM)
+    assert inventory.packages == ()
+    assert [w.path for w in inventory.warnings] == ["a/bun.lock", "b/bun.lock", "c/bun.lock",
+                                                    "d/bun.lock"]  # fmt: skip
+    assert "nested deeper than 256" in inventory.warnings[1].message
+
+
+def test_bun_lock_huge() -> None:
+    packages = ",".join(f'"p{i}": ["p{i}@1.0.{i}", "", {{}}, "sha512-x"]' for i in range(20_000))
+    data = f'{{"lockfileVersion": 1, "packages": {{{packages},}},}}'.encode()
+    assert len(parse_bun_lock(data)) == 20_000

@@ -20,16 +20,12 @@ KNOWN = {
 
 
 def place(name: str, data: bytes) -> str | None:
-    """Fixtures are renamed (`valid`, `several_item_groups`): tell them by content. A
-    project file (`<Project Sdk=...>`, scalibr's csproj case) is not a format we read."""
+    """Fixtures are renamed (`valid`, `several_item_groups`): tell them by content; an
+    SDK-style `<Project Sdk=...>` is a project file (scalibr's csproj case)."""
     if b"<packages" in data and b"<package " in data:
         return "packages.config"
-    if (
-        b"<Project" in data
-        and b"Sdk=" not in data
-        and (b"<PackageVersion" in data or b"<PackageReference" in data)
-    ):
-        return "Directory.Packages.props"
+    if b"<Project" in data and (b"<PackageVersion" in data or b"<PackageReference" in data):
+        return "App.csproj" if b"Sdk=" in data else "Directory.Packages.props"
     return None
 
 
@@ -118,11 +114,43 @@ def test_hostile_xml_warns() -> None:
             "c/packages.config": b"<packages><package id=",
             "d/packages.config": b"<a>" * 50_000,
             "e/Directory.Packages.props": loop,
+            "f/App.csproj": b"<Project>" * 50_000,
         }
     )
     inventory = catalog(tree, XML)
     assert [(p.name, p.version) for p in inventory.packages] == [("Loop", "")]
     assert sorted(w.path for w in inventory.warnings) == [
         "a/packages.config", "b/Directory.Packages.props", "c/packages.config",
-        "d/packages.config"]  # fmt: skip
+        "d/packages.config", "f/App.csproj"]  # fmt: skip
     assert all("invalid XML" in w.message for w in inventory.warnings)
+
+
+PROJECT = b"""<Project Sdk="Microsoft.NET.Sdk">
+  <PropertyGroup><AspNetVersion>8.0.1</AspNetVersion></PropertyGroup>
+  <ItemGroup>
+    <PackageReference Include="Microsoft.AspNetCore.OpenApi" Version="$(AspNetVersion)" />
+    <PackageReference Include="Serilog"><Version>3.1.1</Version></PackageReference>
+    <PackageReference Include="Centrally.Managed" />
+    <PackageReference Include="Overridden" VersionOverride="2.0.0" />
+    <PackageReference Include="StyleCop.Analyzers" Version="1.1.118" PrivateAssets="all" />
+    <ProjectReference Include="../Lib/Lib.csproj" />
+  </ItemGroup>
+</Project>
+"""
+
+
+def test_project_file_references() -> None:
+    tree = FileTree.from_files({"src/Api/Api.csproj": PROJECT})
+    got = {p.name: (p.version, dict(p.metadata)) for p in catalog(tree, XML).packages}
+    assert got == {
+        "Microsoft.AspNetCore.OpenApi": ("8.0.1", {}),
+        "Serilog": ("3.1.1", {}),
+        "Overridden": ("2.0.0", {}),
+        "StyleCop.Analyzers": ("1.1.118", {"dev": "true"}),
+    }
+
+
+def test_project_with_restore_output_is_left_to_it() -> None:
+    tree = FileTree.from_files({"src/Api/Api.fsproj": PROJECT,
+                                "src/Api/obj/project.assets.json": b"{}"})  # fmt: skip
+    assert catalog(tree, XML).packages == ()

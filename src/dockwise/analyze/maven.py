@@ -16,6 +16,8 @@ import re
 _VALID_ID = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 _DOMAIN = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+")
 _VERSION = re.compile(r"\d[\w.\-+]*\Z")
+# one version, maybe with a qualifier: `2.11.0`, `5.3.26.RELEASE`, `1.0-SNAPSHOT`, `32.0-jre`
+_PLAIN_VERSION = re.compile(r"\d+(?:\.\d+)*(?:[-_.]?[A-Za-z][A-Za-z0-9_.]*)?")
 _FILE_NAME = re.compile(r"(?P<name>.+?)-(?P<version>\d[\w.\-+]*?)\.[a-z]+\Z", re.IGNORECASE)
 _ARTIFACT_KEYS = ("Implementation-Title", "Specification-Title", "Bundle-Name", "Short-Name",
                   "Extension-Name")  # fmt: skip
@@ -31,6 +33,8 @@ _KNOWN_GROUPS = (
     (re.compile(r"axis\Z"), "org.apache.axis"),
     (re.compile(r"log4j\Z"), "log4j"),
     (re.compile(r"log4j-"), "org.apache.logging.log4j"),
+    # the bundles say com.google.inject.<extension>; Central has com.google.inject.extensions
+    (re.compile(r"guice-(?!bom)"), "com.google.inject.extensions"),
 )
 
 
@@ -102,8 +106,13 @@ def _from_pom(pom: dict[str, str], evidence: str) -> dict:
 
 
 def _guess(file_name: str, manifest: dict[str, str]) -> dict | None:
-    """From the manifest, filling gaps from the file name; None when neither names it."""
-    artifact, version, evidence = _manifest_artifact(manifest)
+    """A file name that carries a version (`javax.inject-1.jar`) names the artifact, as
+    in syft and scalibr: manifest titles are often display names or OSGi bundle names,
+    not Maven coordinates. Else the manifest, else the bare file name; the group comes
+    from the manifest either way. None when nothing names it."""
+    artifact, version, evidence = _versioned_file_name(file_name)
+    if not artifact:
+        artifact, version, evidence = _manifest_artifact(manifest)
     if not artifact:
         artifact, version, evidence = _file_name_artifact(file_name, manifest)
     if not artifact or (evidence == "file-name" and not version):
@@ -125,11 +134,17 @@ def _manifest_artifact(manifest: dict[str, str]) -> tuple[str, str, str]:
     return "", "", ""
 
 
-def _file_name_artifact(file_name: str, manifest: dict[str, str]) -> tuple[str, str, str]:
-    """`commons-io-2.11.0.jar`; a name without a version takes the manifest's."""
+def _versioned_file_name(file_name: str) -> tuple[str, str, str]:
+    """`commons-io-2.11.0.jar`: name and version. A name whose split is ambiguous
+    (Debian's `log4j-1.2-1.2.17.jar`, `log4j-1.2-api-2.17.1.jar`) names nothing here."""
     match = _FILE_NAME.match(file_name)
-    if match:
+    if match and _PLAIN_VERSION.fullmatch(match.group("version")):
         return match.group("name"), match.group("version"), "file-name"
+    return "", "", ""
+
+
+def _file_name_artifact(file_name: str, manifest: dict[str, str]) -> tuple[str, str, str]:
+    """A name without a version (`app.jar`) takes the manifest's version."""
     stem = file_name.rsplit(".", 1)[0]
     if not _valid_id(stem):
         return "", "", ""

@@ -13,26 +13,32 @@ from dockwise.catalog.apk import ApkCataloger
 from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.cargo import CargoCataloger
 from dockwise.catalog.conda import CondaMetaCataloger
+from dockwise.catalog.conda_environment import CondaEnvironmentCataloger
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
 from dockwise.catalog.golang import GoBinaryCataloger
 from dockwise.catalog.golang_mod import GoModCataloger
+from dockwise.catalog.gradle import GradleCataloger
 from dockwise.catalog.java import JavaArchiveCataloger
+from dockwise.catalog.maven_pom import MavenPomCataloger
 from dockwise.catalog.npm import NpmLockCataloger, NpmPackageCataloger
 from dockwise.catalog.nuget_lock import NugetLockCataloger
 from dockwise.catalog.nuget_xml import NugetXmlCataloger
 from dockwise.catalog.ownership import mark_owned
 from dockwise.catalog.paket import PaketCataloger
 from dockwise.catalog.php import ComposerCataloger
+from dockwise.catalog.php_pear import PearRegistryCataloger
 from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.python_lock import PythonLockCataloger
+from dockwise.catalog.python_project import PythonProjectCataloger
 from dockwise.catalog.python_requirements import PythonRequirementsCataloger
 from dockwise.catalog.rpm import RpmCataloger
 from dockwise.catalog.ruby import GemSpecificationCataloger
 from dockwise.catalog.ruby_lock import GemfileLockCataloger, GemSourceSpecCataloger
 from dockwise.catalog.runtimes import RuntimeCataloger
 from dockwise.catalog.rust import RustBinaryCataloger
+from dockwise.catalog.sbt_lock import SbtLockCataloger
 from dockwise.catalog.unowned import notable_files
 from dockwise.model import Inventory, LayerRef, Package, ScanWarning
 from dockwise.source.filetree import FileTree, glob_regex
@@ -45,13 +51,16 @@ CATALOGERS: tuple[Cataloger, ...] = (
     PythonInstalledCataloger(),
     PythonLockCataloger(),
     PythonRequirementsCataloger(),
+    PythonProjectCataloger(),
     CondaMetaCataloger(),
+    CondaEnvironmentCataloger(),
     NpmPackageCataloger(),
     NpmLockCataloger(),
     GemSpecificationCataloger(),
     GemfileLockCataloger(),
     GemSourceSpecCataloger(),
     ComposerCataloger(),
+    PearRegistryCataloger(),
     DotnetDepsCataloger(),
     NugetLockCataloger(),
     NugetXmlCataloger(),
@@ -61,6 +70,9 @@ CATALOGERS: tuple[Cataloger, ...] = (
     RustBinaryCataloger(),
     CargoCataloger(),
     JavaArchiveCataloger(),
+    GradleCataloger(),
+    MavenPomCataloger(),
+    SbtLockCataloger(),
     RuntimeCataloger(),
 )
 

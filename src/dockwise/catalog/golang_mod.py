@@ -1,11 +1,15 @@
-"""Go modules a project declares: `go.mod`, and `go.sum` where no `go.mod` sits beside it.
+"""Go modules a project declares: `go.mod`, and `go.sum` or `vendor/modules.txt` where no
+`go.mod` sits beside them.
 
 Formats: https://go.dev/ref/mod#go-mod-file (`require`, `replace`, `exclude`, `go` and
 `toolchain` directives, single-line or in parenthesised blocks; `// indirect` marks a
 requirement no package of the main module imports) and https://go.dev/ref/mod#go-sum-files
 (`module version[/go.mod] h1:hash`). Like trivy and scalibr, the toolchain a module asks
 for is reported as `stdlib`; like the Go binary cataloger, a replacement by a local
-directory keeps the original path with no version.
+directory keeps the original path with no version. `go mod vendor` writes
+`vendor/modules.txt` (https://go.dev/ref/mod#vendoring): `# module version [=> new]`
+headers, `## explicit` for a direct requirement, then the module's vendored packages; a
+module without any (only its go.mod was needed) is not built in, as scalibr reads it.
 """
 
 from __future__ import annotations
@@ -47,11 +51,16 @@ class GoModCataloger:
     """Declared Go modules of a source tree or a build stage copied into the image."""
 
     name = "go-mod"
-    globs = ("**/go.mod", "**/go.sum")
+    globs = ("**/go.mod", "**/go.sum", "**/vendor/modules.txt")
     reads: tuple[str, ...] = ()
     max_size = MAX_GO_MOD_SIZE
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]:
+        if posixpath.basename(file.path) == "modules.txt":
+            project = posixpath.dirname(posixpath.dirname(file.path))
+            if env.tree.entry(posixpath.join(project, "go.mod")) is not None:
+                return []  # the go.mod beside vendor/ declares the same modules
+            return list(vendored_packages(file.text()))
         if _DEPENDENCY_TREES.search(file.path):
             return []
         if file.path.endswith(".sum"):
@@ -142,13 +151,45 @@ def mod_packages(mod: GoMod, sums: dict[tuple[str, str], str]) -> Iterator[Packa
         yield from _sum_only(sums, seen)
 
 
+def vendored_packages(text: str) -> Iterator[Package]:
+    """Each vendored module once, its replacement applied as go.mod's would be."""
+    seen: set[tuple[str, str]] = set()
+    for header, marks, has_packages in _vendor_blocks(text):
+        words = header.split()
+        arrow = words.index("=>") if "=>" in words else len(words)
+        old, new = words[:arrow], words[arrow + 1 :]
+        if not old or not has_packages:
+            continue
+        mod = GoMod()
+        if new:
+            mod.replaces[(old[0], "")] = (new[0], "".join(new[1:2]))
+        package = _requirement(mod, old[0], "".join(old[1:2]), "explicit" not in marks, {})
+        if (package.name, package.version) not in seen:
+            seen.add((package.name, package.version))
+            yield package
+
+
+def _vendor_blocks(text: str) -> Iterator[tuple[str, str, bool]]:
+    """(`# ...` header, its `## ...` marks, whether package lines follow it)."""
+    header, marks, has_packages = "", "", False
+    for line in [*text.splitlines(), "# "]:
+        if line.startswith("## "):
+            marks += line[3:] + ";"
+        elif line.startswith("# "):
+            if header:
+                yield header, marks, has_packages
+            header, marks, has_packages = line[2:].strip(), "", False
+        elif line.strip():
+            has_packages = True
+
+
 def _requirement(
     mod: GoMod, path: str, version: str, indirect: bool, sums: dict[tuple[str, str], str]
 ) -> Package:
     meta = {"relationship": "indirect" if indirect else "direct"}
     new = mod.replaces.get((path, version)) or mod.replaces.get((path, ""))
     if new is not None:
-        meta["replaces"] = f"{path}@{version}"
+        meta["replaces"] = f"{path}@{version}" if version else path
         if new[1]:
             path, version = new
         else:  # a local directory: no module version describes its code

@@ -34,6 +34,12 @@ class JavaArchiveCataloger:
             yield ScanWarning(f"java-archive: {message}", file.path, file.layer)
 
 
+def maven_purl(group: str, artifact: str, version: str) -> str:
+    """`pkg:maven/<groupId>/<artifactId>@<version>`; no version when none is known."""
+    return PackageURL(type="maven", namespace=group or None, name=artifact,
+                      version=version or None).to_string()  # fmt: skip
+
+
 def maven_package(artifact: dict, path: str) -> Package:
     """`group:artifact` as the name (as OSV's Maven ecosystem spells it)."""
     group, name, version = artifact["group"], artifact["artifact"], artifact["version"]
@@ -43,12 +49,11 @@ def maven_package(artifact: dict, path: str) -> Package:
         meta["nested_path"] = inner
     if artifact.get("embedded"):
         meta["embedded"] = "true"  # shaded into the archive rather than nested as a jar
-    purl = PackageURL(type="maven", namespace=group, name=name, version=version or None)
     return Package(
         f"{group}:{name}",
         version,
         "maven",
-        purl.to_string(),
+        maven_purl(group, name, version),
         location=Location(path),  # the file in the image; nested_path says where inside
         metadata=tuple(sorted(meta.items())),
     )

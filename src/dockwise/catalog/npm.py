@@ -3,7 +3,7 @@
 Formats: package.json, https://docs.npmjs.com/cli/v10/configuring-npm/package-json;
 the node_modules layout npm, yarn and pnpm install,
 https://docs.npmjs.com/cli/v10/configuring-npm/folders#node-modules. Lockfile
-parsers live in npm_lock.py, yarn_lock.py and pnpm_lock.py.
+parsers live in npm_lock.py, yarn_lock.py, pnpm_lock.py and bun_lock.py.
 
 Like Syft, the application's own `package.json` (outside any node_modules) is
 reported as a package too, marked with metadata `role=root`: it is the code the
@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from packageurl import PackageURL
 
 from dockwise.catalog.base import Environment, File
+from dockwise.catalog.bun_lock import parse_bun_lock
 from dockwise.catalog.npm_lock import LockEntry, LockfileError, parse_npm_lock
 from dockwise.catalog.pnpm_lock import parse_pnpm_lock
 from dockwise.catalog.yarn_lock import parse_yarn_lock
@@ -38,6 +39,7 @@ LOCKFILE_PARSERS: dict[str, Callable[[bytes], list[LockEntry]]] = {
     "npm-shrinkwrap.json": parse_npm_lock,
     "yarn.lock": parse_yarn_lock,
     "pnpm-lock.yaml": parse_pnpm_lock,
+    "bun.lock": parse_bun_lock,
 }
 # Markers that a package manager installed a tree in a folder (npm 7+, yarn 1, pnpm, berry).
 _INSTALL_MARKERS = (".package-lock.json", ".yarn-integrity", ".modules.yaml", ".yarn-state.yml")
@@ -154,6 +156,7 @@ def _installed_beside(lock_path: str, entries: list[LockEntry], env: Environment
 def _lock_package(entry: LockEntry) -> Package:
     metadata = {
         "role": "locked",
+        "relationship": "local" if entry.local else "",
         "dependencies": ",".join(entry.dependencies),
         "dev": "true" if entry.dev else "",
         "resolved": entry.resolved,

@@ -7,8 +7,10 @@ install path, `""` being the project itself).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from dockwise.untrusted import load_json
 
@@ -30,16 +32,12 @@ class LockEntry:
     dependencies: tuple[str, ...] = ()  # names it depends on
     resolved: str = ""
     integrity: str = ""
+    local: bool = False  # the project's own workspace folder, not a registry package
 
 
 def parse_npm_lock(data: bytes) -> list[LockEntry]:
     """Every package the lockfile resolves, v3's flat map preferred over v1's tree."""
-    try:
-        document = load_json(data)
-    except ValueError as exc:
-        raise LockfileError(str(exc)) from None
-    if not isinstance(document, dict):
-        raise LockfileError("not a JSON object")
+    document = lock_object(data)
     packages = document.get("packages")
     if isinstance(packages, dict) and packages:
         return list(_from_packages(packages))
@@ -47,15 +45,34 @@ def parse_npm_lock(data: bytes) -> list[LockEntry]:
     return list(_from_tree(dependencies, 0)) if isinstance(dependencies, dict) else []
 
 
+def lock_object(data: bytes, loader: Callable[[bytes], Any] = load_json) -> dict:
+    """The lockfile's top-level object, through one of untrusted.py's bounded loaders."""
+    try:
+        document = loader(data)
+    except ValueError as exc:
+        raise LockfileError(str(exc)) from None
+    if not isinstance(document, dict):
+        raise LockfileError("not a JSON object")
+    return document
+
+
 def _from_packages(packages: Mapping[str, object]) -> Iterator[LockEntry]:
-    """v2/v3: keys are install paths; `link` entries point at workspace folders."""
+    """v2/v3: keys are install paths; a `link` entry installs a workspace folder, whose
+    own entry (keyed by the folder) has its version: reported once, as trivy does, as
+    the project's own (`local`)."""
     for path, entry in packages.items():
         if NODE_MODULES not in f"/{path}" or not isinstance(entry, dict):
-            continue  # the root project and workspace folders are not dependencies
-        if entry.get("link") or not isinstance(entry.get("version"), str):
-            continue
-        name = entry.get("name") or path.rsplit(NODE_MODULES, 1)[-1]
-        yield _entry(str(name), entry["version"], entry)
+            continue  # the root project and workspace folders are reached by their links
+        name = str(entry.get("name") or path.rsplit(NODE_MODULES, 1)[-1])
+        if entry.get("link"):
+            folder = packages.get(str(entry.get("resolved") or "/"))  # "" is the project
+            if isinstance(folder, dict) and isinstance(folder.get("version"), str):
+                workspace = _entry(name, folder["version"], folder)
+                yield dataclasses.replace(workspace, resolved=str(entry["resolved"]), local=True)
+        elif isinstance(entry.get("version"), str):
+            yield _entry(name, entry["version"], entry)
+        elif isinstance(entry.get("resolved"), str):  # a git dependency npm did not version
+            yield _entry(name, "", entry)
 
 
 def _from_tree(dependencies: Mapping[str, object], depth: int) -> Iterator[LockEntry]:
@@ -72,9 +89,13 @@ def _from_tree(dependencies: Mapping[str, object], depth: int) -> Iterator[LockE
 
 
 def _entry(name: str, version: str, entry: Mapping[str, object]) -> LockEntry:
-    """An `npm:real@1.0` alias version names the real package, as npm installs it."""
+    """An `npm:real@1.0` alias version names the real package, as npm installs it; a
+    git, file or tarball spec in v1's `version` is no version: it is kept as `resolved`."""
     if version.startswith("npm:") and "@" in version[5:]:
         name, _, version = version[4:].rpartition("@")
+    if ":" in version:
+        entry = {**entry, "resolved": entry.get("resolved") or version}
+        version = ""
     names = _dependency_names(entry.get("requires")) + _dependency_names(entry.get("dependencies"))
     return LockEntry(
         name=name,

@@ -1,5 +1,6 @@
-"""Declared NuGet packages from MSBuild and NuGet XML files: `packages.config` and
-central package management's `Directory.Packages.props` (and the older `Packages.props`).
+"""Declared NuGet packages from MSBuild and NuGet XML files: `packages.config`,
+central package management's `Directory.Packages.props` (and the older `Packages.props`),
+and the `<PackageReference>` items of project files (`*.csproj`, `*.fsproj`, `*.vbproj`).
 
 Formats: packages.config (https://learn.microsoft.com/nuget/reference/packages-config)
 lists `<package id version developmentDependency>`. Central package management
@@ -10,7 +11,11 @@ A version may be an MSBuild property, `$(SerilogVersion)`, defined in a
 `<PropertyGroup>` of the same file; one defined elsewhere (Directory.Build.props, the
 command line) stays unresolved and is kept as `constraint`. A plain version is the
 one NuGet resolves (the lowest that satisfies `>=`); a range (`[1.0,2.0)`) or a
-floating version (`1.*`) is a constraint. XML is read through defusedxml (declared.py).
+floating version (`1.*`) is a constraint. A project file's reference without a version
+(central management sets it, in a props file read on its own) is left out, as is a
+project whose restore output (`packages.lock.json`, `obj/project.assets.json`) is beside
+it: the resolved versions there are read instead. XML is read through defusedxml
+(declared.py).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ MAX_NUGET_XML_SIZE = 8 * 1024 * 1024
 _PROPERTY = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 _MAX_EXPANSIONS = 8  # a property defined through others; deeper is a loop
 _EXACT = re.compile(r"[0-9][0-9A-Za-z.+-]*")  # not a range, not floating, not a property
+PROJECT_SUFFIXES = (".csproj", ".fsproj", ".vbproj")
+_RESTORE_OUTPUTS = ("packages.lock.json", "obj/project.assets.json")
 _ITEMS = {"PackageVersion": False, "GlobalPackageReference": True, "PackageReference": False}
 
 
@@ -43,11 +50,13 @@ class NugetXmlCataloger:
 
     name = "nuget-manifest"
     globs = ("**/packages.config", "**/Directory.Packages.props", "**/Packages.props",
-             "**/packages.props")  # fmt: skip
+             "**/packages.props", *(f"**/*{suffix}" for suffix in PROJECT_SUFFIXES))  # fmt: skip
     reads: tuple[str, ...] = ()
     max_size = MAX_NUGET_XML_SIZE
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]:
+        if file.path.endswith(PROJECT_SUFFIXES) and _restored(file.path, env):
+            return []
         try:
             root = load_xml(file)
         except ManifestError as exc:
@@ -78,7 +87,8 @@ def props_packages(root: Element) -> Iterator[Package]:
         if global_reference is None:
             continue
         name = (element.get("Include") or element.get("Update") or "").strip()
-        raw = _attribute_or_child(element, "Version")
+        raw = _attribute_or_child(element, "Version") or _attribute_or_child(
+            element, "VersionOverride")  # fmt: skip
         if not name or not raw:
             continue
         version = expand(raw, properties)
@@ -86,6 +96,12 @@ def props_packages(root: Element) -> Iterator[Package]:
         private = _attribute_or_child(element, "PrivateAssets").lower() == "all"
         yield _nuget(name, exact, dev=global_reference or private,
                      constraint="" if exact else version)  # fmt: skip
+
+
+def _restored(path: str, env: Environment) -> bool:
+    """Whether NuGet's restore output for this project is beside it."""
+    folder = posixpath.dirname(path)
+    return any(env.tree.entry(posixpath.join(folder, name)) for name in _RESTORE_OUTPUTS)
 
 
 def msbuild_properties(root: Element) -> dict[str, str]:

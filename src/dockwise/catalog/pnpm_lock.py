@@ -11,15 +11,17 @@ import re
 from collections.abc import Iterator, Mapping
 
 from dockwise.catalog.npm_lock import LockEntry, LockfileError
-from dockwise.untrusted import load_yaml
+from dockwise.untrusted import load_yaml_documents
 
 _PEER_SUFFIX = re.compile(r"\(.*\)$")
 _V5_VERSION = re.compile(r"\d[^@]*")  # v5's last key segment is the version itself
+_HOST = re.compile(r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/")  # `registry.npmjs.org/`
+_ENV_KEYS = {"configDependencies", "packageManagerDependencies"}
 
 
 
 def parse_pnpm_lock(data: bytes) -> list[LockEntry]:
-    """Every package of the lockfile's first document, once per name@version."""
+    """Every package of the project's lockfile document, once per name@version."""
     document = _load(data)
     packages = document.get("packages")
     if not isinstance(packages, dict):
@@ -35,16 +37,23 @@ def parse_pnpm_lock(data: bytes) -> list[LockEntry]:
 
 
 def _load(data: bytes) -> dict:
-    """The first YAML document (pnpm 9 may append a second for the env lockfile).
+    """The project's lockfile document. pnpm 11 may write its env lockfile (the pnpm it
+    runs as, config dependencies) as a first document before it: not the project's.
 
     pnpm never writes anchors, so an alias is refused outright rather than expanded."""
     try:
-        document = load_yaml(data, aliases=False)
+        documents = [d for d in load_yaml_documents(data, aliases=False) if isinstance(d, dict)]
     except ValueError as exc:
         raise LockfileError(str(exc)) from None
-    if not isinstance(document, dict):
+    if not documents:
         raise LockfileError("not a YAML mapping")
-    return document
+    return next((d for d in documents if not _env_lockfile(d)), documents[0])
+
+
+def _env_lockfile(document: dict) -> bool:
+    importers = document.get("importers")
+    return isinstance(importers, dict) and all(
+        isinstance(i, dict) and set(i) <= _ENV_KEYS for i in importers.values())  # fmt: skip
 
 
 def _snapshot_dependencies(snapshots: Mapping[object, object]) -> dict[str, set[str]]:
@@ -79,8 +88,11 @@ def _entry(key: str, entry: dict, snapshots: dict[str, set[str]]) -> LockEntry |
 
 
 def split_key(key: str) -> tuple[str, str]:
-    """`/@scope/a/1.0.0_peer` (v5), `/@scope/a@1.0.0(peer)` (v6), `@scope/a@1.0.0` (v9)."""
+    """`/@scope/a/1.0.0_peer` (v5), `/@scope/a@1.0.0(peer)` (v6), `@scope/a@1.0.0` (v9);
+    v5 names a registry other than the default by a host prefix, `example.com/a/1.0.0`."""
     key = _PEER_SUFFIX.sub("", key.strip())
+    if _HOST.match(key):
+        key = key[key.index("/") :]
     name, _, last = key.lstrip("/").rpartition("/")
     version = last.split("_", 1)[0]
     if key.startswith("/") and name and _V5_VERSION.fullmatch(version):

@@ -313,12 +313,21 @@ def _meta(meta: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in meta.items() if v))
 
 
-def _package(item: Declared, version: str, meta: dict[str, str], included: bool) -> Package:
+def pypi_package(name: str, version: str, meta: dict[str, str], *, dev: bool) -> Package:
+    """A declared PyPI package; with a version, any constraint is moot."""
     if version:
         meta.pop("constraint", None)
-    dev = _DEV_FILE.search(posixpath.basename(item.path)) is not None
-    purl = os_purl("pypi", "", normalize_name(item.name), version)
-    package = declared_package(item.name, version, "pypi", purl, dev=dev, **meta)
+    purl = os_purl("pypi", "", normalize_name(name), version)
+    return declared_package(name, version, "pypi", purl, dev=dev, **meta)
+
+
+def dev_name(name: str) -> bool:
+    """A file, extra or group whose name says development or tests."""
+    return _DEV_FILE.search(name) is not None
+
+
+def _package(item: Declared, version: str, meta: dict[str, str], included: bool) -> Package:
+    package = pypi_package(item.name, version, meta, dev=dev_name(posixpath.basename(item.path)))
     if included:  # evidence is the file that lists it, not the one that includes it
         return dataclasses.replace(package, location=Location(item.path))
     return package

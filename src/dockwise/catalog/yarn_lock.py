@@ -102,7 +102,7 @@ def _name(specifier: str) -> str:
     at = specifier.find("@", 1)
     if at <= 0:
         return specifier
-    target = specifier[at + 1 :].removeprefix("npm:")
-    if target.find("@", 1) > 0 and not target[0].isdigit():
-        return _name(target)
-    return specifier[:at]
+    target = specifier[at + 1 :]
+    if target.startswith("npm:") and target.find("@", 5) > 0:
+        return _name(target[4:])
+    return specifier[:at]  # `name@git+ssh://git@host:...` is no alias: an `@` in a URL
