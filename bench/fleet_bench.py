@@ -31,6 +31,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import random
 import resource
 import statistics
@@ -48,7 +49,7 @@ from dockwise.fleet import api  # noqa: E402
 from dockwise.fleet.add import add_result  # noqa: E402
 from dockwise.fleet.incremental import rematch  # noqa: E402
 from dockwise.fleet.queries import affected  # noqa: E402
-from dockwise.fleet.store import open_fleet  # noqa: E402
+from dockwise.fleet.store import RESULTS_ENV, open_fleet  # noqa: E402
 from dockwise.vulndb.update import update  # noqa: E402
 
 IMAGES = ("debian-min", "debian-python", "debian-node", "debian-go")
@@ -68,6 +69,7 @@ def main() -> int:
     stores = [("sqlite", f"sqlite:///{work / 'fleet.db'}")]
     if args.pg:
         stores.append(("postgresql", args.pg))
+        os.environ[RESULTS_ENV] = str(work / "pg-results")  # not the user's data directory
     for backend, url in stores:
         rows.append({"backend": backend, **_run(url, templates, db, work, args.count)})
     _print(rows, args.count)
