@@ -124,4 +124,4 @@ def test_importing_dockwise_loads_nothing_else():
     code = "import sys, dockwise; print(sorted(m for m in sys.modules if 'dockwise' in m))"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True, cwd=REPO)  # fmt: skip
-    assert found.stdout.split() == ["['dockwise']"]
+    assert found.stdout.strip() == "['dockwise', 'dockwise.version']"

@@ -14,12 +14,14 @@ import time
 import pytest
 
 from dockwise import cli
-from dockwise.cache import BlobCache, LayerCache, cache_root
+from dockwise.cache.layers import LayerCache
+from dockwise.cache.root import cache_root
 from dockwise.errors import SourceError
 from dockwise.model import LayerRef
 from dockwise.source import layer as layer_module
+from dockwise.source.blobcache import BlobCache
 from dockwise.source.layer import Blob
-from dockwise.source.registry_fetch import PREFETCH, LayerFetcher, RegistryLayer
+from dockwise.source.registry.fetch import PREFETCH, LayerFetcher, RegistryLayer
 from dockwise.source.selector import Selector
 from tools.imagepack import (
     ImageSpec,
@@ -120,6 +122,27 @@ def test_eviction_keeps_the_cap(tmp_path):
         cache.store(cache.key(ref, selector), analysis)
     stats = cache.stats()
     assert 0 < stats.bytes <= 2000 and stats.entries < 10
+
+
+def test_one_key_function_covers_subject_kind_and_selector():
+    """Layer and image keys come from keys.cache_key: what the entry is about, which kind
+    of entry, and what the selector keeps all change the key; no digest, no key."""
+    from dockwise.cache.keys import image_key, layer_key
+
+    ref = LayerRef(0, "sha256:" + "b" * 64, digest="sha256:" + "a" * 64)
+    selector, other = Selector.build({"a": 100}, []), Selector.build({"a": 200}, [])
+    keys = {
+        layer_key(ref, selector),
+        layer_key(ref, other),
+        layer_key(dataclasses.replace(ref, diff_id="sha256:" + "c" * 64), selector),
+        image_key(ref.diff_id, [], selector),  # same text as the layer's digest, other kind
+        image_key("sha256:" + "d" * 64, [ref], selector),
+    }
+    assert len(keys) == 5 and None not in keys
+    assert layer_key(ref, selector) == layer_key(ref, Selector.build({"a": 100}, []))
+    assert layer_key(LayerRef(0, ""), selector) is None
+    assert image_key("", [ref], selector) is None
+    assert image_key("sha256:" + "d" * 64, [LayerRef(1, "")], selector) is None
 
 
 def test_xdg_cache_home_is_honoured(monkeypatch, tmp_path):

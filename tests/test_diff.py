@@ -27,8 +27,8 @@ from dockwise.model import (
     ScanResult,
     Severity,
 )
-from dockwise.report.diff_formats import render_diff
-from dockwise.report.diff_rows import heading
+from dockwise.report.diff import render_diff
+from dockwise.report.diff.rows import heading
 from dockwise.vulndb.store import DbWriter
 from tools.imagepack import ImageSpec, write_docker_archive, write_oci_archive
 

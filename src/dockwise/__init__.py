@@ -15,7 +15,8 @@ The functions are loaded on first use (`dockwise.api`), so `import dockwise` and
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from dockwise.version import __version__
+
 __all__ = ["__version__", "diff", "load_result", "sbom", "scan"]
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (14 ms)

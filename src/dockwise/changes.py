@@ -3,7 +3,7 @@ run configuration, base image, layers and size.
 
 Pure: `diff()` reads only its two results, so a release gate can compare a fresh scan
 with one saved last week, and tests need nothing but hand-built results. Rendering lives
-in `report/diff_*.py`; reading images and saved results lives in `dockwise.api.diff`.
+in `report/diff/`; reading images and saved results lives in `dockwise.api.diff`.
 """
 
 from __future__ import annotations

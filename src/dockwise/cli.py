@@ -10,10 +10,10 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from dockwise import __version__
 from dockwise.commands import COMMANDS, load
 from dockwise.errors import DockwiseError
 from dockwise.report.sanitize import clean
+from dockwise.version import __version__
 
 EXIT_OK, EXIT_POLICY, EXIT_ERROR = 0, 1, 2
 

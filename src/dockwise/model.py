@@ -57,6 +57,11 @@ class Distro:
     id_like: tuple[str, ...] = ()
 
 
+# Package types a distribution's own package manager installs: their files are listed in
+# its database, and their advisories come from the distribution.
+OS_PACKAGE_TYPES = frozenset({"deb", "apk", "rpm"})
+
+
 @dataclass(frozen=True, slots=True)
 class Package:
     """One installed package, as its package manager (or metadata file) records it."""
@@ -205,6 +210,9 @@ class Severity(IntEnum):
 
     def __str__(self) -> str:
         return self.name.lower()
+
+
+SEVERITIES = tuple(sorted(Severity, reverse=True))  # most severe first, as reports list them
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,14 +8,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from dockwise.model import ImageInfo
-from dockwise.provenance.signature import (
-    SignatureArtifact,
-    SignatureLookup,
-    SignatureState,
-    cosign_tag,
-    signature_status,
-    verify_simple_signing,
-)
+from dockwise.provenance.signature import SignatureState, signature_status, verify_simple_signing
+from dockwise.source.registry.cosign import SignatureArtifact, SignatureLookup, cosign_tag
 
 DIGEST = "sha256:" + "ab" * 32
 IMAGE = ImageInfo("ghcr.io/org/app:1", "registry", manifest_digest=DIGEST)

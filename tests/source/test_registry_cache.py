@@ -16,9 +16,12 @@ from registry import distribution
 from registry.distribution import needs_registry
 from registry.sample import DPKG_STATUS, inventory
 
-from dockwise.cache import BlobCache, ImageCache, LayerCache, cache_root
+from dockwise.cache.images import ImageCache
+from dockwise.cache.layers import LayerCache
+from dockwise.cache.root import cache_root
 from dockwise.cli import main
-from dockwise.source.registry_client import RegistryClient
+from dockwise.source.blobcache import BlobCache
+from dockwise.source.registry.client import RegistryClient
 from tools.imagepack import ImageSpec, build_image, write_oci_archive
 
 pytestmark = needs_registry

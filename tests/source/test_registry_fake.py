@@ -13,8 +13,8 @@ from registry.sample import spec
 from dockwise.errors import SourceError
 from dockwise.options import RegistryAccess
 from dockwise.source import open_source
-from dockwise.source import registry_client as client_module
-from dockwise.source.registry_client import RegistryClient
+from dockwise.source.registry import client as client_module
+from dockwise.source.registry.client import RegistryClient
 from dockwise.source.selector import Selector
 from tools.imagepack import build_image
 

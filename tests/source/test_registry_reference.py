@@ -10,8 +10,8 @@ import pytest
 
 from dockwise.errors import SourceError
 from dockwise.options import RegistryAccess
-from dockwise.source.reference import Reference, looks_like_reference
-from dockwise.source.registry_auth import Challenge, Credentials, find_credentials
+from dockwise.source.registry.auth import Challenge, Credentials, find_credentials
+from dockwise.source.registry.reference import Reference, looks_like_reference
 
 DIGEST = "sha256:" + "ab" * 32
 

@@ -16,20 +16,19 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from registry import distribution
 from registry.distribution import free_port, needs_registry
 
-from dockwise.commands.common import add_source_arguments, source_keywords
+from dockwise.commands.flags import add_source_arguments, source_keywords
 from dockwise.errors import DockwiseError
 from dockwise.model import ImageInfo
-from dockwise.provenance.signature import (
+from dockwise.provenance.signature import SignatureState, signature_status
+from dockwise.source import open_source
+from dockwise.source.registry.cosign import (
     CERTIFICATE_ANNOTATION,
     SIGNATURE_ANNOTATION,
     SIMPLE_SIGNING,
-    SignatureState,
     cosign_tag,
-    signature_status,
 )
-from dockwise.source import open_source
-from dockwise.source.registry import RESOLVED
-from dockwise.source.signatures import COSIGN_ARTIFACT, find_signatures, read_public_key
+from dockwise.source.registry.image import RESOLVED
+from dockwise.source.registry.signatures import COSIGN_ARTIFACT, find_signatures, read_public_key
 
 pytest_plugins = ("registry.fixtures",)
 

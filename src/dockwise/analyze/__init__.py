@@ -7,13 +7,13 @@ Catalogers then read the facts with `env.tree.with_facts(name)`.
 
 from __future__ import annotations
 
+from dockwise.analyze.base import FileAnalyzer
 from dockwise.analyze.elf import ElfAnalyzer
 from dockwise.analyze.gobinary import GoBinaryAnalyzer
 from dockwise.analyze.indicators import IndicatorsAnalyzer
 from dockwise.analyze.java import JavaArchiveAnalyzer
 from dockwise.analyze.script import ScriptAnalyzer
 from dockwise.analyze.secrets import SecretsAnalyzer
-from dockwise.source.selector import FileAnalyzer
 
 ANALYZERS: tuple[FileAnalyzer, ...] = (
     ElfAnalyzer(),

@@ -7,9 +7,10 @@ known-false-positive paths. The facts are masked hits; the content is dropped.
 
 from __future__ import annotations
 
+from dockwise.globs import glob_regex
 from dockwise.security.ruleset import secret_rules
 from dockwise.security.secretscan import excluded, scan_file
-from dockwise.source.filetree import glob_regex, normalize
+from dockwise.source.filetree import normalize
 
 
 class SecretsAnalyzer:

@@ -9,7 +9,7 @@ from datetime import date
 
 from dockwise.lifecycle import Support, SupportUnknown
 from dockwise.lifecycle.runtimes import RuntimeRef
-from dockwise.model import Fact, Finding, ImageInfo, Inventory, Severity
+from dockwise.model import SEVERITIES, Fact, Finding, ImageInfo, Inventory
 from dockwise.provenance import Provenance
 
 HISTORY_EXCERPT = 200  # characters of a build step shown as a fact or its evidence
@@ -32,7 +32,7 @@ def by_severity(prefix: str, findings: Iterable[Finding], label: str) -> list[Fa
     """Counts per severity; `label` says what is counted ("fixable {}", not just "{}")."""
     counts = Counter(f.severity for f in findings)
     return [Fact(f"{prefix}.{s}", label.format(s), str(counts[s]))
-            for s in sorted(Severity, reverse=True) if counts[s]]  # fmt: skip
+            for s in SEVERITIES if counts[s]]  # fmt: skip
 
 
 def top(counter: Counter) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dockwise.answers.context import Context, by_severity
 from dockwise.answers.support import support_label
 from dockwise.lifecycle import Support
-from dockwise.model import Fact, Section, Unanswered
+from dockwise.model import OS_PACKAGE_TYPES, Fact, Section, Unanswered
 from dockwise.provenance.origin import parse_time
 
 
@@ -58,7 +58,7 @@ def _age_unknowns(ctx: Context) -> Iterable[Unanswered]:
 def _eol_content_facts(ctx: Context) -> Iterable[Fact]:
     """OS packages of an EOL release, and EOL runtimes: nobody fixes them any more."""
     if isinstance(ctx.distro, Support) and ctx.distro.is_end_of_life:
-        os_packages = [p for p in ctx.inventory.packages if p.type in ("deb", "apk", "rpm")]
+        os_packages = [p for p in ctx.inventory.packages if p.type in OS_PACKAGE_TYPES]
         yield Fact("eol.os_packages", "packages from an end-of-life release",
                    str(len(os_packages)), support_label(ctx.distro))  # fmt: skip
     for ref, support in ctx.runtimes:

@@ -40,8 +40,9 @@ from dockwise.catalog.runtimes import RuntimeCataloger
 from dockwise.catalog.rust import RustBinaryCataloger
 from dockwise.catalog.sbt_lock import SbtLockCataloger
 from dockwise.catalog.unowned import notable_files
+from dockwise.globs import glob_regex
 from dockwise.model import Inventory, LayerRef, Package, ScanWarning
-from dockwise.source.filetree import FileTree, glob_regex
+from dockwise.source.filetree import FileTree
 
 CATALOGERS: tuple[Cataloger, ...] = (
     ApkCataloger(),

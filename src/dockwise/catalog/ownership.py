@@ -10,10 +10,10 @@ import dataclasses
 import posixpath
 from collections.abc import Sequence
 
-from dockwise.model import Package
+from dockwise.model import OS_PACKAGE_TYPES, Package
 
-# Package types whose `files` come from a system package manager's database.
-OS_TYPES = frozenset({"deb", "opkg", "apk", "rpm"})
+# Package types whose `files` come from a system package manager's database (opkg too).
+OS_TYPES = OS_PACKAGE_TYPES | {"opkg"}
 
 
 def mark_owned(packages: Sequence[Package]) -> tuple[Package, ...]:

@@ -37,8 +37,9 @@ from dockwise.catalog.base import Environment, File
 from dockwise.catalog.declared import ManifestError, declared_package, unreadable
 from dockwise.catalog.purls import os_purl
 from dockwise.catalog.python import normalize_name
+from dockwise.globs import glob_regex
 from dockwise.model import Location, Package, ScanWarning
-from dockwise.source.filetree import FileTree, glob_regex, normalize
+from dockwise.source.filetree import FileTree, normalize
 
 MAX_REQUIREMENTS_SIZE = 4 * 1024 * 1024
 MAX_INCLUDE_DEPTH = 8  # pip has no limit; a deeper chain is a loop in disguise or hostile

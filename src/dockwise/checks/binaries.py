@@ -15,12 +15,19 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 
 from dockwise.analyze.indicators import host_of
-from dockwise.model import FileRecord, Finding, ImageInfo, Inventory, Location, Severity
+from dockwise.model import (
+    OS_PACKAGE_TYPES,
+    FileRecord,
+    Finding,
+    ImageInfo,
+    Inventory,
+    Location,
+    Severity,
+)
 from dockwise.security.ruleset import IndicatorRules, indicator_rules
 
 KIND = "suspicious-binary"
 UNOWNED = frozenset({"unowned-executable", "unowned-library"})
-OS_TYPES = frozenset({"deb", "apk", "rpm"})
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 SHOWN = 5  # endpoints listed in evidence
 _INTERPRETERS = ("sh", "bash", "dash", "ash", "python", "node", "java", "ruby", "perl", "php")
@@ -50,7 +57,7 @@ def _facts(tree) -> dict[str, Mapping]:  # noqa: ANN001 - source.filetree.FileTr
 
 
 def _ownership_known(inventory: Inventory) -> bool:
-    return any(p.type in OS_TYPES for p in inventory.packages)
+    return any(p.type in OS_PACKAGE_TYPES for p in inventory.packages)
 
 
 def _finding(rule: str, severity: Severity, title: str, record: FileRecord, evidence) -> Finding:  # noqa: ANN001

@@ -11,12 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from dockwise.model import Finding, ImageInfo, Inventory, LayerRef, Location, Severity
+from dockwise.model import (
+    OS_PACKAGE_TYPES,
+    Finding,
+    ImageInfo,
+    Inventory,
+    LayerRef,
+    Location,
+    Severity,
+)
 from dockwise.security.masking import NAME_MASK, tags_in
 from dockwise.security.ruleset import secret_rules
 
 KIND = "secret"
-OS_TYPES = frozenset({"deb", "apk", "rpm"})
 MAX_ALSO = 5  # further places listed in a finding's evidence
 # env names the source masks by name that hold public values or point at a secret
 _PUBLIC_NAMES = ("GPG_KEY", "GPG_KEYS", "PUBLIC_KEY", "_FINGERPRINT", "_FILE", "_PATH",
@@ -48,7 +55,7 @@ def packaged_files(inventory: Inventory) -> dict[str, int]:
     owned: dict[str, int] = {}
     for package in inventory.packages:
         layer = package.location.layer
-        if package.type in OS_TYPES and layer is not None:
+        if package.type in OS_PACKAGE_TYPES and layer is not None:
             for path in package.files:
                 owned.setdefault(path.strip("/"), layer.index)
     return owned

@@ -7,11 +7,14 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
-from dockwise.cache import BlobCache, ImageCache, LayerCache, cache_root
-from dockwise.commands.common import SOURCE_HELP, add_registry_arguments, registry_access
+from dockwise.cache.images import ImageCache
+from dockwise.cache.layers import LayerCache
+from dockwise.cache.root import cache_root
+from dockwise.commands.flags import SOURCE_HELP, add_registry_arguments, registry_access
 from dockwise.errors import DockwiseError
 from dockwise.provenance.catalogue import BaseCatalogue, KnownBase
 from dockwise.source import open_source
+from dockwise.source.blobcache import BlobCache
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

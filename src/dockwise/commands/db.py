@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from dockwise.commands.common import write_output
+from dockwise.commands.flags import write_output
 from dockwise.errors import DockwiseError
 from dockwise.options import OFFLINE_ENV, offline_requested
 from dockwise.progress import bars

@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from dockwise.commands.common import (
+from dockwise.commands.flags import (
     SOURCE_HELP,
     add_registry_arguments,
     registry_keywords,
     write_output,
 )
 from dockwise.model import Severity
-from dockwise.report.diff_formats import DIFF_REPORTERS, render_diff
+from dockwise.report.diff import DIFF_REPORTERS, render_diff
 
 LEVELS = [str(s) for s in Severity if s is not Severity.UNKNOWN]
 

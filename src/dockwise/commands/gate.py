@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from dockwise.commands.common import write_output
+from dockwise.commands.flags import write_output
 from dockwise.model import ScanResult, Severity
 from dockwise.policy import (
     Policy,

@@ -11,12 +11,12 @@ import argparse
 import re
 import sys
 
-from dockwise import __version__
-from dockwise.commands.common import write_output
+from dockwise.commands.flags import write_output
 from dockwise.dockerfile.lint import LintResult, lint_path, normalise_ids, unknown_ids
 from dockwise.model import Finding, ImageInfo, Inventory, ScanResult, Severity
 from dockwise.report import render
 from dockwise.report.sanitize import clean
+from dockwise.version import __version__
 
 FORMATS = ("table", "json", "sarif")
 EXIT_OK, EXIT_POLICY = 0, 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dockwise.commands.common import add_source_arguments, source_keywords, write_output
+from dockwise.commands.flags import add_source_arguments, source_keywords, write_output
 from dockwise.report import render
 
 

@@ -6,8 +6,8 @@ import argparse
 import dataclasses
 from pathlib import Path
 
-from dockwise.commands.common import add_source_arguments, source_keywords, write_output
 from dockwise.commands.db import MIRROR_HELP
+from dockwise.commands.flags import add_source_arguments, source_keywords, write_output
 from dockwise.commands.gate import (
     add_policy_arguments,
     finish,

@@ -22,10 +22,14 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from dockwise.lifecycle.snapshot import BUNDLED, FORMAT, LifecycleError, parse_snapshot
-from dockwise.vulndb.paths import default_db_path
-
-REFRESHED_NAME = "lifecycle.json"
+from dockwise.lifecycle.snapshot import (
+    BUNDLED,
+    FORMAT,
+    REFRESHED_NAME,
+    LifecycleError,
+    parse_snapshot,
+    refreshed_path,
+)
 
 # endoflife.date slug -> kind; the products the support answers can name
 OS_PRODUCTS = (
@@ -68,11 +72,6 @@ FEED = FeedInfo(
     ),
     products=OS_PRODUCTS + RUNTIME_PRODUCTS,
 )
-
-
-def refreshed_path(db_path: Path | None = None) -> Path:
-    """Where a refreshed snapshot lives: beside the vulnerability database."""
-    return (db_path or default_db_path()).parent / REFRESHED_NAME
 
 
 def build_snapshot(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dockwise.model import Inventory, Package
+from dockwise.model import OS_PACKAGE_TYPES, Inventory, Package
 
 RUNTIME_NAMES = {"python", "node", "nodejs", "go", "ruby", "php", "dotnet", "openjdk", "jdk",
                  "jre"}  # fmt: skip
@@ -31,7 +31,6 @@ _OS_RUNTIMES = (
     (re.compile(r"^java-(\d+)-openjdk(?:-headless)?$"), "openjdk"),
     (re.compile(r"^dotnet-runtime-(\d+\.\d+)$"), "dotnet"),
 )
-_OS_TYPES = ("deb", "apk", "rpm")
 _UPSTREAM = re.compile(r"^(?:\d+:)?v?(\d+(?:\.\d+)*)")
 
 
@@ -70,7 +69,7 @@ def _all_runtimes(packages: Iterable[Package]) -> Iterable[RuntimeRef]:
             vendor = dict(package.metadata).get("implementor", "")
             yield RuntimeRef(package.name, _upstream(package.version), vendor, package,
                              bool(package.owned_by))  # fmt: skip
-        elif package.type in _OS_TYPES:
+        elif package.type in OS_PACKAGE_TYPES:
             ref = _os_runtime(package)
             if ref is not None:
                 yield ref

@@ -21,9 +21,11 @@ from importlib import resources
 from pathlib import Path
 
 from dockwise.errors import DockwiseError
+from dockwise.vulndb.paths import default_db_path
 
 FORMAT = 1
 BUNDLED = "lifecycle.json"
+REFRESHED_NAME = "lifecycle.json"  # beside the vulnerability database, written by db update
 # a date, or True ("already ended, date not published"), or False ("no end scheduled")
 Milestone = date | bool | None
 _MILESTONES = ("release", "eoas", "eol", "eoes", "eol_lts", "eol_elts", "eol_esm", "eol_legacy")
@@ -83,14 +85,17 @@ class Snapshot:
         return id(self)
 
 
+def refreshed_path(db_path: Path | None = None) -> Path:
+    """Where a refreshed snapshot lives: beside the vulnerability database."""
+    return (db_path or default_db_path()).parent / REFRESHED_NAME
+
+
 def load_snapshot(refreshed: Path | None = None) -> Snapshot:
     """The refreshed copy when it is valid and not older than the bundled one, else bundled.
 
-    `refreshed` defaults to `feeds.refreshed_path()`, where `dockwise db update` puts it.
+    `refreshed` defaults to `refreshed_path()`, where `dockwise db update` puts it.
     A broken refreshed copy is ignored rather than fatal: the bundled data still answers.
     """
-    from dockwise.lifecycle.feeds import refreshed_path
-
     bundled = _bundled()
     path = refreshed if refreshed is not None else refreshed_path()
     if not path.is_file():

@@ -17,7 +17,7 @@ from dockwise.model import Finding, ScanResult
 from dockwise.options import Options
 from dockwise.pipeline.read import Progress, inventory
 from dockwise.provenance import BaseCatalogue, Provenance, lessons, provenance
-from dockwise.source.signatures import find_signatures, read_public_key
+from dockwise.source.registry.signatures import find_signatures, read_public_key
 from dockwise.vulndb.advisory import AdvisorySource
 
 

@@ -7,17 +7,20 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
-from dockwise import __version__
 from dockwise.analyze import ANALYZERS
-from dockwise.cache import BlobCache, ImageCache, LayerCache, cache_root
+from dockwise.cache.images import ImageCache
+from dockwise.cache.layers import LayerCache
+from dockwise.cache.root import cache_root
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.model import ImageInfo, LayerRef, ScanResult
 from dockwise.options import Options
 from dockwise.source import open_source
 from dockwise.source.base import Image
+from dockwise.source.blobcache import BlobCache
 from dockwise.source.filetree import FileTree, LayerAnalysis
-from dockwise.source.registry_fetch import LayerFetcher
+from dockwise.source.registry.fetch import LayerFetcher
 from dockwise.source.selector import Selector
+from dockwise.version import __version__
 
 Progress = Callable[[LayerRef, int], None]  # called after each layer with the layer count
 
@@ -71,10 +74,9 @@ def _selector() -> Selector:
 
 
 def _image_key(image: Image) -> str | None:
-    """Config digest plus each layer's analysis key (which covers dockwise's own code)."""
-    selector, layers = _selector(), LayerCache(cache_root())
-    keys = [layers.key(layer.ref, selector) for layer in image.layers]
-    return ImageCache.key(image.info.config_digest, keys)
+    """Config digest plus each layer's digest, under what decides the analyses."""
+    layers = [layer.ref for layer in image.layers]
+    return ImageCache.key(image.info.config_digest, layers, _selector())
 
 
 def _now() -> str:
@@ -85,7 +87,8 @@ def analyze_layers(
     image: Image, selector: Selector, options: Options, progress: Progress | None
 ) -> Iterator[LayerAnalysis]:
     """Each layer's analysis, from the layer cache when an earlier run stored it; the
-    layers read instead have their registry blobs fetched ahead and kept (registry_fetch)."""
+    layers read instead have their registry blobs fetched ahead and kept
+    (source/registry/fetch.py)."""
     cache = None if options.no_cache else LayerCache(cache_root())
     blobs = None if options.no_cache else BlobCache(cache_root())
     keys = [cache.key(layer.ref, selector) if cache else None for layer in image.layers]

@@ -9,14 +9,13 @@ from dockwise.provenance.base import BaseImage, infer_base
 from dockwise.provenance.catalogue import BaseCatalogue, KnownBase
 from dockwise.provenance.origin import Metadata, Origin, origin
 from dockwise.provenance.signature import (
-    SignatureArtifact,
-    SignatureLookup,
     SignatureState,
     SignatureStatus,
     signature_status,
     verify_simple_signing,
 )
 from dockwise.provenance.summary import Provenance, lessons, provenance, verdict
+from dockwise.source.registry.cosign import SignatureArtifact, SignatureLookup
 
 __all__ = [
     "BaseCatalogue",

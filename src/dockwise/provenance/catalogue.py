@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dockwise.cache import cache_root
+from dockwise.cache.root import cache_root
 
 FORMAT = 2  # 2: the `trusted` flag; format-1 entries, all learned, are dropped
 FILENAME = "bases.json"

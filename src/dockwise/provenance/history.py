@@ -22,7 +22,7 @@ from dockwise.provenance.steps import (
     commands,
     is_secret,
 )
-from dockwise.source.imageconfig import MASK
+from dockwise.security.masking import NAME_MASK
 
 _FETCH = r"\b(?:curl|wget)\b"
 _INTERPRETER = r"(?:\S*/)?(?:ba|da|z|k|a)?sh|python[0-9.]*|perl|ruby|node"
@@ -87,7 +87,7 @@ def build_secrets(step: Step) -> Iterator[Hit]:
             how = "build arg" if step.instruction in ("RUN", "") else step.instruction
             yield ("provenance/build-secret", Severity.HIGH,
                    f"{name} set as {how} with a literal value (kept in the image history)",
-                   f"{name}={MASK}")  # fmt: skip
+                   f"{name}={NAME_MASK}")  # fmt: skip
 
 
 def chmod_777(step: Step) -> Iterator[Hit]:

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 
 from dockwise.errors import SourceError
 from dockwise.model import ImageInfo
-from dockwise.source.reference import Reference
+from dockwise.source.registry.reference import Reference
 
 OCI = "org.opencontainers.image."
 LEGACY = "org.label-schema."

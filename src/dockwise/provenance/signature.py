@@ -1,11 +1,5 @@
-"""Image signatures: what a registry source must report, and key-based verification.
-
-Cosign stores a signature as an OCI image in the same repository, tagged
-`sha256-<manifest hex>.sig`; each of its layers is a "simple signing" payload
-(media type `application/vnd.dev.cosign.simplesigning.v1+json`) whose signature is the
-base64 annotation `dev.cosignproject.cosign/signature`
-(https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md). Newer cosign can
-attach signatures as OCI 1.1 referrers instead (`GET /v2/<name>/referrers/<digest>`).
+"""Image signatures: key-based verification of what the registry source found
+(`source/registry/cosign.py` holds cosign's storage format and what a lookup found).
 
 Verification here is the `cosign verify --key` case: the signature over the payload
 bytes checks out with the given public key (ECDSA P-256 or RSA, SHA-256), and the
@@ -25,12 +19,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from dockwise.model import ImageInfo
+from dockwise.source.registry.cosign import SignatureLookup
 from dockwise.untrusted import load_json
 
-SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
-SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
-CERTIFICATE_ANNOTATION = "dev.sigstore.cosign/certificate"
-BUNDLE_ANNOTATION = "dev.sigstore.cosign/bundle"
 PAYLOAD_TYPE = "cosign container image signature"
 
 
@@ -39,30 +30,6 @@ class SignatureState(StrEnum):
     SIGNED_UNVERIFIED = "signed-unverified"
     VERIFIED = "verified"
     UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureArtifact:
-    """One signature the registry source found for the image."""
-
-    kind: str  # "cosign-tag" or "oci-referrer"
-    location: str  # "ghcr.io/org/app:sha256-<hex>.sig", or the referrer's manifest digest
-    payload: bytes  # the simple-signing JSON blob, exactly as stored
-    signature: str  # base64, from the SIGNATURE_ANNOTATION of the payload's layer
-    certificate: str = ""  # PEM (keyless signing): not verified yet
-    bundle: str = ""  # Rekor bundle JSON: not verified yet
-    # the digest it was found for (the manifest, or the index a multi-arch tag resolved
-    # to, since cosign signs what the tag names); "" means the image's manifest digest
-    subject: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class SignatureLookup:
-    """What a source found when it looked; `searched=False` says it could not look."""
-
-    searched: bool
-    artifacts: tuple[SignatureArtifact, ...] = ()
-    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +45,6 @@ class SignatureStatus:
     state: SignatureState
     detail: str
     evidence: tuple[tuple[str, str], ...] = ()
-
-
-def cosign_tag(manifest_digest: str) -> str:
-    """The tag cosign signs under: `sha256:abc...` -> `sha256-abc....sig`."""
-    return manifest_digest.replace(":", "-", 1) + ".sig"
 
 
 def signature_status(

@@ -15,7 +15,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from dockwise.source.imageconfig import MASK, mask_env
+from dockwise.security.masking import NAME_MASK, STARS
+from dockwise.source.imageconfig import mask_env
 
 _SHELL_PREFIX = re.compile(r"^(?:/bin/(?:ba)?sh|sh|bash)\s+-c\s+")
 _BUILD_ARGS = re.compile(r"^\|(\d+)\s+")
@@ -75,11 +76,11 @@ def assignments(step: Step) -> list[tuple[str, str]]:
 
 def is_secret(name: str, value: str) -> bool:
     """A credential-named variable with a literal value (not `$REF`, not a key id)."""
-    if not value or value.startswith("$") or "****" in value:
+    if not value or value.startswith("$") or STARS in value:
         return False  # a reference, or already masked (and reported) by the source
     if _PUBLIC_NAME.search(name.upper()) or _FINGERPRINTS.match(value):
         return False
-    return mask_env(f"{name}={value}")[1] == MASK
+    return mask_env(f"{name}={value}")[1] == NAME_MASK
 
 
 def mask_secrets(text: str) -> str:
@@ -87,11 +88,11 @@ def mask_secrets(text: str) -> str:
 
     def replace(match: re.Match[str]) -> str:
         name, value = match.group(1), match.group(2).strip("\"'")
-        return f"{name}={MASK}" if is_secret(name, value) else match.group(0)
+        return f"{name}={NAME_MASK}" if is_secret(name, value) else match.group(0)
 
     def replace_legacy(match: re.Match[str]) -> str:
         name, value = match.group(2), match.group(3).strip()
-        return f"{match.group(1)}{name} {MASK}" if is_secret(name, value) else match.group(0)
+        return f"{match.group(1)}{name} {NAME_MASK}" if is_secret(name, value) else match.group(0)
 
     return _LEGACY_ENV.sub(replace_legacy, _PAIR.sub(replace, text))
 

@@ -12,11 +12,11 @@ from dockwise.provenance.base import HIGH_ANNOTATION, BaseImage, infer_base
 from dockwise.provenance.catalogue import BaseCatalogue, KnownBase
 from dockwise.provenance.origin import Origin, human_age, origin
 from dockwise.provenance.signature import (
-    SignatureLookup,
     SignatureState,
     SignatureStatus,
     signature_status,
 )
+from dockwise.source.registry.cosign import SignatureLookup
 
 DISTRO_TITLES = {
     "debian": "Debian", "ubuntu": "Ubuntu", "alpine": "Alpine", "rhel": "RHEL/UBI",

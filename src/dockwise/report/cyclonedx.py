@@ -37,10 +37,10 @@ from cyclonedx.model.vulnerability import (
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
-from dockwise import __version__
 from dockwise.errors import ReportError
 from dockwise.model import Distro, Finding, ImageInfo, Package, ScanResult, Severity
 from dockwise.report.properties import package_properties
+from dockwise.version import __version__
 
 IMAGE_REF = "dockwise:image"
 # uuid5 namespace for serial numbers: uuid5(NAMESPACE_URL, "https://github.com/dockwise").

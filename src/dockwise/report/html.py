@@ -22,7 +22,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from dockwise.model import Finding, LayerRef, Package, ScanResult, Severity
+from dockwise.model import SEVERITIES, Finding, LayerRef, Package, ScanResult, Severity
 from dockwise.report.sanitize import clean
 from dockwise.report.sarif import help_uri
 from dockwise.report.table import human_size, owner_label, shorten
@@ -232,7 +232,7 @@ def _charts(result: ScanResult, active: Sequence[Finding], scanned: bool) -> lis
     if scanned:
         counts = Counter(f.severity for f in active)
         bars = [Bar(str(s), counts[s], str(counts[s]), SEVERITY_COLOURS[s])
-                for s in sorted(Severity, reverse=True)]  # fmt: skip
+                for s in SEVERITIES]  # fmt: skip
         charts.append({"title": "Findings by severity", "svg": bar_chart(bars, "severity")})
     layers = result.image.layers[:MAX_LAYER_BARS]
     if any(layer.tar_size for layer in layers):

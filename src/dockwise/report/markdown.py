@@ -12,13 +12,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from dockwise.model import Finding, ScanResult, Severity
+from dockwise.model import SEVERITIES, Finding, ScanResult
 from dockwise.policy import KINDS, Verdict, Violation
 from dockwise.report.sanitize import clean
 from dockwise.report.sarif import image_name
 
 TOP_FINDINGS = 10
-LEVELS = tuple(reversed(Severity))  # critical first
 # what can start markup inside a table cell or a list item's text (not at a line start)
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -83,12 +82,12 @@ def _counts_section(findings: Iterable[Finding]) -> str:
     active = [f for f in findings if not f.suppressed]
     suppressed = sum(1 for f in findings if f.suppressed)
     counts = Counter((f.kind, f.severity) for f in active)
-    head = "| kind | " + " | ".join(str(s) for s in LEVELS) + " | total |"
-    rows = [head, "|" + " --- |" * (len(LEVELS) + 2)]
+    head = "| kind | " + " | ".join(str(s) for s in SEVERITIES) + " | total |"
+    rows = [head, "|" + " --- |" * (len(SEVERITIES) + 2)]
     for kind in (*KINDS, *sorted({f.kind for f in active} - set(KINDS))):
-        total = sum(counts[(kind, s)] for s in LEVELS)
+        total = sum(counts[(kind, s)] for s in SEVERITIES)
         if total:
-            cells = " | ".join(str(counts[(kind, s)] or "") for s in LEVELS)
+            cells = " | ".join(str(counts[(kind, s)] or "") for s in SEVERITIES)
             rows.append(f"| {md(kind)} | {cells} | {total} |")
     title = f"### Findings: {len(active)}" + (f" ({suppressed} suppressed)" if suppressed else "")
     return "\n".join([title, "", *rows]) if active else title

@@ -42,10 +42,10 @@ from spdx_tools.spdx.model import (
 )
 from spdx_tools.spdx.model import Package as SpdxPackage
 
-from dockwise import __version__
 from dockwise.errors import ReportError
 from dockwise.model import Distro, ImageInfo, Package, ScanResult
 from dockwise.report.properties import package_properties
+from dockwise.version import __version__
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
 IMAGE_ID = "SPDXRef-Image"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from dockwise.globs import glob_regex
 from dockwise.model import Severity
 
 RULES = resources.files("dockwise.security") / "rules"
@@ -74,13 +75,6 @@ class IndicatorRules:
     confusables: dict[str, str]
 
 
-def _glob_regex(patterns: list[str]) -> re.Pattern[str]:
-    # imported here: dockwise.source imports the masking hook, which imports this module
-    from dockwise.source.filetree import glob_regex
-
-    return glob_regex(patterns)
-
-
 def _toml(name: str) -> dict[str, Any]:
     return tomllib.loads((RULES / name).read_text(encoding="utf-8"))
 
@@ -93,7 +87,7 @@ def secret_rules() -> SecretRules:
         rules=tuple(_secret_rule(item) for item in doc["rule"]),
         globs=tuple(doc["globs"]),
         paths=tuple(doc["paths"]),
-        exclude=_glob_regex(doc["exclude"]),
+        exclude=glob_regex(doc["exclude"]),
         code_suffixes=tuple(doc["code_suffixes"]),
         placeholders=re.compile(doc["placeholders"].strip()),
         max_size=int(doc["max_size"]),
@@ -110,7 +104,7 @@ def _secret_rule(item: dict[str, Any]) -> SecretRule:
         keywords=tuple(k.lower().encode() for k in item["keywords"]),
         regex=re.compile(item["regex"].encode()),
         scope="paths" if isinstance(scope, list) else scope,
-        paths=_glob_regex(scope) if isinstance(scope, list) else None,
+        paths=glob_regex(scope) if isinstance(scope, list) else None,
     )
 
 

@@ -16,7 +16,7 @@ from dockwise.source.base import Image
 from dockwise.source.blobstore import DirStore, TarStore
 from dockwise.source.docker_archive import open_docker_archive
 from dockwise.source.oci import Platform, open_layout
-from dockwise.source.reference import looks_like_reference
+from dockwise.source.registry.reference import looks_like_reference
 from dockwise.source.rootfs import open_dir
 from dockwise.source.sbom import open_sbom
 
@@ -54,7 +54,7 @@ def _dir(path: Path, source: str, platform: Platform | None) -> Image:
 def _registry(rest: str, source: str, platform: Platform | None, access: RegistryAccess) -> Image:
     if access.offline:
         raise SourceError(f"--offline forbids reading registry:{rest}")
-    from dockwise.source.registry import open_registry  # httpx only when a registry is read
+    from dockwise.source.registry.image import open_registry  # httpx only when a registry is read
 
     return open_registry(rest, source, platform, access)
 

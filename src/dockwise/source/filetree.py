@@ -12,6 +12,7 @@ import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from dockwise.globs import glob_regex
 from dockwise.model import LayerRef, Location, ScanWarning
 
 MAX_SYMLINK_HOPS = 40  # the same limit as Linux's ELOOP
@@ -87,35 +88,6 @@ def normalize(path: str) -> str | None:
         else:
             parts.append(part)
     return "/".join(parts)
-
-
-def glob_regex(patterns: Iterable[str]) -> re.Pattern[str]:
-    """One regex for many globs: `*` stays in a path segment, `**/` spans any depth.
-
-    Hand-written because fnmatch lets `*` cross `/` and PurePath.full_match needs 3.13.
-    """
-    alternatives = []
-    for pattern in patterns:
-        out = []
-        i = 0
-        while i < len(pattern):
-            if pattern.startswith("**/", i):
-                out.append("(?:.*/)?")
-                i += 3
-            elif pattern.startswith("**", i):
-                out.append(".*")
-                i += 2
-            elif pattern[i] == "*":
-                out.append("[^/]*")
-                i += 1
-            elif pattern[i] == "?":
-                out.append("[^/]")
-                i += 1
-            else:
-                out.append(re.escape(pattern[i]))
-                i += 1
-        alternatives.append("".join(out))
-    return re.compile("(?:" + "|".join(alternatives or ["(?!)"]) + r")\Z")
 
 
 class FileTree:

@@ -11,10 +11,10 @@ from typing import Any
 
 from dockwise.errors import SourceError
 from dockwise.model import HistoryEntry, ImageInfo, LayerRef, RunConfig
+from dockwise.security.masking import NAME_MASK
 from dockwise.security.secretscan import redact
 from dockwise.untrusted import load_json
 
-MASK = "********"
 # names of environment variables whose values are credentials, not configuration
 _SECRET_NAME = re.compile(
     r"(PASS(WORD|WD)?|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|"
@@ -48,7 +48,7 @@ def mask_env(item: str) -> tuple[str, str]:
     """`NAME=value` -> (NAME, value), the value masked when the name says it is secret,
     and any token the secret rules recognise masked with its rule (security/masking.py)."""
     name, _, value = item.partition("=")
-    return name, (MASK if value and _SECRET_NAME.search(name) else redact(value))
+    return name, (NAME_MASK if value and _SECRET_NAME.search(name) else redact(value))
 
 
 def mask_label(key: str, value: str) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from packageurl import PackageURL
 
 from dockwise.errors import SourceError
 from dockwise.model import (
+    OS_PACKAGE_TYPES,
     Distro,
     ImageInfo,
     Inventory,
@@ -43,7 +44,7 @@ from dockwise.untrusted import load_json
 MAX_BYTES = 512 * 1024 * 1024  # an SBOM of a huge image is tens of MB; refuse absurd files
 CYCLONEDX_VERSIONS = ("1.4", "1.5", "1.6")
 SPDX_VERSIONS = ("SPDX-2.3",)
-OS_PURL_TYPES = ("deb", "apk", "rpm", "alpm")
+OS_PURL_TYPES = OS_PACKAGE_TYPES | {"alpm"}  # an SBOM may list Arch packages too
 _NO_VALUE = ("", "NOASSERTION", "NONE")
 _TRIVY = "aquasecurity:trivy:"
 

@@ -12,23 +12,15 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from dockwise.source.filetree import glob_regex, normalize
+from dockwise.globs import glob_regex
+from dockwise.source.filetree import normalize
+
+if TYPE_CHECKING:  # annotations only: importing analyze/ at run time loads every analyzer
+    from dockwise.analyze.base import FileAnalyzer
 
 HEAD_SIZE = 64  # bytes an analyzer sees before it claims a file
-
-
-class FileAnalyzer(Protocol):
-    """Extracts small facts from files it recognises; runs during the layer pass."""
-
-    name: str  # stable kebab-case id; facts are stored under it ("elf", "java-archive")
-    globs: tuple[str, ...]  # non-executable paths worth a look (executables always are)
-    max_size: int  # larger files are not read (a warning says so)
-
-    def claims(self, path: str, head: bytes) -> bool: ...
-
-    def analyze(self, path: str, content: bytes) -> object | None: ...
 
 
 def _never(path: str) -> int:

@@ -24,9 +24,13 @@ from pathlib import Path
 
 import zstandard
 
-from dockwise import __version__
-from dockwise.lifecycle.feeds import REFRESHED_NAME, refreshed_path
-from dockwise.lifecycle.snapshot import LifecycleError, parse_snapshot
+from dockwise.lifecycle.snapshot import (
+    REFRESHED_NAME,
+    LifecycleError,
+    parse_snapshot,
+    refreshed_path,
+)
+from dockwise.version import __version__
 from dockwise.vulndb import VulnDbError
 from dockwise.vulndb.store import SCHEMA_VERSION, VulnDb
 

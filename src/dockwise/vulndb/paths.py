@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+
+from dockwise.cache.root import cache_root
 
 DB_FILENAME = "dockwise.db"
 MIRROR_ENV = "DOCKWISE_MIRROR"
 
 
-def default_db_path(environ: os._Environ[str] | dict[str, str] | None = None) -> Path:
+def default_db_path(environ: Mapping[str, str] | None = None) -> Path:
     """`$DOCKWISE_DB`, else `$XDG_CACHE_HOME/dockwise/db/dockwise.db`, else `~/.cache/...`.
 
     A cache directory because the database can always be rebuilt from the feeds
@@ -18,9 +21,7 @@ def default_db_path(environ: os._Environ[str] | dict[str, str] | None = None) ->
     env = os.environ if environ is None else environ
     if env.get("DOCKWISE_DB"):
         return Path(env["DOCKWISE_DB"]).expanduser()
-    cache = env.get("XDG_CACHE_HOME") or ""
-    base = Path(cache) if os.path.isabs(cache) else Path.home() / ".cache"
-    return base / "dockwise" / "db" / DB_FILENAME
+    return cache_root(env) / "db" / DB_FILENAME
 
 
 def resolve_db_path(explicit: str | None) -> Path:

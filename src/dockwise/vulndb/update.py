@@ -21,8 +21,8 @@ from typing import Protocol
 
 import httpx
 
-from dockwise import __version__
 from dockwise.lifecycle.snapshot import LifecycleError
+from dockwise.version import __version__
 from dockwise.vulndb import VulnDbError
 from dockwise.vulndb.advisory import Advisory
 from dockwise.vulndb.feeds import FEEDS

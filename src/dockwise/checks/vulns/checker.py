@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from functools import cmp_to_key
 
 from dockwise.checks.base import Target
-from dockwise.checks.vulns.ecosystems import OS_TYPES, Query, os_ecosystems, pep503, queries
+from dockwise.checks.vulns.ecosystems import Query, os_ecosystems, pep503, queries
 from dockwise.checks.vulns.osv_match import Verdict, evaluate
 from dockwise.checks.vulns.severity import cvss_rating, distro_rating
-from dockwise.model import Finding, Package, Severity
+from dockwise.model import OS_PACKAGE_TYPES, Finding, Package, Severity
 from dockwise.versions import COMPARATORS, scheme_for
 from dockwise.vulndb.advisory import Advisory, AdvisorySource, Affected, Exploitation
 
@@ -98,7 +98,7 @@ def _distro_owned(pkg: Package) -> bool:
     """A language package (or Go toolchain) that an OS package installed is judged through
     that OS package and its distro's advisories: the distro may have back-ported a fix
     that the upstream version string cannot show (issue 4, issue 5)."""
-    return bool(pkg.owned_by) and pkg.type not in OS_TYPES
+    return bool(pkg.owned_by) and pkg.type not in OS_PACKAGE_TYPES
 
 
 def _entries(advisory: Advisory, query: Query) -> Iterator[Affected]:
@@ -137,7 +137,7 @@ def _reported(group: Sequence[Match], pkg: Package) -> bool:
     "fixed" outranks a stale "open" for the same vulnerability."""
     if not any(m.verdict.affected for m in group):
         return False
-    return not (pkg.type in OS_TYPES and any(m.verdict.patched for m in group))
+    return not (pkg.type in OS_PACKAGE_TYPES and any(m.verdict.patched for m in group))
 
 
 def merge_aliases(matches: Sequence[Match]) -> list[list[Match]]:
@@ -222,7 +222,7 @@ def _status(affected: Sequence[Match]) -> str:
 def _severity(pkg: Package, affected: Sequence[Match]) -> tuple[Severity, str]:
     """Distro rating for OS packages, else the highest CVSS base rating, else the plain
     rating a record carries (GHSA's database_specific.severity)."""
-    if pkg.type in OS_TYPES:
+    if pkg.type in OS_PACKAGE_TYPES:
         rated = [(distro_rating(m.affected.severity), m) for m in affected if m.affected.severity]
         if rated:
             best, match = max(rated, key=lambda r: r[0])

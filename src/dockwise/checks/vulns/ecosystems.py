@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from packageurl import PackageURL
 
-from dockwise.model import Distro, Package
+from dockwise.model import OS_PACKAGE_TYPES, Distro, Package
 from dockwise.versions.golang import toolchain_semver
 
 
@@ -27,7 +27,6 @@ class Query:
     version: str
 
 
-OS_TYPES = ("deb", "apk", "rpm")
 # purl type -> OSV ecosystem. Ref. https://github.com/package-url/purl-spec PURL-TYPES.
 LANGUAGE_ECOSYSTEMS = {
     "pypi": "PyPI",
@@ -80,7 +79,7 @@ def _ubuntu(version_id: str) -> tuple[str, ...]:
 
 def queries(pkg: Package, distro_ecosystems: tuple[str, ...]) -> list[Query]:
     """Every lookup this package needs (none for a type we have no advisories for)."""
-    if pkg.type in OS_TYPES:
+    if pkg.type in OS_PACKAGE_TYPES:
         name, version = _os_name_version(pkg)
         return [Query(eco, name, version) for eco in distro_ecosystems]
     return _language_queries(pkg)

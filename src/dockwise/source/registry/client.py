@@ -21,10 +21,10 @@ from collections.abc import Mapping
 
 import httpx
 
-from dockwise import __version__
 from dockwise.errors import SourceError
 from dockwise.options import RegistryAccess
-from dockwise.source.registry_auth import Challenge, Credentials, find_credentials
+from dockwise.source.registry.auth import Challenge, Credentials, find_credentials
+from dockwise.version import __version__
 
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 ATTEMPTS = 4  # one try and three retries on 429 and 5xx

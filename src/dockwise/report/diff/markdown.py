@@ -9,7 +9,7 @@ that Markdown or HTML would act on written as an entity or a backslash escape.
 from __future__ import annotations
 
 from dockwise.changes import ImageDiff
-from dockwise.report.diff_rows import Block, blocks, heading, non_empty
+from dockwise.report.diff.rows import Block, blocks, heading, non_empty
 from dockwise.report.sanitize import clean
 
 # Characters inline Markdown treats as syntax (a cell is inline only); `|` ends the cell.

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from dockwise.changes import ImageDiff
-from dockwise.report.diff_rows import Block, blocks, heading, non_empty
+from dockwise.report.diff.rows import Block, blocks, heading, non_empty
 from dockwise.report.sanitize import text
 from dockwise.report.table import DEFAULT_WIDTH
 

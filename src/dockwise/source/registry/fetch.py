@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from dockwise.cache import COPY_CHUNK, BlobCache, BlobWriter
 from dockwise.errors import SourceError
 from dockwise.model import LayerRef
 from dockwise.source.base import BlobLayer, Layer
+from dockwise.source.blobcache import COPY_CHUNK, BlobCache, BlobWriter
 from dockwise.source.filetree import LayerAnalysis
 from dockwise.source.layer import Blob
 from dockwise.source.selector import Selector

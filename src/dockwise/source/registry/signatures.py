@@ -25,7 +25,8 @@ from pathlib import Path
 from dockwise.errors import DockwiseError, SourceError
 from dockwise.model import ImageInfo
 from dockwise.options import RegistryAccess
-from dockwise.provenance.signature import (
+from dockwise.source.registry.client import RegistryClient
+from dockwise.source.registry.cosign import (
     BUNDLE_ANNOTATION,
     CERTIFICATE_ANNOTATION,
     SIGNATURE_ANNOTATION,
@@ -34,9 +35,8 @@ from dockwise.provenance.signature import (
     SignatureLookup,
     cosign_tag,
 )
-from dockwise.source.reference import Reference
-from dockwise.source.registry import RESOLVED, SCHEME, read_capped, status_error
-from dockwise.source.registry_client import RegistryClient
+from dockwise.source.registry.image import RESOLVED, SCHEME, read_capped, status_error
+from dockwise.source.registry.reference import Reference
 from dockwise.untrusted import load_json
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -76,7 +76,7 @@ def find_signatures(
 
 
 def resolved_reference(image: ImageInfo) -> Reference | None:
-    """`name@digest` of what the reference resolved to (registry.py records it)."""
+    """`name@digest` of what the reference resolved to (registry/image.py records it)."""
     text = dict(image.annotations).get(RESOLVED, "")
     try:
         return Reference.parse(text) if "@sha256:" in text else None

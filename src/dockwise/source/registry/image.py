@@ -7,7 +7,7 @@ rest. `open_layout` then chooses the platform and checks every digest exactly as
 for a local OCI layout; layer blobs stream from the network into the one-pass layer
 reader, which verifies digest and diff_id as the bytes go by. The layers are
 RegistryLayers, so that the pipeline fetches the next ones ahead and keeps them in the
-blob cache (registry_fetch.py).
+blob cache (registry/fetch.py).
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from dockwise.options import RegistryAccess
 from dockwise.source.base import Image
 from dockwise.source.blobstore import MAX_JSON
 from dockwise.source.oci import INDEX_TYPES, Platform, open_layout
-from dockwise.source.reference import Reference
-from dockwise.source.registry_client import RegistryClient
-from dockwise.source.registry_fetch import RegistryLayer
+from dockwise.source.registry.client import RegistryClient
+from dockwise.source.registry.fetch import RegistryLayer
+from dockwise.source.registry.reference import Reference
 from dockwise.untrusted import load_json
 
 SCHEME = "registry"

@@ -1,4 +1,5 @@
-"""Flags and plumbing that several subcommands share."""
+"""The flags several subcommands share, and what they decide: the run's Options, registry
+access, offline mode, where the output goes and whether progress shows."""
 
 from __future__ import annotations
 

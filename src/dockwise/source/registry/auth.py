@@ -23,7 +23,7 @@ from typing import Any
 
 from dockwise.errors import SourceError
 from dockwise.options import RegistryAccess
-from dockwise.source.reference import DOCKER_HUB_ENDPOINT
+from dockwise.source.registry.reference import DOCKER_HUB_ENDPOINT
 
 HUB_CONFIG_KEY = "https://index.docker.io/v1/"  # how Docker files Docker Hub credentials
 _HUB_KEYS = {"index.docker.io", "docker.io", "registry-1.docker.io"}

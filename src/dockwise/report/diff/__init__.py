@@ -12,9 +12,9 @@ from dockwise.changes import ImageDiff
 from dockwise.errors import ReportError
 
 DIFF_REPORTERS: dict[str, tuple[str, str]] = {
-    "table": ("dockwise.report.diff_table", "DiffTableReporter"),
-    "json": ("dockwise.report.diff_json", "DiffJsonReporter"),
-    "markdown": ("dockwise.report.diff_markdown", "DiffMarkdownReporter"),
+    "table": ("dockwise.report.diff.table", "DiffTableReporter"),
+    "json": ("dockwise.report.diff.json", "DiffJsonReporter"),
+    "markdown": ("dockwise.report.diff.markdown", "DiffMarkdownReporter"),
 }
 
 

@@ -1,0 +1,61 @@
+"""The one key function of the layer and image caches (as trivy's pkg/cache/key.go).
+
+A key covers what the entry is about (a layer's digest; an image's config and layers)
+and everything that decides its content: dockwise's version and code, and the
+selector's fingerprint (the catalogers' globs and caps, each analyzer's name, globs and
+cap). No run option changes what an analysis or an inventory holds (the platform picks
+the image, registry access how it is reached, `--no-cache` whether the cache is used at
+all); an option that did would join the key here, and only here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from dockwise.model import LayerRef
+from dockwise.source.selector import Selector
+from dockwise.version import __version__
+
+FORMAT = 2  # of the entries; 2: analyses record the layer's uncompressed tar size
+
+
+def cache_key(kind: str, subject: Sequence[str], selector: Selector) -> str | None:
+    """None when a part of the subject is missing: nothing to trust (a directory source)."""
+    if not subject or not all(subject):
+        return None
+    parts = [FORMAT, kind, __version__, _code_stamp(), selector.fingerprint(), list(subject)]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def layer_key(layer: LayerRef, selector: Selector) -> str | None:
+    """The key of one layer's analysis."""
+    return cache_key("layer", [_digest(layer)], selector)
+
+
+def image_key(config_digest: str, layers: Sequence[LayerRef], selector: Selector) -> str | None:
+    """The key of a whole image's inventory: its config and every layer."""
+    return cache_key("inventory", [config_digest, *map(_digest, layers)], selector)
+
+
+def _digest(layer: LayerRef) -> str:
+    return layer.diff_id or layer.digest
+
+
+_CODE_STAMP: list[str] = []
+
+
+def _code_stamp() -> str:
+    """Sizes and mtimes of dockwise's own files (code and rule data alike): an edited
+    checkout or a changed rule invalidates entries."""
+    if not _CODE_STAMP:
+        package = Path(__file__).parents[1]
+        stamp = hashlib.sha256()
+        files = (p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc")
+        for path in sorted(files):
+            st = path.stat()
+            stamp.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
+        _CODE_STAMP.append(stamp.hexdigest())
+    return _CODE_STAMP[0]
