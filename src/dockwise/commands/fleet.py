@@ -9,8 +9,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from dockwise.commands.common import add_registry_arguments, registry_keywords, write_output
 from dockwise.commands.db import DB_HELP
+from dockwise.commands.flags import add_registry_arguments, registry_keywords, write_output
 from dockwise.errors import DockwiseError
 from dockwise.vulndb.paths import resolve_db_path
 

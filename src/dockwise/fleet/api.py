@@ -20,8 +20,8 @@ from typing import Any
 from dockwise.checks.base import Target
 from dockwise.checks.lifecycle import LifecycleChecker
 from dockwise.checks.vulns import VulnerabilityChecker
-from dockwise.checks.vulns.ecosystems import OS_TYPES
 from dockwise.model import (
+    OS_PACKAGE_TYPES,
     Distro,
     Finding,
     ImageInfo,
@@ -33,10 +33,12 @@ from dockwise.model import (
 from dockwise.model_json import from_json, to_json
 from dockwise.options import registry_access
 from dockwise.source import open_source
-from dockwise.source.reference import Reference
+from dockwise.source.registry.reference import Reference
 from dockwise.untrusted import load_json
 from dockwise.vulndb.advisory import AdvisorySource
 from dockwise.vulndb.store import VulnDb
+
+OS_TYPES = tuple(sorted(OS_PACKAGE_TYPES))  # a sequence, as SQL's IN (...) wants
 
 __all__ = [
     "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
