@@ -42,6 +42,8 @@ def make_mirror(root: Path) -> str:
         links[f"osv/{zipped.parent.name}/all.zip"] = zipped
     for secdb in (CORPUS / "distro-trackers/alpine-secdb").glob("*/*.json"):
         links[f"alpine/{secdb.parent.name}/{secdb.name}"] = secdb
+    for year in (CORPUS / "nvd").glob("nvdcve-2.0-*.json.gz"):
+        links[f"nvd/{year.name}"] = year
     for rel, target in links.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).symlink_to(target)

@@ -4,9 +4,9 @@
 
 Every file of every feed's layout is written, so an update from it is complete and
 quiet: the advisories of demo/advisories.json (facts extracted from the shared corpus by
-tools/extract_demo_advisories.py) in their OSV archives and KEV, and valid empty files
-for the rest. This is also the smallest example of the mirror layout an air-gapped site
-serves (docs/database.md).
+tools/extract_demo_advisories.py) in their OSV archives, KEV and NVD's yearly files, and
+valid empty files for the rest. This is also the smallest example of the mirror layout
+an air-gapped site serves (docs/database.md).
 """
 
 from __future__ import annotations
@@ -59,7 +59,22 @@ def _files(data: dict) -> dict[str, bytes]:
     files = {f"osv/{eco}/all.zip": _zip(records) for eco, records in by_ecosystem.items()}
     kev = {"catalogVersion": "demo", "count": len(data["kev"]), "vulnerabilities": data["kev"]}
     files["kev/known_exploited_vulnerabilities.json"] = json.dumps(kev).encode()
+    files.update(_nvd(data.get("nvd", [])))
     return files
+
+
+def _nvd(records: list[dict]) -> dict[str, bytes]:
+    """NVD's JSON 2.0 yearly files: records grouped by the year in their CVE id."""
+    years: dict[str, list[dict]] = defaultdict(list)
+    for record in records:
+        years[record["id"].split("-")[1]].append({"cve": record})
+    return {f"nvd/nvdcve-2.0-{year}.json.gz": _nvd_file(cves) for year, cves in years.items()}
+
+
+def _nvd_file(vulnerabilities: list[dict]) -> bytes:
+    doc = {"format": "NVD_CVE", "version": "2.0", "totalResults": len(vulnerabilities),
+           "vulnerabilities": vulnerabilities}  # fmt: skip
+    return gzip.compress(json.dumps(doc).encode(), mtime=0)
 
 
 def _zip(records: list[dict]) -> bytes:
@@ -78,6 +93,8 @@ def _empty(path: str, feed: str) -> bytes:
         return b"version,codename,series,created,release,eol\n"
     if path.endswith(".zip"):
         return _zip([])
+    if path.endswith(".json.gz"):  # NVD's yearly and modified files
+        return _nvd_file([])
     if path.endswith(".csv.gz"):
         return gzip.compress(EPSS_HEADER.encode(), mtime=0)
     if path.endswith(".json") and "/" in path:  # alpine secdb v3.N/main.json

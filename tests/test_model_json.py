@@ -70,6 +70,8 @@ def test_a_scan_with_findings_suppressions_and_answers(demo, tmp_path):
     assert {"vulnerability", "secret", "config", "provenance"} <= kinds
     assert any(f.suppressed for f in result.findings) and result.answers is not None
     assert any(f.package and f.package.files for f in result.findings)  # resolved, not bare
+    rated = [f for f in result.findings if f.severity_source.startswith("nvd cvss")]
+    assert rated and all(f.cvss and f.deciding_cvss for f in rated)  # the demo mirror's NVD
     round_trip(result)
 
 

@@ -6,11 +6,13 @@ Run from the repository root with the shared corpus beside the checkout:
 
 Only facts are kept (ids, aliases, dates, affected ranges and versions, severity vectors
 and ratings); summaries, details and references are dropped, so the bundled demo data
-carries no advisory prose. KEV entries for the same CVEs are kept as facts too.
+carries no advisory prose. KEV entries and NVD's CVSS metrics and CWE ids for the same
+CVEs are kept as facts too.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import sys
@@ -43,9 +45,11 @@ def main() -> int:
         for entry in kev["vulnerabilities"]
         if entry["cveID"] in cves
     ]  # fmt: skip
-    doc = {"osv": sorted(records, key=lambda r: r["id"]), "kev": kev_entries}
+    nvd = nvd_facts(cves)
+    doc = {"osv": sorted(records, key=lambda r: r["id"]), "kev": kev_entries, "nvd": nvd}
     OUT.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    print(f"{OUT.relative_to(ROOT)}: {len(records)} advisories, {len(kev_entries)} KEV entries")
+    print(f"{OUT.relative_to(ROOT)}: {len(records)} advisories, {len(kev_entries)} KEV entries, "
+          f"{len(nvd)} NVD records")
     return 0
 
 
@@ -67,6 +71,18 @@ def demo_packages() -> set[tuple[str, str]]:
         for p in result.inventory.packages
         if p.type in ECOSYSTEMS
     }
+
+
+def nvd_facts(cves: set[str]) -> list[dict]:
+    """The corpus' NVD records of these CVEs without prose: dates, metrics, weaknesses."""
+    kept = ("id", "published", "lastModified", "vulnStatus", "metrics", "weaknesses")
+    return sorted(
+        ({k: v["cve"][k] for k in kept if k in v["cve"]}
+         for path in sorted((CORPUS / "nvd").glob("nvdcve-2.0-*.json.gz"))
+         for v in json.loads(gzip.decompress(path.read_bytes()))["vulnerabilities"]
+         if v["cve"]["id"] in cves),
+        key=lambda cve: cve["id"],
+    )  # fmt: skip
 
 
 def corpus_records(ecosystem: str):

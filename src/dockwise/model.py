@@ -216,6 +216,31 @@ SEVERITIES = tuple(sorted(Severity, reverse=True))  # most severe first, as repo
 
 
 @dataclass(frozen=True, slots=True)
+class Cvss:
+    """One CVSS assessment of a vulnerability, kept beside the severity it may decide."""
+
+    source: str  # who scored it: "nvd", "nvd:<CNA>" (NVD's secondary), "ghsa", "pysec", ...
+    version: str  # "4.0", "3.1", "3.0" or "2.0"
+    vector: str
+    score: float | None = None  # the base score computed from the vector; None if it is invalid
+
+    @property
+    def severity(self) -> Severity:
+        """The score's qualitative rating: the v3/v4 specifications' bands
+        (https://www.first.org/cvss/v3.1/specification-document#5); v2 has none, so
+        NVD's (https://nvd.nist.gov/vuln-metrics/cvss)."""
+        if self.score is None:
+            return Severity.UNKNOWN
+        bands = _CVSS2_BANDS if self.version == "2.0" else _CVSS3_BANDS
+        return next((s for floor, s in bands if self.score >= floor), Severity.UNKNOWN)
+
+
+_CVSS3_BANDS = ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.MEDIUM),
+                (0.1, Severity.LOW), (0.0, Severity.NEGLIGIBLE))  # fmt: skip
+_CVSS2_BANDS = ((7.0, Severity.HIGH), (4.0, Severity.MEDIUM), (0.0, Severity.LOW))
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing to act on: a vulnerability, a secret, a risky setting, an end of life.
 
@@ -234,6 +259,19 @@ class Finding:
     evidence: tuple[tuple[str, str], ...] = ()  # why: feed, record, range, comparison, excerpt
     references: tuple[str, ...] = ()
     suppressed: str = ""  # the reason, when an ignore rule or VEX statement applies
+    # Where `severity` came from ("nvd cvss 3.1", "debian urgency", "ghsa"), and every
+    # rating that was on offer: vendors' own words (("debian", "low"), ("ghsa", "MODERATE"))
+    # and CVSS assessments, as Trivy keeps `VendorSeverity` and `CVSS`.
+    severity_source: str = ""
+    vendor_severity: tuple[tuple[str, str], ...] = ()
+    cvss: tuple[Cvss, ...] = ()
+
+    @property
+    def deciding_cvss(self) -> Cvss | None:
+        """The CVSS assessment the severity came from, when one decided it."""
+        chosen = [c for c in self.cvss if c.score is not None
+                  and self.severity_source == f"{c.source} cvss {c.version}"]  # fmt: skip
+        return max(chosen, key=lambda c: c.score or 0.0) if chosen else None
 
     @property
     def sort_key(self) -> tuple:

@@ -20,6 +20,7 @@ from typing import Any
 
 from dockwise.errors import ReportError
 from dockwise.model import (
+    Cvss,
     Distro,
     Fact,
     FileRecord,
@@ -344,6 +345,7 @@ def finding_to_json(finding: Finding) -> Json:
         "rule_id": finding.rule_id,
         "aliases": list(finding.aliases),
         "severity": str(finding.severity),
+        **_rating(finding),
         "title": finding.title,
         "package": None if pkg is None else _package_ref(pkg),
         "location": None
@@ -376,7 +378,33 @@ def _read_finding(
         evidence=tuple((e["key"], e["value"]) for e in raw.get("evidence", [])),
         references=tuple(raw.get("references", [])),
         suppressed=raw.get("suppressed", ""),
+        **_read_rating(raw),
     )  # fmt: skip
+
+
+def _rating(finding: Finding) -> Json:
+    """Where the severity came from, each vendor's own word (Trivy's `VendorSeverity`) and
+    every CVSS assessment (Trivy's `CVSS`, as a list: one source may score two versions)."""
+    return {
+        "severity_source": finding.severity_source,
+        "vendor_severity": dict(finding.vendor_severity),
+        "cvss": [
+            {"source": c.source, "version": c.version, "vector": c.vector, "score": c.score}
+            for c in finding.cvss
+        ],
+    }
+
+
+def _read_rating(raw: Json) -> Json:
+    """`_rating`'s fields as Finding keyword arguments; none in a result saved before them."""
+    return {
+        "severity_source": raw.get("severity_source", ""),
+        "vendor_severity": tuple((raw.get("vendor_severity") or {}).items()),
+        "cvss": tuple(
+            Cvss(c["source"], c["version"], c["vector"], c.get("score"))
+            for c in raw.get("cvss") or ()
+        ),
+    }
 
 
 def _package_ref(pkg: Package) -> Json:

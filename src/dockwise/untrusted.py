@@ -89,8 +89,32 @@ def _json_depth(data: bytes | str) -> int:
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
         return 0
+    return _peak(raw, 0)[0]
+
+
+def _peak(raw: bytes, start: int) -> tuple[int, int]:
+    """The deepest point of `raw` entered at depth `start` (just `start` when it cannot
+    reach MAX_DEPTH), and the depth it ends at."""
     brackets = raw.translate(None, _NOT_BRACKETS)
-    return max(accumulate(map(_STEP.__getitem__, brackets)))
+    opens = brackets.count(b"[") + brackets.count(b"{")
+    end = start + 2 * opens - len(brackets)
+    if start + opens <= MAX_DEPTH:  # cannot pass the cap: skip the per-bracket walk
+        return start, end
+    return max(accumulate(map(_STEP.__getitem__, brackets), initial=start)), end
+
+
+class JsonDepthGuard:
+    """The same bracket count for JSON read in chunks by a streaming parser (ijson), whose
+    own cost grows with the square of the depth: `feed` each chunk before parsing it."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+
+    def feed(self, chunk: bytes) -> None:
+        """DocumentError once the stream nests deeper than MAX_DEPTH."""
+        peak, self.depth = _peak(chunk, self.depth)
+        if peak > MAX_DEPTH:
+            raise DocumentError(f"invalid JSON (nested deeper than {MAX_DEPTH} levels)")
 
 
 def _check_yaml_events(data: bytes | str, aliases: bool) -> None:

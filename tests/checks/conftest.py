@@ -11,7 +11,7 @@ import pytest
 from corpus import CORPUS
 
 from dockwise.model import Distro, ImageInfo, Inventory, LayerRef, Location, Package
-from dockwise.vulndb.advisory import Advisory, Exploitation
+from dockwise.vulndb.advisory import Advisory, CveRecord, Exploitation
 from dockwise.vulndb.feeds.osv import advisory as osv_advisory
 from dockwise.vulndb.store import normalise_package
 
@@ -24,7 +24,10 @@ class FakeAdvisorySource:
     """Advisories indexed by every (ecosystem, package) they affect, like VulnDb."""
 
     def __init__(
-        self, advisories: Iterable[Advisory], facts: Mapping[str, Exploitation] | None = None
+        self,
+        advisories: Iterable[Advisory],
+        facts: Mapping[str, Exploitation] | None = None,
+        cves: Iterable[CveRecord] = (),
     ) -> None:
         self.index: dict[tuple[str, str], list[Advisory]] = {}
         for adv in advisories:
@@ -33,6 +36,7 @@ class FakeAdvisorySource:
             }:
                 self.index.setdefault(key, []).append(adv)
         self.facts = dict(facts or {})
+        self.nvd = {c.id: c for c in cves}
         self.queries: list[tuple[str, str]] = []
 
     def query(self, ecosystem: str, package: str) -> Sequence[Advisory]:
@@ -41,6 +45,9 @@ class FakeAdvisorySource:
 
     def exploitation(self, ids: Iterable[str]) -> Mapping[str, Exploitation]:
         return {i: self.facts[i] for i in ids if i in self.facts}
+
+    def cves(self, ids: Iterable[str]) -> Mapping[str, CveRecord]:
+        return {i: self.nvd[i] for i in ids if i in self.nvd}
 
 
 def osv_records(ecosystem: str, *ids: str) -> list[Advisory]:

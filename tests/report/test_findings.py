@@ -12,7 +12,7 @@ import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 
-from dockwise.model import Finding, Severity
+from dockwise.model import Cvss, Finding, Severity
 from dockwise.report import render
 from dockwise.report.native_json import load_schema
 from tests.report.conftest import PACKAGES
@@ -26,13 +26,18 @@ FINDINGS = (
         evidence=(("feed", "debian-dsa"), ("record", "DSA-5514-1"),
                   ("range", "ECOSYSTEM introduced 0, fixed 2.36-9+deb12u3"),
                   ("compare", "0 <= 2.36-9+deb12u2 < 2.36-9+deb12u3 (dpkg)"),
-                  ("severity", "Debian:12 rating high"), ("kev", "CVE-2023-4911 in CISA KEV; due 2023-12-12")),
+                  ("severity", "high from debian urgency high"), ("kev", "CVE-2023-4911 in CISA KEV; due 2023-12-12")),
+        severity_source="debian urgency", vendor_severity=(("debian", "high"),),
+        cvss=(Cvss("nvd", "3.1", "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H", 7.8),),
     ),
     Finding(
         "vulnerability", "CVE-2024-0727", Severity.LOW, "openssl: PKCS12 NULL dereference",
         package=OPENSSL, location=OPENSSL.location, status="no-dsa",
         evidence=(("feed", "debian-tracker"), ("status", "no-dsa (Minor issue)"),
-                  ("severity", "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H")),
+                  ("severity", "low from nvd cvss 3.1 CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:L (3.3)")),
+        severity_source="nvd cvss 3.1",
+        cvss=(Cvss("nvd:openssl-security@openssl.org", "3.1", "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:H", 5.5),
+              Cvss("nvd", "3.1", "CVSS:3.1/AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:L", 3.3)),
     ),
     Finding(
         "vulnerability", "CVE-2023-38545", Severity.CRITICAL, "curl: SOCKS5 heap overflow",
@@ -81,6 +86,10 @@ def test_native_json_findings_are_valid(scanned):
     assert {"key": "compare", "value": "0 <= 2.36-9+deb12u2 < 2.36-9+deb12u3 (dpkg)"} in first[
         "evidence"
     ]
+    assert first["severity_source"] == "debian urgency"
+    assert first["vendor_severity"] == {"debian": "high"}
+    assert first["cvss"] == [{"source": "nvd", "version": "3.1", "score": 7.8,
+                              "vector": "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:H/A:H"}]  # fmt: skip
 
 
 def test_cyclonedx_vulnerabilities_are_valid_1_6(scanned):
@@ -91,8 +100,20 @@ def test_cyclonedx_vulnerabilities_are_valid_1_6(scanned):
     assert set(vulns) == {"CVE-2023-4911", "CVE-2024-0727", "CVE-2023-38545"}
     glibc = vulns["CVE-2023-4911"]
     assert glibc["affects"] == [{"ref": LIBC.purl}]
-    assert glibc["ratings"][0]["severity"] == "high"
+    # ratings are a sorted set in CycloneDX: the one dockwise judged by says so
+    ratings = {(r["method"], r["source"]["name"]): r for r in glibc["ratings"]}
+    assert set(ratings) == {("CVSSv31", "nvd"), ("other", "debian")}
+    assert ratings[("CVSSv31", "nvd")]["score"] == 7.8
+    assert ratings[("other", "debian")]["justification"] == (
+        "debian rates it high; the rating dockwise judged by"
+    )
     assert glibc["references"][0]["id"] == "DSA-5514-1"
     assert glibc["recommendation"] == "upgrade libc6 to 2.36-9+deb12u3 or later"
-    assert vulns["CVE-2024-0727"]["ratings"][0]["method"] == "CVSSv31"
+    # CVSS decided: that assessment, with its score and vector, marked; the CNA's beside it
+    ratings = {r["source"]["name"]: r for r in vulns["CVE-2024-0727"]["ratings"]}
+    nvd, cna = ratings["nvd"], ratings["nvd:openssl-security@openssl.org"]
+    assert (nvd["method"], nvd["score"], nvd["severity"]) == ("CVSSv31", 3.3, "low")
+    assert nvd["vector"] == "AV:L/AC:L/PR:N/UI:R/S:U/C:N/I:N/A:L"  # the library drops the prefix
+    assert nvd["justification"] == "the rating dockwise judged by"
+    assert (cna["score"], "justification" in cna) == (5.5, False)
     assert vulns["CVE-2023-38545"]["analysis"]["state"] == "not_affected"

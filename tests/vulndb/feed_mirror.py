@@ -37,6 +37,8 @@ def mirror_files() -> dict[str, Path | bytes]:
         files[f"/alpine/{secdb.parent.name}/{secdb.name}"] = secdb
     for kev in (CORPUS / "kev").iterdir():
         files[f"/kev/{kev.name}"] = kev
+    for year in (CORPUS / "nvd").glob("nvdcve-2.0-*.json.gz"):  # 2018 to 2024, no -modified
+        files[f"/nvd/{year.name}"] = year
     for lifecycle in ("endoflife", "distro-info"):  # our fixtures, in the upstream formats
         for data in (ASSETS / lifecycle).iterdir():
             files[f"/{lifecycle}/{data.name}"] = data

@@ -159,7 +159,7 @@ def test_update_and_status_count_the_same_things(mirror, tmp_path, capsys, monke
     with VulnDb(db) as opened:
         counts = opened.counts()
     phrase = (f"{counts['advisories']} advisories, {counts['affects']} package entries, "
-              f"{counts['kev']} KEV, {counts['epss']} EPSS")  # fmt: skip
+              f"{counts['kev']} KEV, {counts['epss']} EPSS, {counts['nvd']} NVD CVEs")  # fmt: skip
     assert updated.startswith(f"database updated: {db}: {phrase}, in ")
     assert holds == f"holds:    {phrase}"
     assert counts["advisories"] > 0 and mirror.hits["/osv/PyPI/all.zip"] == 1

@@ -29,7 +29,10 @@ EXPECTED_RECORDS = {
     ("alpine-secdb", "v3.11/main.json"): 1204,
     ("kev", "known_exploited_vulnerabilities.json"): 1404,
     ("epss", "epss_scores-current.csv.gz"): 6,
-}
+    **{("nvd", f"nvdcve-2.0-{year}.json.gz"): n
+       for year, n in ((2018, 2), (2019, 11), (2020, 10), (2021, 11), (2022, 5), (2023, 6),
+                       (2024, 1))},
+}  # fmt: skip
 KEV_PATH = "/kev/known_exploited_vulnerabilities.json"
 
 

@@ -146,7 +146,7 @@ def _package(stanza: Stanza, file: File, env: Environment, kind: _Kind) -> Packa
         source_name=source_name,
         source_version=source_version,
         maintainer=stanza.get("maintainer"),
-        files=_owned_files(env, file, name, arch),
+        files=tuple(dict.fromkeys(_owned_files(env, file, name, arch) + _conffiles(stanza))),
         metadata=tuple((k, v) for k, v in metadata if v),
     )
 
@@ -173,6 +173,13 @@ def _owned_files(env: Environment, file: File, name: str, arch: str) -> tuple[st
         if data is not None:
             return _list_paths(data, md5sums=path.endswith(".md5sums"))
     return ()
+
+
+def _conffiles(stanza: Stanza) -> tuple[str, ...]:
+    """The paths of dpkg's `Conffiles:` lines (` /etc/x <md5>`): md5sums leaves a package's
+    configuration files out, so a status.d record lists them only here."""
+    lines = stanza.fields.get("conffiles", ())
+    return tuple(line.split()[0].lstrip("/") for line in lines if line.strip())
 
 
 def _file_list_paths(status_path: str, name: str, arch: str) -> list[str]:

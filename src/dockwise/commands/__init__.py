@@ -34,6 +34,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dockwise.commands.db",
         "manage the offline vulnerability database (update, status, export, import)",
     ),
+    "build": (
+        "dockwise.commands.build",
+        "build an image from a distribution's signed packages, vetted, SBOM and provenance "
+        "attached",
+    ),
+    "rebuild": (
+        "dockwise.commands.rebuild",
+        "build a spec again and show what changed since the previous image (diff, digest)",
+    ),
+    "outdated": (
+        "dockwise.commands.outdated",
+        "which OS packages the distribution has newer versions of (exit 1: a security fix)",
+    ),
     "cache": ("dockwise.commands.cache", "show or empty the cache, or record a trusted base"),
     "fleet": (
         "dockwise.commands.fleet",

@@ -14,6 +14,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cache
 
 from cyclonedx.model import Property
@@ -37,8 +38,9 @@ from cyclonedx.model.vulnerability import (
 from cyclonedx.output.json import JsonV1Dot6
 from packageurl import PackageURL
 
+from dockwise.checks.vulns.severity import distro_rating
 from dockwise.errors import ReportError
-from dockwise.model import Distro, Finding, ImageInfo, Package, ScanResult, Severity
+from dockwise.model import Cvss, Distro, Finding, ImageInfo, Package, ScanResult, Severity
 from dockwise.report.properties import package_properties
 from dockwise.version import __version__
 
@@ -53,9 +55,12 @@ _CDX_SEVERITY = {
     Severity.HIGH: "high",
     Severity.CRITICAL: "critical",
 }
+_CHOSEN = "the rating dockwise judged by"
 _CVSS_METHOD = {
-    "CVSS:3.0": VulnerabilityScoreSource.CVSS_V3,
-    "CVSS:3.1": VulnerabilityScoreSource.CVSS_V3_1,
+    "2.0": VulnerabilityScoreSource.CVSS_V2,
+    "3.0": VulnerabilityScoreSource.CVSS_V3,
+    "3.1": VulnerabilityScoreSource.CVSS_V3_1,
+    "4.0": VulnerabilityScoreSource.CVSS_V4,
 }
 
 
@@ -157,7 +162,7 @@ def _vulnerability(finding: Finding, ref: str, index: int) -> Vulnerability:
             VulnerabilityReference(id=alias, source=VulnerabilitySource(name=_id_source(alias)))
             for alias in finding.aliases
         ],
-        ratings=[_rating(finding)],
+        ratings=_ratings(finding),
         description=finding.title or None,
         recommendation=_recommendation(finding),
         analysis=_analysis(finding),
@@ -166,21 +171,39 @@ def _vulnerability(finding: Finding, ref: str, index: int) -> Vulnerability:
     )
 
 
-def _rating(finding: Finding) -> VulnerabilityRating:
-    """The severity dockwise judged by, with the CVSS vector when that is what decided."""
-    vector = dict(finding.evidence).get("severity", "")
-    severity = VulnerabilitySeverity(_CDX_SEVERITY[finding.severity])
-    if vector.startswith("CVSS:3"):
-        return VulnerabilityRating(
-            severity=severity,
-            method=_CVSS_METHOD.get(vector[:8], VulnerabilityScoreSource.CVSS_V3_1),
-            vector=vector,
-        )
-    if vector.startswith("CVSS:4"):
-        return VulnerabilityRating(
-            severity=severity, method=VulnerabilityScoreSource.CVSS_V4, vector=vector
-        )
-    return VulnerabilityRating(severity=severity, method=VulnerabilityScoreSource.OTHER)
+def _ratings(finding: Finding) -> list[VulnerabilityRating]:
+    """Every CVSS assessment (scored) and vendor word the records offered; CycloneDX keeps
+    ratings as a sorted set, so the one dockwise judged by says so in `justification`."""
+    decided = finding.deciding_cvss
+    ratings = [_cvss_rating(c, c is decided) for c in finding.cvss]
+    for vendor, raw in finding.vendor_severity:
+        chose = decided is None and finding.severity_source.split(" ")[0] == vendor
+        ratings.append(_word_rating(vendor, raw, chose))
+    if not ratings:
+        severity = VulnerabilitySeverity(_CDX_SEVERITY[finding.severity])
+        other = VulnerabilityScoreSource.OTHER
+        ratings.append(VulnerabilityRating(severity=severity, method=other))
+    return ratings
+
+
+def _cvss_rating(cvss: Cvss, chosen: bool) -> VulnerabilityRating:
+    return VulnerabilityRating(
+        source=VulnerabilitySource(name=cvss.source),
+        score=None if cvss.score is None else Decimal(str(cvss.score)),
+        severity=VulnerabilitySeverity(_CDX_SEVERITY[cvss.severity]),
+        method=_CVSS_METHOD[cvss.version],
+        vector=cvss.vector,
+        justification=_CHOSEN if chosen else None,
+    )
+
+
+def _word_rating(vendor: str, raw: str, chosen: bool) -> VulnerabilityRating:
+    return VulnerabilityRating(
+        source=VulnerabilitySource(name=vendor),
+        severity=VulnerabilitySeverity(_CDX_SEVERITY[distro_rating(raw)]),
+        method=VulnerabilityScoreSource.OTHER,
+        justification=f"{vendor} rates it {raw}" + (f"; {_CHOSEN}" if chosen else ""),
+    )
 
 
 def _recommendation(finding: Finding) -> str | None:

@@ -19,7 +19,8 @@ from datetime import datetime
 from typing import Any
 
 from dockwise.model import Distro, Finding, ScanResult, Severity
-from dockwise.report.sarif import help_uri, image_name
+from dockwise.report.links import advisory_url
+from dockwise.report.sarif import image_name
 
 SCHEMA_VERSION = "15.0.7"
 ID_NAMESPACE = uuid.UUID("5d9c1ae0-2f4b-4b8e-9a57-6a0c3e1d2b7f")  # dockwise's own, fixed
@@ -100,7 +101,7 @@ def _identifier(ident: str) -> Json:
     """GitLab's identifier types are lower-case scheme names: cve, ghsa, ..."""
     scheme = ident.split("-", 1)[0].lower() if "-" in ident else "dockwise"
     out: Json = {"type": scheme, "name": ident, "value": ident}
-    url = help_uri(Finding("vulnerability", ident, Severity.UNKNOWN, ""))
+    url = advisory_url(ident)
     if url:
         out["url"] = url
     return out

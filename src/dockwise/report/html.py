@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from dockwise.model import SEVERITIES, Finding, LayerRef, Package, ScanResult, Severity
+from dockwise.report.links import advisory_url
 from dockwise.report.sanitize import clean
 from dockwise.report.sarif import help_uri
 from dockwise.report.table import human_size, owner_label, shorten
@@ -158,10 +159,11 @@ def _finding_row(finding: Finding) -> dict[str, Any]:
         layer = pkg.location.layer
     return {
         "severity": str(finding.severity),
+        "why": dict(finding.evidence).get("severity", ""),  # where it came from, on hover
         "rank": int(finding.severity),
         "id": finding.rule_id,
         "url": help_uri(finding),  # the advisory page SARIF and GitLab link to
-        "aliases": ", ".join(finding.aliases),
+        "aliases": [{"id": a, "url": advisory_url(a)} for a in finding.aliases],
         "kind": finding.kind,
         "package": pkg.name if pkg else (finding.location.path if finding.location else ""),
         "version": pkg.version if pkg else "",

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from dockwise.model import SEVERITIES, Finding, ScanResult
 from dockwise.policy import KINDS, Verdict, Violation
+from dockwise.report.links import advisory_url
 from dockwise.report.sanitize import clean
 from dockwise.report.sarif import image_name
 
@@ -101,9 +102,20 @@ def _top_section(findings: Iterable[Finding]) -> str:
     for f in top:
         pkg = f"{f.package.name} {f.package.version}" if f.package else ""
         where = f.location.path if f.location else (f.package.location.path if f.package else "")
-        rows.append(f"| {f.severity} | {md(f.rule_id)} | {md(pkg)} | {md(f.fixed_version)} "
+        rows.append(f"| {f.severity} | {_ids(f)} | {md(pkg)} | {md(f.fixed_version)} "
                     f"| {md(where)} |")  # fmt: skip
     return "\n".join([f"### Top {len(top)} findings", "", *rows])
+
+
+def _ids(finding: Finding) -> str:
+    """The finding's id and its aliases, each linked to its record when it has one."""
+    rule, *aliases = (_linked(i) for i in (finding.rule_id, *finding.aliases))
+    return f"{rule} ({', '.join(aliases)})" if aliases else rule
+
+
+def _linked(ident: str) -> str:
+    url = advisory_url(ident)  # built from a quoted id: nothing in it can close the link
+    return f"[{md(ident)}]({url})" if url else md(ident)
 
 
 def _answers_section(result: ScanResult) -> str:

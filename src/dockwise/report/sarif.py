@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from dockwise.model import Finding, LayerRef, ScanResult, Severity
+from dockwise.report.links import advisory_url
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 ROOT_ID = "IMAGEROOT"
@@ -40,12 +41,6 @@ SECURITY_SEVERITY = {
     Severity.MEDIUM: "5.5",
     Severity.LOW: "2.0",
     Severity.NEGLIGIBLE: "0.5",
-}
-ADVISORY_URLS = {
-    "CVE-": "https://nvd.nist.gov/vuln/detail/{}",
-    "GHSA-": "https://github.com/advisories/{}",
-    "DSA-": "https://security-tracker.debian.org/tracker/{}",
-    "DLA-": "https://security-tracker.debian.org/tracker/{}",
 }
 Json = dict[str, Any]
 
@@ -96,11 +91,11 @@ def image_name(result: ScanResult) -> str:
 
 
 def help_uri(finding: Finding) -> str:
-    """An advisory page for well-known id schemes, else the first http(s) reference."""
-    for prefix, template in ADVISORY_URLS.items():
-        for ident in (finding.rule_id, *finding.aliases):
-            if ident.startswith(prefix):
-                return template.format(ident)
+    """The record of the finding's own id, else of an alias, else its first http(s)
+    reference."""
+    for ident in (finding.rule_id, *finding.aliases):
+        if url := advisory_url(ident):
+            return url
     return next((r for r in finding.references if r.startswith(("https://", "http://"))), "")
 
 
@@ -115,12 +110,23 @@ def _rule(findings: list[Finding]) -> Json:
         "defaultConfiguration": {"level": LEVELS[worst]},
         "properties": {"tags": ["security", first.kind], "precision": "high"},
     }
-    if worst in SECURITY_SEVERITY:
-        rule["properties"]["security-severity"] = SECURITY_SEVERITY[worst]
+    security = security_severity(findings)
+    if security:
+        rule["properties"]["security-severity"] = security
     uri = help_uri(first)
     if uri:
         rule["helpUri"] = uri
     return rule
+
+
+def security_severity(findings: list[Finding]) -> str:
+    """GitHub's 0-10 number: the CVSS base score that decided the worst severity, when one
+    did; else a score inside that severity's band ("" for unknown: no number is honest)."""
+    worst = max(f.severity for f in findings)
+    scores = [c.score for f in findings if f.severity == worst and (c := f.deciding_cvss)]
+    if scores:
+        return f"{max(s for s in scores if s is not None):.1f}"
+    return SECURITY_SEVERITY.get(worst, "")
 
 
 def _short(finding: Finding) -> str:

@@ -138,7 +138,7 @@ def _choose(
     if depth > MAX_INDEX_DEPTH:
         raise SourceError("image index nests too deeply")
     manifests = [_descriptor(d, "index manifest") for d in _list(index.get("manifests"))]
-    images = [d for d in manifests if not _is_attestation(d)]
+    images = [d for d in manifests if not _is_attestation(d) and "artifactType" not in d]
     if not images:
         raise SourceError("image index lists no image manifests")
     picked = _pick(images, platform)
@@ -179,6 +179,8 @@ def _platform_text(descriptor: dict[str, Any]) -> str:
 
 
 def _is_attestation(descriptor: dict[str, Any]) -> bool:
+    """A buildx attestation manifest; OCI 1.1 artifacts (SBOMs, provenance referring to an
+    image) are told by their `artifactType` instead."""
     spec = descriptor.get("platform")
     if _annotations(descriptor).get("vnd.docker.reference.type") == "attestation-manifest":
         return True

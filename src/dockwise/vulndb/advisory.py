@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from dockwise.model import Cvss
+
 
 @dataclass(frozen=True, slots=True)
 class Range:
@@ -43,7 +45,8 @@ class Advisory:
     source: str  # the feed: "osv:PyPI", "debian-tracker", "alpine-secdb", ...
     aliases: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
-    summary: str = ""
+    summary: str = ""  # the record's own one-line summary (GHSA titles), never cut
+    details: str = ""  # the first sentence of its longer description, when it has one
     published: str = ""
     modified: str = ""
     withdrawn: str = ""
@@ -51,6 +54,20 @@ class Advisory:
     severity: str = ""  # a plain rating when the record has one (GHSA's database_specific)
     affected: tuple[Affected, ...] = ()
     references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CveRecord:
+    """What NVD says about one CVE that findings use: no affected packages (NVD names
+    products by CPE, which dockwise does not match), only the facts that rate and title
+    a finding that some other record matched."""
+
+    id: str
+    published: str = ""
+    modified: str = ""
+    description: str = ""  # the first sentence of the English description
+    cwes: tuple[str, ...] = ()  # "CWE-79", ...; NVD's placeholders (NVD-CWE-noinfo) left out
+    cvss: tuple[Cvss, ...] = ()  # NVD's own (source "nvd") and the CNAs' ("nvd:<source>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,4 +90,8 @@ class AdvisorySource(Protocol):
 
     def exploitation(self, ids: Iterable[str]) -> Mapping[str, Exploitation]:
         """KEV and EPSS facts for whichever of these ids (CVEs) have any."""
+        ...
+
+    def cves(self, ids: Iterable[str]) -> Mapping[str, CveRecord]:
+        """NVD's record for whichever of these ids (CVEs) it has."""
         ...

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from dockwise.vulndb.advisory import Advisory, Affected, Range
+from dockwise.model import Cvss
+from dockwise.vulndb.advisory import Advisory, Affected, CveRecord, Range
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class Document:
     count: int = 1  # what `db status` shows as its records (releases, CSV rows)
 
 
-Record = Advisory | KevEntry | EpssScore | Skipped | FeedInfo | Document
+Record = Advisory | CveRecord | KevEntry | EpssScore | Skipped | FeedInfo | Document
 
 
 def advisory_to_json(adv: Advisory) -> str:
@@ -87,7 +88,9 @@ def advisory_from_json(text: str) -> Advisory:
     )
 
 
-_ADVISORY_SCALARS = ("id", "source", "summary", "published", "modified", "withdrawn", "severity")
+_ADVISORY_SCALARS = (
+    "id", "source", "summary", "details", "published", "modified", "withdrawn", "severity",
+)  # fmt: skip
 _AFFECTED_SCALARS = ("ecosystem", "package", "status", "reason", "severity", "purl")
 
 
@@ -107,4 +110,27 @@ def _affected_from_dict(body: dict) -> Affected:
             Range(t, tuple((k, v) for k, v in events)) for t, events in body.get("ranges", ())
         ),
         versions=tuple(body.get("versions", ())),
+    )
+
+
+def cve_to_json(cve: CveRecord) -> str:
+    """Compact JSON of an NVD record; CVSS entries as [source, version, vector, score]."""
+    body: dict = {k: getattr(cve, k) for k in ("published", "description") if getattr(cve, k)}
+    if cve.cwes:
+        body["cwes"] = list(cve.cwes)
+    if cve.cvss:
+        body["cvss"] = [[c.source, c.version, c.vector, c.score] for c in cve.cvss]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def cve_from_json(ident: str, modified: str, text: str) -> CveRecord:
+    """The inverse of `cve_to_json`; id and modified live in their own columns."""
+    body = json.loads(text)
+    return CveRecord(
+        id=ident,
+        published=body.get("published", ""),
+        modified=modified,
+        description=body.get("description", ""),
+        cwes=tuple(body.get("cwes", ())),
+        cvss=tuple(Cvss(*entry) for entry in body.get("cvss", ())),
     )

@@ -75,6 +75,7 @@ def describe_counts(counts: dict[str, int]) -> str:
     return (
         f"{counts['advisories']} advisories, {counts['affects']} package entries, "
         f"{counts['kev']} KEV, {counts['epss']} EPSS"
+        + (f", {counts['nvd']} NVD CVEs" if "nvd" in counts else "")
     )
 
 

@@ -14,8 +14,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from dockwise.vulndb import VulnDbError
-from dockwise.vulndb.advisory import Advisory, Exploitation
-from dockwise.vulndb.records import EpssScore, KevEntry, advisory_from_json, advisory_to_json
+from dockwise.vulndb.advisory import Advisory, CveRecord, Exploitation
+from dockwise.vulndb.records import (
+    EpssScore,
+    KevEntry,
+    advisory_from_json,
+    advisory_to_json,
+    cve_from_json,
+    cve_to_json,
+)
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -32,6 +39,7 @@ CREATE TABLE affects (ecosystem TEXT NOT NULL, package TEXT NOT NULL, advisory I
 CREATE TABLE kev (cve TEXT PRIMARY KEY, date_added TEXT, due_date TEXT, ransomware TEXT,
     name TEXT);
 CREATE TABLE epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL);
+CREATE TABLE nvd (cve TEXT PRIMARY KEY, modified TEXT NOT NULL, body TEXT NOT NULL);
 """
 # Built after the bulk load: one sorted pass is much faster than keeping them up to date.
 _INDEXES = """
@@ -71,6 +79,7 @@ class VulnDb:
                 f"dockwise reads {SCHEMA_VERSION}; run `dockwise db update`"
             )
         self._decoded: dict[int, Advisory] = {}
+        self._tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master")}
 
     def close(self) -> None:
         self._db.close()
@@ -118,6 +127,19 @@ class VulnDb:
             )
         return {cve: _exploitation(kev.get(cve), epss.get(cve)) for cve in {*kev, *epss}}
 
+    def cves(self, ids: Iterable[str]) -> Mapping[str, CveRecord]:
+        """NVD's record for whichever of these ids (CVEs) it has; none from a database
+        built before the nvd feed existed."""
+        if "nvd" not in self._tables:
+            return {}
+        wanted, found = list(dict.fromkeys(ids)), {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT cve, modified, body FROM nvd WHERE cve IN ({marks})"
+            found.update((row[0], cve_from_json(*row)) for row in self._db.execute(sql, chunk))
+        return found
+
     def advisories(self, ident: str) -> list[Advisory]:
         """Every stored record with this id (one per feed that has it)."""
         rowids = [
@@ -154,7 +176,7 @@ class VulnDb:
 
     def counts(self) -> dict[str, int]:
         """Rows per table, for status and the benchmark."""
-        tables = ("advisories", "affects", "kev", "epss")
+        tables = [t for t in ("advisories", "affects", "kev", "epss", "nvd") if t in self._tables]
         return {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
     def _rowids(self, ecosystem: str, package: str) -> list[int]:
@@ -231,6 +253,16 @@ class DbWriter:
         self._db.execute(
             "INSERT OR REPLACE INTO kev VALUES (?, ?, ?, ?, ?)",
             (entry.cve, entry.date_added, entry.due_date, entry.ransomware, entry.name),
+        )
+
+    def add_cve(self, cve: CveRecord) -> None:
+        """Store one NVD record; a copy already stored wins unless this one is newer (the
+        `modified` feed then overrides the yearly files, whatever order they came in)."""
+        self._db.execute(
+            "INSERT INTO nvd VALUES (?, ?, ?) ON CONFLICT (cve) DO UPDATE SET "
+            "modified = excluded.modified, body = excluded.body "
+            "WHERE excluded.modified > nvd.modified",
+            (cve.id, cve.modified, cve_to_json(cve)),
         )
 
     def add_epss(self, score: EpssScore) -> None:

@@ -24,7 +24,7 @@ import httpx
 from dockwise.lifecycle.snapshot import LifecycleError
 from dockwise.version import __version__
 from dockwise.vulndb import VulnDbError
-from dockwise.vulndb.advisory import Advisory
+from dockwise.vulndb.advisory import Advisory, CveRecord
 from dockwise.vulndb.feeds import FEEDS
 from dockwise.vulndb.feeds.base import Feed
 from dockwise.vulndb.feeds.endoflife import write_lifecycle
@@ -194,6 +194,9 @@ def _write(
         match record:
             case Advisory():
                 stored += writer.add_advisory(record)
+            case CveRecord():
+                writer.add_cve(record)
+                stored += 1
             case KevEntry():
                 writer.add_kev(record)
                 stored += 1

@@ -17,10 +17,10 @@ from functools import cmp_to_key
 from dockwise.checks.base import Target
 from dockwise.checks.vulns.ecosystems import Query, os_ecosystems, pep503, queries
 from dockwise.checks.vulns.osv_match import Verdict, evaluate
-from dockwise.checks.vulns.severity import cvss_rating, distro_rating
-from dockwise.model import OS_PACKAGE_TYPES, Finding, Package, Severity
+from dockwise.checks.vulns.severity import Rating, distro_vendor, rate
+from dockwise.model import OS_PACKAGE_TYPES, Finding, Package
 from dockwise.versions import COMPARATORS, scheme_for
-from dockwise.vulndb.advisory import Advisory, AdvisorySource, Affected, Exploitation
+from dockwise.vulndb.advisory import Advisory, AdvisorySource, Affected, CveRecord, Exploitation
 
 MAX_REFERENCES = 10
 # Distro tracker states (Debian tracker, Ubuntu CVE tracker, Alpine secdb) -> our status.
@@ -67,11 +67,12 @@ class VulnerabilityChecker:
         distro_ecosystems = os_ecosystems(target.inventory.distro)
         found = [(pkg, groups) for pkg in target.inventory.packages if not _distro_owned(pkg)
                  if (groups := self._groups(pkg, distro_ecosystems))]  # fmt: skip
-        cves = {i for _, groups in found for g in groups for m in g for i in m.ids}
-        exploitation = self.source.exploitation(sorted(i for i in cves if i.startswith("CVE-")))
+        ids = {i for _, groups in found for g in groups for m in g for i in m.ids}
+        cves = sorted(i for i in ids if i.startswith("CVE-"))
+        exploitation, nvd = self.source.exploitation(cves), self.source.cves(cves)
         for pkg, groups in found:
             for group in groups:
-                yield build_finding(pkg, group, exploitation)
+                yield build_finding(pkg, group, exploitation, nvd)
 
     def _groups(self, pkg: Package, distro_ecosystems: tuple[str, ...]) -> list[list[Match]]:
         """This package's matches, merged by alias; groups a distro fix clears are dropped."""
@@ -161,22 +162,29 @@ def merge_aliases(matches: Sequence[Match]) -> list[list[Match]]:
 
 
 def build_finding(
-    pkg: Package, group: Sequence[Match], facts: Mapping[str, Exploitation]
+    pkg: Package,
+    group: Sequence[Match],
+    facts: Mapping[str, Exploitation],
+    nvd: Mapping[str, CveRecord],
 ) -> Finding:
     """One finding for one alias group: ids, fix, status, severity and the evidence."""
     affected = [m for m in group if m.verdict.affected]
     ids = sorted({i for m in group for i in m.ids})
     rule_id = _rule_id(ids, affected)
-    severity, severity_note = _severity(pkg, affected)
+    cves = [nvd[i] for i in ids if i in nvd]
+    rating = _rating(pkg, group, affected, cves)
     fixed = _best_fix(affected)
     evidence = [pair for m in affected for pair in _match_evidence(m)]
-    evidence.append(("severity", severity_note))
+    evidence.append(("severity", rating.note))
     evidence.extend(_exploitation_evidence(ids, facts))
     return Finding(
         kind="vulnerability",
         rule_id=rule_id,
-        severity=severity,
-        title=next((m.advisory.summary for m in affected if m.advisory.summary), rule_id),
+        severity=rating.severity,
+        severity_source=rating.source,
+        vendor_severity=rating.vendor,
+        cvss=rating.cvss,
+        title=_title([m.advisory for m in affected], cves) or rule_id,
         package=pkg,
         location=pkg.location,
         fixed_version=fixed,
@@ -219,22 +227,29 @@ def _status(affected: Sequence[Match]) -> str:
     return "not-fixed"
 
 
-def _severity(pkg: Package, affected: Sequence[Match]) -> tuple[Severity, str]:
-    """Distro rating for OS packages, else the highest CVSS base rating, else the plain
-    rating a record carries (GHSA's database_specific.severity)."""
+def _rating(
+    pkg: Package, group: Sequence[Match], affected: Sequence[Match], cves: Sequence[CveRecord]
+) -> Rating:
+    """Every record of the vulnerability rates it, also one that found this version
+    patched (it is the same vulnerability); the distro's own words count for OS packages
+    only, from the records that found it affected."""
+    records = list({(m.advisory.id, m.advisory.source): m.advisory for m in group}.values())
+    distro: list[tuple[str, str]] = []
     if pkg.type in OS_PACKAGE_TYPES:
-        rated = [(distro_rating(m.affected.severity), m) for m in affected if m.affected.severity]
-        if rated:
-            best, match = max(rated, key=lambda r: r[0])
-            return best, f"{match.affected.ecosystem} rating {match.affected.severity}"
-    rating, vector = cvss_rating(v for m in affected for v in m.advisory.cvss)
-    if rating is not Severity.UNKNOWN:
-        return rating, vector
-    plain = [(Severity.parse(m.advisory.severity), m) for m in affected if m.advisory.severity]
-    if plain:
-        best, match = max(plain, key=lambda r: r[0])
-        return best, f"{match.advisory.id} rating {match.advisory.severity}"
-    return Severity.UNKNOWN, "no rating in any record"
+        distro = [(distro_vendor(m.affected.ecosystem), m.affected.severity)
+                  for m in affected if m.affected.severity]  # fmt: skip
+        distro += [("ubuntu", word) for r in records for kind, word in r.cvss if kind == "Ubuntu"]
+    return rate(records, distro, cves)
+
+
+def _title(records: Sequence[Advisory], cves: Sequence[CveRecord]) -> str:
+    """GHSA's summary, else NVD's first sentence, else another record's summary (Go's,
+    a DSA's) or the first sentence of its details."""
+    summaries = [r.summary for r in records if r.summary]
+    ghsa = [r.summary for r in records if r.summary and r.id.startswith("GHSA-")]
+    nvd = [c.description for c in cves if c.description]
+    details = [r.details for r in records if r.details]
+    return next(iter([*ghsa, *nvd, *summaries, *details]), "")
 
 
 def _match_evidence(match: Match) -> Iterator[tuple[str, str]]:

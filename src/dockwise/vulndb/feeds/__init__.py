@@ -9,6 +9,7 @@ from dockwise.vulndb.feeds import (
     endoflife,
     epss,
     kev,
+    nvd,
     osv,
 )
 from dockwise.vulndb.feeds.base import Feed
@@ -19,6 +20,7 @@ FEEDS: tuple[Feed, ...] = (
     debian_dsa.DSA_FEED,
     debian_dsa.DLA_FEED,
     alpine_secdb.FEED,
+    nvd.FEED,
     kev.FEED,
     epss.FEED,
     endoflife.ENDOFLIFE_FEED,

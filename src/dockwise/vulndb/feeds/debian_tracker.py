@@ -17,12 +17,12 @@ from pathlib import Path
 
 from dockwise.vulndb.advisory import Advisory, Affected, Range
 from dockwise.vulndb.feeds import _json as j
+from dockwise.vulndb.feeds._text import first_sentence
 from dockwise.vulndb.feeds.base import Feed
 from dockwise.vulndb.feeds.debian_releases import debian_ecosystem
 from dockwise.vulndb.records import Record, Skipped
 
 SOURCE = "debian-tracker"
-MAX_SUMMARY = 1000
 # A Debian version starts with a digit (epoch or upstream): https://www.debian.org/doc/debian-policy/ch-controlfields.html#version
 _VERSION = re.compile(r"^[0-9][A-Za-z0-9.+~:-]*$")
 _NOT_AFFECTED = "0"  # the tracker's fixed_version for `<not-affected>`
@@ -61,7 +61,7 @@ def advisory(package: str, cve: str, issue: object) -> Advisory:
     return Advisory(
         id=cve,
         source=SOURCE,
-        summary=j.text(body, "description")[:MAX_SUMMARY],
+        details=first_sentence(j.text(body, "description")),
         affected=tuple(a for a in affected if a is not None),
         references=(f"https://security-tracker.debian.org/tracker/{cve}",),
     )

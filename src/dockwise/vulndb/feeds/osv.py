@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 
 from dockwise.vulndb.advisory import Advisory, Affected, Range
 from dockwise.vulndb.feeds import _json as j
+from dockwise.vulndb.feeds._text import first_sentence
 from dockwise.vulndb.feeds.base import Feed
 from dockwise.vulndb.records import Record, Skipped
 
@@ -93,7 +94,8 @@ def advisory(record: object, source: str) -> Advisory:
         source=source,
         aliases=tuple(dict.fromkeys(a for a in aliases if a != ident)),
         related=j.texts(body, "related"),
-        summary=j.text(body, "summary") or j.text(body, "details")[:300],
+        summary=j.text(body, "summary"),
+        details=first_sentence(j.text(body, "details")),
         published=j.text(body, "published"),
         modified=j.text(body, "modified"),
         withdrawn=j.text(body, "withdrawn"),

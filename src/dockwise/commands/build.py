@@ -1,0 +1,130 @@
+"""`dockwise build SPEC --output PATH`: build an image from a distribution's packages,
+vet it with the scan pipeline, attach its SBOM and provenance, and write it only when
+the policy passes (docs/build.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from dockwise.commands.db import MIRROR_HELP
+from dockwise.commands.flags import write_output
+from dockwise.commands.gate import (
+    add_policy_arguments,
+    finish,
+    render_report,
+    resolve_policy,
+    today,
+)
+from dockwise.errors import DockwiseError
+from dockwise.report import REPORTERS
+from dockwise.vulndb.status import DEFAULT_MAX_AGE
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", metavar="SPEC", help="the build spec (TOML; docs/build.md)")
+    parser.add_argument(
+        "--output", required=True, metavar="PATH",
+        help="where to write the image: an OCI archive for a .tar path, else an OCI layout "
+        "directory (new or empty)",
+    )  # fmt: skip
+    parser.add_argument("--tag", default="latest", help="the image's reference name in the "
+                        "layout (default: latest)")  # fmt: skip
+    parser.add_argument(
+        "-f", "--format", dest="output_format", choices=list(REPORTERS), default="table",
+        help="format of the vetting report",
+    )  # fmt: skip
+    parser.add_argument("--report", metavar="FILE", help="write the vetting report to FILE")
+    add_vetting_arguments(parser)
+    add_policy_arguments(parser.add_argument_group("policy gate (exit 1, nothing written)"))
+
+
+def add_vetting_arguments(parser: argparse.ArgumentParser) -> None:
+    """--db, --mirror, --max-db-age and --quiet: where the vetting scan's advisories come
+    from, as `dockwise scan` takes them (also for `rebuild` and `outdated`)."""
+    parser.add_argument(
+        "--db", metavar="PATH", help="vulnerability database (default: $DOCKWISE_DB, else cache)"
+    )
+    parser.add_argument("--mirror", metavar="URL", help=MIRROR_HELP.replace("read", "build from"))
+    parser.add_argument("--max-db-age", default=DEFAULT_MAX_AGE, metavar="AGE",
+                        help="refresh an older database first (default 7d)")  # fmt: skip
+    parser.add_argument("-q", "--quiet", action="store_true", help="no notices on stderr")
+
+
+def vetting(args: argparse.Namespace):  # noqa: ANN201 - build.vetting.Vetting, imported late
+    from dockwise.build.vetting import Vetting
+
+    return Vetting(args.db, args.mirror, args.max_db_age, args.quiet)
+
+
+def run(args: argparse.Namespace) -> int:
+    code, _ = build_and_write(args, vetting(args))
+    return code
+
+
+def build_and_write(args: argparse.Namespace, vetting, *,
+                    report: bool = True) -> tuple[int, object]:  # fmt: skip
+    """Build the spec, print the vetting report (to --report, else stdout when `report`),
+    apply the policy and write the image only when it passes; the exit code and the
+    build (`builder.Built`)."""
+    from dockwise.build.builder import build
+    from dockwise.build.oci import publish
+    from dockwise.build.spec import load_spec
+    from dockwise.policy import evaluate
+
+    spec = load_spec(Path(args.spec))
+    policy = resolve_policy(args.policy, args.fail_on, Path.cwd())
+    output = Path(args.output)
+    _writable(output)
+    with tempfile.TemporaryDirectory(prefix="dockwise-build-") as work:
+        built = _as_written(build(spec, Path(work), source_date_epoch(), args.tag, vetting),
+                            output)  # fmt: skip
+        verdict = evaluate(built.result, policy, today()) if policy else None
+        if report or args.report:
+            write_output(render_report(built.result, args.output_format, verdict), args.report)
+        if verdict is not None and not verdict.passed:
+            _notice(f"policy failed: {output} not written", args.quiet, force=True)
+            return finish(verdict), built
+        try:
+            publish(built.layout, output)
+        except OSError as exc:  # the output changed while building, or the disk is full
+            raise DockwiseError(f"{output}: cannot write the image ({exc})") from None
+    _notice(f"built {built.digest} -> {output}", args.quiet)
+    return (finish(verdict) if verdict else 0), built
+
+
+def _writable(output: Path) -> None:
+    from dockwise.build.oci import check_output
+
+    try:
+        check_output(output)
+    except OSError as exc:
+        raise DockwiseError(f"{output}: cannot write the image ({exc})") from None
+
+
+def _as_written(built, output: Path):
+    """The build with its vetting result naming the image where it is written, not the
+    scratch layout it was read from."""
+    import dataclasses
+
+    scheme = "oci-archive" if output.suffix == ".tar" else "oci-dir"
+    image = dataclasses.replace(built.result.image, source=f"{scheme}:{output}", scheme=scheme)
+    return dataclasses.replace(built, result=dataclasses.replace(built.result, image=image))
+
+
+def source_date_epoch() -> int | None:
+    """$SOURCE_DATE_EPOCH (reproducible-builds.org/specs/source-date-epoch), if set."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise DockwiseError(f"SOURCE_DATE_EPOCH={value!r}: expected seconds since 1970")
+    return int(value)
+
+
+def _notice(line: str, quiet: bool, *, force: bool = False) -> None:
+    if force or not quiet:
+        print(f"dockwise: {line}", file=sys.stderr)

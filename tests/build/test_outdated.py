@@ -1,0 +1,88 @@
+"""`dockwise outdated` and `dockwise rebuild` on an image built from the test archive's
+release suite, against that archive's -updates and -security suites (served on loopback,
+signed)."""
+
+from __future__ import annotations
+
+import json
+import tarfile
+
+import pytest
+from aptarchive import SUITE
+from built_image import CVE, run_build, write_spec
+
+from dockwise import cli
+
+
+@pytest.fixture(scope="module")
+def image(tmp_path_factory, mirror, archive, db) -> str:
+    work = tmp_path_factory.mktemp("old")
+    assert run_build(write_spec(work, mirror, archive), work / "old.tar", db) == 0
+    return f"oci-archive:{work / 'old.tar'}"
+
+
+def outdated(capsys, image, mirror, archive, db, *suites: str) -> tuple[int, dict]:
+    sources = [arg for suite in suites for arg in ("--sources", f"deb {mirror}/ {suite} main")]
+    capsys.readouterr()
+    code = cli.main(["outdated", image, *sources, "--keyring", str(archive.keyring),
+                     "--db", db, "-q", "-f", "json"])  # fmt: skip
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_a_security_fix_available_exits_1_and_names_the_advisory(image, mirror, archive, db,
+                                                                  capsys):  # fmt: skip
+    code, report = outdated(capsys, image, mirror, archive, db,
+                            SUITE, f"{SUITE}-updates", f"{SUITE}-security")  # fmt: skip
+    assert code == 1
+    assert report["upgrades"] == [
+        {"package": "demo-app", "installed": "1.0-1", "available": "1.1-1",
+         "suite": f"{SUITE}-security", "fixes": [CVE], "security": True},
+        {"package": "demo-lib", "installed": "1.0-1", "available": "1.0-2",
+         "suite": f"{SUITE}-updates", "fixes": [], "security": False},
+    ]  # fmt: skip
+
+
+def test_only_point_updates_exit_0(image, mirror, archive, db, capsys):
+    code, report = outdated(capsys, image, mirror, archive, db, SUITE, f"{SUITE}-updates")
+    assert code == 0
+    assert [u["package"] for u in report["upgrades"]] == ["demo-lib"]
+
+
+def test_an_unreachable_archive_is_one_line(image, archive, db, capsys):
+    code = cli.main(["outdated", image, "--sources", "deb http://127.0.0.1:9/ bookworm main",
+                     "--keyring", str(archive.keyring), "--db", db, "-q"])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "cannot read the archive" in err[0]
+
+
+def rebuild(capsys, image, spec, output, db) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = cli.main(["rebuild", str(spec), "--previous", image, "--output", str(output),
+                     "--db", db, "-q"])  # fmt: skip
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_rebuild_with_the_security_fix_shows_the_upgrade_and_the_fix(
+    image, tmp_path, mirror, archive, db, capsys
+):
+    suites = (SUITE, f"{SUITE}-updates", f"{SUITE}-security")
+    spec = write_spec(tmp_path, mirror, archive, suites=suites)
+    code, out, err = rebuild(capsys, image, spec, tmp_path / "new.tar", db)
+    assert code == 0 and (tmp_path / "new.tar").is_file()
+    assert "demo-app" in out and "1.0-1" in out and "1.1-1" in out and CVE in out
+    assert "changed: a new digest" in err
+
+
+def test_rebuild_of_an_unchanged_package_set_says_same_digest(image, tmp_path, mirror,
+                                                              archive, db, capsys):  # fmt: skip
+    spec = write_spec(tmp_path, mirror, archive)
+    code, _, err = rebuild(capsys, image, spec, tmp_path / "same", db)
+    digest = image_digest(image)
+    assert code == 0 and f"unchanged: the same digest {digest}" in err
+
+
+def image_digest(source: str) -> str:
+    with tarfile.open(source.removeprefix("oci-archive:")) as tar:
+        index = json.loads(tar.extractfile("index.json").read())
+    return next(m["digest"] for m in index["manifests"] if "artifactType" not in m)
