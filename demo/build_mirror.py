@@ -23,7 +23,9 @@ from urllib.parse import unquote
 from dockwise.vulndb.feeds import FEEDS
 
 DEMO = Path(__file__).resolve().parent
-EPSS_HEADER = "#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\n"
+EPSS_HEADER = (
+    "#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\n"
+)
 
 
 def main(argv: list[str]) -> int:

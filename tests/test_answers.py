@@ -273,7 +273,8 @@ def test_json_shape_is_versioned_and_serialisable():
     doc = json.loads(json.dumps(answers_to_json(answers())))
     assert (doc["schema"], doc["version"], doc["today"]) == (
         "dockwise/five-questions", 2, "2026-11-28")  # fmt: skip
-    assert list(doc["sections"]) == ["provenance", "inside", "patching", "support", "security"]
+    assert list(doc["sections"]) == ["provenance", "inside", "patching", "support", "security",
+                                     "running"]
     for section in doc["sections"].values():
         assert set(section) == {"question", "verdict", "facts", "unknowns"}
         assert all(set(f) == {"key", "label", "value", "evidence"} for f in section["facts"])

@@ -24,7 +24,8 @@ def test_demo_scan_with_bundled_offline_data(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     findings = doc["findings"]
     sections = doc["answers"]["sections"]
-    assert list(sections) == ["provenance", "inside", "patching", "support", "security"]
+    assert list(sections) == ["provenance", "inside", "patching", "support", "security",
+                              "running"]
     assert sections["support"]["verdict"].startswith("Debian 12 (bookworm)")
     assert "curl" not in sections["provenance"]["verdict"]
     rules = {f["rule_id"] for f in findings}

@@ -19,6 +19,7 @@ DISTRIBUTIONS = {
     "packageurl": "packageurl-python",
     "spdx_tools": "spdx-tools",
     "license_expression": "license-expression",
+    "ahocorasick_rs": "ahocorasick-rs",
 }
 
 

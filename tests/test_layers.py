@@ -26,12 +26,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "dockwise.cache.root", "dockwise.cache.store",  # shared by the blob cache and the db
         "dockwise.analyze.base",  # the interface the layer reader calls analyzers through
     )),
-    ("rules", ("dockwise.security",)),  # the source masks secrets in metadata as it reads
+    ("rules", (
+        "dockwise.security",  # the source masks secrets in metadata as it reads
+        "dockwise.runprofile.rules",  # data the run-config analyzer and checker both apply
+    )),
     ("source", ("dockwise.source",)),
     ("analyze/catalog", ("dockwise.analyze", "dockwise.catalog", "dockwise.cache")),
     ("libraries", (
         "dockwise.vulndb", "dockwise.lifecycle", "dockwise.provenance", "dockwise.dockerfile",
-        "dockwise.versions",
+        "dockwise.versions", "dockwise.runprofile",
     )),
     ("checks", ("dockwise.checks",)),
     ("answers", (  # they read findings

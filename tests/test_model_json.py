@@ -70,9 +70,21 @@ def test_a_scan_with_findings_suppressions_and_answers(demo, tmp_path):
     assert {"vulnerability", "secret", "config", "provenance"} <= kinds
     assert any(f.suppressed for f in result.findings) and result.answers is not None
     assert any(f.package and f.package.files for f in result.findings)  # resolved, not bare
+    assert any(f.key == "run_as_user" for f in result.answers.running.facts)  # the sixth answer
     rated = [f for f in result.findings if f.severity_source.startswith("nvd cvss")]
     assert rated and all(f.cvss and f.deciding_cvss for f in rated)  # the demo mirror's NVD
     round_trip(result)
+
+
+def test_answers_saved_before_the_sixth_question_still_load(demo):
+    result = sbom(Options(f"docker-archive:{demo['image.tar']}", no_cache=True))
+    answers = {"schema": "dockwise/five-questions", "version": 2, "today": "2026-11-28",
+               "sections": {name: {"question": name, "verdict": "v"} for name in
+                            ("provenance", "inside", "patching", "support",
+                             "security")}}  # fmt: skip
+    loaded = from_json(to_json(result) | {"answers": answers})
+    assert loaded.answers.security.question == "security"
+    assert loaded.answers.running.verdict == "not answered"
 
 
 @pytest.mark.parametrize("form", ["docker-archive", "oci-archive"])

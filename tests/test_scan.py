@@ -1,7 +1,8 @@
 """Suppression end to end, for every kind of finding `dockwise scan` reports.
 
 An image built here carries one finding of each kind (two vulnerabilities, a secret, a
-risky setting, a suspicious binary, a history step and an end-of-life release); an
+risky setting, a suspicious binary, a history step, an end-of-life release and a git
+checkout); an
 ignore file suppresses one of each and a VEX document the second vulnerability. A
 suppressed finding must stay suppressed everywhere the scan says something: in the
 findings, in the gate's failing set and in question 5's "suppressed" count.
@@ -23,7 +24,8 @@ LODASH = json.dumps({"name": "lodash", "version": "4.17.20"})
 STATUS = "Package: coreutils\nStatus: install ok installed\nArchitecture: amd64\nVersion: 8.26-3\n"
 UPX = b"\x7fELF" + b"\0" * 200 + b"UPX!" + b"\0" * 64
 BY_VEX = "CVE-2020-28500"  # lodash ReDoS; the ignore file takes CVE-2021-23337
-KINDS = ("vulnerability", "secret", "config", "suspicious-binary", "provenance", "lifecycle")
+KINDS = ("vulnerability", "secret", "config", "suspicious-binary", "provenance", "lifecycle",
+         "design")
 
 
 @pytest.fixture
@@ -34,7 +36,8 @@ def image(tmp_path) -> str:
              "var/lib/dpkg/status": STATUS,
              "var/lib/dpkg/info/coreutils.list": "/bin/ls\n", "bin/ls": "ls"},
             {"app/node_modules/lodash/package.json": LODASH,
-             "app/.env": "AWS_ACCESS_KEY_ID=AKIAQYLPMN5HHHFPZAMQ\n"},
+             "app/.env": "AWS_ACCESS_KEY_ID=AKIAQYLPMN5HHHFPZAMQ\n",
+             "app/.git/HEAD": "ref: refs/heads/main\n"},
             [Member("opt/tool/packed", UPX, mode=0o755)],
         ],
         history=["debootstrap", "COPY app /app",

@@ -87,6 +87,7 @@ class Member:
     gid: int = 0
     mtime: int = 0
     device: tuple[int, int] = (0, 0)  # (major, minor) for char and block devices
+    xattrs: Mapping[str, bytes] = field(default_factory=dict)  # "security.capability": ...
 
     def __post_init__(self) -> None:
         if self.kind not in _TAR_TYPES:
@@ -325,6 +326,9 @@ def _tarinfo(member: Member) -> tarfile.TarInfo:
     info.linkname = member.target
     info.devmajor, info.devminor = member.device
     info.size = len(member.data) if member.kind == "file" else 0
+    # as Docker and GNU tar store xattrs; binary values make tarfile add hdrcharset=BINARY
+    info.pax_headers = {f"SCHILY.xattr.{name}": value.decode("utf-8", "surrogateescape")
+                        for name, value in member.xattrs.items()}  # fmt: skip
     return info
 
 

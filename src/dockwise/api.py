@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any
 from dockwise.model import ScanResult, ScanWarning
 from dockwise.model_json import load_result
 from dockwise.options import Options, registry_access
+from dockwise.options import secrets_max_size as resolve_secrets_max_size
 from dockwise.progress import bars
 
 if TYPE_CHECKING:  # imported when `diff` runs: its version orderings cost `sbom` 45 ms
     from dockwise.changes import ImageDiff
+    from dockwise.runprofile.derive import RunProfile
 
-__all__ = ["diff", "load_result", "sbom", "scan"]
+__all__ = ["diff", "load_result", "profile", "sbom", "scan"]
 
 PathLike = str | os.PathLike[str]
 SAVED_SCHEMA = b'"dockwise-sbom/'  # the first key of every saved `--format json` result
@@ -43,6 +45,18 @@ def sbom(source: PathLike, *, quiet: bool = False, **options: Any) -> ScanResult
 
     with bars(quiet) as bar:
         return take_sbom(_options(source, quiet=quiet, **options), bar)
+
+
+def profile(source: PathLike, *, quiet: bool = False, **options: Any) -> RunProfile:
+    """The least privilege the image at `source` can run with, each setting with its
+    reason (`dockwise.runprofile.render` writes it as Kubernetes YAML, flags, Compose).
+
+    Source options as for `sbom`.
+    """
+    from dockwise.pipeline.profile import profile as take_profile
+
+    with bars(quiet) as bar:
+        return take_profile(_options(source, quiet=quiet, **options), bar)
 
 
 def scan(
@@ -119,11 +133,13 @@ def _options(
     insecure_registry: Sequence[str] = (),
     ca_cert: PathLike | None = None,
     offline: bool = False,
+    secrets_max_size: int | str | None = None,
 ) -> Options:
     """The run's Options; an unknown keyword is a TypeError naming it."""
     access = registry_access(username, password, insecure_registry, _text(ca_cert), offline)
     return Options(source=os.fspath(source), platform=platform, quiet=quiet, no_cache=no_cache,
-                   registry=access, key=_text(key))  # fmt: skip
+                   registry=access, key=_text(key),
+                   secrets_max_size=resolve_secrets_max_size(secrets_max_size))  # fmt: skip
 
 
 def _text(path: PathLike | None) -> str | None:

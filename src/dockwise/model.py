@@ -311,9 +311,12 @@ class Section:
 
 @dataclass(frozen=True, slots=True)
 class FiveAnswers:
-    """All five sections, as of `today`."""
+    """All sections, as of `today`: the five questions and a sixth, "How should it run?"
+    (kept last with a default, so a result saved before it still loads)."""
 
-    NAMES: ClassVar[tuple[str, ...]] = ("provenance", "inside", "patching", "support", "security")
+    NAMES: ClassVar[tuple[str, ...]] = (
+        "provenance", "inside", "patching", "support", "security", "running",
+    )  # fmt: skip
 
     today: date
     provenance: Section
@@ -321,6 +324,7 @@ class FiveAnswers:
     patching: Section
     support: Section
     security: Section
+    running: Section = Section("How should it run?", "not answered")
 
     def sections(self) -> tuple[tuple[str, Section], ...]:
         """(name, section) in the order the questions are asked."""

@@ -445,8 +445,9 @@ def answers_to_json(answers: FiveAnswers) -> Json:
 def _read_answers(raw: Json | None) -> FiveAnswers | None:
     if raw is None:
         return None
-    sections = (_read_section(raw["sections"][name]) for name in FiveAnswers.NAMES)
-    return FiveAnswers(date.fromisoformat(raw["today"]), *sections)
+    sections = {name: _read_section(raw["sections"][name])
+                for name in FiveAnswers.NAMES if name in raw["sections"]}  # fmt: skip
+    return FiveAnswers(date.fromisoformat(raw["today"]), **sections)
 
 
 def _section(section: Section) -> Json:

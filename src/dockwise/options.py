@@ -6,8 +6,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from dockwise.errors import DockwiseError
+
 USERNAME_ENV, PASSWORD_ENV = "DOCKWISE_REGISTRY_USERNAME", "DOCKWISE_REGISTRY_PASSWORD"
 OFFLINE_ENV = "DOCKWISE_OFFLINE"
+SECRETS_MAX_ENV = "DOCKWISE_SECRETS_MAX_SIZE"
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}  # K, M, G as KiB, MiB, GiB
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,7 @@ class Options:
     no_cache: bool = False  # neither read nor write the layer cache
     registry: RegistryAccess = field(default_factory=RegistryAccess)
     key: str | None = None  # cosign public key (PEM) to verify registry signatures with
+    secrets_max_size: int | None = None  # bytes; None: the rules' default (secrets.toml)
 
 
 def registry_access(
@@ -60,3 +65,26 @@ def offline_requested(flag: bool = False) -> bool:
     site-wide switch for air-gapped machines, where a download attempt only hangs."""
     value = os.environ.get(OFFLINE_ENV, "").strip().lower()
     return flag or value not in ("", "0", "false", "no")
+
+
+def secrets_max_size(value: int | str | None = None) -> int | None:
+    """The secrets analyzer's size cap: the value given (bytes, or `512K`, `4M`), else
+    $DOCKWISE_SECRETS_MAX_SIZE, else None (the rules' default); a bad one is one line."""
+    name, raw = "secrets_max_size", value
+    if raw is None:
+        name, raw = SECRETS_MAX_ENV, os.environ.get(SECRETS_MAX_ENV, "").strip() or None
+    if raw is None:
+        return None
+    try:
+        return parse_size(str(raw))
+    except ValueError as exc:
+        raise DockwiseError(f"{name}={exc}") from None
+
+
+def parse_size(text: str) -> int:
+    """`1048576`, `512K`, `4M`, `1G` (binary units, an optional `iB`/`B`) -> bytes > 0."""
+    value = text.strip().lower().removesuffix("ib").removesuffix("b")
+    number, unit = (value[:-1], value[-1]) if value[-1:] in "kmg" else (value, "")
+    if not number.isdigit() or int(number) == 0:
+        raise ValueError(f"{text!r}: expected a size such as 1048576, 512K or 4M")
+    return int(number) * _UNITS[unit]

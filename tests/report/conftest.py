@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from goldens import compare
 
 from dockwise.model import (
     Distro,
@@ -160,12 +161,6 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     update = request.config.getoption("--update-goldens")
 
     def check(name: str, actual: str) -> None:
-        path = GOLDEN / name
-        if update:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8")
-            return
-        assert path.exists(), f"{path} missing: run pytest --update-goldens"
-        assert actual == path.read_text(encoding="utf-8")
+        compare(GOLDEN / name, actual, update)
 
     return check

@@ -52,12 +52,13 @@ def test_five_question_lines():
     answered = dataclasses.replace(result, answers=FiveAnswers(TODAY, *sections))
     text = render(answered, "markdown")
     assert text.endswith(
-        "### Five questions\n\n"
+        "### Questions\n\n"
         "- **Where did it come from?** debian:12 base, built 1 month ago, unsigned\n"
         "- **What is inside?** 4 packages\n"
         "- **Who is going to patch it?** a rebuild fixes 1 of 2\n"
         "- **Who is going to support it?** Debian 12\n"
         "- **What about security?** 6 findings\n"
+        "- **How should it run?** not answered\n"
     )
 
 

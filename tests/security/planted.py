@@ -13,6 +13,9 @@ from dockwise.options import Options
 from dockwise.pipeline import inventory
 
 OS_RELEASE = 'ID=debian\nVERSION_ID="12"\nVERSION_CODENAME=bookworm\n'
+# Planted values: none of these strings may ever appear in any output.
+KEY_BODY = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0" * 3
+PEM = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVATE KEY-----\n"
 
 
 def dpkg_base(*owned: str, packages: str = "") -> dict[str, str]:
@@ -28,9 +31,9 @@ def dpkg_base(*owned: str, packages: str = "") -> dict[str, str]:
     }
 
 
-def read_target(path: str) -> Target:
+def read_target(path: str, **options) -> Target:
     """The inventory and the file tree, as `dockwise scan` hands them to checkers."""
-    result, tree = inventory(Options(source=path, no_cache=True, quiet=True), None)
+    result, tree = inventory(Options(source=path, no_cache=True, quiet=True, **options), None)
     return Target(result.image, result.inventory, tree)
 
 

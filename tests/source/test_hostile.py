@@ -293,6 +293,15 @@ def test_bad_layer_limit_is_one_line(tmp_path, capsys, monkeypatch, value):
 ZEROS_BLOCK = 8 << 20
 
 
+@pytest.mark.parametrize("value", ["12Q", "0", "-1", "1.5M", "K"])
+def test_bad_secrets_cap_in_the_environment_is_one_line(tmp_path, capsys, monkeypatch, value):
+    monkeypatch.setenv("DOCKWISE_SECRETS_MAX_SIZE", value)
+    path = tmp_path / "image.tar"
+    write_docker_archive(simple(), path)
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "DOCKWISE_SECRETS_MAX_SIZE")
+
+
 def zero_filled_layer(name: str, size: int, then: dict[str, bytes]) -> PackedLayer:
     """A gzip layer with `size` zero bytes at `name`, then the files of `then`: one block
     of zeros is compressed once and its gzip member repeated, so no test holds or writes

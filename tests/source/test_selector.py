@@ -10,9 +10,10 @@ from corpus import CORPUS
 from dockwise.analyze import ANALYZERS
 from dockwise.catalog import CATALOGERS, wanted_globs
 from dockwise.source.filetree import glob_regex
-from dockwise.source.selector import last_segment_filter
+from dockwise.source.selector import EVERY_FILE, last_segment_filter
 
-GLOBS = [*wanted_globs(CATALOGERS), *(g for a in ANALYZERS for g in a.globs)]
+# as Selector.build: an every-file analyzer's "**" is not a glob the filter sees
+GLOBS = [*wanted_globs(CATALOGERS), *(g for a in ANALYZERS for g in a.globs if g != EVERY_FILE)]
 SEGMENTS = (
     "usr lib var dpkg status status.d .ssh node_modules x METADATA package.json a.so b.so.1"
     " .env VERSION go-1.2 dist-info x.dist-info info y.list release app.jar id_rsa"

@@ -12,6 +12,7 @@ from dockwise.analyze.elf import ElfAnalyzer
 from dockwise.analyze.gobinary import GoBinaryAnalyzer
 from dockwise.analyze.indicators import IndicatorsAnalyzer
 from dockwise.analyze.java import JavaArchiveAnalyzer
+from dockwise.analyze.runconfig import RunConfigAnalyzer
 from dockwise.analyze.script import ScriptAnalyzer
 from dockwise.analyze.secrets import SecretsAnalyzer
 
@@ -22,4 +23,5 @@ ANALYZERS: tuple[FileAnalyzer, ...] = (
     JavaArchiveAnalyzer(),
     SecretsAnalyzer(),
     IndicatorsAnalyzer(),
+    RunConfigAnalyzer(),
 )

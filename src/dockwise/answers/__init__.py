@@ -1,7 +1,8 @@
-"""The five questions an operator asks about an image, answered with evidence.
+"""The questions an operator asks about an image, answered with evidence.
 
 Where did it come from? What is inside? Who is going to patch it? Who is going to
-support it? What about security? Each answer is a Section: a one-line verdict, facts
+support it? What about security? And how should it run? Each answer is a Section: a
+one-line verdict, facts
 (a stable key, a label, a value and the evidence), and unknowns with the reason, because
 an answer that cannot be given must say so rather than look clean. The JSON shape is
 documented (and versioned) in docs/five-questions.md.
@@ -16,22 +17,25 @@ from __future__ import annotations
 
 from datetime import date
 
-from dockwise.answers import inside, origin, patch, security, support
+from dockwise.answers import inside, origin, patch, running, security, support
 from dockwise.answers.context import Context
 from dockwise.lifecycle import distro_support, runtime_support
 from dockwise.lifecycle.runtimes import runtimes_in
 from dockwise.lifecycle.snapshot import Snapshot, load_snapshot
 from dockwise.model import Fact, FiveAnswers, ScanResult, Section, Unanswered
 from dockwise.provenance import Provenance
+from dockwise.runprofile.derive import RunProfile
 
 __all__ = ["FiveAnswers", "Section", "Fact", "Unanswered", "answer"]
 
 
 def answer(
-    result: ScanResult, prov: Provenance, today: date, *, snapshot: Snapshot | None = None
+    result: ScanResult, prov: Provenance, today: date, *, snapshot: Snapshot | None = None,
+    profile: RunProfile | None = None,
 ) -> FiveAnswers:
-    """Answer the five questions for one checked image, from its findings as the checkers
-    left them (suppressed ones included and marked) and the provenance `scan` worked out."""
+    """Answer the questions for one checked image, from its findings as the checkers
+    left them (suppressed ones included and marked), the provenance and the run profile
+    `scan` worked out."""
     data = snapshot or load_snapshot()
     inventory = result.inventory
     distro = inventory.distro
@@ -46,8 +50,9 @@ def answer(
             (ref, runtime_support(ref.name, ref.version, today, ref.vendor, data))
             for ref in runtimes_in(inventory)
         ),
+        profile=profile,
     )
     return FiveAnswers(
         today, origin.section(ctx), inside.section(ctx), patch.section(ctx),
-        support.section(ctx), security.section(ctx),
+        support.section(ctx), security.section(ctx), running.section(ctx),
     )  # fmt: skip

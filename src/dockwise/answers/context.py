@@ -11,6 +11,7 @@ from dockwise.lifecycle import Support, SupportUnknown
 from dockwise.lifecycle.runtimes import RuntimeRef
 from dockwise.model import SEVERITIES, Fact, Finding, ImageInfo, Inventory
 from dockwise.provenance import Provenance
+from dockwise.runprofile.derive import RunProfile
 
 HISTORY_EXCERPT = 200  # characters of a build step shown as a fact or its evidence
 
@@ -26,6 +27,7 @@ class Context:
     prov: Provenance
     distro: Support | SupportUnknown | None
     runtimes: tuple[tuple[RuntimeRef, Support | SupportUnknown], ...]
+    profile: RunProfile | None = None  # None when the image's files were not read
 
 
 def by_severity(prefix: str, findings: Iterable[Finding], label: str) -> list[Fact]:

@@ -19,6 +19,7 @@ from dockwise.checks.binaries import SuspiciousBinaryChecker
 from dockwise.checks.history import HistoryChecker
 from dockwise.checks.imageconfig import ImageConfigChecker
 from dockwise.checks.lifecycle import LifecycleChecker
+from dockwise.checks.rundesign import RunDesignChecker
 from dockwise.checks.secrets import SecretsChecker
 from dockwise.checks.vulns import VulnerabilityChecker
 from dockwise.vulndb.advisory import AdvisorySource
@@ -38,4 +39,5 @@ def build_checkers(advisories: AdvisorySource, today: date) -> tuple[Checker, ..
         SuspiciousBinaryChecker(),
         HistoryChecker(),
         LifecycleChecker(today),
+        RunDesignChecker(),
     )

@@ -4,6 +4,9 @@ A file deleted or overwritten by a later layer still ships in its own layer, so 
 checker reads `FileTree.facts_history`, which keeps the facts of hidden versions too,
 and says which layer hides the secret. The same secret (by sha256) in several places
 is one finding, located where it first appeared, with the other places as evidence.
+A well-known credential file (`.aws/credentials`, a kubeconfig with a user token, ...)
+is a finding of its own, by its presence. A documented example value (AWS's
+`...EXAMPLE` keys) is reported at low with the reason, never dropped.
 """
 
 from __future__ import annotations
@@ -30,13 +33,17 @@ _PUBLIC_NAMES = ("GPG_KEY", "GPG_KEYS", "PUBLIC_KEY", "_FINGERPRINT", "_FILE", "
                  "_DIR", "_URL_FILE", "_SHA256", "_SHA512", "_CHECKSUM")  # fmt: skip
 
 
+Place = tuple[str, int, LayerRef | None, LayerRef | None]  # path, line, layer, hidden by
+
+
 @dataclass(slots=True)
 class _Sighting:
-    """Where one secret (rule + sha256) was seen, oldest layer first."""
+    """Where one secret (rule + sha256) or credential file (rule + path) was seen."""
 
     rule: str
-    excerpt: str
-    places: list[tuple[str, int, LayerRef | None, LayerRef | None]] = field(default_factory=list)
+    excerpt: str  # "" for a credential file: its presence is the finding
+    example: bool  # only documented example values: reported at low
+    places: list[Place] = field(default_factory=list)
 
 
 class SecretsChecker:
@@ -71,14 +78,28 @@ def file_findings(tree, packaged: Mapping[str, int]) -> Iterator[Finding]:  # no
     sightings: dict[tuple[str, str], _Sighting] = {}
     for file, hidden_by in tree.facts_history("secrets"):
         shipped = file.layer is not None and packaged.get(file.path) == file.layer.index
-        for hit in file.facts["secrets"].get("hits", ()):
-            if shipped and _loose(hit["rule"]):
-                continue
-            key = (hit["rule"], hit["sha256"])
-            seen = sightings.setdefault(key, _Sighting(hit["rule"], hit["excerpt"]))
-            seen.places.append((file.path, hit["line"], file.layer, hidden_by))
+        for key, found, line in _sightings_in(file.path, file.facts["secrets"], shipped):
+            seen = sightings.setdefault(key, found)
+            seen.example = seen.example and found.example
+            seen.places.append((file.path, line, file.layer, hidden_by))
     for seen in sightings.values():
         yield _file_finding(tree, seen)
+
+
+def _sightings_in(
+    path: str, facts: dict, shipped: bool
+) -> Iterator[tuple[tuple[str, str], _Sighting, int]]:
+    """(key, sighting, line) for each secret in one file version, and for the file
+    itself when it is a credential file; nothing loose in a file as its package shipped it."""
+    hits = facts.get("hits", ())
+    for hit in hits:
+        if not (shipped and _loose(hit["rule"])):
+            found = _Sighting(hit["rule"], hit["excerpt"], bool(hit.get("example")))
+            yield (hit["rule"], hit["sha256"]), found, hit["line"]
+    kind = facts.get("credential_file")
+    if kind and not shipped:
+        example = bool(hits) and all(h.get("example") for h in hits)
+        yield (kind, path), _Sighting(kind, "", example), 0
 
 
 def _loose(rule_id: str) -> bool:
@@ -87,19 +108,25 @@ def _loose(rule_id: str) -> bool:
 
 
 def _file_finding(tree, seen: _Sighting) -> Finding:  # noqa: ANN001
-    places = sorted(seen.places, key=lambda p: (p[2].index if p[2] else -1, p[0]))
+    places = sorted(seen.places, key=lambda p: (p[2].index if p[2] else -1, p[0], p[1]))
     path, line, layer, hidden_by = places[0]
-    evidence = [("excerpt", seen.excerpt), ("line", str(line))]
+    evidence = [("excerpt", seen.excerpt), ("line", str(line))] if seen.excerpt else []
     if layer is not None:
         evidence.append(("layer", _layer_note(tree, path, layer, hidden_by)))
     for other, other_line, other_layer, _ in places[1 : 1 + MAX_ALSO]:
         where = f"layer {other_layer.index}" if other_layer else "?"
-        evidence.append(("also", f"{other}:{other_line} ({where})"))
+        evidence.append(("also", f"{other}:{other_line} ({where})" if other_line else
+                                 f"{other} ({where})"))  # fmt: skip
     rule = secret_rules().by_id(seen.rule)
+    severity = rule.severity if rule else Severity.HIGH
+    if seen.example:
+        severity = Severity.LOW
+        reason = secret_rules().example_reason
+        evidence.append(("reason", reason if seen.excerpt else f"every secret in it is a {reason}"))
     return Finding(
         kind=KIND,
         rule_id=f"secret/{seen.rule}",
-        severity=rule.severity if rule else Severity.HIGH,
+        severity=severity,
         title=f"{rule.title if rule else seen.rule} in {path}",
         location=Location(path, layer),
         evidence=tuple(evidence),

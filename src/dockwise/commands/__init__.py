@@ -18,6 +18,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dockwise.commands.scan",
         "vet an image: vulnerabilities, secrets, configuration, provenance, support",
     ),
+    "profile": (
+        "dockwise.commands.profile",
+        "the least privilege an image can run with: Kubernetes YAML, docker flags, Compose",
+    ),
     "gate": (
         "dockwise.commands.gate",
         "apply the policy to a result saved with `scan --format json` (exit 1 if it fails)",

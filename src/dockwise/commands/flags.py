@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from dockwise.errors import DockwiseError
-from dockwise.options import OFFLINE_ENV, PASSWORD_ENV, USERNAME_ENV, RegistryAccess
+from dockwise.options import (
+    OFFLINE_ENV,
+    PASSWORD_ENV,
+    SECRETS_MAX_ENV,
+    USERNAME_ENV,
+    RegistryAccess,
+    parse_size,
+)
 from dockwise.options import registry_access as resolve_registry_access
 from dockwise.report import INVENTORY_FORMATS, REPORTERS
 
@@ -42,6 +49,11 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = Tr
     parser.add_argument(
         "--key", metavar="FILE", help="verify cosign signatures with this public key (PEM)"
     )
+    parser.add_argument(
+        "--secrets-max-size", metavar="SIZE", type=size_argument,
+        help=f"text files larger than this are not read for secrets (bytes, or 512K, 4M; "
+        f"default: ${SECRETS_MAX_ENV}, else 1M); the scan counts those it skipped",
+    )  # fmt: skip
     add_registry_arguments(parser.add_argument_group("registry access"))
 
 
@@ -59,7 +71,16 @@ def source_keywords(args: argparse.Namespace) -> dict[str, Any]:
     """The Python API's keyword arguments (`dockwise.sbom`, `dockwise.scan`) from the flags
     every command that reads an image shares: the same names, resolved the same way."""
     return {"platform": args.platform, "no_cache": args.no_cache, "key": args.key,
-            "quiet": args.quiet, **registry_keywords(args)}  # fmt: skip
+            "quiet": args.quiet, "secrets_max_size": args.secrets_max_size,
+            **registry_keywords(args)}  # fmt: skip
+
+
+def size_argument(text: str) -> int:
+    """An argparse type: a size in bytes, or with a K, M or G suffix."""
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_registry_arguments(group: argparse._ArgumentGroup) -> None:

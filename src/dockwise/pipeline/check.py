@@ -1,7 +1,7 @@
 """The checks half of the pipeline (`dockwise scan`), one step after the other:
-inventory -> provenance -> checkers -> suppress -> answers. Each step only reads what the
-one before it made: the findings are made once, by the checkers, and everything after
-(suppression, the five answers, the policy) reads them."""
+inventory -> provenance -> checkers -> suppress -> run profile -> answers. Each step only
+reads what the one before it made: the findings are made once, by the checkers, and
+everything after (suppression, the run profile, the answers, the policy) reads them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from dockwise.model import Finding, ScanResult
 from dockwise.options import Options
 from dockwise.pipeline.read import Progress, inventory
 from dockwise.provenance import BaseCatalogue, Provenance, lessons, provenance
+from dockwise.runprofile.derive import derive
 from dockwise.source.registry.signatures import find_signatures, read_public_key
 from dockwise.vulndb.advisory import AdvisorySource
 
@@ -43,7 +44,8 @@ def scan(options: Options, settings: ScanSettings, progress: Progress | None = N
     prov = _provenance(result, options, key, today)
     findings = _check(Target(result.image, result.inventory, tree), settings.advisories, today)
     checked = _suppress(result, findings, settings.suppressions, today)
-    return dataclasses.replace(checked, answers=answer(checked, prov, today))
+    profile = derive(result.image, result.inventory, tree, checked.findings)
+    return dataclasses.replace(checked, answers=answer(checked, prov, today, profile=profile))
 
 
 def _provenance(result: ScanResult, options: Options, key: bytes | None, today: date) -> Provenance:

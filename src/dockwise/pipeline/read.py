@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
 from dockwise.analyze import ANALYZERS
+from dockwise.analyze.secrets import SecretsAnalyzer
 from dockwise.cache.images import ImageCache
 from dockwise.cache.layers import LayerCache
 from dockwise.cache.root import cache_root
@@ -33,7 +34,7 @@ def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     """
     image = open_source(options.source, options.platform, options.registry)
     cache = None if options.no_cache or image.inventory is not None else ImageCache(cache_root())
-    key = _image_key(image) if cache else None
+    key = _image_key(image, options) if cache else None
     cached = cache.load_result(key) if cache and key else None
     if cached is not None:  # same config and layers: only how it was named may differ
         info = _measured(image.info, cached.image.layers)
@@ -52,7 +53,7 @@ def inventory(
         image = open_source(options.source, options.platform, options.registry)
     if image.inventory is not None:  # an SBOM source brings its inventory: no layers to read
         return ScanResult(image.info, image.inventory, __version__, _now()), None
-    tree = FileTree.from_layers(analyze_layers(image, _selector(), options, progress))
+    tree = FileTree.from_layers(analyze_layers(image, _selector(options), options, progress))
     inventory = catalog(tree, CATALOGERS)
     return ScanResult(_measured(image.info, tree.layers), inventory, __version__, _now()), tree
 
@@ -69,14 +70,23 @@ def _measured(info: ImageInfo, read: Sequence[LayerRef]) -> ImageInfo:
     return dataclasses.replace(info, layers=layers)
 
 
-def _selector() -> Selector:
-    return Selector.build(wanted_globs(CATALOGERS), ANALYZERS)
+def _selector(options: Options) -> Selector:
+    return Selector.build(wanted_globs(CATALOGERS), _analyzers(options))
 
 
-def _image_key(image: Image) -> str | None:
+def _analyzers(options: Options) -> tuple:
+    """The registry, with the run's own size cap on the secrets analyzer (the cap is in
+    the selector's fingerprint, so a layer read with another cap is read again)."""
+    if options.secrets_max_size is None:
+        return ANALYZERS
+    mine = SecretsAnalyzer(options.secrets_max_size)
+    return tuple(mine if a.name == mine.name else a for a in ANALYZERS)
+
+
+def _image_key(image: Image, options: Options) -> str | None:
     """Config digest plus each layer's digest, under what decides the analyses."""
     layers = [layer.ref for layer in image.layers]
-    return ImageCache.key(image.info.config_digest, layers, _selector())
+    return ImageCache.key(image.info.config_digest, layers, _selector(options))
 
 
 def _now() -> str:

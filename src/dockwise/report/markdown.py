@@ -1,7 +1,7 @@
 """`--format markdown`: a short summary to post as a pull-request or merge-request comment.
 
 The gate's verdict first (when a policy ran), then counts by kind and severity, the most
-severe findings, and the five questions' one-line verdicts when the result has them.
+severe findings, and the questions' one-line verdicts when the result has them.
 Every string from the image is escaped: a package name must not open a link, a table
 cell or an HTML tag in somebody's review page.
 """
@@ -122,4 +122,4 @@ def _answers_section(result: ScanResult) -> str:
     answers = result.answers
     assert answers is not None
     lines = [f"- **{md(s.question)}** {md(s.verdict)}" for _, s in answers.sections()]
-    return "\n".join(["### Five questions", "", *lines])
+    return "\n".join(["### Questions", "", *lines])

@@ -19,9 +19,10 @@ from dockwise.model import Severity
 RULES = resources.files("dockwise.security") / "rules"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class SecretRule:
-    """One secret format: cheap keywords first, then the regex."""
+    """One secret format: cheap keywords first, then the regex. Compared and hashed by
+    identity (rules are loaded once): tuples of rules key the keyword automata."""
 
     id: str
     title: str
@@ -33,20 +34,37 @@ class SecretRule:
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialFile:
+    """A well-known credential file: its presence (holding `require`) is the finding."""
+
+    id: str
+    title: str
+    severity: Severity
+    paths: re.Pattern[str]
+    require: re.Pattern[bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class SecretRules:
     """Every secret rule plus where to look and what to skip."""
 
     rules: tuple[SecretRule, ...]
-    globs: tuple[str, ...]  # coarse globs for the layer reader
-    paths: tuple[str, ...]  # globs of non-executable files worth a look
+    globs: tuple[str, ...]  # what the layer reader shows the analyzer ("**": every file)
+    paths: tuple[str, ...]  # globs of files where the "config" rules apply too
     exclude: re.Pattern[str]
     code_suffixes: tuple[str, ...]
     placeholders: re.Pattern[str]
+    examples: re.Pattern[str]  # documented example values: reported at low, not dropped
+    example_reason: str
+    credential_files: tuple[CredentialFile, ...]
+    credential_globs: tuple[str, ...]  # every credential file's paths, for cheap filters
+    credential_paths: re.Pattern[str]  # any credential file's path: one test per file
     max_size: int
     max_hits: int
 
-    def by_id(self, rule_id: str) -> SecretRule | None:
-        return next((r for r in self.rules if r.id == rule_id), None)
+    def by_id(self, rule_id: str) -> SecretRule | CredentialFile | None:
+        every = (*self.rules, *self.credential_files)
+        return next((r for r in every if r.id == rule_id), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +105,26 @@ def secret_rules() -> SecretRules:
         rules=tuple(_secret_rule(item) for item in doc["rule"]),
         globs=tuple(doc["globs"]),
         paths=tuple(doc["paths"]),
-        exclude=glob_regex(doc["exclude"]),
+        exclude=glob_regex(_directories(doc["exclude"])),
         code_suffixes=tuple(doc["code_suffixes"]),
         placeholders=re.compile(doc["placeholders"].strip()),
+        examples=re.compile(doc["examples"].strip()),
+        example_reason=doc["example_reason"],
+        credential_files=tuple(_credential_file(item) for item in doc["credential_file"]),
+        credential_globs=tuple(g for item in doc["credential_file"] for g in item["paths"]),
+        credential_paths=glob_regex([g for item in doc["credential_file"] for g in item["paths"]]),
         max_size=int(doc["max_size"]),
         max_hits=int(doc["max_hits"]),
     )
+
+
+def _directories(globs: list[str]) -> list[str]:
+    """The exclude globs, each of which must name a directory (`secretscan.excluded`
+    answers per directory)."""
+    wrong = [g for g in globs if not g.endswith("/**")]
+    if wrong:
+        raise ValueError(f"secrets.toml: exclude globs must end in /**: {wrong}")
+    return globs
 
 
 def _secret_rule(item: dict[str, Any]) -> SecretRule:
@@ -105,6 +137,16 @@ def _secret_rule(item: dict[str, Any]) -> SecretRule:
         regex=re.compile(item["regex"].encode()),
         scope="paths" if isinstance(scope, list) else scope,
         paths=glob_regex(scope) if isinstance(scope, list) else None,
+    )
+
+
+def _credential_file(item: dict[str, Any]) -> CredentialFile:
+    return CredentialFile(
+        id=item["id"],
+        title=item["title"],
+        severity=Severity.parse(item["severity"]),
+        paths=glob_regex(item["paths"]),
+        require=re.compile(item["require"].encode()),
     )
 
 

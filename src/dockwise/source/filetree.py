@@ -71,6 +71,9 @@ class LayerAnalysis:
     hardlinks: dict[str, str] = field(default_factory=dict)  # path -> target in a lower layer
     facts: dict[str, dict[str, object]] = field(default_factory=dict)  # path -> analyzer -> facts
     warnings: list[ScanWarning] = field(default_factory=list)
+    # path -> (size, (name, cap) of each analyzer that claimed it over its cap); turned
+    # into warnings at the end of the pass (`layer.count_unread`), so never cached
+    unread: dict[str, tuple[int, tuple[tuple[str, int], ...]]] = field(default_factory=dict)
 
 
 def normalize(path: str) -> str | None:

@@ -28,13 +28,16 @@ import isal.igzip
 import zstandard
 
 from dockwise.errors import SourceError
+from dockwise.humanize import human_size
 from dockwise.model import LayerRef, ScanWarning
+from dockwise.source.capability import decode as decode_capability
 from dockwise.source.filetree import Entry, LayerAnalysis, normalize
 from dockwise.source.selector import Selector
 from dockwise.source.tarstream import CHUNK, TarEntry, iter_tar
 
 MAX_LAYER_BYTES = 64 << 30  # inflated per layer; far above any real layer, below any disk
 MAX_LAYER_SECONDS = 3600  # per layer, a last resort against a stream that trickles forever
+UNREAD_NAMED = 3  # files named in the warning that counts what an analyzer left unread
 BYTES_VARIABLE = "DOCKWISE_MAX_LAYER_BYTES"
 SECONDS_VARIABLE = "DOCKWISE_MAX_LAYER_SECONDS"
 clock = time.monotonic  # the time limit's clock; a test swaps in a fast one
@@ -138,6 +141,7 @@ def analyze_blob(blob: Blob, layer: LayerRef, selector: Selector) -> LayerAnalys
             prefetch.close()
             if reader is not None:
                 reader.close()
+    count_unread(analysis)
     if blob.size >= 0 and stored.count != blob.size:
         raise SourceError(f"blob {blob.name}: truncated ({stored.count} of {blob.size} bytes)")
     _verify(blob.name, "digest", blob.digest, stored.hash)
@@ -320,14 +324,50 @@ def add_entry(analysis: LayerAnalysis, entry: TarEntry, selector: Selector) -> N
     analysis.entries[path] = Entry(entry.mode, entry.size, link, entry.uid, entry.gid)
     analysis.contents.pop(path, None)
     analysis.facts.pop(path, None)
+    analysis.unread.pop(path, None)
     if entry.analyzers:
         _run_analyzers(analysis, path, entry)
-    elif entry.content is not None:
+    if entry.keep and entry.content is not None:
         analysis.contents[path] = entry.content
     elif entry.over_cap:
         analysis.warnings.append(
             _warn(analysis, path, f"not read: {entry.size} bytes is over the size cap")
         )
+    if entry.unread:
+        _note_unread(analysis, path, entry, selector)
+    if entry.capability:
+        analysis.facts.setdefault(path, {})["capability"] = decode_capability(entry.capability)
+
+
+def _note_unread(analysis: LayerAnalysis, path: str, entry: TarEntry, selector: Selector) -> None:
+    """A file claimed over an analyzer's cap: a warning of its own when no analyzer read it
+    (as for catalogers), and counted per layer for the every-file analyzers."""
+    counted = tuple((a.name, a.max_size) for a in entry.unread if a in selector.every_file)
+    if not entry.analyzers and len(counted) < len(entry.unread):
+        analysis.warnings.append(
+            _warn(analysis, path, f"not read: {entry.size} bytes is over the size cap")
+        )
+    if counted:
+        analysis.unread[path] = (entry.size, counted)
+
+
+def count_unread(analysis: LayerAnalysis) -> None:
+    """One warning per analyzer and layer that counts the files it claimed but left
+    unread, over its size cap: a layer of big text files would otherwise flood the
+    report, and the report must not read as if every file had been checked."""
+    by_analyzer: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for path, (size, claimants) in analysis.unread.items():
+        for claimant in claimants:
+            by_analyzer.setdefault(claimant, []).append((size, path))
+    for (name, cap), files in sorted(by_analyzer.items()):
+        files.sort(reverse=True)
+        named = ", ".join(f"{p} ({human_size(s)})" for s, p in files[:UNREAD_NAMED])
+        more = f" and {len(files) - UNREAD_NAMED} more" if len(files) > UNREAD_NAMED else ""
+        analysis.warnings.append(ScanWarning(
+            f"{name}: {len(files)} file(s) over the {human_size(cap)} cap not read: {named}{more}",
+            layer=analysis.layer,
+        ))  # fmt: skip
+    analysis.unread.clear()
 
 
 def _run_analyzers(analysis: LayerAnalysis, path: str, entry: TarEntry) -> None:

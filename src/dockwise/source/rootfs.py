@@ -14,7 +14,7 @@ from dockwise.errors import SourceError
 from dockwise.model import ImageInfo, LayerRef, ScanWarning
 from dockwise.source.base import Image
 from dockwise.source.filetree import LayerAnalysis
-from dockwise.source.layer import add_entry
+from dockwise.source.layer import add_entry, count_unread
 from dockwise.source.selector import Selector
 from dockwise.source.tarstream import Buffered, TarEntry, read_member
 
@@ -44,6 +44,7 @@ class DirLayer:
                 rel = f"{rel_dir}/{child.name}" if rel_dir else child.name
                 if self._add(analysis, rel, child, selector):
                     stack.append((rel, Path(child.path)))
+        count_unread(analysis)
         return analysis
 
     def _add(

@@ -3,7 +3,9 @@
 Catalogers name paths (`globs`) and get the bytes after the merge. Content analyzers
 are for files found by what they are rather than where they are (ELF executables, Java
 archives): they see each candidate while the layer streams past and keep only small
-facts, so memory does not grow with the size of the binaries in an image.
+facts, so memory does not grow with the size of the binaries in an image. An analyzer
+whose globs hold EVERY_FILE (secrets) is shown every regular file; the others still see
+only executables and the paths their globs name.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ if TYPE_CHECKING:  # annotations only: importing analyze/ at run time loads ever
     from dockwise.analyze.base import FileAnalyzer
 
 HEAD_SIZE = 64  # bytes an analyzer sees before it claims a file
+CONFIRM_SIZE = 8000  # bytes it sees again before a file over its cap counts as unread
+EVERY_FILE = "**"  # an analyzer glob: every regular file is worth a look (found by content)
 
 
 def _never(path: str) -> int:
@@ -111,17 +115,19 @@ class Selector:
     _names: re.Pattern[str] | None = field(default=None)
     _maybe: Callable[[str], bool] = field(default=lambda path: True)
     globs: tuple[tuple[str, int], ...] = ()  # what `wanted` was built from (for cache keys)
+    every_file: tuple[FileAnalyzer, ...] = ()  # analyzers shown every regular file
 
     @classmethod
     def build(cls, globs: Mapping[str, int], analyzers: Sequence[FileAnalyzer]) -> Selector:
         """From catalogers' globs with their size caps, and the content analyzers."""
-        names = [g for a in analyzers for g in a.globs]
+        names = [g for a in analyzers for g in a.globs if g != EVERY_FILE]
         return cls(
             wanted=_wanted(globs),
             analyzers=tuple(analyzers),
             _names=glob_regex(names) if names else None,
             _maybe=last_segment_filter(names),
             globs=tuple(sorted(globs.items())),
+            every_file=tuple(a for a in analyzers if EVERY_FILE in a.globs),
         )
 
     def fingerprint(self) -> list:
@@ -130,12 +136,20 @@ class Selector:
         return [list(map(list, self.globs)), analyzers]
 
     def worth_a_look(self, name: str, mode: int) -> bool:
-        """Executables always; other files when an analyzer's glob names them."""
+        """Every file for an every-file analyzer; else executables and glob matches."""
+        return bool(self.every_file) or self._named(name, mode)
+
+    def claim(
+        self, name: str, head: bytes, mode: int, every: bool = False
+    ) -> tuple[FileAnalyzer, ...]:
+        """The analyzers that take this file: all of them for an executable or a glob
+        match, else (or when `every`) only the every-file ones."""
+        asked = self.analyzers if not every and self._named(name, mode) else self.every_file
+        return tuple(a for a in asked if a.claims(name, head))
+
+    def _named(self, name: str, mode: int) -> bool:
         if not self.analyzers:
             return False
         if mode & 0o111:
             return True
         return self._names is not None and self._maybe(name) and self._names.match(name) is not None
-
-    def claim(self, name: str, head: bytes) -> tuple[FileAnalyzer, ...]:
-        return tuple(a for a in self.analyzers if a.claims(name, head))

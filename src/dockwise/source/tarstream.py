@@ -4,7 +4,8 @@ Hand-written instead of `tarfile` because tarfile builds a TarInfo object and do
 read per header (about 20 us per entry; 21 s for a 1,000,000-entry layer), while a
 scanner needs only a few header fields of most entries and the content of very few.
 Formats read: POSIX ustar (prefix field), GNU long names (`L`/`K`), PAX extended
-headers (`x`; global `g` is skipped) and base-256 sizes.
+headers (`x`; global `g` is skipped; of the xattrs, only file capabilities are kept) and
+base-256 sizes.
 Reference: https://www.gnu.org/software/tar/manual/html_node/Standard.html
 """
 
@@ -14,12 +15,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from dockwise.errors import SourceError
-from dockwise.source.selector import HEAD_SIZE, Selector
+from dockwise.source.selector import CONFIRM_SIZE, HEAD_SIZE, Selector
 
 BLOCK = 512
 CHUNK = 1 << 20
 MAX_META_SIZE = 1 << 20  # a PAX header or GNU long name larger than this is hostile
 MAX_ENTRIES = 10_000_000
+PAX_CAPABILITY = "SCHILY.xattr.security.capability"  # file capabilities (source/capability.py)
 
 # typeflag -> st_mode file type bits
 _MODE_BITS = {
@@ -42,8 +44,11 @@ class TarEntry:
     uid: int
     gid: int
     content: bytes | None = None
+    keep: bool = False  # the content is for catalogers (kept), not only for analyzers
     over_cap: bool = False
     analyzers: tuple = ()  # content analyzers that claimed this member (content is for them)
+    unread: tuple = ()  # analyzers that claimed it but it is over their size cap
+    capability: bytes = b""  # the raw security.capability xattr, from a PAX header
 
     @property
     def is_hardlink(self) -> bool:
@@ -160,6 +165,10 @@ def read_member(stream: Buffered, entry: TarEntry, padded: int, selector: Select
     cap = selector.wanted(entry.name)
     if cap and entry.size <= cap:
         entry.content = stream.take(padded, entry.size) if padded else b""
+        entry.keep = True
+        if selector.every_file:  # a requirements.txt can hold a token too
+            claimed = selector.claim(entry.name, entry.content[:HEAD_SIZE], 0, every=True)
+            _assign(entry, claimed, lambda: entry.content[:CONFIRM_SIZE])
         return
     entry.over_cap = bool(cap)
     if cap or entry.size < 4 or not selector.worth_a_look(entry.name, entry.mode):
@@ -169,15 +178,26 @@ def read_member(stream: Buffered, entry: TarEntry, padded: int, selector: Select
 
 
 def _sniff(stream: Buffered, entry: TarEntry, padded: int, selector: Selector) -> None:
-    """Show the first bytes to the analyzers; read the rest only if one claims the file."""
+    """Show the first bytes to the analyzers; read the rest only for those that claim the
+    file and whose size cap it fits (the others are noted in `unread`)."""
     head = stream.peek(min(HEAD_SIZE, entry.size))
-    claimed = selector.claim(entry.name, head)
-    if claimed and entry.size <= max(a.max_size for a in claimed):
+    claimed = selector.claim(entry.name, head, entry.mode)
+    _assign(entry, claimed, lambda: stream.peek(min(CONFIRM_SIZE, entry.size)))
+    if entry.analyzers:
         entry.content = stream.take(padded, entry.size)
-        entry.analyzers = claimed
         return
-    entry.over_cap = bool(claimed)
     stream.skip(padded)
+
+
+def _assign(entry: TarEntry, claimed: tuple, longer_head: Callable[[], bytes]) -> None:
+    """Claiming analyzers get the content when it fits their cap. One that it does not
+    fit looks again at a longer head (a static library starts as text), and notes the
+    file as unread only if it still claims it."""
+    entry.analyzers = tuple(a for a in claimed if entry.size <= a.max_size)
+    over = [a for a in claimed if entry.size > a.max_size]
+    if over:
+        head = longer_head()
+        entry.unread = tuple(a for a in over if a.claims(entry.name, head))
 
 
 def _read_meta(stream: Buffered, entry: TarEntry, padded: int, pending: dict[str, str]) -> None:
@@ -224,6 +244,8 @@ def _parse_header(header: bytes, pending: dict[str, str]) -> TarEntry:
         uid=_number(header[108:116]),
         gid=_number(header[116:124]),
     )
+    if PAX_CAPABILITY in pending:
+        entry.capability = pending[PAX_CAPABILITY].encode("utf-8", "surrogateescape")
     if "size" in pending and pending["size"].isdigit():
         entry.size = int(pending["size"])
     if entry.size < 0:
