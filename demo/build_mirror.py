@@ -34,6 +34,14 @@ def main(argv: list[str]) -> int:
         return 2
     out = Path(argv[0])
     data = json.loads((DEMO / "advisories.json").read_text())
+    write_mirror(out, data)
+    print(f"{out}: mirror of {len(FEEDS)} feeds, {len(data['osv'])} advisories")
+    return 0
+
+
+def write_mirror(out: Path, data: dict) -> None:
+    """Every feed file under `out`: `data`'s OSV records and KEV entries (the shape of
+    advisories.json), valid empty files for the rest. Tests write variants of it."""
     files = _files(data)
     for feed in FEEDS:
         for path in feed.paths:
@@ -41,14 +49,14 @@ def main(argv: list[str]) -> int:
             target.parent.mkdir(parents=True, exist_ok=True)
             found = files.get(f"{feed.mirror_dir}/{unquote(path)}")
             target.write_bytes(found or _empty(path, feed.name))
-    print(f"{out}: mirror of {len(FEEDS)} feeds, {len(data['osv'])} advisories")
-    return 0
 
 
 def _files(data: dict) -> dict[str, bytes]:
     by_ecosystem: dict[str, list[dict]] = defaultdict(list)
     for record in data["osv"]:
-        for ecosystem in {a["package"]["ecosystem"] for a in record["affected"] if "package" in a}:
+        # OSV's archives are per ecosystem, releases included: Debian:12 is in Debian/
+        affected = [a["package"]["ecosystem"] for a in record["affected"] if "package" in a]
+        for ecosystem in {name.split(":")[0] for name in affected}:
             by_ecosystem[ecosystem].append(record)
     files = {f"osv/{eco}/all.zip": _zip(records) for eco, records in by_ecosystem.items()}
     kev = {"catalogVersion": "demo", "count": len(data["kev"]), "vulnerabilities": data["kev"]}

@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("report", ("dockwise.report",)),
     ("api", ("dockwise", "dockwise.api")),  # `import dockwise`: the public Python API
     ("build", ("dockwise.build",)),  # `dockwise build`: sits on the public API
+    ("fleet", ("dockwise.fleet",)),  # on the public API; only fleet/api.py reaches lower
     ("commands", ("dockwise.commands",)),
     ("cli", ("dockwise.cli", "dockwise.__main__")),
 )  # fmt: skip

@@ -52,6 +52,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "which OS packages the distribution has newer versions of (exit 1: a security fix)",
     ),
     "cache": ("dockwise.commands.cache", "show or empty the cache, or record a trusted base"),
+    "fleet": (
+        "dockwise.commands.fleet",
+        "remember every image vetted; re-match them all when advisories change",
+    ),
 }
 
 

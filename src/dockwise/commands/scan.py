@@ -53,6 +53,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--show-suppressed", action="store_true", help="also show ignored and VEX'd findings"
     )
+    parser.add_argument(
+        "--store", action="store_true",
+        help="also keep the result in the fleet store ($DOCKWISE_STORE, else "
+        "$XDG_DATA_HOME/dockwise/fleet.db; see `dockwise fleet`)",
+    )  # fmt: skip
     add_policy_arguments(parser.add_argument_group("policy gate (exit 1 when it fails)"))
 
 
@@ -67,11 +72,24 @@ def run(args: argparse.Namespace) -> int:
                   ignore_file=args.ignore_file, vex=args.vex, today=day,
                   **source_keywords(args))  # fmt: skip
     warn_uncovered(result)
+    if args.store:  # a flag, not `--store URL`: an optional value would swallow SOURCE
+        store_result(result, args.db)
     # the gate sees every finding; --severity, --only-fixed only change what is shown
     verdict = evaluate(result, policy, day) if policy else None
     shown = shown_findings(result, args.severity, args.only_fixed, args.show_suppressed)
     write_output(render_report(shown, args.output_format, verdict), args.output)
     return finish(verdict) if verdict else 0
+
+
+def store_result(result: ScanResult, db: str | None) -> None:
+    """`--store`: the whole result (every finding, whatever is shown) into the fleet."""
+    from dockwise.fleet.add import add_result, match_added
+    from dockwise.fleet.store import open_fleet
+    from dockwise.vulndb.paths import resolve_db_path
+
+    with open_fleet() as fleet:
+        added = add_result(fleet, result, result.image.source, "scan")
+        match_added(fleet, resolve_db_path(db), [added])
 
 
 def shown_findings(

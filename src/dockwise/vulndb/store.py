@@ -7,6 +7,7 @@ The file is never modified after it is built: updates replace it whole (update.p
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -172,6 +173,22 @@ class VulnDb:
         cursor = self._db.execute("SELECT * FROM feeds ORDER BY rowid")
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def fingerprints(self) -> dict[tuple[str, str], str]:
+        """(ecosystem, package) -> a digest of every record stored for it, plus
+        ("kev", CVE) -> "kev" for each KEV entry: two releases differ exactly where an
+        advisory was added, changed or withdrawn (and KEV moved), which is what the
+        fleet re-matches incrementally."""
+        rows = self._db.execute(
+            "SELECT f.ecosystem, f.package, a.body FROM affects f "
+            "JOIN advisories a ON a.rowid = f.advisory ORDER BY 1, 2, a.id, a.source"
+        )
+        found: dict[tuple[str, str], hashlib._Hash] = {}
+        for ecosystem, package, body in rows:
+            found.setdefault((ecosystem, package), hashlib.sha256()).update(body.encode())
+        digests = {key: h.hexdigest()[:32] for key, h in found.items()}
+        digests.update((("kev", cve), "kev") for (cve,) in self._db.execute("SELECT cve FROM kev"))
+        return digests
 
     def counts(self) -> dict[str, int]:
         """Rows per table, for status and the benchmark."""

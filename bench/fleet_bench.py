@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""Benchmark the fleet store: a synthetic fleet made from real inventories.
+
+The inventories are the four Debian test images' and the demo image's, each scanned
+once. Each synthetic image is one of them with a new manifest digest, its last layer
+made its own (the app layer) while the base layers stay shared, as in a real fleet,
+and about 10 % of its packages at one of a few other versions. Measured, on SQLite and,
+with --pg URL, on PostgreSQL:
+
+  ingest     saved results (the JSON codec's bytes) decoded and stored, per second
+  full       `fleet rematch --full` of every image against the corpus-built database,
+             seconds, CPU seconds and peak RSS (a child process of its own)
+  update     `fleet rematch` (incremental) after a database update that adds advisories
+             for 1 % of the fleet's Debian source packages: seconds, images re-matched,
+             findings opened
+  affected   `fleet affected CVE` latency, median of 20, milliseconds
+  bytes      store bytes per image: the database, and the result files beside it
+
+The issue's targets: 200 results/s, 60 s full, 5 s incremental, 100 ms affected,
+20 KB per image, under 500 MB. Ratios only mean something within one run: the machine
+is shared. Prints a markdown table; --json FILE keeps the numbers.
+
+    python bench/fleet_bench.py --images /work/images --count 10000
+    python bench/fleet_bench.py --count 2000 --pg postgresql+psycopg://fleet@127.0.0.1:5432/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "tests" / "vulndb"), str(ROOT / "tests")]
+
+from dockwise.fleet import api  # noqa: E402
+from dockwise.fleet.add import add_result  # noqa: E402
+from dockwise.fleet.incremental import rematch  # noqa: E402
+from dockwise.fleet.queries import affected  # noqa: E402
+from dockwise.fleet.store import RESULTS_ENV, open_fleet  # noqa: E402
+from dockwise.vulndb.update import update  # noqa: E402
+
+IMAGES = ("debian-min", "debian-python", "debian-node", "debian-go")
+VARIED = 0.10  # share of an image's packages at another version
+VARIANTS = 5  # other versions a package may be at: packages stay shared across images
+
+
+def main() -> int:
+    args = _arguments()
+    if args.child:
+        print(json.dumps(_child(args)))
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="fleet-bench-"))
+    db = _database(work / "v1.db")
+    templates = _templates(args.images, db, work)
+    rows = []
+    stores = [("sqlite", f"sqlite:///{work / 'fleet.db'}")]
+    if args.pg:
+        stores.append(("postgresql", args.pg))
+        os.environ[RESULTS_ENV] = str(work / "pg-results")  # not the user's data directory
+    for backend, url in stores:
+        rows.append({"backend": backend, **_run(url, templates, db, work, args.count)})
+    _print(rows, args.count)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=Path, default=Path("/work/images"))
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--pg", metavar="URL", help="also run against this PostgreSQL store")
+    parser.add_argument("--json", metavar="FILE")
+    parser.add_argument("--child", choices=("full", "incremental"), help=argparse.SUPPRESS)
+    parser.add_argument("--store", help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def _database(path: Path, extra: list[dict] = ()) -> Path:
+    """The corpus-built database, as the test mirror serves it; `extra` OSV records are
+    added to the Debian archive (a database update)."""
+    from feed_mirror import mirror_files, write_mirror
+
+    files = mirror_files()
+    if extra:
+        files["/osv/Debian/all.zip"] = _with_records(files["/osv/Debian/all.zip"], extra)
+    mirror = write_mirror(files, path.parent / f"mirror-{path.stem}")
+    update(path, mirror=mirror)
+    return path
+
+
+def _with_records(original: Path, extra: list[dict]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(original) as old, zipfile.ZipFile(buffer, "w") as new:
+        for name in old.namelist():
+            new.writestr(name, old.read(name))
+        for record in extra:
+            new.writestr(f"{record['id']}.json", json.dumps(record))
+    return buffer.getvalue()
+
+
+def _templates(images: Path, db: Path, work: Path) -> list[api.ScanResult]:
+    """The real inventories: each test image (and the demo image) scanned once."""
+    demo = work / "demo.tar"
+    subprocess.run([sys.executable, str(ROOT / "demo" / "build_demo.py"), str(demo)],
+                   check=True, capture_output=True)  # fmt: skip
+    sources = [f"docker-archive:{images / f'{name}.docker.tar'}" for name in IMAGES
+               if (images / f"{name}.docker.tar").is_file()]  # fmt: skip
+    return [api.scan(s, db, {}) for s in [*sources, str(demo)]]
+
+
+def _synthetic(template: api.ScanResult, index: int, rng: random.Random) -> api.ScanResult:
+    digest = "sha256:" + hashlib.sha256(f"image-{index}".encode()).hexdigest()
+    layers = list(template.image.layers)
+    if layers:  # the app layer is this image's own; the base layers stay shared
+        app = hashlib.sha256(f"layer-{index}".encode()).hexdigest()
+        layers[-1] = dataclasses.replace(layers[-1], diff_id=f"sha256:{app}")
+    packages = tuple(_vary(p, rng) if rng.random() < VARIED else p
+                     for p in template.inventory.packages)  # fmt: skip
+    image = dataclasses.replace(template.image, manifest_digest=digest, config_digest=digest,
+                                layers=tuple(layers), source=f"bench/app{index % 500}:{index}",
+                                repo_tags=(f"bench/app{index % 500}:{index}",))  # fmt: skip
+    inventory = dataclasses.replace(template.inventory, packages=packages)
+    return dataclasses.replace(template, image=image, inventory=inventory, findings=(),
+                               answers=None)  # fmt: skip
+
+
+def _vary(pkg: api.Package, rng: random.Random) -> api.Package:
+    suffix = f"+fleet{rng.randrange(VARIANTS)}"
+    version = pkg.version + suffix
+    purl = pkg.purl.replace(f"@{pkg.version}", f"@{version}", 1) if pkg.purl else ""
+    source_version = pkg.source_version + suffix if pkg.source_version else ""
+    return dataclasses.replace(pkg, version=version, purl=purl, source_version=source_version)
+
+
+def _run(url: str, templates: list, db: Path, work: Path, count: int) -> dict:
+    rng = random.Random(17)
+    with open_fleet(url) as fleet:
+        wall = cpu = 0.0
+        for i in range(count):  # made one at a time: only the storing is timed
+            data = api.encode_result(_synthetic(templates[i % len(templates)], i, rng))
+            started, cpu_started = time.perf_counter(), time.process_time()
+            result = api.decode_result(data, f"result-{i}")
+            add_result(fleet, result, f"result-{i}.json", data=data)
+            wall += time.perf_counter() - started
+            cpu += time.process_time() - cpu_started
+        ingest, ingest_cpu = count / wall, count / cpu
+    full = _rematch_child(url, db, "full")
+    updated = _database(work / f"v2-{rng.random()}.db", _new_advisories(url, rng))
+    update_run = _rematch_child(url, updated, "incremental")
+    with open_fleet(url) as fleet:
+        cve = _a_cve(fleet)
+        times, cpu_times, rows = [], [], 0
+        for _ in range(20):
+            started, cpu = time.perf_counter(), time.process_time()
+            rows = len(affected(fleet, cve))
+            times.append(time.perf_counter() - started)
+            cpu_times.append(time.process_time() - cpu)
+        files = fleet.results.size()
+    database = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
+    db_bytes = sum(p.stat().st_size for p in database.parent.glob(f"{database.name}*")) \
+        if database else _pg_size(url)  # fmt: skip
+    return {
+        "ingest_per_s": round(ingest, 1), "ingest_per_cpu_s": round(ingest_cpu, 1),
+        "full_s": full["seconds"],
+        "full_cpu_s": full["cpu_s"], "full_mb": full["mb"],
+        "update_s": update_run["seconds"], "update_cpu_s": update_run["cpu_s"],
+        "update_images": update_run["images"],
+        "update_opened": update_run["opened"],
+        "affected_ms": round(statistics.median(times) * 1000, 2),
+        "affected_cpu_ms": round(statistics.median(cpu_times) * 1000, 2), "affected_id": cve,
+        "affected_rows": rows,
+        "db_bytes_per_image": db_bytes // count, "file_bytes_per_image": files // count,
+    }  # fmt: skip
+
+
+def _new_advisories(url: str, rng: random.Random) -> list[dict]:
+    """Debian records for 1 % of the fleet's Debian source packages, fixed in a later
+    upload: an update that touches a few images each."""
+    import sqlalchemy as sa
+
+    from dockwise.fleet.schema import packages
+
+    with open_fleet(url) as fleet, fleet.engine.connect() as connection:
+        names = sorted(set(connection.execute(
+            sa.select(sa.func.coalesce(sa.func.nullif(packages.c.source_name, ""),
+                                       packages.c.name)).where(packages.c.type == "deb")
+        ).scalars()))  # fmt: skip
+    chosen = rng.sample(names, max(1, len(names) // 100))
+    return [{
+        "id": f"DEBIAN-CVE-2099-{i}", "aliases": [f"CVE-2099-{i}"],
+        "modified": "2026-12-01T00:00:00Z", "summary": f"{name}: synthetic",
+        "affected": [{"package": {"ecosystem": "Debian:12", "name": name},
+                      "ranges": [{"type": "ECOSYSTEM",
+                                  "events": [{"introduced": "0"}, {"fixed": "99:0"}]}]}],
+    } for i, name in enumerate(chosen)]  # fmt: skip
+
+
+def _rematch_child(url: str, db: Path, mode: str) -> dict:
+    """A re-match in a process of its own, so its peak RSS is its own."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--store", url, "--db", str(db)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return json.loads(out.stdout)
+
+
+def _child(args: argparse.Namespace) -> dict:
+    with open_fleet(args.store) as fleet, api.open_advisories(args.db) as advisories:
+        started = time.perf_counter()
+        release = api.release_of(advisories)
+        changes = rematch(fleet, advisories, release, full=args.child == "full")
+        seconds = time.perf_counter() - started
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(seconds, 2), "cpu_s": round(cpu.ru_utime + cpu.ru_stime, 2),
+            "mb": round(mb), "opened": changes.opened, "images": changes.images}  # fmt: skip
+
+
+def _a_cve(fleet) -> str:  # noqa: ANN001
+    import sqlalchemy as sa
+
+    from dockwise.fleet.schema import findings
+
+    query = (sa.select(findings.c.vuln_id).where(findings.c.vuln_id.like("CVE-%"))
+             .group_by(findings.c.vuln_id).order_by(sa.func.count().desc()).limit(1))  # fmt: skip
+    with fleet.engine.connect() as connection:
+        return connection.execute(query).scalar() or "CVE-0000-0000"
+
+
+def _pg_size(url: str) -> int:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        size = connection.execute(sa.text("SELECT pg_database_size(current_database())"))
+        return int(size.scalar())
+
+
+def _print(rows: list[dict], count: int) -> None:
+    print(f"fleet of {count} images; targets: ingest >= 200/s, full <= 60 s, "
+          "incremental <= 5 s, affected < 100 ms, <= 20 KB/image, < 500 MB\n")
+    keys = list(rows[0])
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for row in rows:
+        print("| " + " | ".join(str(row[k]) for k in keys) + " |")
+    load = open("/proc/loadavg").read().split()[:3]
+    print(f"\nload average at the end: {' '.join(load)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

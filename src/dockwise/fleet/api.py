@@ -1,0 +1,148 @@
+"""The one place the fleet reaches into dockwise: scanning, the result codec, matching.
+
+The fleet sits on dockwise's public API (STYLE.md §11): scans go through `dockwise.scan`
+and results through the one codec (`model_json`). What the public API does not offer yet
+(a source's digest without reading its layers, matching an inventory against a database,
+a release's end of life, the database's identity) is called here and nowhere else, so
+the day the API grows it, only this file changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from dockwise.checks.base import Target
+from dockwise.checks.lifecycle import LifecycleChecker
+from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.model import (
+    OS_PACKAGE_TYPES,
+    Distro,
+    Finding,
+    ImageInfo,
+    Inventory,
+    Package,
+    ScanResult,
+    Severity,
+)
+from dockwise.model_json import from_json, to_json
+from dockwise.options import registry_access
+from dockwise.source import open_source
+from dockwise.source.registry.reference import Reference
+from dockwise.untrusted import load_json
+from dockwise.vulndb.advisory import AdvisorySource
+from dockwise.vulndb.store import VulnDb
+
+OS_TYPES = tuple(sorted(OS_PACKAGE_TYPES))  # a sequence, as SQL's IN (...) wants
+
+__all__ = [
+    "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
+    "Release", "decode_result", "encode_result", "end_of_life", "image_digest",
+    "lookup_keys", "match", "open_advisories", "parse_reference", "release_of", "scan",
+]  # fmt: skip
+
+
+def scan(source: str, db: Path, keywords: dict[str, Any]) -> ScanResult:
+    """`dockwise.scan` of one source against the database at `db`, nothing suppressed;
+    `keywords` are the public API's (platform, no_cache, offline, username, ...)."""
+    import dockwise
+
+    return dockwise.scan(source, db=db, quiet=True, **keywords)
+
+
+def image_digest(source: str, keywords: dict[str, Any]) -> str:
+    """The source's manifest (else config) digest, read without reading its layers; ""
+    for a source that has neither (a directory, an SBOM)."""
+    registry = {k: v for k, v in keywords.items() if k not in ("platform", "no_cache", "key")}
+    access = registry_access(**registry)
+    info = open_source(source, keywords.get("platform"), access).info
+    return info.manifest_digest or info.config_digest
+
+
+def encode_result(result: ScanResult) -> bytes:
+    """The JSON codec's document for a result, compact (what the file store keeps):
+    without `indent`, the json module's C encoder does the work, ten times faster."""
+    return json.dumps(to_json(result), ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def decode_result(data: bytes | str, name: str) -> ScanResult:
+    """A result from the JSON codec's bytes; anything else is a one-line error."""
+    from dockwise.errors import ReportError
+
+    try:
+        document = load_json(data)
+    except ValueError as exc:  # DocumentError, and bytes that are not UTF-8
+        raise ReportError(f"{name}: {exc}") from None
+    return from_json(document, name)
+
+
+def open_advisories(db: Path) -> VulnDb:
+    """The vulnerability database at `db`, read-only, as a context manager."""
+    return VulnDb(db)
+
+
+def match(
+    distro: Distro | None, packages: Sequence[Package], advisories: AdvisorySource
+) -> list[Finding]:
+    """The vulnerability findings of these packages on this distro release: the same
+    checker `scan` runs, so a fleet finding is exactly a scan's finding."""
+    target = _target(distro, packages)
+    return list(VulnerabilityChecker(advisories).check(target))
+
+
+def lookup_keys(distro: Distro | None, package: Package) -> list[tuple[str, str]]:
+    """The (ecosystem, package) index keys the matcher looks this package up under."""
+    from dockwise.checks.vulns.ecosystems import os_ecosystems, queries
+    from dockwise.vulndb.store import normalise_package
+
+    found = queries(package, os_ecosystems(distro))
+    return [(q.ecosystem, normalise_package(q.ecosystem, q.name)) for q in found]
+
+
+def end_of_life(distro: Distro | None, today: date) -> str:
+    """The release's end-of-life finding's title on `today`; "" while it is supported."""
+    if distro is None:
+        return ""
+    findings = LifecycleChecker(today).check(_target(distro, ()))
+    return "; ".join(f.title for f in findings if f.rule_id.endswith("-eol"))
+
+
+def _target(distro: Distro | None, packages: Iterable[Package]) -> Target:
+    """A checker's target with only an inventory: no image was read for it."""
+    return Target(ImageInfo(source="fleet", scheme="fleet"), Inventory(distro, tuple(packages)))
+
+
+def parse_reference(text: str) -> Reference | None:
+    """A registry reference in `text` (`debian:12`, `registry:host/repo:tag`), or None."""
+    from dockwise.errors import SourceError
+
+    text = text.removeprefix("registry:")
+    try:
+        return Reference.parse(text)
+    except SourceError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One vulnerability database release, as the fleet records it."""
+
+    digest: str  # over the feed files' own sha256: the same feeds are the same release
+    built: str
+    counts: dict
+
+
+def release_of(db: VulnDb) -> Release:
+    """The release identity and counts of an open database."""
+    feeds = sorted((row["feed"], row["path"], row["sha256"]) for row in db.feeds())
+    digest = hashlib.sha256(json.dumps(feeds).encode()).hexdigest()
+    per_feed: dict[str, int] = {}
+    for row in db.feeds():
+        per_feed[row["feed"]] = per_feed.get(row["feed"], 0) + int(row["records"])
+    counts = {**db.counts(), "feeds": per_feed}
+    return Release(f"sha256:{digest}", db.meta.get("built", ""), counts)

@@ -1,0 +1,267 @@
+"""What the fleet answers: status per image, which images are affected by something,
+and one image's history. Each is a few indexed queries, then plain frozen rows that the
+command renders as a table or JSON."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from dockwise.fleet import FleetError, api
+from dockwise.fleet.schema import (
+    db_releases,
+    findings,
+    image_packages,
+    images,
+    packages,
+    references,
+    scan_runs,
+)
+from dockwise.fleet.store import Fleet
+
+VULN_ID = re.compile(r"^[A-Z][A-Z0-9]*-[\w.:-]+$")  # CVE-2024-1, GHSA-xxxx, DSA-5000-1, GO-...
+MAX_PACKAGES_SAID = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ImageStatus:
+    """One line of `fleet status`."""
+
+    name: str  # the most recently seen reference, else the digest
+    digest: str
+    worst: str  # the worst open finding's severity, "none" without findings
+    kev: int
+    fixable: int
+    eol: str  # the end-of-life finding's title, "" while supported
+    age_days: int | None  # since the image was built
+    rebuild: tuple[str, ...]  # why a rebuild is needed; empty when it is not
+
+
+@dataclass(frozen=True, slots=True)
+class Affected:
+    """One image holding the package (or the vulnerability) asked about."""
+
+    name: str
+    digest: str
+    package: str  # name@version
+    purl: str
+    vuln_id: str = ""
+    severity: str = ""
+    fixed_version: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """A scan of the image, or a finding's life over database releases."""
+
+    kind: str  # "scan" or "finding"
+    what: str
+    first: str  # recorded time (scan), or the built time of the first release (finding)
+    last: str = ""
+    resolved: str = ""
+    status: str = ""
+
+
+def status(fleet: Fleet, today: date | None = None) -> list[ImageStatus]:
+    """Every image, worst first: the numbers that decide what to rebuild."""
+    today = today or datetime.now(UTC).date()
+    with fleet.engine.connect() as connection:
+        names = _names(connection)
+        totals = _open_totals(connection)
+        fixable = _fixable_os_packages(connection)
+        rows = connection.execute(sa.select(
+            images.c.id, images.c.digest, images.c.created, images.c.distro_id,
+            images.c.distro_version, images.c.distro_codename)).all()  # fmt: skip
+    lines = [_status_line(row, names, totals, fixable, today) for row in rows]
+    return sorted(lines, key=lambda s: (-_rank(s.worst), -s.kev, -s.fixable, s.name))
+
+
+def _status_line(row, names, totals, fixable, today: date) -> ImageStatus:  # noqa: ANN001
+    worst, kev, fixes = totals.get(row.id, (None, 0, 0))
+    eol = _end_of_life(row.distro_id, row.distro_version, row.distro_codename, today)
+    os_fixes = sorted(fixable.get(row.id, ()))
+    reasons = []
+    if os_fixes:
+        shown = ", ".join(os_fixes[:MAX_PACKAGES_SAID])
+        more = len(os_fixes) - MAX_PACKAGES_SAID
+        plural = "s" if len(os_fixes) != 1 else ""
+        reasons.append(f"a fix is published for {len(os_fixes)} OS package{plural}: {shown}"
+                       + (f" and {more} more" if more > 0 else ""))  # fmt: skip
+    if eol:
+        reasons.append(eol)
+    return ImageStatus(
+        names.get(row.id, row.digest), row.digest,
+        str(api.Severity(worst)) if worst is not None else "none", int(kev or 0),
+        int(fixes or 0), eol, _age_days(row.created, today), tuple(reasons),
+    )  # fmt: skip
+
+
+@cache
+def _end_of_life(distro_id: str, version: str, codename: str, today: date) -> str:
+    """Asked once per release and day: the fleet has few releases and many images."""
+    if not distro_id:
+        return ""
+    return api.end_of_life(api.Distro(distro_id, version, codename), today)
+
+
+def _rank(severity: str) -> int:
+    return -1 if severity == "none" else int(api.Severity.parse(severity))
+
+
+def _age_days(created: str, today: date) -> int | None:
+    try:
+        return (today - datetime.fromisoformat(created.replace("Z", "+00:00")).date()).days
+    except ValueError:
+        return None
+
+
+def _names(connection: Connection) -> dict[int, str]:
+    """Each image's most recently seen reference."""
+    r = references.c
+    query = sa.select(r.image_id, r.registry, r.repository, r.tag).order_by(r.last_seen, r.id)
+    return {row.image_id: f"{row.registry}/{row.repository}:{row.tag}"
+            for row in connection.execute(query)}  # fmt: skip
+
+
+def _open_totals(connection: Connection) -> dict[int, tuple]:
+    f = findings.c
+    query = (
+        sa.select(f.image_id, sa.func.max(f.severity),
+                  sa.func.sum(sa.case((f.kev, 1), else_=0)),
+                  sa.func.sum(sa.case((f.fixed_version != "", 1), else_=0)))
+        .where(f.status == "open").group_by(f.image_id)
+    )  # fmt: skip
+    return {image_id: rest for image_id, *rest in connection.execute(query)}
+
+
+def _fixable_os_packages(connection: Connection) -> dict[int, set[str]]:
+    """OS packages with a published fix for an open finding: a rebuild (apt-get upgrade,
+    apk upgrade) would fix them without touching the application."""
+    f, p = findings.c, packages.c
+    query = (
+        sa.select(f.image_id, p.name).join_from(findings, packages, f.package_id == p.id)
+        .where(f.status == "open", f.fixed_version != "", p.type.in_(api.OS_TYPES))
+        .distinct()
+    )  # fmt: skip
+    found: dict[int, set[str]] = defaultdict(set)
+    for image_id, name in connection.execute(query):
+        found[image_id].add(name)
+    return found
+
+
+def affected(fleet: Fleet, what: str) -> list[Affected]:
+    """Images affected by a vulnerability id, or holding a purl or package name: one
+    query each, names included (a fleet-wide CVE can return thousands of rows)."""
+    with fleet.engine.connect() as connection:
+        if VULN_ID.match(what):
+            rows = _by_vulnerability(connection, what)
+        else:
+            rows = connection.execute(_by_package(what)).all()
+    found = [
+        Affected(name or digest, digest, f"{package}@{version}", purl, vuln_id,
+                 str(api.Severity(severity)) if vuln_id else "", fixed, status)
+        for name, digest, package, version, purl, vuln_id, severity, fixed, status in rows
+    ]  # fmt: skip
+    return sorted(found, key=lambda a: (a.name, a.package, a.vuln_id))
+
+
+def _latest_name(image_id: sa.ColumnElement) -> sa.ScalarSelect:
+    """The image's most recently seen reference, as `registry/repository:tag`."""
+    r = references.c
+    return (
+        sa.select(r.registry + "/" + r.repository + ":" + r.tag)
+        .where(r.image_id == image_id).order_by(r.last_seen.desc(), r.id.desc()).limit(1)
+        .scalar_subquery()
+    )  # fmt: skip
+
+
+def _by_vulnerability(connection: Connection, vuln_id: str) -> list[sa.Row]:
+    """Open findings under this id; failing that, those that carry it as an alias."""
+    f, p = findings.c, packages.c
+    base = (
+        sa.select(_latest_name(f.image_id), images.c.digest, p.name, p.version, p.purl,
+                  f.vuln_id, f.severity, f.fixed_version, f.fix_status)
+        .join_from(findings, packages, f.package_id == p.id)
+        .join(images, images.c.id == f.image_id)
+        .where(f.status == "open")
+    )  # fmt: skip
+    rows = connection.execute(base.where(f.vuln_id == vuln_id)).all()
+    if rows:
+        return rows
+    alias = sa.or_(f.aliases == vuln_id, f.aliases.like(f"{vuln_id} %"),
+                   f.aliases.like(f"% {vuln_id}"), f.aliases.like(f"% {vuln_id} %"))  # fmt: skip
+    return connection.execute(base.where(alias)).all()
+
+
+def _by_package(what: str) -> sa.Select:
+    """By purl (exact, or every version of a versionless one), else by package name:
+    one probe of the packages index, then the reverse index."""
+    p, ip = packages.c, image_packages.c
+    if what.startswith("pkg:"):
+        wanted = p.purl == what if "@" in what else sa.or_(
+            p.purl == what, p.purl.like(f"{what}@%"))  # fmt: skip
+    else:
+        wanted = p.name == what
+    none = sa.literal("")
+    return (
+        sa.select(_latest_name(ip.image_id), images.c.digest, p.name, p.version, p.purl,
+                  none, sa.literal(0), none, none)
+        .join_from(image_packages, packages, ip.package_id == p.id)
+        .join(images, images.c.id == ip.image_id).where(wanted)
+    )  # fmt: skip
+
+
+def history(fleet: Fleet, image: str) -> tuple[str, list[HistoryEvent]]:
+    """The image's digest, and its scans and findings in time order."""
+    with fleet.engine.connect() as connection:
+        image_id, digest = _find_image(connection, image)
+        events = _scans(connection, image_id) + _finding_events(connection, image_id)
+    return digest, sorted(events, key=lambda e: (e.first, e.kind, e.what))
+
+
+def _find_image(connection: Connection, name: str) -> tuple[int, str]:
+    """By digest (a unique prefix will do), else by reference (`debian:12`)."""
+    if name.startswith("sha256:"):
+        rows = connection.execute(sa.select(images.c.id, images.c.digest)
+                                  .where(images.c.digest.like(f"{name}%"))).all()  # fmt: skip
+    else:
+        ref = api.parse_reference(name)
+        r = references.c
+        rows = [] if ref is None else connection.execute(
+            sa.select(images.c.id, images.c.digest).join(references, r.image_id == images.c.id)
+            .where(r.registry == ref.domain, r.repository == ref.repository, r.tag == ref.tag)
+            .order_by(r.last_seen.desc()).limit(1)).all()  # fmt: skip
+    if len(rows) != 1:
+        problem = "no image" if not rows else f"{len(rows)} images"
+        raise FleetError(f"{name}: {problem} in the fleet under that digest or reference")
+    return rows[0].id, rows[0].digest
+
+
+def _scans(connection: Connection, image_id: int) -> list[HistoryEvent]:
+    s = scan_runs.c
+    query = sa.select(s.recorded, s.kind, s.source, s.analyzer_version).where(
+        s.image_id == image_id)  # fmt: skip
+    return [HistoryEvent("scan", f"{row.kind} of {row.source} (dockwise {row.analyzer_version})",
+                         row.recorded) for row in connection.execute(query)]  # fmt: skip
+
+
+def _finding_events(connection: Connection, image_id: int) -> list[HistoryEvent]:
+    f, p = findings.c, packages.c
+    first, last, gone = (db_releases.alias(n) for n in ("first", "last", "gone"))
+    query = (
+        sa.select(f.vuln_id, p.name, p.version, f.status, first.c.built.label("first"),
+                  last.c.built.label("last"), gone.c.built.label("gone"))
+        .join_from(findings, packages, f.package_id == p.id)
+        .join(first, first.c.id == f.first_release).join(last, last.c.id == f.last_release)
+        .outerjoin(gone, gone.c.id == f.resolved_release).where(f.image_id == image_id)
+    )  # fmt: skip
+    return [HistoryEvent("finding", f"{row.vuln_id} in {row.name}@{row.version}", row.first,
+                         row.last, row.gone or "", row.status)
+            for row in connection.execute(query)]  # fmt: skip

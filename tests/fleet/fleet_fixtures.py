@@ -1,0 +1,75 @@
+"""The demo image, vulnerability databases built from variants of the demo's advisories,
+and a fresh fleet store per test on each backend."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from corpus import REPO
+
+from demo.build_mirror import write_mirror
+from dockwise.cli import main
+
+DEMO_ADVISORIES = json.loads((REPO / "demo" / "advisories.json").read_text())
+# A Debian advisory for the demo image's gzip (one binary package of source gzip 1.12-1),
+# fixed in the next upload: what a new DSA looks like to an image built before it.
+GZIP_CVE = "CVE-2099-0001"
+GZIP = "gzip@1.12-1"
+GZIP_ADVISORY = {
+    "id": "DEBIAN-CVE-2099-0001",
+    "aliases": [GZIP_CVE],
+    "modified": "2026-12-01T00:00:00Z",
+    "published": "2026-12-01T00:00:00Z",
+    "summary": "gzip: a test advisory",
+    "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+    "affected": [{
+        "package": {"ecosystem": "Debian:12", "name": "gzip"},
+        "ranges": [{"type": "ECOSYSTEM",
+                    "events": [{"introduced": "0"}, {"fixed": "1.12-1+deb12u1"}]}],
+    }],
+}  # fmt: skip
+_databases = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def demo_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "image.tar"
+    subprocess.run([sys.executable, str(REPO / "demo" / "build_demo.py"), str(out)],
+                   check=True, capture_output=True)  # fmt: skip
+    return out
+
+
+def build_db(directory: Path, db: Path, *extra: dict) -> Path:
+    """The database `db update` builds from the demo advisories plus `extra` records
+    (replacing the database at `db`, as an update does)."""
+    mirror = directory / f"mirror-{next(_databases)}"
+    data = {**DEMO_ADVISORIES, "osv": [*DEMO_ADVISORIES["osv"], *extra]}
+    write_mirror(mirror, data)
+    assert main(["db", "update", "-q", "--mirror", mirror.as_uri(), "--db", str(db)]) == 0
+    return db
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> Iterator[str]:
+    """A fresh, empty store; $DOCKWISE_STORE names it, so commands need no --store."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("DOCKWISE_STORE_RESULTS", str(tmp_path / "results"))
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fleet.db'}"
+        monkeypatch.setenv("DOCKWISE_STORE", url)
+        yield url
+        return
+    cluster = request.getfixturevalue("postgres")
+    name = f"fleet_{tmp_path.name.lower().replace('-', '_')}"[:60]
+    cluster.admin(f'CREATE DATABASE "{name}"')
+    url = cluster.url(name)
+    monkeypatch.setenv("DOCKWISE_STORE", url)
+    yield url
+    cluster.admin(f'DROP DATABASE "{name}" WITH (FORCE)')

@@ -1,0 +1,42 @@
+"""A store made by the first schema revision opens with its data under the newest one."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dockwise.fleet.store import migrate, open_fleet
+
+FIRST = "0001"
+
+
+def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
+    with open_fleet(store_url, revision=FIRST) as fleet, fleet.engine.begin() as connection:
+        tables = sa.inspect(connection).get_table_names()
+        assert "notifications" not in tables  # truly the first schema
+        connection.execute(sa.text(
+            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
+            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
+            " last_scanned) VALUES ('sha256:aa', 'sha256:bb', 'linux', 'amd64', '', 'debian',"
+            " '12', 'bookworm', '0.0.1', 'sha256:cc', 'then', 'then')"))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
+            " VALUES ('pkg:deb/debian/gzip@1.12-1', 'pkg:deb/debian/gzip@1.12-1', 'deb',"
+            " 'gzip', '1.12-1', '', '')"))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO image_packages (image_id, package_id, owned_by) "
+            "SELECT images.id, packages.id, '' FROM images, packages"))  # fmt: skip
+    with open_fleet(store_url) as fleet, fleet.engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT i.digest, i.matched_release, p.name FROM images i JOIN image_packages ip"
+            " ON ip.image_id = i.id JOIN packages p ON p.id = ip.package_id")).all()  # fmt: skip
+        assert [tuple(r) for r in rows] == [("sha256:aa", None, "gzip")]
+        assert connection.execute(sa.text("SELECT count(*) FROM notifications")).scalar() == 0
+        version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        assert version.scalar() == "0003"
+
+
+def test_opening_a_current_store_again_changes_nothing(store_url):
+    with open_fleet(store_url) as fleet:
+        before = sa.inspect(fleet.engine).get_table_names()
+        migrate(fleet.engine)
+        assert sa.inspect(fleet.engine).get_table_names() == before
