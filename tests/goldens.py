@@ -3,6 +3,7 @@ its own: `conftest` is a name every test directory shares)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -14,3 +15,15 @@ def compare(path: Path, actual: str, update: bool) -> None:
         return
     assert path.exists(), f"{path} missing: run pytest --update-goldens"
     assert actual == path.read_text(encoding="utf-8")
+
+
+def checker(request, directory: str) -> Callable[[str, str], None]:
+    """The `golden` fixture's function for tests/golden/<directory>/: compare, or rewrite
+    with --update-goldens."""
+    update = request.config.getoption("--update-goldens")
+    root = Path(__file__).resolve().parent / "golden" / directory
+
+    def check(name: str, actual: str) -> None:
+        compare(root / name, actual, update)
+
+    return check

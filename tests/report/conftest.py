@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from goldens import compare
+from goldens import checker
 
 from dockwise.model import (
     CoverageGroup,
@@ -29,8 +28,6 @@ from dockwise.model import (
     ScanResult,
     ScanWarning,
 )
-
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "report"
 
 BASE = LayerRef(
     index=0,
@@ -178,9 +175,4 @@ def result() -> ScanResult:
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     """Compare text with tests/golden/report/<name>, or rewrite it with --update-goldens."""
-    update = request.config.getoption("--update-goldens")
-
-    def check(name: str, actual: str) -> None:
-        compare(GOLDEN / name, actual, update)
-
-    return check
+    return checker(request, "report")

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from goldens import compare
+from goldens import checker
 from runprofile.cases import CASES, build
-
-GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "profile"
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +19,4 @@ def images(tmp_path_factory) -> dict[str, str]:
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
     """Compare text with tests/golden/profile/<name>, or rewrite it with --update-goldens."""
-    update = request.config.getoption("--update-goldens")
-
-    def check(name: str, actual: str) -> None:
-        compare(GOLDEN / name, actual, update)
-
-    return check
+    return checker(request, "profile")
