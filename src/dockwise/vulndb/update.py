@@ -28,7 +28,14 @@ from dockwise.vulndb.advisory import Advisory, CveRecord
 from dockwise.vulndb.feeds import FEEDS
 from dockwise.vulndb.feeds.base import Feed
 from dockwise.vulndb.feeds.endoflife import write_lifecycle
-from dockwise.vulndb.fetch import Fetched, FetchPolicy, fetch, is_local, local_path
+from dockwise.vulndb.fetch import (
+    Fetched,
+    FetchPolicy,
+    UnreachableHosts,
+    fetch,
+    is_local,
+    local_path,
+)
 from dockwise.vulndb.records import Document, EpssScore, FeedInfo, KevEntry, Record, Skipped
 from dockwise.vulndb.store import DbWriter
 
@@ -122,13 +129,13 @@ def _build(tmp_db, work, mirror, feeds, policy, progress, documents) -> list[Fil
     """Download in parallel, parse and write in feed order into `tmp_db`; whole-file
     Documents (lifecycle data) are appended to `documents` instead."""
     writer = DbWriter(tmp_db)
-    stop = threading.Event()
+    stop, unreachable = threading.Event(), UnreachableHosts()
     jobs = [(feed, path, feed.url(path, mirror)) for feed in feeds for path in feed.paths]
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="dockwise-fetch")
     try:
         with _client() as client:
             futures = [
-                pool.submit(_fetch_one, client, url, work, n, policy, progress, stop)
+                pool.submit(_fetch_one, client, url, work, n, policy, progress, stop, unreachable)
                 for n, (_, _, url) in enumerate(jobs)
             ]
             pairs = zip(jobs, futures, strict=True)
@@ -147,14 +154,14 @@ def _client() -> httpx.Client:
     return httpx.Client(follow_redirects=True, headers={"User-Agent": USER_AGENT})
 
 
-def _fetch_one(client, url, work, number, policy, progress, stop) -> Fetched:
+def _fetch_one(client, url, work, number, policy, progress, stop, unreachable) -> Fetched:
     def report(done: int, total: int | None) -> None:
         if progress:
             progress.file_advanced(url, done, total)
 
     if progress:
         progress.file_started(url, None)
-    return fetch(client, url, work / f"download-{number}", policy, report, stop)
+    return fetch(client, url, work / f"download-{number}", policy, report, stop, unreachable)
 
 
 def _ingest(writer: DbWriter, job: tuple, future: Future, progress, documents) -> FileOutcome:
