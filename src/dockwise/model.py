@@ -104,6 +104,11 @@ class Package:
         """Identity used to follow a package across layers and image versions."""
         return self.purl or f"{self.type}/{self.name}@{self.version}"
 
+    @property
+    def dev_only(self) -> bool:
+        """A dependency its lockfile marks as for development or tests only (`dev`)."""
+        return dict(self.metadata).get("dev") == "true"
+
 
 @dataclass(frozen=True, slots=True)
 class ScanWarning:

@@ -5,9 +5,12 @@ with no other options may be written as a string (`non-root = "fail"`). `[[ignor
 entries and `ignore-file` use the suppression file's format and loader
 (`dockwise.checks.suppress`), so one ignore list serves `scan --ignore-file` and the gate.
 `allow-uncovered` lists the package groups the vulnerability database may leave
-uncovered (policy/coverage.py); `[severity] unknown` says how unrated findings count.
+uncovered (policy/coverage.py); `[severity] unknown` says how unrated findings count;
+`ignore-dev = true` leaves out findings in dependencies a lockfile marks dev-only (the
+verdict says how many it left out).
 
     allow-uncovered = ["Debian 12"]
+    ignore-dev = true
 
     [severity]
     at-least = "high"
@@ -43,7 +46,7 @@ ACTIONS = ("fail", "warn")
 KINDS = ("vulnerability", "secret", "config", "suspicious-binary", "provenance", "lifecycle")
 SIGNATURE_LEVELS = ("verified", "signed")
 POLICY_FILE, PYPROJECT = "dockwise.toml", "pyproject.toml"
-GENERAL_KEYS = ("ignore", "ignore-file", "allow-uncovered")
+GENERAL_KEYS = ("ignore", "ignore-file", "allow-uncovered", "ignore-dev")
 UNKNOWN_MODES = ("fail", "ignore")  # [severity] unknown = ...; or a level to rate them at
 
 
@@ -73,6 +76,7 @@ class Policy:
     source: str = ""  # where it came from, for messages: "dockwise.toml", "--fail-on high"
     # package groups the database may leave uncovered: types, releases or ecosystems (globs)
     allow_uncovered: tuple[str, ...] = ()
+    ignore_dev: bool = False  # findings in dev-only dependencies do not count
 
     def rule(self, name: str) -> Rule | None:
         return next((r for r in self.rules if r.name == name), None)
@@ -187,7 +191,10 @@ def parse_policy(data: Mapping[str, Any], path: Path) -> Policy:
     ignore = _ignore_entries(path, data.get("ignore", []))
     if "ignore-file" in data:
         ignore += _ignore_file(path, data["ignore-file"])
-    return Policy(rules, ignore, str(path), _allow_uncovered(path, data))
+    ignore_dev = data.get("ignore-dev", False)
+    if not isinstance(ignore_dev, bool):
+        raise PolicyError(f"{path}: ignore-dev must be true or false, not {ignore_dev!r}")
+    return Policy(rules, ignore, str(path), _allow_uncovered(path, data), ignore_dev)
 
 
 def with_fail_on(policy: Policy | None, level: str) -> Policy:

@@ -85,9 +85,17 @@ def counted_findings(
     findings: tuple[Finding, ...], policy: Policy, today: date
 ) -> tuple[tuple[Finding, ...], tuple[str, ...]]:
     """The findings that count: the policy's own ignore entries applied (with the
-    suppression file's expiry rules), then every suppressed finding dropped."""
+    suppression file's expiry rules), then every suppressed finding dropped, and with
+    `ignore-dev` those in dev-only dependencies, counted in a note."""
     marked, expired = Suppressions(policy.ignore).apply(findings, today)
-    return tuple(f for f in marked if not f.suppressed), tuple(w.message for w in expired)
+    notes = [w.message for w in expired]
+    counted = [f for f in marked if not f.suppressed]
+    if policy.ignore_dev:
+        dev = [f for f in counted if f.package is not None and f.package.dev_only]
+        counted = [f for f in counted if f not in dev]
+        if dev:
+            notes.append(f"ignore-dev: {len(dev)} finding(s) in dev-only dependencies not counted")
+    return tuple(counted), tuple(notes)
 
 
 def describe(verdict: Verdict) -> str:
