@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from planted import by_rule, dpkg_base, read_target, run_checks
+from planted import OS_RELEASE, by_rule, dpkg_base, read_target, run_checks
 
 from dockwise.checks.binaries import imitation
 from dockwise.model import FileRecord
@@ -118,6 +118,18 @@ def test_non_root_user_with_healthcheck_is_quiet(build):
     )
     rules = {f.rule_id for f in run_checks(read_target(path))}
     assert not rules & {"config/root-user", "config/no-healthcheck"}
+
+
+def test_a_source_tree_has_no_run_config_to_judge(build, tmp_path):
+    """`scan dir:.` in a repository's CI: no USER or HEALTHCHECK exists to be missing;
+    the same files as an image without USER are still judged on it."""
+    tree = tmp_path / "tree"
+    (tree / "etc").mkdir(parents=True)
+    (tree / "etc" / "os-release").write_text(OS_RELEASE)
+    as_dir = {f.rule_id for f in run_checks(read_target(f"dir:{tree}"))}
+    assert not as_dir & {"config/root-user", "config/no-healthcheck"}
+    as_image = {f.rule_id for f in run_checks(read_target(build(layers=[dpkg_base()])))}
+    assert {"config/root-user", "config/no-healthcheck"} <= as_image
 
 
 def test_image_without_package_db_does_not_flag_every_file(build):

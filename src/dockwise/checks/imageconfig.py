@@ -41,11 +41,12 @@ class ImageConfigChecker:
 
     def check(self, target) -> Iterable[Finding]:  # noqa: ANN001 - checks.base.Target
         image, inventory = target.image, target.inventory
-        yield from root_user(image)
-        yield from no_healthcheck(image)
+        if image.config_digest:  # a dir: tree or a bare SBOM has no run config to judge
+            yield from root_user(image)
+            yield from no_healthcheck(image)
+            yield from remote_admin_ports(image)
         yield from setuid_files(inventory, target.tree)
         yield from remote_admin_packages(inventory)
-        yield from remote_admin_ports(image)
         if target.tree is not None:
             yield from package_caches(target.tree)
         yield from latest_base(image)
