@@ -14,7 +14,7 @@ from corpus import REPO
 
 from dockwise import cli
 from dockwise.checks.suppress import load
-from dockwise.model_json import dumps, from_json, to_json
+from dockwise.model_json import dumps, from_json, is_saved_result, to_json
 from dockwise.options import Options
 from dockwise.pipeline import sbom
 from dockwise.pipeline.check import ScanSettings, scan
@@ -120,3 +120,18 @@ def test_an_sbom_source(demo, tmp_path, capsys):
     result = sbom(Options(f"sbom:{cdx}"))
     assert result.inventory.packages and not result.image.layers
     round_trip(result)
+
+
+@pytest.mark.parametrize(
+    ("content", "saved"),
+    [(b'{"schema": "dockwise-sbom/1", "image": {}}', True),
+     (b'{"schema":"dockwise-sbom/1"}', True),  # compact, as the fleet's file store keeps it
+     (b'\xef\xbb\xbf\n {"schema": "dockwise-sbom/1"}', True),
+     (b'{"bomFormat": "CycloneDX", "note": "dockwise-sbom/1"}'[:10], False),
+     (b'["dockwise-sbom/1"]', False), (b"", False)],
+)  # fmt: skip
+def test_a_saved_result_is_told_by_its_content(tmp_path, content, saved):
+    path = tmp_path / "anything.tar"
+    path.write_bytes(content)
+    assert is_saved_result(path) is saved
+    assert is_saved_result(tmp_path / "missing.json") is False

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dockwise.model import ScanResult, ScanWarning
-from dockwise.model_json import load_result
+from dockwise.model_json import is_saved_result, load_result
 from dockwise.options import Options, registry_access
 from dockwise.options import secrets_max_size as resolve_secrets_max_size
 from dockwise.progress import bars
@@ -31,8 +31,6 @@ if TYPE_CHECKING:  # imported when `diff` runs: its version orderings cost `sbom
 __all__ = ["diff", "load_result", "profile", "sbom", "scan"]
 
 PathLike = str | os.PathLike[str]
-SAVED_SCHEMA = b'"dockwise-sbom/'  # the first key of every saved `--format json` result
-SNIFF_BYTES = 4096
 
 
 def sbom(source: PathLike, *, quiet: bool = False, **options: Any) -> ScanResult:
@@ -165,16 +163,7 @@ def _saved(source: PathLike) -> ScanResult | None:
     """The result saved at `source` by `--format json`, or None when it is a SOURCE:
     recognised by its content, never its name."""
     path = Path(source)
-    if not path.is_file():
-        return None
-    try:
-        with open(path, "rb") as f:
-            head = f.read(SNIFF_BYTES)
-    except OSError:
-        return None  # let the source opener say what is wrong with it
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] != b"{" or SAVED_SCHEMA not in head:
-        return None
-    return load_result(path)
+    return load_result(path) if path.is_file() and is_saved_result(path) else None
 
 
 def _mode(db: PathLike | None, live: bool) -> tuple[str, Path | None]:

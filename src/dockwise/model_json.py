@@ -45,6 +45,8 @@ from dockwise.model import (
 from dockwise.untrusted import load_json
 
 SCHEMA_ID = "dockwise-sbom/1"
+SAVED_MARK = b'"dockwise-sbom/'  # in the first bytes of every saved result
+SNIFF_BYTES = 4096
 ANSWERS_SCHEMA, ANSWERS_VERSION = "dockwise/five-questions", 2
 
 Json = dict[str, Any]
@@ -74,6 +76,17 @@ def dumps(doc: Json) -> str:
     """The document as text. ensure_ascii escapes every non-ASCII and control character,
     so it is safe to print to a terminal as it is."""
     return json.dumps(doc, indent=2, ensure_ascii=True) + "\n"
+
+
+def is_saved_result(path: str | Path) -> bool:
+    """A file that `--format json` wrote, told by its content, never its name: a JSON
+    object whose first keys hold the schema id (the codec writes `schema` first)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(SNIFF_BYTES)
+    except OSError:
+        return False  # not a readable file: the source opener says what is wrong with it
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{" and SAVED_MARK in head
 
 
 def load_result(path: str | Path) -> ScanResult:

@@ -94,7 +94,8 @@ def _add(args: argparse.Namespace) -> int:
             try:
                 item = add(fleet, source, db, keywords)
             except DockwiseError as exc:
-                print(f"dockwise: error: {source}: {exc}", file=sys.stderr)
+                named = str(exc) if source in str(exc) else f"{source}: {exc}"  # once
+                print(f"dockwise: error: {named}", file=sys.stderr)
                 failed += 1
                 continue
             added.append(item)

@@ -14,9 +14,6 @@ from dockwise.fleet.ingest import Ingested, image_identity, ingest, seen_again, 
 from dockwise.fleet.match import Changes, Scope, match_images
 from dockwise.fleet.store import Fleet
 
-RESULT_MARK = b'"schema": "dockwise-sbom/1"'  # the codec writes `schema` first
-PEEK = 256
-
 
 def add(fleet: Fleet, source: str, db: Path, keywords: dict[str, Any]) -> Ingested:
     """Store one source: a saved JSON result as it is, anything else scanned unless its
@@ -56,8 +53,4 @@ def match_added(fleet: Fleet, db: Path, added: Sequence[Ingested]) -> Changes | 
 
 
 def _saved_result(source: str) -> bool:
-    path = Path(source)
-    if not path.is_file():
-        return False
-    with open(path, "rb") as f:
-        return RESULT_MARK in f.read(PEEK)
+    return Path(source).is_file() and api.is_saved_result(source)

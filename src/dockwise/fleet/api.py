@@ -30,7 +30,7 @@ from dockwise.model import (
     ScanResult,
     Severity,
 )
-from dockwise.model_json import from_json, to_json
+from dockwise.model_json import from_json, is_saved_result, to_json
 from dockwise.options import registry_access
 from dockwise.source import open_source
 from dockwise.source.registry.reference import Reference
@@ -42,7 +42,7 @@ OS_TYPES = tuple(sorted(OS_PACKAGE_TYPES))  # a sequence, as SQL's IN (...) want
 
 __all__ = [
     "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
-    "Release", "decode_result", "encode_result", "end_of_life", "image_digest",
+    "Release", "decode_result", "encode_result", "end_of_life", "image_digest", "is_saved_result",
     "lookup_keys", "match", "open_advisories", "parse_reference", "release_of", "scan",
 ]  # fmt: skip
 
