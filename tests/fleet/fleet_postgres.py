@@ -28,6 +28,8 @@ SUPERUSER = "fleet"
 class Cluster:
     host: str
     port: int
+    data: Path | None = None  # the data directory, for restart()
+    owner: str | None = None  # the user the server runs as (root runs it as postgres)
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{SUPERUSER}@{self.host}:{self.port}/{database}"
@@ -39,6 +41,13 @@ class Cluster:
         dsn = f"host={self.host} port={self.port} user={SUPERUSER} dbname=postgres"
         with psycopg.connect(dsn, autocommit=True) as connection:
             connection.execute(sql)
+
+    def restart(self) -> None:
+        """Stop the server (dropping every connection) and start it again, with the
+        options it was started with (pg_ctl keeps them in postmaster.opts)."""
+        argv = [str(binaries() / "pg_ctl"), "-D", str(self.data), "-l", str(self.data.parent / "log"),
+                "-m", "fast", "-w", "restart"]  # -l: the server must not hold our pipes open
+        subprocess.run(_as_owner(argv, self.owner), check=True, capture_output=True, timeout=60)
 
 
 def binaries() -> Path:
@@ -74,7 +83,7 @@ def postgres() -> Iterator[Cluster]:
     run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
         "-w", "start")  # fmt: skip
     try:
-        yield Cluster("127.0.0.1", port)
+        yield Cluster("127.0.0.1", port, data, owner)
     finally:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)

@@ -19,6 +19,7 @@ from typing import Any
 import procrastinate
 import sqlalchemy as sa
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.schema import SchemaManager
 
 from dockwise.fleet import FleetError, runner
 from dockwise.fleet.scanning import MANUAL, ScanJob
@@ -80,7 +81,8 @@ def ensure_schema(fleet: Fleet) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
         found = connection.execute(sa.text("SELECT to_regclass('procrastinate_jobs')")).scalar()
         if found is None:
-            connection.exec_driver_sql(procrastinate.SchemaManager.get_schema())
+            # bound as a statement with (no) parameters: % doubled, as procrastinate does
+            connection.exec_driver_sql(SchemaManager.get_schema().replace("%", "%%"))
 
 
 def enqueue_scans(

@@ -2,8 +2,8 @@
 new or stale, and the task functions a job runs (in a child process of `fleet scan`
 with SQLite, or of a `dockwise worker` with PostgreSQL: the same code either way).
 
-New: a stored registry reference whose tag now names a digest this dockwise version
-has not analysed. Stale (`--stale AGE`): a stored image last scanned before AGE ago.
+New: a name an image was scanned by (a registry reference, an archive) that now gives a
+digest this dockwise version has not analysed (the tag moved). Stale (`--stale AGE`): a stored image last scanned before AGE ago.
 Both are found by reading manifests only; the same digest under several names is one
 job (dedupe by manifest digest before queueing).
 """
@@ -27,7 +27,7 @@ from dockwise.fleet import api
 from dockwise.fleet.add import add, match_added
 from dockwise.fleet.ingest import Ingested, ingest, stored
 from dockwise.fleet.match import Changes, Scope, match_images
-from dockwise.fleet.schema import images, references, scan_runs
+from dockwise.fleet.schema import images, scan_runs
 from dockwise.fleet.store import Fleet
 
 # Priorities (higher runs first): a user asked for it > a new image > a scheduled rescan.
@@ -75,7 +75,7 @@ def plan(
 ) -> Plan:  # fmt: skip
     """The jobs for these `sources` (manual), else for every stored image and reference."""
     named = [(s, MANUAL) for s in sources] or [(s, NEW) for s in _stored_names(fleet)]
-    cutoff = _iso(datetime.now(UTC) - stale) if stale else None
+    cutoff = None if stale is None else _iso(datetime.now(UTC) - stale)
     resolved = _resolve([name for name, _ in named], keywords)
     jobs: dict[str, ScanJob] = {}
     unchanged, errors = 0, []
@@ -95,29 +95,21 @@ def _job(fleet: Fleet, name: str, digest: str, priority: int, cutoff: str | None
     """A job when the digest is new to this version, or stale; None when up to date."""
     if not digest or stored(fleet, digest, __version__) is None:
         return ScanJob(name, digest, priority)
-    if cutoff and _last_scanned(fleet, digest) < cutoff:
+    if cutoff and _last_scanned(fleet, digest) <= cutoff:
         return ScanJob(name, digest, min(priority, SCHEDULED), force=True)
     return None
 
 
 def _stored_names(fleet: Fleet) -> list[str]:
-    """Each registry reference (its tag may name a new digest now), then the last scan
-    source of each image that has none (an archive on disk)."""
+    """The name each stored image was last scanned by (`registry:host/repo:tag`, or an
+    archive's path), once each: a tag that moved names a new digest now. Names only
+    seen as an archive's repo tags are not asked of a registry: nothing was pulled."""
+    latest = sa.select(sa.func.max(scan_runs.c.id)).group_by(scan_runs.c.image_id)
+    query = (sa.select(scan_runs.c.source)
+             .where(scan_runs.c.kind == "scan", scan_runs.c.id.in_(latest))
+             .order_by(scan_runs.c.id))  # fmt: skip
     with fleet.engine.connect() as connection:
-        refs = connection.execute(
-            sa.select(references.c.registry, references.c.repository, references.c.tag)
-            .where(references.c.tag != "").distinct()
-            .order_by(references.c.registry, references.c.repository, references.c.tag)
-        ).all()  # fmt: skip
-        unnamed = connection.execute(
-            sa.select(scan_runs.c.source).where(
-                scan_runs.c.kind == "scan",
-                scan_runs.c.id.in_(sa.select(sa.func.max(scan_runs.c.id))
-                                   .group_by(scan_runs.c.image_id)),
-                ~scan_runs.c.image_id.in_(sa.select(references.c.image_id)),
-            ).order_by(scan_runs.c.id)
-        ).scalars().all()  # fmt: skip
-    return [f"registry:{r}/{repo}:{tag}" for r, repo, tag in refs] + list(unnamed)
+        return list(dict.fromkeys(connection.execute(query).scalars()))
 
 
 def _resolve(names: list[str], keywords: dict[str, Any]) -> list[tuple[str, str]]:
