@@ -90,18 +90,18 @@ def enqueue_scans(
 ) -> list[Queued]:  # fmt: skip
     """Defer one scan job per digest; a digest with a pending job gets that job's id."""
     safe = {k: v for k, v in keywords.items() if k not in SECRET_KEYWORDS}
-    return [_defer(app, SCAN_TASK, job.lock, job.priority, job.digest,
-                   source=job.source, digest=job.digest, force=job.force, keywords=safe)
-            for job in jobs]  # fmt: skip
+    return [_defer(app, SCAN_TASK, job.lock, job.priority, job.digest, {
+        "source": job.source, "digest": job.digest, "force": job.force, "keywords": safe,
+    }) for job in jobs]  # fmt: skip
 
 
 def enqueue_rematch(app: procrastinate.App, image_id: int, priority: int = MANUAL) -> Queued:
     """Defer a re-match of one stored image: at most one is pending per image."""
-    return _defer(app, REMATCH_TASK, f"rematch:{image_id}", priority, "", image_id=image_id)
+    return _defer(app, REMATCH_TASK, f"rematch:{image_id}", priority, "", {"image_id": image_id})
 
 
 def _defer(app: procrastinate.App, task: str, lock: str, priority: int, digest: str,
-           **kwargs: Any) -> Queued:  # fmt: skip
+           kwargs: dict[str, Any]) -> Queued:  # fmt: skip
     deferrer = app.configure_task(task, queueing_lock=lock, priority=priority)
     try:
         return Queued(deferrer.defer(**kwargs), digest, False)
