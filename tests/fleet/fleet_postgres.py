@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ class Cluster:
     port: int
     data: Path | None = None  # the data directory, for restart()
     owner: str | None = None  # the user the server runs as (root runs it as postgres)
+    options: str = ""  # the server options it was started with
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{SUPERUSER}@{self.host}:{self.port}/{database}"
@@ -42,12 +44,15 @@ class Cluster:
         with psycopg.connect(dsn, autocommit=True) as connection:
             connection.execute(sql)
 
-    def restart(self) -> None:
-        """Stop the server (dropping every connection) and start it again, with the
-        options it was started with (pg_ctl keeps them in postmaster.opts)."""
-        argv = [str(binaries() / "pg_ctl"), "-D", str(self.data), "-l", str(self.data.parent / "log"),
-                "-m", "fast", "-w", "restart"]  # -l: the server must not hold our pipes open
-        subprocess.run(_as_owner(argv, self.owner), check=True, capture_output=True, timeout=60)
+    def restart(self, down_for: float = 0) -> None:
+        """Stop the server (dropping every connection), wait, start it again."""
+        pg_ctl = [str(binaries() / "pg_ctl"), "-D", str(self.data), "-w"]
+        run = lambda *argv: subprocess.run(_as_owner([*pg_ctl, *argv], self.owner),  # noqa: E731
+                                           check=True, capture_output=True, timeout=60)  # fmt: skip
+        run("-m", "fast", "stop")
+        time.sleep(down_for)
+        # -l: the server must not hold our pipes open
+        run("-o", self.options, "-l", str(self.data.parent / "log"), "start")
 
 
 def binaries() -> Path:
@@ -83,7 +88,7 @@ def postgres() -> Iterator[Cluster]:
     run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
         "-w", "start")  # fmt: skip
     try:
-        yield Cluster("127.0.0.1", port, data, owner)
+        yield Cluster("127.0.0.1", port, data, owner, options)
     finally:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)

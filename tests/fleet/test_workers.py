@@ -239,11 +239,14 @@ def test_a_worker_waits_out_a_postgresql_restart_and_drains_the_queue(
     assert fleet_scan(capsys, pg_url, db, pushed, *names)[0] == 0
     wait_until(lambda: "succeeded" in {s for _, s, *_ in jobs(pg_url)}, "a first scan", workers)
 
-    postgres.restart()  # every connection dropped, the server back a moment later
+    # Every connection dropped, and down longer than the worker waits for a connection:
+    # its session ends; a new one reaps the old one's job and takes the rest.
+    postgres.restart(down_for=queue.POOL_TIMEOUT + 3)
 
     wait_until(lambda: {s for _, s, *_ in jobs(pg_url)} == {"succeeded"}, "the queue drains",
                workers)  # fmt: skip
     assert worker.poll() is None, workers.logs()  # the same process, reconnected
+    assert "lost the database" in workers.logs()  # a new session, not a new process
     assert scans_per_digest(pg_url) == {d: 1 for d in pushed.digests[:5]}
 
 

@@ -30,6 +30,9 @@ SCAN_TASK, REMATCH_TASK = "dockwise.scan", "dockwise.rematch"
 # 2, 4, 8, 16, 32 s between attempts: a registry or database blip passes, a broken image
 # fails after five tries and stays in the queue's history with its error.
 RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
+# Seconds a worker waits for a database connection before it gives up and starts over
+# (workers.serve): a restart is waited out quietly, a longer outage with backoff.
+POOL_TIMEOUT = 10.0
 SCHEMA_LOCK = 0x646F636B  # pg_advisory_xact_lock key: "dock"
 FINISHED = ("succeeded", "failed", "cancelled", "aborted")
 # Never in a job row: a job's arguments are stored in the database for everyone to read.
@@ -67,7 +70,8 @@ def conninfo(fleet: Fleet) -> str:
 def make_app(fleet: Fleet) -> procrastinate.App:
     """A procrastinate app on the store's database with dockwise's tasks registered."""
     ensure_schema(fleet)
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(fleet)))
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(fleet), timeout=POOL_TIMEOUT)
+    app = procrastinate.App(connector=connector)
     options = {"pass_context": True, "retry": RETRY}
     app.task(name=SCAN_TASK, queue="scan", **options)(_scan)
     app.task(name=REMATCH_TASK, queue="rematch", **options)(_rematch)

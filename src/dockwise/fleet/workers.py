@@ -2,8 +2,9 @@
 child processes on SQLite. Both run the tasks through `runner`, so they do the same.
 
 procrastinate (3.x) leaves two things to its user, done here:
-- a worker that loses its database stops (procrastinate#1116): `serve` opens it again,
-  with backoff, until the database is back, so a PostgreSQL restart is waited out;
+- a worker that loses its database stops, or carries on in a state it does not recover
+  from (procrastinate#1116): `serve` ends that session and opens a new one, with
+  backoff, once the database is back, so a PostgreSQL restart is waited out;
 - a job whose worker died (kill -9, a lost machine) stays `doing`: every worker looks
   for jobs of workers whose heartbeat is older than `stalled_after` and puts them back
   in the queue (procrastinate's own `get_stalled_jobs` and `retry_job`).
@@ -12,6 +13,7 @@ procrastinate (3.x) leaves two things to its user, done here:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -19,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import procrastinate
+import procrastinate.worker
 import psycopg
 import psycopg_pool
 from procrastinate.exceptions import ConnectorException
@@ -56,27 +59,51 @@ async def serve(app: procrastinate.App, settings: queue.WorkerSettings,
 
 async def _work(app: procrastinate.App, settings: queue.WorkerSettings,
                 options: WorkerOptions) -> None:  # fmt: skip
-    reaper = asyncio.create_task(_reap(app, options.stalled_after))
+    worker = procrastinate.worker.Worker(
+        app=app, queues=list(options.queues), concurrency=options.concurrency,
+        additional_context={"settings": settings}, name="dockwise",
+        update_heartbeat_interval=options.stalled_after / 3,
+        stalled_worker_timeout=options.stalled_after, shutdown_graceful_timeout=None,
+    )  # fmt: skip
+    run = asyncio.create_task(worker.run())
+    helpers = [asyncio.create_task(_reap(app, worker, options.stalled_after)),
+               asyncio.create_task(_watch(app, options.stalled_after / 3))]  # fmt: skip
     try:
-        await app.run_worker_async(
-            queues=list(options.queues), concurrency=options.concurrency,
-            additional_context={"settings": settings}, name="dockwise",
-            update_heartbeat_interval=options.stalled_after / 3,
-            stalled_worker_timeout=options.stalled_after, shutdown_graceful_timeout=None,
-        )  # fmt: skip
+        done, _ = await asyncio.wait([run, helpers[1]], return_when=asyncio.FIRST_COMPLETED)
+        if run not in done:  # the database went away: this session ends, serve() starts anew
+            run.cancel()
+            with contextlib.suppress(asyncio.CancelledError, *LOST):
+                await run
+        for task in done:
+            task.result()
     finally:
-        reaper.cancel()
+        for task in helpers:
+            task.cancel()
 
 
-async def _reap(app: procrastinate.App, stalled_after: float) -> None:
-    """Put the jobs of dead workers back in the queue, every half `stalled_after`."""
+async def _watch(app: procrastinate.App, every: float) -> None:
+    """Raise when the database stops answering: procrastinate's worker does not recover
+    its own state after losing it mid-job (procrastinate#1116), so the session is ended
+    and a new one registered; the jobs of the old one are reaped as a dead worker's."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.wait_for(app.job_manager.check_connection_async(), every * 3)
+        except (*LOST, TimeoutError) as exc:
+            raise ConnectionError(_line(exc)) from exc
+
+
+async def _reap(app: procrastinate.App, worker: procrastinate.worker.Worker,
+                stalled_after: float) -> None:  # fmt: skip
+    """Put the jobs of dead workers back in the queue, every half `stalled_after`; never
+    this worker's own (its heartbeat lags while the database is away, it is not dead)."""
     while True:
         await asyncio.sleep(stalled_after / 2)
         try:
-            for job in await app.job_manager.get_stalled_jobs(
-                seconds_since_heartbeat=stalled_after
-            ):
-                await _retry(app, job)
+            stalled = await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)
+            for job in stalled:
+                if worker.worker_id is not None and job.worker_id != worker.worker_id:
+                    await _retry(app, job)
         except LOST as exc:  # the worker itself notices and reconnects
             log.debug("stalled-job check failed: %s", _line(exc))
 
@@ -97,10 +124,18 @@ def _line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(cause).__name__
 
 
+class _OneLine(logging.Formatter):
+    """A worker's log says what happened in one line; tracebacks are for debugging."""
+
+    def formatException(self, ei) -> str:  # noqa: ANN001, N802 - logging's signature
+        return ""
+
+
 def configure_logging(quiet: bool) -> None:
     """One line per event on stderr; procrastinate's own at WARNING and up."""
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(name)s: %(message)s")  # fmt: skip
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLine("%(asctime)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, handlers=[handler])
     logging.getLogger("procrastinate").setLevel(logging.WARNING)
 
 
