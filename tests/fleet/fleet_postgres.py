@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def _as_owner(argv: list[str], owner: str | None) -> list[str]:
     return ["runuser", "-u", owner, "--", *argv] if owner else argv
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Cluster]:
+@contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """A throwaway cluster, stopped and removed afterwards (the fixture, and bench/)."""
     bin_dir, owner = binaries(), "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="dockwise-pg-"))
     if owner:
@@ -92,3 +94,9 @@ def postgres() -> Iterator[Cluster]:
     finally:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    with running_cluster() as cluster:
+        yield cluster
