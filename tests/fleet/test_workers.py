@@ -23,6 +23,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from fleet_fixtures import build_db
+from registry import distribution, sample
 
 from dockwise.cli import main
 from dockwise.fleet import queue
@@ -30,7 +31,6 @@ from dockwise.fleet.runner import PARENT_ENV
 from dockwise.fleet.scanning import MANUAL, NEW, PAUSE_ENV, ScanJob
 from dockwise.fleet.schema import images, scan_runs
 from dockwise.fleet.store import open_fleet
-from registry import distribution, sample
 from tools.imagepack import build_image, write_oci_archive
 
 COUNT = 20

@@ -8,7 +8,6 @@ import argparse
 import sys
 import time
 
-from dockwise.commands.db import DB_HELP
 from dockwise.commands.flags import add_registry_arguments, registry_keywords
 from dockwise.vulndb.paths import resolve_db_path
 

@@ -2,10 +2,11 @@
 new or stale, and the task functions a job runs (in a child process of `fleet scan`
 with SQLite, or of a `dockwise worker` with PostgreSQL: the same code either way).
 
-New: a name an image was scanned by (a registry reference, an archive) that now gives a
-digest this dockwise version has not analysed (the tag moved). Stale (`--stale AGE`): a stored image last scanned before AGE ago.
-Both are found by reading manifests only; the same digest under several names is one
-job (dedupe by manifest digest before queueing).
+New: a name an image was scanned by (a registry reference, an archive) that now gives
+a digest this dockwise version has not analysed (the tag moved). Stale (`--stale AGE`):
+a stored image last scanned before AGE ago. Both are found by reading manifests only;
+the same digest under several names is one job (dedupe by manifest digest before
+queueing).
 """
 
 from __future__ import annotations
