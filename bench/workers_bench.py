@@ -7,7 +7,9 @@ loopback with COUNT images pushed by skopeo: each image is the test suite's smal
 Debian-like image with a top layer of its own (the base layer shared, as in a fleet).
 For each worker count, a fresh store and cache: `fleet scan` queues COUNT scans, then
 the workers are started and timed until the queue is drained. Peak memory is the
-largest sum of a worker's RSS and its task child's, sampled every 0.2 s.
+largest sum of a worker's RSS and its task child's, sampled every 0.2 s; CPU seconds
+per scan (workers and task children together) say what a scan costs when the machine
+is busy with other work, which wall-clock rates and their ratio do not.
 
 On a small image a scan is mostly a child's start (importing dockwise) and the store's
 writes, so this measures the queue's overhead and its scaling, not layer reading
@@ -23,6 +25,7 @@ import argparse
 import dataclasses
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -73,6 +76,11 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def pending(url: str) -> int:
     import psycopg
     import sqlalchemy as sa
@@ -94,6 +102,7 @@ def run_once(cluster, names: list[str], host: str, db: Path, workers: int, tmp: 
     assert main(["fleet", "scan", "-q", "--store", url, "--db", str(db),
                  "--insecure-registry", host, *names]) == 0  # fmt: skip
     argv = [sys.executable, "-m", "dockwise", "worker", "-q", "--store", url, "--db", str(db)]
+    cpu_before = _children_cpu()
     started = time.monotonic()
     procs = [subprocess.Popen(argv, stderr=subprocess.DEVNULL) for _ in range(workers)]
     peaks = [0] * workers
@@ -109,8 +118,10 @@ def run_once(cluster, names: list[str], host: str, db: Path, workers: int, tmp: 
             proc.send_signal(signal.SIGTERM)
         for proc in procs:
             proc.wait(timeout=60)
+    cpu = _children_cpu() - cpu_before  # the workers and their task children, reaped
     return {"workers": workers, "scans": len(names), "seconds": round(elapsed, 1),
             "per_minute": round(len(names) / elapsed * 60, 1),
+            "cpu_per_scan": round(cpu / len(names), 2),
             "peak_rss_mb": [round(p / 1024) for p in peaks]}  # fmt: skip
 
 
@@ -131,13 +142,15 @@ def main_bench() -> None:
             names = push_images(tmp, registry, args.count)
             rows = [run_once(cluster, names, registry.host, db, n, tmp) for n in (1, 2)]
     ratio = rows[1]["per_minute"] / rows[0]["per_minute"]
-    print("| workers | scans | seconds | scans/min | peak RSS per worker (MB) |")
-    print("|---|---|---|---|---|")
+    print("| workers | scans | seconds | scans/min | CPU s per scan | peak RSS per worker (MB) |")
+    print("|---|---|---|---|---|---|")
     for row in rows:
         peaks = ", ".join(map(str, row["peak_rss_mb"]))
         print(f"| {row['workers']} | {row['scans']} | {row['seconds']} | "
-              f"{row['per_minute']} | {peaks} |")  # fmt: skip
-    print(f"\nscaling ratio (2 workers / 1): {ratio:.2f} on {os.cpu_count()} CPUs")
+              f"{row['per_minute']} | {row['cpu_per_scan']} | {peaks} |")  # fmt: skip
+    load = os.getloadavg()[0]
+    print(f"\nscaling ratio (2 workers / 1): {ratio:.2f} on {os.cpu_count()} CPUs, "
+          f"load average {load:.1f} at the end")  # fmt: skip
     if args.json:
         Path(args.json).write_text(json.dumps({"runs": rows, "ratio": round(ratio, 2)}, indent=2))
 
