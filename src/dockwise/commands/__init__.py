@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dockwise.commands.fleet",
         "remember every image vetted; re-match them all when advisories change",
     ),
+    "serve": (
+        "dockwise.commands.serve",
+        "serve the Harbor scanner API, the fleet API and a dashboard over HTTP",
+    ),
 }
 
 
