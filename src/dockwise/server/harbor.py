@@ -149,7 +149,9 @@ async def report(request: Request) -> Response:
     accept = _accepted(request)
     if accept is None:
         return error(501, "this scanner produces " + ", ".join([VULN_1_1, VULN_HARBOR, RAW, SBOM]))
-    sbom_format = request.query_params.get("sbom_media_type", "")
+    # a bare `+` in a query string reads as a space: a client that did not escape it
+    # still means application/spdx+json
+    sbom_format = request.query_params.get("sbom_media_type", "").replace(" ", "+")
     if accept == SBOM and sbom_format not in SBOM_FORMATS:
         return error(400, "an SBOM report needs ?sbom_media_type=" + " or ".join(SBOM_FORMATS))
     state = request.app.state.scans.state(artifact["digest"])
