@@ -143,6 +143,20 @@ def test_scan_requests_refused_per_spec(server, images):
     assert bad_digest.status_code == 422
 
 
+def test_a_failed_pull_is_a_500_naming_why(server, images):
+    """A wrong password (and a digest the registry lacks): the report says so, once."""
+    body = json.loads(scan_body(images, "test/demo", "sha256:" + "0" * 64))
+    wrong = base64.b64encode(f"{USER}:not-{PASSWORD}".encode()).decode()
+    body["registry"]["authorization"] = f"Basic {wrong}"
+    with server.client() as client:
+        scan_id = post_scan(client, json.dumps(body).encode()).json()["id"]
+        failed = wait_report(client, scan_id)
+    assert failed.status_code == 500 and failed.headers["content-type"] == ERROR
+    message = failed.json()["error"]["message"]
+    assert "\n" not in message and images.registry.host in message
+    assert wrong not in server.log.read_text()
+
+
 def test_credentials_are_never_stored_or_logged(server, demo_scan):
     """The registry password Harbor sends, plain or base64, is nowhere the server
     writes: its log, the store, the stored results (decompressed), the caches."""
