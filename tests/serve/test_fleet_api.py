@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import Server, run_server
 from fleet.fleet_fixtures import GZIP, GZIP_ADVISORY, GZIP_CVE, build_db
 from openapi_spec_validator import validate as validate_openapi
+from serving import Server, run_server
 
 from dockwise.cli import main
 

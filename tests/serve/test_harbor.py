@@ -12,9 +12,9 @@ import time
 import httpx
 import pytest
 import zstandard
-from conftest import Server, run_server
 from harbor_spec import validate
 from registry.distribution import PASSWORD, USER
+from serving import Server, run_server
 
 SCAN_REQUEST = "application/vnd.scanner.adapter.scan.request+json; version=1.1"
 VULN_1_1 = "application/vnd.security.vulnerability.report; version=1.1"

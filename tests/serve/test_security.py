@@ -12,9 +12,9 @@ from concurrent.futures import Future
 import httpx
 import pytest
 import uvicorn
-from conftest import run_server
 from harbor_spec import validate
 from registry.distribution import free_port
+from serving import run_server
 from test_harbor import SCAN_REQUEST, VULN_1_1, scan_body
 
 from dockwise.cli import main
