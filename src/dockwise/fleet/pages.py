@@ -102,11 +102,19 @@ def trend(fleet: Fleet) -> list[TrendPoint]:
         return [TrendPoint(*row) for row in connection.execute(query)]
 
 
-def stored_result(fleet: Fleet, digest: str) -> api.ScanResult | None:
-    """The whole result the store keeps for an image digest; None when it has none."""
+def result_digest(fleet: Fleet, digest: str) -> str:
+    """The digest of the whole result stored for an image digest; "" when none is."""
     query = sa.select(images.c.result_digest).where(images.c.digest == digest)
     with fleet.engine.connect() as connection:
-        result_digest = connection.execute(query).scalar()
-    if not result_digest:
-        return None
-    return api.decode_result(fleet.results.get(result_digest), digest)
+        return connection.execute(query).scalar() or ""
+
+
+def stored_result(fleet: Fleet, digest: str) -> api.ScanResult | None:
+    """The whole result the store keeps for an image digest; None when it has none."""
+    found = result_digest(fleet, digest)
+    return api.decode_result(fleet.results.get(found), digest) if found else None
+
+
+def result_by_digest(fleet: Fleet, found: str) -> api.ScanResult:
+    """A stored result by its own digest (what `result_digest` gives)."""
+    return api.decode_result(fleet.results.get(found), found)

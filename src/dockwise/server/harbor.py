@@ -13,15 +13,17 @@ import binascii
 import json
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from dockwise import __version__
 from dockwise.fleet import api as fleet_api
-from dockwise.fleet.pages import stored_result
+from dockwise.fleet.pages import result_by_digest, result_digest
 from dockwise.server.api import render_result
 from dockwise.server.guard import Refused
 from dockwise.server.scans import ScanJob
@@ -160,10 +162,13 @@ async def report(request: Request) -> Response:
     if state.name == "failed":
         return error(500, state.message)
     fleet = request.app.state.settings.fleet
-    result = stored_result(fleet, artifact["digest"]) if state.name == "done" else None
-    if result is None:
+    found = await run_in_threadpool(result_digest, fleet, artifact["digest"])
+    if not found:
         return error(404, "no scan with this id (a restart forgets scans in flight: scan again)")
-    return _render(result, artifact, accept, sbom_format)
+    body = await run_in_threadpool(_report, fleet, found, accept, sbom_format)
+    if accept == RAW:
+        return Response(body, media_type=RAW)
+    return JSONResponse({**body, "artifact": artifact}, media_type=accept)
 
 
 def _accepted(request: Request) -> str | None:
@@ -183,16 +188,20 @@ def _squash(media_type: str) -> str:
     return "".join(media_type.split()).lower()
 
 
-def _render(result: fleet_api.ScanResult, artifact: dict, accept: str, sbom: str) -> Response:
+@lru_cache(maxsize=256)
+def _report(fleet: Any, found: str, accept: str, sbom: str) -> dict | str:  # noqa: ANN401
+    """A report of the stored result `found`, without its artifact (the id's). Results
+    are content-addressed and never change, so reports are cached: Harbor polls."""
+    result = result_by_digest(fleet, found)
     if accept == RAW:
-        return Response(render_result(result, "json"), media_type=RAW)
-    common = {"generated_at": _timestamp(result.generated), "artifact": artifact,
+        return render_result(result, "json")
+    common = {"generated_at": _timestamp(result.generated),
               "scanner": {"name": "dockwise", "vendor": "dockwise",
                           "version": result.tool_version}}  # fmt: skip
     if accept == SBOM:
         document = json.loads(render_result(result, SBOM_FORMATS[sbom]))
-        return JSONResponse({**common, "media_type": sbom, "sbom": document}, media_type=SBOM)
-    return JSONResponse({**common, **vulnerability_report(result)}, media_type=accept)
+        return {**common, "media_type": sbom, "sbom": document}
+    return {**common, **vulnerability_report(result)}
 
 
 def vulnerability_report(result: fleet_api.ScanResult) -> dict:

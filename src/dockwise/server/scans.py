@@ -39,7 +39,7 @@ class ScanJob:
 
 @dataclass(frozen=True, slots=True)
 class State:
-    """Where a digest's scan is: "done", "running", "failed" (with why) or "unknown"."""
+    """Where a digest's scan is: "running", "failed" (with why), or "idle"."""
 
     name: str
     message: str = ""
@@ -76,12 +76,13 @@ class Scans:
         future.add_done_callback(lambda done: self._finished(job.digest, done))
 
     def state(self, digest: str) -> State:
+        """In memory only: whether the store holds a result is the store's to say."""
         with self._lock:
             if digest in self._running:
                 return State("running")
             if digest in self._failed:
                 return State("failed", self._failed[digest])
-        return State("done") if self._stored(digest) else State("unknown")
+        return State("idle")
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
