@@ -1,52 +1,13 @@
-"""The fleet API and the dashboard over a store that `dockwise fleet` filled: the demo
-image added, then re-matched against a newer database that adds a gzip advisory (a
-notification and a second point in the trend)."""
+"""The fleet API and the dashboard over a store that `dockwise fleet` filled (the
+`fleet` fixture: the demo image, re-matched against a newer database)."""
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
-from fleet.fleet_fixtures import GZIP, GZIP_ADVISORY, GZIP_CVE, build_db
+from fleet.fleet_fixtures import GZIP, GZIP_CVE
 from openapi_spec_validator import validate as validate_openapi
-from serving import Server, run_server
-
-from dockwise.cli import main
-
-
-@dataclass(frozen=True)
-class Fleet:
-    server: Server
-    digest: str  # the demo image's
-
-
-@pytest.fixture(scope="module")
-def demo_archive(tmp_path_factory) -> Path:
-    from demo.build_demo import main as build_demo
-
-    path = tmp_path_factory.mktemp("demo") / "image.tar"
-    assert build_demo([str(path)]) == 0
-    return path
-
-
-@pytest.fixture(scope="module")
-def fleet(tmp_path_factory, vuln_db, images, demo_archive) -> Iterator[Fleet]:
-    home = tmp_path_factory.mktemp("fleet")
-    store = f"sqlite:///{home / 'fleet.db'}"
-    newer = build_db(home, home / "newer.db", GZIP_ADVISORY)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-        assert main(["fleet", "add", "-q", "--store", store, "--db", str(vuln_db),
-                     str(demo_archive)]) == 0  # fmt: skip
-        assert main(["fleet", "rematch", "--store", store, "--db", str(newer)]) == 0
-    with sqlite3.connect(home / "fleet.db") as db:
-        digest = db.execute("SELECT digest FROM images").fetchone()[0]
-    with run_server(home, newer, images) as server:
-        yield Fleet(server, digest)
 
 
 def test_openapi_document_is_valid_and_lists_the_fleet_api(fleet):
