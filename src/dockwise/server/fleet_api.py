@@ -6,7 +6,6 @@ collects them into /openapi.json)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -36,24 +35,14 @@ def _limit(request: Request, default: int) -> tuple[int, int]:
     return max(after, 0), min(max(limit, 1), MAX_LIMIT)
 
 
-def _json(data: Any) -> Response:  # noqa: ANN401 - frozen rows, lists and dicts of them
-    return JSONResponse(_plain(data))
+def _rows(rows: list) -> list[dict]:
+    return [dataclasses.asdict(row) for row in rows]
 
 
-def _plain(data: Any) -> Any:  # noqa: ANN401
-    if dataclasses.is_dataclass(data):
-        return dataclasses.asdict(data)
-    if isinstance(data, dict):
-        return {k: _plain(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [_plain(v) for v in data]
-    return data
-
-
-def _paged(rows: list, limit: int) -> dict:
+def _paged(rows: list, limit: int) -> Response:
     """A page and the cursor of the next one ("" at the end)."""
     after = rows[-1].id if len(rows) == limit else ""
-    return {"items": rows, "next_after": after}
+    return JSONResponse({"items": _rows(rows), "next_after": after})
 
 
 async def images(request: Request) -> Response:
@@ -63,7 +52,8 @@ async def images(request: Request) -> Response:
       200:
         description: "[{name, digest, worst, kev, fixable, eol, age_days, rebuild}]"
     """
-    return _json(await run_in_threadpool(queries.status, request.app.state.settings.fleet))
+    return JSONResponse(_rows(await run_in_threadpool(queries.status,
+                                                      request.app.state.settings.fleet)))
 
 
 async def findings(request: Request) -> Response:
@@ -84,7 +74,7 @@ async def findings(request: Request) -> Response:
     rows = await run_in_threadpool(
         pages.open_findings, request.app.state.settings.fleet, digest=params.get("image", ""),
         vuln_id=params.get("vuln", ""), after=after, limit=limit)  # fmt: skip
-    return _json(_paged(rows, limit))
+    return _paged(rows, limit)
 
 
 async def affected(request: Request) -> Response:
@@ -103,7 +93,7 @@ async def affected(request: Request) -> Response:
     if not what:
         raise DockwiseError("give ?cve=ID or ?package=NAME|PURL")
     fleet = request.app.state.settings.fleet
-    return _json(await run_in_threadpool(queries.affected, fleet, what))
+    return JSONResponse(_rows(await run_in_threadpool(queries.affected, fleet, what)))
 
 
 async def history(request: Request) -> Response:
@@ -119,7 +109,7 @@ async def history(request: Request) -> Response:
     """
     fleet = request.app.state.settings.fleet
     digest, events = await run_in_threadpool(queries.history, fleet, request.path_params["image"])
-    return _json({"image": digest, "events": events})
+    return JSONResponse({"image": digest, "events": _rows(events)})
 
 
 async def notifications(request: Request) -> Response:
@@ -136,7 +126,7 @@ async def notifications(request: Request) -> Response:
     after, limit = _limit(request, 20)
     fleet = request.app.state.settings.fleet
     rows = await run_in_threadpool(pages.outbox, fleet, after=after, limit=limit)
-    return _json(_paged(rows, limit))
+    return _paged(rows, limit)
 
 
 async def openapi(request: Request) -> Response:
