@@ -137,10 +137,13 @@ def test_scan_requests_refused_per_spec(server, images):
         elsewhere = post_scan(client, changed(registry={"url": "https://registry.example.com"}))
         bearer = post_scan(client, changed(registry={**registry, "authorization": "Bearer x"}))
         bad_digest = post_scan(client, changed(artifact={**artifact, "digest": "sha256:../x"}))
+        helm = post_scan(client, changed(
+            artifact={**artifact, "mime_type": "application/vnd.cncf.helm.config.v1+json"}))
     assert not_json.status_code == 400
     assert elsewhere.status_code == 422 and "allow-registry" in elsewhere.text
     assert bearer.status_code == 422
     assert bad_digest.status_code == 422
+    assert helm.status_code == 501
 
 
 def test_a_failed_pull_is_a_500_naming_why(server, images):

@@ -79,6 +79,8 @@ def test_tokens_scopes_and_body_size(tmp_path, vuln_db, images):
         with server.client("not-a-token") as client:
             unknown = client.get("/api/v1/metadata")
         with server.client(server.read) as client:
+            api_key = client.get("/api/v1/metadata", headers={
+                "authorization": "", "x-scanneradapter-api-key": server.read})  # fmt: skip
             reader_scans = client.post("/api/v1/scan", content=scan_body(images, "a/b", DIGEST),
                                        headers={"content-type": SCAN_REQUEST})  # fmt: skip
             dashboard = client.get("/")
@@ -86,6 +88,7 @@ def test_tokens_scopes_and_body_size(tmp_path, vuln_db, images):
             too_big = client.post("/api/v1/scan", content=b" " * 201,
                                   headers={"content-type": SCAN_REQUEST})  # fmt: skip
     assert unknown.status_code == 401 and "basic" in unknown.headers["www-authenticate"].lower()
+    assert api_key.status_code == 200  # Harbor's "APIKey" authorization
     assert reader_scans.status_code == 403
     assert dashboard.status_code == 200
     assert too_big.status_code == 413

@@ -68,9 +68,13 @@ class Gate:
 
 
 def _presented(scope: Scope) -> str:
-    """`Authorization: Bearer TOKEN`, or Basic with the token as the password (what a
-    browser's login prompt sends for the dashboard)."""
-    header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    """`Authorization: Bearer TOKEN`; Basic with the token as the password (what a
+    browser's login prompt sends for the dashboard); or Harbor's "APIKey" choice,
+    `X-ScannerAdapter-API-Key: TOKEN`."""
+    headers = dict(scope["headers"])
+    if b"x-scanneradapter-api-key" in headers:
+        return headers[b"x-scanneradapter-api-key"].decode("latin-1").strip()
+    header = headers.get(b"authorization", b"").decode("latin-1")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer":
         return value.strip()

@@ -46,6 +46,10 @@ HARBOR_SEVERITY = {"unknown": "Unknown", "negligible": "Negligible", "low": "Low
                    "medium": "Medium", "high": "High", "critical": "Critical"}  # fmt: skip
 
 
+class NotCapable(Refused):
+    """A request this scanner has no capability for (the spec's 501)."""
+
+
 def error(status: int, message: str) -> Response:
     return JSONResponse({"error": {"message": message}}, status, media_type=ERROR)
 
@@ -53,7 +57,7 @@ def error(status: int, message: str) -> Response:
 async def metadata(request: Request) -> Response:
     """What Harbor reads when an admin registers the scanner."""
     properties = {"harbor.scanner-adapter/scanner-type": "os-package-vulnerability"}
-    updated = request.app.state.settings.db_built()
+    updated = await run_in_threadpool(request.app.state.settings.db_built)
     if updated:
         properties["harbor.scanner-adapter/vulnerability-database-updated-at"] = updated
     body = {
@@ -76,14 +80,16 @@ async def accept_scan(request: Request) -> Response:
         body = json.loads(await request.body())
     except (ValueError, UnicodeDecodeError):
         return error(400, "the body is not JSON")
-    try:
-        artifact, job = _scan_job(body, request.app.state.settings.guard)
+    try:  # off the event loop: the guard resolves the registry's name
+        artifact, job = await run_in_threadpool(_scan_job, body, request.app.state.settings.guard)
+    except NotCapable as exc:
+        return error(501, str(exc))
     except Refused as exc:
         return error(422, str(exc))
     except (TypeError, KeyError, AttributeError):
         return error(400, "expected {registry: {url, authorization}, artifact: {repository, "
                           "digest, tag, mime_type}}")  # fmt: skip
-    request.app.state.scans.submit(job)
+    await run_in_threadpool(request.app.state.scans.submit, job)  # it asks the store
     return JSONResponse({"id": encode_id(artifact)}, 202, media_type=SCAN_RESPONSE)
 
 
@@ -96,7 +102,7 @@ def _scan_job(body: dict, guard: Any) -> tuple[dict, ScanJob]:  # noqa: ANN401 -
         raise Refused("artifact.digest must be sha256:<64 hex digits>")
     mime = artifact.get("mime_type") or MANIFESTS[0]
     if mime not in MANIFESTS:
-        raise Refused(f"artifact.mime_type {mime!r} is not one this scanner consumes")
+        raise NotCapable(f"artifact.mime_type {mime!r} is not one this scanner consumes")
     target = guard.check(str(registry["url"]))
     username, password = _credentials(registry.get("authorization") or "")
     kept = {"repository": repository, "digest": digest, "tag": str(artifact.get("tag") or ""),
