@@ -134,12 +134,15 @@ def test_scan_requests_refused_per_spec(server, images):
 
     with server.client() as client:
         not_json = post_scan(client, b"{", valid=False)
+        deep = post_scan(client, b"[" * 60_000, valid=False)
         elsewhere = post_scan(client, changed(registry={"url": "https://registry.example.com"}))
         bearer = post_scan(client, changed(registry={**registry, "authorization": "Bearer x"}))
         bad_digest = post_scan(client, changed(artifact={**artifact, "digest": "sha256:../x"}))
         helm = post_scan(client, changed(
             artifact={**artifact, "mime_type": "application/vnd.cncf.helm.config.v1+json"}))
-    assert not_json.status_code == 400
+    assert not_json.status_code == deep.status_code == 400
+    assert "nested" in deep.json()["error"]["message"]
+    assert "Traceback" not in server.log.read_text()
     assert elsewhere.status_code == 422 and "allow-registry" in elsewhere.text
     assert bearer.status_code == 422
     assert bad_digest.status_code == 422

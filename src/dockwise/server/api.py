@@ -1,12 +1,13 @@
-"""The one place the server reaches below the public API: the output formats. When
-`import dockwise` offers rendering, only this file changes."""
+"""The one place the server reaches below the public API: the output formats, and the
+hostile-input JSON reader. When `import dockwise` offers them, only this file changes."""
 
 from __future__ import annotations
 
 from dockwise.model import ScanResult
 from dockwise.report import render
+from dockwise.untrusted import load_json
 
-__all__ = ["render_result"]
+__all__ = ["load_json", "render_result"]
 
 
 def render_result(result: ScanResult, fmt: str) -> str:

@@ -24,7 +24,7 @@ from starlette.routing import Route
 from dockwise import __version__
 from dockwise.fleet import api as fleet_api
 from dockwise.fleet.pages import result_by_digest, result_digest
-from dockwise.server.api import render_result
+from dockwise.server.api import load_json, render_result
 from dockwise.server.guard import Refused
 from dockwise.server.scans import ScanJob
 
@@ -76,10 +76,10 @@ async def metadata(request: Request) -> Response:
 
 async def accept_scan(request: Request) -> Response:
     """202 with the id at once; the pull runs in the background."""
-    try:
-        body = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        return error(400, "the body is not JSON")
+    try:  # depth-bounded: a body of 60,000 `[` is no RecursionError
+        body = load_json(await request.body())
+    except ValueError as exc:
+        return error(400, f"the body is not JSON: {exc}")
     try:  # off the event loop: the guard resolves the registry's name
         artifact, job = await run_in_threadpool(_scan_job, body, request.app.state.settings.guard)
     except NotCapable as exc:
