@@ -83,6 +83,7 @@ def run_server(home: Path, db: Path, images: Images, *extra: str) -> Iterator[Se
     tokens = home / "tokens"
     write, read = new_token(tokens, "harbor", "write"), new_token(tokens, "viewer", "read")
     port, store = distribution.free_port(), home / "fleet.db"
+    scheme = "https" if "--tls-cert" in extra else "http"
     argv = [sys.executable, "-m", "dockwise", "serve", "--port", str(port), "--db", str(db),
             "--store", f"sqlite:///{store}", "--token-file", str(tokens),
             "--allow-registry", images.registry.host, "--allow-address", "127.0.0.1/32",
@@ -93,7 +94,7 @@ def run_server(home: Path, db: Path, images: Images, *extra: str) -> Iterator[Se
     log = home / "server.log"
     with log.open("ab") as out:
         process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
-    server = Server(f"http://127.0.0.1:{port}", log, home, store, write, read)
+    server = Server(f"{scheme}://127.0.0.1:{port}", log, home, store, write, read)
     try:
         _wait(server, process)
         yield server
@@ -108,7 +109,7 @@ def _wait(server: Server, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise RuntimeError(f"dockwise serve exited: {server.log.read_text()[-2000:]}")
         try:
-            httpx.get(f"{server.url}/healthz", timeout=1)
+            httpx.get(f"{server.url}/healthz", timeout=1, verify=False)  # up, not trusted
             return
         except httpx.TransportError:
             time.sleep(0.1)

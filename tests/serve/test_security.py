@@ -4,6 +4,7 @@ limits, and no server-side request forgery."""
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import httpx
 import pytest
 import uvicorn
 from harbor_spec import validate
+from registry import pki
 from registry.distribution import free_port
 from serving import run_server
 from test_harbor import SCAN_REQUEST, VULN_1_1, scan_body
@@ -104,6 +106,20 @@ def test_rate_limit_per_token(tmp_path, vuln_db, images):
             other = writer.get("/api/v1/metadata").status_code
     assert statuses == [200, 200, 200, 429] and retry
     assert other == 200  # another token has its own window
+
+
+def test_tls_from_uvicorn(tmp_path, vuln_db, images):
+    ca = pki.make_ca()
+    ca_path, _ = ca.write(tmp_path, "ca")
+    cert, key = pki.server_cert(ca).write(tmp_path, "server")
+    with run_server(tmp_path, vuln_db, images, "--tls-cert", str(cert),
+                    "--tls-key", str(key)) as server:  # fmt: skip
+        assert server.url.startswith("https://")
+        trusted = ssl.create_default_context(cafile=str(ca_path))
+        with server.client(server.read, verify=trusted) as client:
+            assert client.get("/api/v1/metadata").status_code == 200
+        with pytest.raises(httpx.TransportError):  # no plain HTTP beside it
+            httpx.get(server.url.replace("https", "http") + "/healthz", timeout=5)
 
 
 @pytest.fixture
