@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fleet.fleet_fixtures import GZIP_ADVISORY, build_db
+from fleet.fleet_postgres import postgres  # noqa: F401 - fixture
 from serving import Images, Server, registry_with_images, run_server
 
 from dockwise.cli import main

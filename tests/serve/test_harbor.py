@@ -186,6 +186,20 @@ def test_reports_survive_a_restart(server_home, vuln_db, images, demo_scan, serv
     assert before == scan_count(server, images.demo) == 1
 
 
+def test_a_postgresql_store(tmp_path, vuln_db, images, postgres):
+    """The same scan with the fleet in PostgreSQL (the later value of --store wins)."""
+    postgres.admin('CREATE DATABASE "serve_harbor"')
+    store = postgres.url("serve_harbor")
+    with run_server(tmp_path, vuln_db, images, "--store", store) as server:
+        with server.client() as client:
+            scan_id = post_scan(client, scan_body(images, "test/demo", images.demo)).json()["id"]
+            report = wait_report(client, scan_id)
+            images_api = client.get("/fleet/v1/images").json()
+    assert report.status_code == 200 and report.json()["vulnerabilities"]
+    assert [i["digest"] for i in images_api] == [images.demo]
+    assert not (tmp_path / "fleet.db").exists()
+
+
 def test_200_concurrent_requests_pull_each_digest_once(server, images):
     """200 scan requests at once for 20 images: 20 pulls, 200 reports, no failure."""
     requests = [(f"test/variant-{n % 20}", images.variants[n % 20]) for n in range(200)]
