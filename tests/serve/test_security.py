@@ -71,9 +71,17 @@ def test_tokens_are_stored_hashed(tmp_path):
     assert token not in str(error.value)
 
 
-def test_serve_refuses_to_listen_openly_without_tokens(vuln_db, capsys):
-    assert main(["serve", "--host", "0.0.0.0", "--db", str(vuln_db)]) == 2
-    assert "give --token-file" in capsys.readouterr().err
+@pytest.mark.parametrize("flags, said", [
+    (["--host", "0.0.0.0"], "give --token-file"),
+    (["--tls-cert", "/nonexistent.pem"], "go together"),
+    (["--tls-cert", "/nonexistent.pem", "--tls-key", "/nonexistent.key"], "No such file"),
+    (["--rate-limit", "often"], "rate limit"),
+    (["--allow-address", "999.1.1.1"], "999.1.1.1"),
+])  # fmt: skip
+def test_serve_refuses_bad_settings_in_one_line(vuln_db, capsys, flags, said):
+    assert main(["serve", "--db", str(vuln_db), *flags]) == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1
 
 
 def test_tokens_scopes_and_body_size(tmp_path, vuln_db, images):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import ssl
 import sys
 from pathlib import Path
 
@@ -78,6 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
         guard = Guard(tuple(args.allow_registry), networks(args.allow_address))
     except ValueError as exc:
         raise DockwiseError(f"--rate-limit or --allow-address: {exc}") from None
+    _check_tls(args.tls_cert, args.tls_key)
     fleet = open_fleet(args.store)
     app = create_app(Settings(fleet, db, guard), Scans(fleet, db, args.workers, args.ca_cert),
                      Limits(tokens, args.rate_limit, args.max_body))  # fmt: skip
@@ -86,6 +88,18 @@ def _serve(args: argparse.Namespace) -> int:
     uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
                 ssl_keyfile=args.tls_key, log_level="info", server_header=False)  # fmt: skip
     return 0
+
+
+def _check_tls(cert: str | None, key: str | None) -> None:
+    """Load the pair once now: uvicorn would fail on it with a traceback."""
+    if not cert and not key:
+        return
+    if not (cert and key):
+        raise DockwiseError("--tls-cert and --tls-key go together")
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise DockwiseError(f"--tls-cert {cert} --tls-key {key}: {exc}") from None
 
 
 def _loopback(host: str) -> bool:
