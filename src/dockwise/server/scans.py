@@ -91,8 +91,11 @@ class Scans:
         return stored(self.fleet, digest, __version__) is not None
 
     def _scan(self, job: ScanJob) -> None:
+        # max_db_age: a scan never refreshes the database itself (several threads would
+        # each download it); `dockwise db update` on a schedule does (docs/server.md)
         keywords = {"username": job.username, "password": job.password,
-                    "insecure_registry": job.insecure, "ca_cert": self.ca_cert}  # fmt: skip
+                    "insecure_registry": job.insecure, "ca_cert": self.ca_cert,
+                    "max_db_age": float("inf")}  # fmt: skip
         result = fleet_api.scan(job.source, self.db, keywords)
         with self._write:
             item = add_result(self.fleet, result, job.source, kind="scan")
