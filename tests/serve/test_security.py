@@ -142,7 +142,9 @@ def stalled(tmp_path, vuln_db, monkeypatch) -> Iterator[str]:
     server = uvicorn.Server(uvicorn.Config(app, port=free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    deadline = time.monotonic() + 30
     while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     yield f"http://127.0.0.1:{server.config.port}", token
     server.should_exit = True
