@@ -12,11 +12,16 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from dockwise.model import DatabaseInfo, FeedState
+from dockwise.vulndb.feeds import amazon
 from dockwise.vulndb.status import is_partial
 from dockwise.vulndb.store import VulnDb
 
 # Worst last: a feed is as good as its worst file.
 _STATUS_ORDER = ("ok", "missing", "unusable", "failed")
+# Vendor feeds with one file (or index) per release: feed -> (path -> ecosystem it holds)
+_RELEASE_FILES = {
+    amazon.FEED.name: amazon.ecosystem_of,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +78,16 @@ def _severity_of_status(status: str) -> int:
 def _holds(feed: str, path: str, ecosystem: str) -> bool:
     """Whether a feed file holds advisories of `ecosystem`. Hand-written: the feeds'
     layouts say it only in their paths (an OSV archive per ecosystem family, an Alpine
-    secdb file per release, the Debian tracker and DSA/DLA lists for every release)."""
+    secdb file per release, the Debian tracker and DSA/DLA lists for every release, a
+    vendor feed's file per release)."""
     if feed == "osv":
         held = unquote(path.split("/", 1)[0])
     elif feed.startswith("debian-"):
         held = "Debian"
     elif feed == "alpine-secdb":
         held = f"Alpine:{path.split('/', 1)[0]}"
+    elif feed in _RELEASE_FILES:
+        held = _RELEASE_FILES[feed](path)
     else:
         return False
     return ecosystem == held or ecosystem.startswith(f"{held}:")

@@ -41,6 +41,13 @@ LANGUAGE_ECOSYSTEMS = {
 # Package.type spellings catalogers may use when there is no purl.
 _TYPE_ALIASES = {"python": "pypi", "go": "golang", "java": "maven", "rust": "cargo"}
 _RHEL_REPOS = ("baseos", "appstream", "crb")
+# os-release ID -> the ecosystem whose releases go by the major version (`ol` 8.9 -> 8,
+# `photon` 5.0 -> 5, `amzn` 2023 -> 2023); the vendor feeds name theirs the same way.
+_BY_MAJOR = {
+    "debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux",
+    "amzn": "Amazon Linux", "ol": "Oracle Linux", "azurelinux": "Azure Linux",
+    "mariner": "CBL-Mariner", "photon": "Photon OS",
+}  # fmt: skip
 
 
 def package_distro(pkg: Package, default: Distro | None) -> Distro | None:
@@ -81,7 +88,7 @@ def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
         return (family.capitalize(),)
     if family == "rhel":
         return tuple(f"Red Hat:enterprise_linux:{major}::{repo}" for repo in _RHEL_REPOS)
-    name = {"debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux"}.get(family)
+    name = _BY_MAJOR.get(family)
     return (f"{name}:{major}",) if name and major else ()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dockwise.vulndb.feeds import (
     alpine_secdb,
+    amazon,
     debian_dsa,
     debian_tracker,
     endoflife,
@@ -20,6 +21,7 @@ FEEDS: tuple[Feed, ...] = (
     debian_dsa.DSA_FEED,
     debian_dsa.DLA_FEED,
     alpine_secdb.FEED,
+    amazon.FEED,
     nvd.FEED,
     kev.FEED,
     epss.FEED,
