@@ -50,7 +50,9 @@ def vulnerabilities(doc: dict) -> dict[tuple[str, str], dict]:
             if f["kind"] == "vulnerability"}  # fmt: skip
 
 
-AMAZON_2023 = 'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nID_LIKE="fedora"\nVERSION_ID="2023"\n'
+AMAZON_2023 = (
+    'NAME="Amazon Linux"\nVERSION="2023"\nID="amzn"\nID_LIKE="fedora"\nVERSION_ID="2023"\n'
+)
 
 
 @pytest.fixture(scope="module")
