@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from dockwise.model import DatabaseInfo, FeedState
-from dockwise.vulndb.feeds import amazon
+from dockwise.vulndb.feeds import amazon, photon, wolfi_secdb
 from dockwise.vulndb.status import is_partial
 from dockwise.vulndb.store import VulnDb
 
@@ -21,6 +21,9 @@ _STATUS_ORDER = ("ok", "missing", "unusable", "failed")
 # Vendor feeds with one file (or index) per release: feed -> (path -> ecosystem it holds)
 _RELEASE_FILES = {
     amazon.FEED.name: amazon.ecosystem_of,
+    photon.FEED.name: photon.ecosystem_of,
+    wolfi_secdb.WOLFI_FEED.name: wolfi_secdb.holds("Wolfi"),
+    wolfi_secdb.CHAINGUARD_FEED.name: wolfi_secdb.holds("Chainguard"),
 }
 
 

@@ -12,6 +12,8 @@ from dockwise.vulndb.feeds import (
     kev,
     nvd,
     osv,
+    photon,
+    wolfi_secdb,
 )
 from dockwise.vulndb.feeds.base import Feed
 
@@ -22,6 +24,9 @@ FEEDS: tuple[Feed, ...] = (
     debian_dsa.DLA_FEED,
     alpine_secdb.FEED,
     amazon.FEED,
+    wolfi_secdb.WOLFI_FEED,
+    wolfi_secdb.CHAINGUARD_FEED,
+    photon.FEED,
     nvd.FEED,
     kev.FEED,
     epss.FEED,

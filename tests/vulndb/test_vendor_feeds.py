@@ -1,0 +1,158 @@
+"""The vendor feeds' parsers (Amazon ALAS, Wolfi/Chainguard secdb, Photon, Oracle and
+Azure Linux OVAL) on the fixtures in tests/assets/vulndb/vendors (README there says
+which published document each follows), and on hostile variants: a warning (Skipped)
+or nothing, never a traceback, and never an expanded entity."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from feed_mirror import ASSETS
+
+from dockwise.vulndb.advisory import Advisory
+from dockwise.vulndb.feeds import amazon, photon, wolfi_secdb
+from dockwise.vulndb.records import Skipped
+
+VENDORS = ASSETS / "vendors"
+AL2023 = VENDORS / "amazon/al2023/core/guids/8e7b4e5b0a1c/x86_64/repodata"
+AL2023_PATH = amazon.RELEASES["2023"]
+# A billion laughs: defusedxml must refuse the entity declarations outright.
+LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE updates [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
+<updates><update type="security"><id>&c;</id></update></updates>"""
+
+
+def parse(parser, tmp_path: Path, data: bytes, name: str) -> list:
+    path = tmp_path / "feed-file"
+    path.write_bytes(data)
+    return list(parser(path, name))
+
+
+def by_id(records: list) -> dict[str, Advisory]:
+    return {r.id: r for r in records if isinstance(r, Advisory)}
+
+
+def fixed(advisory: Advisory, package: str) -> str:
+    entry = next(a for a in advisory.affected if a.package == package)
+    return dict(entry.ranges[0].events).get("fixed", "")
+
+
+# Amazon Linux
+
+
+def test_amazon_updateinfo_gives_one_advisory_per_alas(tmp_path):
+    data = gzip.compress((AL2023 / "updateinfo.xml").read_bytes())
+    records = by_id(parse(amazon.parse, tmp_path, data, AL2023_PATH))
+    assert set(records) == {"ALAS2023-2024-480", "ALAS2023-2023-181", "ALAS2023-2023-100"}
+    curl = records["ALAS2023-2024-480"]
+    assert curl.aliases == ("CVE-2023-46218",)
+    assert {(a.ecosystem, a.package, a.status, a.severity) for a in curl.affected} == {
+        ("Amazon Linux:2023", "curl", "fixed", "Important"),
+        ("Amazon Linux:2023", "libcurl", "fixed", "Important"),
+    }  # one entry per package, not per architecture
+    assert curl.published == "2024-01-19T02:28:00"
+    assert fixed(curl, "curl") == "8.5.0-1.amzn2023.0.1"
+    assert fixed(records["ALAS2023-2023-181"], "openssl") == "1:3.0.8-29.amzn2023.0.4"
+    assert curl.references == ("https://www.cve.org/CVERecord?id=CVE-2023-46218",)
+
+
+def test_amazon_release_comes_from_the_feed_path():
+    assert amazon.ecosystem_of(amazon.RELEASES["2"]) == "Amazon Linux:2"
+    assert amazon.ecosystem_of(AL2023_PATH) == "Amazon Linux:2023"
+
+
+def test_amazon_indexes_lead_to_the_updateinfo(tmp_path):
+    base = "https://cdn.amazonlinux.com/al2023/core/"
+    mirror_list = VENDORS / "amazon" / AL2023_PATH
+    repomd = AL2023 / "repomd.xml"
+    listed = amazon.follow(mirror_list, base + "mirrors/latest/x86_64/mirror.list")
+    assert listed == base + "guids/8e7b4e5b0a1c/x86_64/repodata/repomd.xml"
+    assert amazon.follow(repomd, listed) == (
+        base + "guids/8e7b4e5b0a1c/x86_64/repodata/2222-updateinfo.xml.gz"
+    )
+    assert amazon.follow(repomd, base + "x/repodata/2222-updateinfo.xml.gz") is None
+
+
+def test_amazon_hostile_updateinfo_is_skipped_not_raised(tmp_path):
+    for data in (b"<updates><update", LAUGHS, b"\x1f\x8b\x08garbage", b""):
+        records = parse(amazon.parse, tmp_path, data, AL2023_PATH)
+        assert [type(r) for r in records] == [Skipped], data[:20]
+    laughs = parse(amazon.parse, tmp_path, gzip.compress(LAUGHS), AL2023_PATH)
+    assert "Entit" in laughs[0].reason or "DTD" in laughs[0].reason
+
+
+def test_amazon_update_without_packages_is_one_skipped_record(tmp_path):
+    data = b"""<updates><update type="security"><id>ALAS-1</id></update>
+    <update type="bugfix"><id>ALAS-2</id></update></updates>"""
+    records = parse(amazon.parse, tmp_path, data, AL2023_PATH)
+    assert records == [Skipped(f"{AL2023_PATH}:ALAS-1", "update without an id or packages")]
+
+
+def test_amazon_index_that_names_nothing_is_an_error(tmp_path):
+    for data in (b"# comment only\n", b"<repomd><data type='primary'/></repomd>", LAUGHS):
+        path = tmp_path / "index"
+        path.write_bytes(data)
+        url = "https://h/mirror.list" if data.startswith(b"#") else "https://h/repomd.xml"
+        try:
+            amazon.follow(path, url)
+        except ValueError:
+            continue
+        raise AssertionError(f"{data[:20]!r} was followed")
+
+
+# Wolfi and Chainguard
+
+
+def test_wolfi_secdb_in_the_alpine_format(tmp_path):
+    data = (VENDORS / "wolfi/os/security.json").read_bytes()
+    records = [r for r in parse(wolfi_secdb.WOLFI_FEED.parse, tmp_path, data, "os/security.json")]
+    assert all(isinstance(r, Advisory) and r.source == "wolfi-secdb" for r in records)
+    found = {(r.id, r.aliases, a.package, dict(a.ranges[0].events)["fixed"])
+             for r in records for a in r.affected}  # fmt: skip
+    assert found == {
+        ("CVE-2023-42363", (), "busybox", "1.36.1-r2"),
+        ("CVE-2023-42364", ("GHSA-xxxx-yyyy-zzzz",), "busybox", "1.36.1-r2"),
+        ("CVE-2023-5363", (), "openssl", "3.1.4-r0"),
+        ("CVE-2023-5678", (), "openssl", "3.1.4-r10"),
+    }  # "0" (never affected) gives nothing to match
+    assert {r.affected[0].ranges[0].events[0] for r in records} == {("introduced", "0")}
+    assert {a.ecosystem for r in records for a in r.affected} == {"Wolfi"}
+
+
+def test_chainguard_secdb_is_its_own_ecosystem(tmp_path):
+    data = (VENDORS / "chainguard/chainguard/security.json").read_bytes()
+    records = parse(wolfi_secdb.CHAINGUARD_FEED.parse, tmp_path, data, "chainguard/security.json")
+    assert [(r.id, r.source, r.affected[0].ecosystem) for r in records] == [
+        ("CVE-2024-33599", "chainguard-secdb", "Chainguard")
+    ]
+
+
+def test_wolfi_hostile_json_is_skipped(tmp_path):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for data in (b"{", deep, b'{"packages": [{"pkg": 3}, {"pkg": {"name": ""}}]}'):
+        records = parse(wolfi_secdb.WOLFI_FEED.parse, tmp_path, data, "os/security.json")
+        assert records and all(isinstance(r, Skipped) for r in records), data[:20]
+
+
+# Photon OS
+
+
+def test_photon_rows_fixed_open_and_not_affected(tmp_path):
+    data = (VENDORS / "photon/cve_data_photon5.0.json").read_bytes()
+    records = parse(photon.parse, tmp_path, data, "cve_data_photon5.0.json")
+    found = {(r.id, a.ecosystem, a.package, a.status, a.ranges[0].events[1:])
+             for r in records for a in r.affected}  # fmt: skip
+    assert found == {
+        ("CVE-2023-2650", "Photon OS:5", "openssl", "fixed", (("fixed", "3.0.9-1.ph5"),)),
+        ("CVE-2023-46218", "Photon OS:5", "curl", "fixed", (("fixed", "8.5.0-1.ph5"),)),
+        ("CVE-2024-2398", "Photon OS:5", "curl", "open", ()),
+    }  # busybox is "Not Affected": nothing to match
+
+
+def test_photon_hostile_json_is_skipped(tmp_path):
+    cases = (b"[", b"{}", b'[{"cve_id": "CVE-1"}, 7, {"pkg": ["x"], "cve_id": "CVE-2"}]')
+    for data in cases:
+        records = parse(photon.parse, tmp_path, data, "cve_data_photon5.0.json")
+        assert records and all(isinstance(r, Skipped) for r in records), data
