@@ -3,6 +3,7 @@ docs/database.md defines `--mirror`, served by the stdlib in a thread."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import threading
 from collections.abc import Iterator
@@ -48,8 +49,9 @@ def mirror_files() -> dict[str, Path | bytes]:
 
 
 def vendor_files() -> dict[str, Path | bytes]:
-    """The vendor feeds' fixtures in their upstream trees; Amazon's updateinfo.xml is
-    kept as text and served gzipped under the name its repomd.xml gives."""
+    """The vendor feeds' fixtures in their upstream trees, kept as text for review and
+    served compressed where upstream compresses (Amazon's updateinfo.xml under the name
+    its repomd.xml gives, Oracle's OVAL as .bz2)."""
     files: dict[str, Path | bytes] = {}
     for path in (ASSETS / "vendors").rglob("*"):
         if not path.is_file() or path.name == "README.md":
@@ -59,6 +61,8 @@ def vendor_files() -> dict[str, Path | bytes]:
             files[url.replace("updateinfo.xml", UPDATEINFO)] = gzip.compress(
                 path.read_bytes(), mtime=0
             )
+        elif path.parent.name == "oracle":  # Oracle publishes its OVAL bzip2-compressed
+            files[f"{url}.bz2"] = bz2.compress(path.read_bytes())
         else:
             files[url] = path
     return files

@@ -5,13 +5,15 @@ or nothing, never a traceback, and never an expanded entity."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
 from pathlib import Path
 
 from feed_mirror import ASSETS
 
 from dockwise.vulndb.advisory import Advisory
-from dockwise.vulndb.feeds import amazon, photon, wolfi_secdb
+from dockwise.vulndb.feeds import amazon, azure_linux, oracle, photon, wolfi_secdb
+from dockwise.vulndb.feeds._xml import open_feed
 from dockwise.vulndb.records import Skipped
 
 VENDORS = ASSETS / "vendors"
@@ -156,3 +158,87 @@ def test_photon_hostile_json_is_skipped(tmp_path):
     for data in cases:
         records = parse(photon.parse, tmp_path, data, "cve_data_photon5.0.json")
         assert records and all(isinstance(r, Skipped) for r in records), data
+
+
+# Oracle Linux
+
+ELSA_ALL = VENDORS / "oracle/com.oracle.elsa-all.xml"
+
+
+def test_oracle_elsa_per_release_from_the_criteria(tmp_path):
+    data = bz2.compress(ELSA_ALL.read_bytes())
+    records = by_id(parse(oracle.parse, tmp_path, data, "com.oracle.elsa-all.xml.bz2"))
+    assert set(records) == {"ELSA-2024-0012", "ELSA-2023-7746"}
+    curl = records["ELSA-2024-0012"]
+    assert curl.aliases == ("CVE-2023-46218",)
+    assert curl.summary == "ELSA-2024-0012: curl security update (MODERATE)"
+    assert curl.published == "2024-01-04"
+    found = {(a.ecosystem, a.package, dict(a.ranges[0].events)["fixed"], a.severity)
+             for a in curl.affected}  # fmt: skip
+    assert found == {
+        ("Oracle Linux:9", "curl", "0:7.76.1-26.el9_3.2", "MODERATE"),
+        ("Oracle Linux:9", "libcurl", "0:7.76.1-26.el9_3.2", "MODERATE"),
+        ("Oracle Linux:8", "curl", "0:7.61.1-33.el8_9.5", "MODERATE"),
+    }  # the release holds for nested blocks; arch and signature criteria judge nothing
+    assert fixed(records["ELSA-2023-7746"], "openssl-libs") == "1:3.0.7-25.0.1.el9_3"
+
+
+def test_oracle_definition_without_a_release_is_skipped(tmp_path):
+    data = b"""<oval_definitions><definitions><definition id="d1">
+    <metadata><reference source="elsa" ref_id="ELSA-1"/></metadata>
+    <criteria><criterion comment="curl is earlier than 0:1-1"/></criteria>
+    </definition></definitions></oval_definitions>"""
+    records = parse(oracle.parse, tmp_path, data, "all.xml")
+    assert records == [Skipped("all.xml:ELSA-1", "definition without an ELSA id or fixed packages")]
+
+
+def test_oracle_hostile_oval_is_skipped_not_raised(tmp_path):
+    for data in (LAUGHS, bz2.compress(LAUGHS), b"BZh9garbage", b"<oval_definitions><defi"):
+        records = parse(oracle.parse, tmp_path, data, "all.xml.bz2")
+        assert [type(r) for r in records] == [Skipped], data[:20]
+
+
+def test_a_compressed_bomb_stops_at_the_cap(tmp_path):
+    path = tmp_path / "bomb.xml.bz2"
+    path.write_bytes(bz2.compress(b"<a>" + b" " * (1 << 20) + b"</a>"))
+    with open_feed(path, limit=1 << 16) as stream:
+        try:
+            stream.read()
+        except ValueError as exc:
+            assert "inflates beyond" in str(exc)
+        else:
+            raise AssertionError("read past the cap")
+
+
+# Azure Linux / CBL-Mariner
+
+AZL3 = VENDORS / "azurelinux/azurelinux-3.0-oval.xml"
+
+
+def test_azure_linux_oval_resolves_tests_objects_and_states(tmp_path):
+    records = parse(azure_linux.parse, tmp_path, AZL3.read_bytes(), "azurelinux-3.0-oval.xml")
+    found = {(r.id, a.package, a.status, a.ranges[0].events[1], a.severity)
+             for r in records for a in r.affected}  # fmt: skip
+    assert found == {
+        ("CVE-2023-46218", "curl", "fixed", ("fixed", "0:8.5.0-1.azl3"), "Medium"),
+        ("CVE-2023-5678", "openssl", "fixed", ("fixed", "0:3.3.0-1.azl3"), "Medium"),
+        ("CVE-2024-2398", "curl", "open", ("last_affected", "0:8.5.0-1.azl3"), "High"),
+    }
+    assert {a.ecosystem for r in records for a in r.affected} == {"Azure Linux:3"}
+    assert all(isinstance(r, Advisory) and r.source == "azure-linux-oval" for r in records)
+
+
+def test_mariner_file_is_its_own_ecosystem(tmp_path):
+    records = parse(azure_linux.parse, tmp_path, AZL3.read_bytes(), "cbl-mariner-2.0-oval.xml")
+    assert {a.ecosystem for r in records for a in r.affected} == {"CBL-Mariner:2"}
+
+
+def test_azure_linux_hostile_oval_is_skipped_not_raised(tmp_path):
+    dangling = AZL3.read_bytes().replace(b"ste:40001002\"/>", b"ste:missing\"/>", 1)
+    records = parse(azure_linux.parse, tmp_path, dangling, "azurelinux-3.0-oval.xml")
+    assert [r.where for r in records if isinstance(r, Skipped)] == [
+        "azurelinux-3.0-oval.xml:oval:com.microsoft.azurelinux:def:40001"
+    ]
+    for data in (LAUGHS, b"<oval_definitions><", b"\x00\x01"):
+        records = parse(azure_linux.parse, tmp_path, data, "azurelinux-3.0-oval.xml")
+        assert [type(r) for r in records] == [Skipped], data[:20]

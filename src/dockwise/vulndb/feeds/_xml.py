@@ -93,3 +93,11 @@ def child_text(element: Element, name: str) -> str:
 def descendants(element: Element, name: str) -> Iterator[Element]:
     """Every element below (and including) `element` with this local name."""
     return (e for e in element.iter() if local(e.tag) == name)
+
+
+def oval_references(definition: Element, source: str) -> list[Element]:
+    """An OVAL definition's `<metadata><reference source=...>` entries of one source
+    ("CVE", "elsa"), compared without case as the vendors spell it both ways."""
+    wanted = source.lower()
+    return [r for r in descendants(definition, "reference")
+            if (r.get("source") or "").lower() == wanted]  # fmt: skip

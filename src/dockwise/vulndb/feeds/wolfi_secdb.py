@@ -12,7 +12,7 @@ id and alias), ordered with apk versions.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from dockwise.vulndb.feeds.alpine_secdb import parse_secdb
@@ -25,11 +25,6 @@ def _feed(name: str, ecosystem: str, base: str, mirror_dir: str, path: str) -> F
         return parse_secdb(file, where, name, lambda _body, _where: ecosystem)
 
     return Feed(name, base, mirror_dir, (path,), parse)
-
-
-def holds(ecosystem: str) -> Callable[[str], str]:
-    """Every file of these feeds holds the one rolling release (for coverage)."""
-    return lambda _path: ecosystem
 
 
 WOLFI_FEED = _feed("wolfi-secdb", "Wolfi", "https://packages.wolfi.dev/", "wolfi",
