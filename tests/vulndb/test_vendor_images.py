@@ -16,7 +16,7 @@ from feed_mirror import FAST, Mirror, serve, vendor_files
 from rpmgen import SpecPackage
 
 from dockwise import cli
-from dockwise.vulndb.feeds import amazon
+from dockwise.vulndb.feeds import amazon, azure_linux, oracle
 from dockwise.vulndb.update import update
 from tools.imagepack import ImageSpec, write_oci_archive
 
@@ -43,6 +43,10 @@ def scan(capsys, image: str, db: str) -> dict:
     code = cli.main(["scan", "-q", "--no-cache", "--format", "json", "--db", db, image])
     assert code in (0, 1)
     return json.loads(capsys.readouterr().out)
+
+
+def evidence(finding: dict) -> dict[str, str]:
+    return {e["key"]: e["value"] for e in finding["evidence"]}
 
 
 def vulnerabilities(doc: dict) -> dict[tuple[str, str], dict]:
@@ -76,11 +80,11 @@ def test_amazon_linux_2023_reports_the_alas_and_not_the_backported_fixes(capsys,
     assert curl["fixed_version"] == "8.5.0-1.amzn2023.0.1"
     assert curl["status"] == "fixed"
     assert curl["severity"] == "high"  # ALAS "Important"
-    evidence = {e["key"]: e["value"] for e in curl["evidence"]}
-    assert evidence["feed"] == "amazon-alas"
-    assert evidence["record"] == "ALAS2023-2024-480"
-    assert evidence["compare"] == "0 <= 8.0.1-1.amzn2023 < 8.5.0-1.amzn2023.0.1 (rpm)"
-    assert evidence["severity"] == "high from amazonlinux rating Important"
+    said = evidence(curl)
+    assert said["feed"] == "amazon-alas"
+    assert said["record"] == "ALAS2023-2024-480"
+    assert said["compare"] == "0 <= 8.0.1-1.amzn2023 < 8.5.0-1.amzn2023.0.1 (rpm)"
+    assert said["severity"] == "high from amazonlinux rating Important"
 
 
 def test_amazon_linux_2023_is_covered(capsys, amazon_scan):
@@ -88,3 +92,41 @@ def test_amazon_linux_2023_is_covered(capsys, amazon_scan):
     groups = {g["label"]: g for g in doc["coverage"]}
     assert groups["Amazon Linux 2023"]["state"] == "covered"
     assert groups["Amazon Linux 2023"]["packages"] == 4
+
+
+ORACLE_9 = 'NAME="Oracle Linux Server"\nVERSION="9.3"\nID="ol"\nVERSION_ID="9.3"\n'
+
+
+def test_oracle_linux_9_reports_the_elsa_of_its_release_only(capsys, tmp_path):
+    image = rpm_image(tmp_path, ORACLE_9, [
+        SpecPackage("curl", "7.76.1", "26.el9_3"),
+        # ELSA-2023-7746 fixes 1:3.0.7-25.0.1.el9_3; epoch 2 outranks the higher version
+        SpecPackage("openssl", "3.0.1", "1.el9", epoch=2),
+    ])  # fmt: skip
+    doc = scan(capsys, image, vendor_db(tmp_path, oracle.FEED))
+    found = vulnerabilities(doc)
+    assert set(found) == {("curl", "CVE-2023-46218")}
+    curl = found["curl", "CVE-2023-46218"]
+    assert curl["fixed_version"] == "0:7.76.1-26.el9_3.2"  # OL9's fix, not OL8's
+    assert curl["severity"] == "medium"  # ELSA "MODERATE"
+    assert evidence(curl)["record"] == "ELSA-2024-0012"
+    assert {g["label"]: g["state"] for g in doc["coverage"]}["Oracle Linux 9.3"] == "covered"
+
+
+AZURE_3 = 'NAME="Microsoft Azure Linux"\nVERSION="3.0.20240201"\nID=azurelinux\nVERSION_ID="3.0"\n'
+
+
+def test_azure_linux_3_reports_fixed_and_unpatched_with_the_vendor_state(capsys, tmp_path):
+    image = rpm_image(tmp_path, AZURE_3, [
+        SpecPackage("curl", "8.4.0", "1.azl3"),
+        SpecPackage("openssl", "3.3.0", "1.azl3"),  # exactly the fixed build
+    ])  # fmt: skip
+    doc = scan(capsys, image, vendor_db(tmp_path, azure_linux.FEED))
+    found = vulnerabilities(doc)
+    assert set(found) == {("curl", "CVE-2023-46218"), ("curl", "CVE-2024-2398")}
+    fixed = found["curl", "CVE-2023-46218"]
+    assert (fixed["status"], fixed["fixed_version"]) == ("fixed", "0:8.5.0-1.azl3")
+    unpatched = found["curl", "CVE-2024-2398"]
+    assert (unpatched["status"], unpatched["fixed_version"]) == ("not-fixed", "")
+    assert evidence(unpatched)["status"] == "open (no patched version available yet)"
+    assert unpatched["severity"] == "high"
