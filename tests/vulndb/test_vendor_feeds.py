@@ -154,7 +154,8 @@ def test_photon_rows_fixed_open_and_not_affected(tmp_path):
 
 
 def test_photon_hostile_json_is_skipped(tmp_path):
-    cases = (b"[", b"{}", b'[{"cve_id": "CVE-1"}, 7, {"pkg": ["x"], "cve_id": "CVE-2"}]')
+    deep = b"[" * 100_000 + b"]" * 100_000
+    cases = (b"[", b"{}", deep, b'[{"cve_id": "CVE-1"}, 7, {"pkg": ["x"], "cve_id": "CVE-2"}]')
     for data in cases:
         records = parse(photon.parse, tmp_path, data, "cve_data_photon5.0.json")
         assert records and all(isinstance(r, Skipped) for r in records), data
