@@ -16,7 +16,7 @@ from feed_mirror import FAST, Mirror, serve, vendor_files
 from rpmgen import SpecPackage
 
 from dockwise import cli
-from dockwise.vulndb.feeds import amazon, azure_linux, oracle
+from dockwise.vulndb.feeds import amazon, azure_linux, oracle, photon
 from dockwise.vulndb.update import update
 from tools.imagepack import ImageSpec, write_oci_archive
 
@@ -130,3 +130,26 @@ def test_azure_linux_3_reports_fixed_and_unpatched_with_the_vendor_state(capsys,
     assert (unpatched["status"], unpatched["fixed_version"]) == ("not-fixed", "")
     assert evidence(unpatched)["status"] == "open (no patched version available yet)"
     assert unpatched["severity"] == "high"
+
+
+PHOTON_5 = 'NAME="VMware Photon OS"\nVERSION="5.0"\nID=photon\nVERSION_ID=5.0\n'
+
+
+def test_photon_5_matches_subpackages_by_their_source(capsys, tmp_path):
+    """Photon's rows name the source package: `openssl-libs` (built from `openssl`) is
+    affected too; `curl` is at the fix for one CVE and has no fix for the other."""
+    image = rpm_image(tmp_path, PHOTON_5, [
+        SpecPackage("openssl", "3.0.8", "1.ph5", subpackage="openssl-libs"),
+        SpecPackage("curl", "8.5.0", "1.ph5"),
+    ])  # fmt: skip
+    doc = scan(capsys, image, vendor_db(tmp_path, photon.FEED))
+    found = vulnerabilities(doc)
+    assert set(found) == {
+        ("openssl", "CVE-2023-2650"), ("openssl-libs", "CVE-2023-2650"),
+        ("curl", "CVE-2024-2398"),
+    }  # fmt: skip
+    assert found["openssl-libs", "CVE-2023-2650"]["fixed_version"] == "3.0.9-1.ph5"
+    assert evidence(found["openssl-libs", "CVE-2023-2650"])["package"] == (
+        "Photon OS:5 openssl 3.0.8-1.ph5"
+    )
+    assert found["curl", "CVE-2024-2398"]["status"] == "not-fixed"
