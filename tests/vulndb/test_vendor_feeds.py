@@ -9,12 +9,13 @@ import bz2
 import gzip
 from pathlib import Path
 
-from feed_mirror import ASSETS
+from feed_mirror import ASSETS, FAST, UPDATEINFO, Mirror, serve, vendor_files, write_mirror
 
 from dockwise.vulndb.advisory import Advisory
 from dockwise.vulndb.feeds import amazon, azure_linux, oracle, photon, wolfi_secdb
 from dockwise.vulndb.feeds._xml import open_feed
 from dockwise.vulndb.records import Skipped
+from dockwise.vulndb.update import update
 
 VENDORS = ASSETS / "vendors"
 AL2023 = VENDORS / "amazon/al2023/core/guids/8e7b4e5b0a1c/x86_64/repodata"
@@ -243,3 +244,39 @@ def test_azure_linux_hostile_oval_is_skipped_not_raised(tmp_path):
     for data in (LAUGHS, b"<oval_definitions><", b"\x00\x01"):
         records = parse(azure_linux.parse, tmp_path, data, "azurelinux-3.0-oval.xml")
         assert [type(r) for r in records] == [Skipped], data[:20]
+
+
+# Following Amazon's indexes in `db update`
+
+
+def amazon_update(tmp_path, url: str):
+    result = update(tmp_path / "dockwise.db", mirror=url, feeds=(amazon.FEED,), policy=FAST)
+    return {f.path: f for f in result.files}
+
+
+def test_a_verbatim_file_mirror_is_followed_on_the_mirror(tmp_path):
+    """The copied mirror.list names cdn.amazonlinux.com: rebased, nothing leaves the disk."""
+    url = write_mirror(vendor_files(), tmp_path / "mirror")
+    files = amazon_update(tmp_path, url)
+    assert {p: (f.status, f.records) for p, f in files.items()} == {
+        amazon.RELEASES["2"]: ("ok", 1), AL2023_PATH: ("ok", 3)
+    }
+
+
+def test_an_index_pointing_off_the_mirror_is_refused(tmp_path):
+    files = vendor_files()
+    files[f"/amazon/{AL2023_PATH}"] = b"https://elsewhere.example/al2023/x86_64/\n"
+    with serve(Mirror(url="", files=files)) as state:
+        outcome = amazon_update(tmp_path, state.url)[AL2023_PATH]
+        assert not [hit for hit in state.hits if "elsewhere" in hit]
+    assert outcome.status == "unusable"
+    assert "points off the host" in outcome.detail and "elsewhere.example" in outcome.detail
+
+
+def test_a_missing_updateinfo_is_missing_and_named(tmp_path):
+    files = {k: v for k, v in vendor_files().items()
+             if not (k.startswith("/amazon/al2023/") and k.endswith(UPDATEINFO))}  # fmt: skip
+    with serve(Mirror(url="", files=files)) as state:
+        outcome = amazon_update(tmp_path, state.url)[AL2023_PATH]
+    assert outcome.status == "missing"
+    assert outcome.detail.endswith(f"/repodata/{UPDATEINFO}: not found on the server")

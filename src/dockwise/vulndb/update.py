@@ -7,6 +7,7 @@ interrupted build leaves it untouched and removes its own temporary files.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -183,6 +184,8 @@ class _Fetcher:
             if target is None:
                 return fetched
             fetched = self._get(target, url, number)
+            if fetched.status != "ok":  # say which file the indexes led to
+                return dataclasses.replace(fetched, detail=f"{target}: {fetched.detail}")
         return Fetched(url, "unusable", detail=f"more than {MAX_HOPS} indexes before the data")
 
     def _get(self, url: str, label: str, number: int) -> Fetched:
