@@ -16,7 +16,7 @@ from feed_mirror import FAST, Mirror, serve, vendor_files
 from rpmgen import SpecPackage
 
 from dockwise import cli
-from dockwise.vulndb.feeds import amazon, azure_linux, oracle, photon
+from dockwise.vulndb.feeds import amazon, azure_linux, oracle, photon, wolfi_secdb
 from dockwise.vulndb.update import update
 from tools.imagepack import ImageSpec, write_oci_archive
 
@@ -153,3 +153,32 @@ def test_photon_5_matches_subpackages_by_their_source(capsys, tmp_path):
         "Photon OS:5 openssl 3.0.8-1.ph5"
     )
     assert found["curl", "CVE-2024-2398"]["status"] == "not-fixed"
+
+
+WOLFI_APK = """P:busybox
+V:1.36.1-r1
+A:x86_64
+o:busybox
+
+P:openssl
+V:3.1.4-r10
+A:x86_64
+o:openssl
+
+"""
+
+
+def test_wolfi_secdb_with_apk_ordering(capsys, tmp_path):
+    """busybox r1 lacks the r2 fix; openssl r10 has the r10 and r0 fixes (apk orders
+    r10 above r2, where text would not)."""
+    path = tmp_path / "wolfi.tar"
+    layer = {"etc/os-release": 'ID=wolfi\nNAME="Wolfi"\nVERSION_ID=20230201\n',
+             "lib/apk/db/installed": WOLFI_APK}  # fmt: skip
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    doc = scan(capsys, str(path), vendor_db(tmp_path, wolfi_secdb.WOLFI_FEED))
+    found = vulnerabilities(doc)
+    assert set(found) == {("busybox", "CVE-2023-42363"), ("busybox", "CVE-2023-42364")}
+    assert found["busybox", "CVE-2023-42364"]["aliases"] == ["GHSA-xxxx-yyyy-zzzz"]
+    assert found["busybox", "CVE-2023-42363"]["fixed_version"] == "1.36.1-r2"
+    assert evidence(found["busybox", "CVE-2023-42363"])["feed"] == "wolfi-secdb"
+    assert {g["label"]: g["state"] for g in doc["coverage"]}["Wolfi 20230201"] == "covered"
