@@ -33,6 +33,10 @@ class _Capped(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
     def readinto(self, buffer) -> int:
         data = self.inner.read(min(len(buffer), self.left + 1))
         self.left -= len(data)
