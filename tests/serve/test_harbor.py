@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import sqlite3
+import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 import zstandard
+from fleet.fleet_postgres import binaries
 from harbor_spec import validate
 from registry.distribution import PASSWORD, USER
 from serving import Server, run_server
@@ -186,18 +190,35 @@ def test_reports_survive_a_restart(server_home, vuln_db, images, demo_scan, serv
     assert before == scan_count(server, images.demo) == 1
 
 
-def test_a_postgresql_store(tmp_path, vuln_db, images, postgres):
-    """The same scan with the fleet in PostgreSQL (the later value of --store wins)."""
+def test_a_postgresql_store_and_its_restart(tmp_path, vuln_db, images, postgres):
+    """The same scan with the fleet in PostgreSQL (the later value of --store wins); a
+    restart of PostgreSQL under the running server costs it nothing but a reconnect."""
     postgres.admin('CREATE DATABASE "serve_harbor"')
     store = postgres.url("serve_harbor")
     with run_server(tmp_path, vuln_db, images, "--store", store) as server:
         with server.client() as client:
             scan_id = post_scan(client, scan_body(images, "test/demo", images.demo)).json()["id"]
             report = wait_report(client, scan_id)
+            restart_postgres(postgres)
             images_api = client.get("/fleet/v1/images").json()
-    assert report.status_code == 200 and report.json()["vulnerabilities"]
+            again = wait_report(client, scan_id, VULN_1_0)
+    assert report.status_code == again.status_code == 200 and report.json()["vulnerabilities"]
     assert [i["digest"] for i in images_api] == [images.demo]
     assert not (tmp_path / "fleet.db").exists()
+
+
+def restart_postgres(cluster) -> None:  # noqa: ANN001 - fleet_postgres.Cluster
+    """`pg_ctl restart` with the options it was started with (postmaster.opts), as the
+    user that owns the data directory."""
+    import psycopg
+
+    dsn = f"host={cluster.host} port={cluster.port} user=fleet dbname=postgres"
+    with psycopg.connect(dsn) as connection:
+        data = Path(connection.execute("SHOW data_directory").fetchone()[0])
+    owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run([*owner, str(binaries() / "pg_ctl"), "-D", str(data), "-l",
+                    str(data.parent / "log"), "-m", "fast", "-w", "restart"],
+                   check=True, capture_output=True, timeout=120)  # fmt: skip
 
 
 def test_200_concurrent_requests_pull_each_digest_once(server, images):
