@@ -16,7 +16,8 @@ def test_openapi_document_is_valid_and_lists_the_fleet_api(fleet):
     validate_openapi(document)
     assert set(document["paths"]) == {
         "/fleet/v1/images", "/fleet/v1/findings", "/fleet/v1/affected",
-        "/fleet/v1/images/{image}/history", "/fleet/v1/notifications"}  # fmt: skip
+        "/fleet/v1/images/{image}/history", "/fleet/v1/notifications",
+        "/fleet/v1/notifications/{notification_id}"}  # fmt: skip
 
 
 def test_images_and_affected(fleet):
@@ -62,6 +63,13 @@ def test_history_and_notifications(fleet):
     assert section["image"] == fleet.digest
     assert [f["vuln_id"] for f in section["findings"]] == [GZIP_CVE]
     assert rest == {"items": [], "next_after": ""}
+    with fleet.server.client(fleet.server.read) as client:
+        callback = client.get(notification["callback"], params={"limit": 1}).json()
+        missing = client.get("/fleet/v1/notifications/999")
+    assert notification["callback"].startswith(fleet.server.url + "/fleet/v1/notifications/")
+    assert callback["notification_id"] == notification["id"]
+    assert callback["images"] == [section] and callback["next_after"] == ""
+    assert missing.status_code == 404
 
 
 def test_dashboard_pages(fleet):

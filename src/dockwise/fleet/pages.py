@@ -88,6 +88,12 @@ def outbox(fleet: Fleet, *, after: int = 0, limit: int = 20) -> list[Notificatio
                          json.loads(row.body)) for row in rows]  # fmt: skip
 
 
+def notification(fleet: Fleet, notification_id: int) -> Notification | None:
+    """One roll-up by id (what a webhook's callback names)."""
+    found = outbox(fleet, after=notification_id - 1, limit=1)
+    return found[0] if found and found[0].id == notification_id else None
+
+
 def trend(fleet: Fleet) -> list[TrendPoint]:
     """Open findings and images with any, per database release, oldest first."""
     f, r = findings.c, db_releases.c

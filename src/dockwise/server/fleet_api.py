@@ -113,20 +113,56 @@ async def history(request: Request) -> Response:
 
 
 async def notifications(request: Request) -> Response:
-    """The outbox, paged: Clair-style webhooks send `{id, callback}`, the callback is
-    this URL with `after=ID-1&limit=1`.
+    """The outbox, paged; each roll-up with its `callback`, the URL a Clair-style webhook
+    body `{notification_id, callback}` names.
     ---
     parameters:
       - {name: after, in: query, schema: {type: integer}}
       - {name: limit, in: query, schema: {type: integer, maximum: 500}}
     responses:
       200:
-        description: "{items: [{id, release_id, created, delivered, body}], next_after}"
+        description: "{items: [{id, release_id, created, delivered, body, callback}],
+          next_after}"
     """
     after, limit = _limit(request, 20)
     fleet = request.app.state.settings.fleet
     rows = await run_in_threadpool(pages.outbox, fleet, after=after, limit=limit)
-    return _paged(rows, limit)
+    items = [{**dataclasses.asdict(row), "callback": _callback(request, row.id)} for row in rows]
+    return JSONResponse({"items": items, "next_after": rows[-1].id if len(rows) == limit else ""})
+
+
+def _callback(request: Request, notification_id: int) -> str:
+    return str(request.url_for("notification", notification_id=notification_id))
+
+
+async def notification(request: Request) -> Response:
+    """One notification, its images paged (Clair's callback): a webhook sends
+    `{notification_id, callback}` and the receiver GETs the callback until `next_after`
+    is empty.
+    ---
+    parameters:
+      - {name: notification_id, in: path, required: true, schema: {type: integer}}
+      - {name: after, in: query, schema: {type: integer}}
+      - {name: limit, in: query, schema: {type: integer, maximum: 500}}
+    responses:
+      200:
+        description: "{notification_id, release_id, created, images: [{image, findings}],
+          next_after}"
+      404:
+        description: no such notification
+    """
+    after, limit = _limit(request, 100)
+    notification_id = request.path_params["notification_id"]
+    fleet = request.app.state.settings.fleet
+    found = await run_in_threadpool(pages.notification, fleet, notification_id)
+    if found is None:
+        return JSONResponse({"error": {"message": "no such notification"}}, 404)
+    sections = found.body.get("images", [])
+    page = sections[after:after + limit]
+    more = after + limit < len(sections)
+    return JSONResponse({"notification_id": found.id, "release_id": found.release_id,
+                         "created": found.created, "images": page,
+                         "next_after": after + limit if more else ""})  # fmt: skip
 
 
 async def openapi(request: Request) -> Response:
@@ -140,5 +176,7 @@ ROUTES = [
     Route("/fleet/v1/affected", affected, methods=["GET"]),
     Route("/fleet/v1/images/{image:path}/history", history, methods=["GET"]),
     Route("/fleet/v1/notifications", notifications, methods=["GET"]),
+    Route("/fleet/v1/notifications/{notification_id:int}", notification, methods=["GET"],
+          name="notification"),
     Route("/openapi.json", openapi, methods=["GET"], include_in_schema=False),
 ]
