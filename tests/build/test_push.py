@@ -86,7 +86,8 @@ def test_sbom_and_provenance_listed_under_the_referrers_tag(pushed, registry):
     layout, err = pushed
     running, server = registry
     tag = layout.image["digest"].replace(":", "-")
-    assert f"no referrers API: SBOM and provenance listed under the tag {tag}" in err  # said so: the registry has no referrers API
+    # said so: the registry has no referrers API
+    assert f"no referrers API: SBOM and provenance listed under the tag {tag}" in err
     listed = _referrers_tag(running.host, tag)
     artifacts = [m for m in layout.index["manifests"] if "artifactType" in m]
     assert listed == sorted(artifacts, key=lambda m: m["digest"])

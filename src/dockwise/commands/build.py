@@ -83,8 +83,7 @@ def build_and_write(args: argparse.Namespace, vetting, *,
     policy = resolve_policy(args.policy, args.fail_on, Path.cwd())
     output = Path(args.output) if args.output else None
     access = registry_access(args) if args.push else None
-    if output:
-        _writable(output)
+    writable(output)
     with tempfile.TemporaryDirectory(prefix="dockwise-build-") as work:
         built = _as_written(build(spec, Path(work), source_date_epoch(), args.tag, vetting),
                             output, args.push)  # fmt: skip
@@ -93,40 +92,44 @@ def build_and_write(args: argparse.Namespace, vetting, *,
             write_output(render_report(built.result, args.output_format, verdict), args.report)
         if verdict is not None and not verdict.passed:
             where = " and ".join(str(w) for w in (output, args.push) if w)
-            _notice(f"policy failed: {where} not written", args.quiet, force=True)
+            notice(f"policy failed: {where} not written", args.quiet, force=True)
             return finish(verdict), built
         if access is not None:
-            _push(built.layout, args.push, access, args.quiet)
+            push_image(built.layout, args.push, access, args.quiet)
         if output:
-            _publish(built, output, args.quiet)
+            publish_image(built.layout, built.digest, output, args.quiet)
     return (finish(verdict) if verdict else 0), built
 
 
-def _push(layout: Path, target: str, access, quiet: bool) -> None:
+def push_image(layout: Path, target: str, access, quiet: bool) -> None:
     """Push the vetted layout; say where the SBOM and provenance can be found."""
     from dockwise.source.registry.push import push_layout
 
     pushed = push_layout(layout, target, access)
-    _notice(f"pushed {pushed.digest} -> {pushed.reference} ({pushed.blobs_sent} blobs "
+    notice(f"pushed {pushed.digest} -> {pushed.reference} ({pushed.blobs_sent} blobs "
             f"sent, {pushed.blobs_skipped} already there)", quiet)  # fmt: skip
     if pushed.fallback and pushed.artifacts:
-        _notice(f"the registry has no referrers API: SBOM and provenance listed under the "
+        notice(f"the registry has no referrers API: SBOM and provenance listed under the "
                 f"{pushed.referrers} (OCI distribution spec 1.1 fallback)", quiet)  # fmt: skip
 
 
-def _publish(built, output: Path, quiet: bool) -> None:
+def publish_image(layout: Path, digest: str, output: Path, quiet: bool) -> None:
+    """Move the scratch layout to `output` (a directory, or an OCI archive for `.tar`)."""
     from dockwise.build.oci import publish
 
     try:
-        publish(built.layout, output)
+        publish(layout, output)
     except OSError as exc:  # the output changed while building, or the disk is full
         raise DockwiseError(f"{output}: cannot write the image ({exc})") from None
-    _notice(f"built {built.digest} -> {output}", quiet)
+    notice(f"wrote {digest} -> {output}", quiet)
 
 
-def _writable(output: Path) -> None:
+def writable(output: Path | None) -> None:
+    """Refuse, before any work, an --output that could not be written."""
     from dockwise.build.oci import check_output
 
+    if output is None:
+        return
     try:
         check_output(output)
     except OSError as exc:
@@ -156,6 +159,6 @@ def source_date_epoch() -> int | None:
     return int(value)
 
 
-def _notice(line: str, quiet: bool, *, force: bool = False) -> None:
+def notice(line: str, quiet: bool, *, force: bool = False) -> None:
     if force or not quiet:
         print(f"dockwise: {line}", file=sys.stderr)

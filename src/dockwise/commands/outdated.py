@@ -10,7 +10,6 @@ from dataclasses import asdict
 
 from dockwise.commands.build import add_vetting_arguments, vetting
 from dockwise.commands.flags import SOURCE_HELP, write_output
-from dockwise.errors import DockwiseError
 
 SECURITY_FIX, UP_TO_DATE = 1, 0
 
@@ -44,15 +43,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_sources(result) -> tuple[str, ...]:
-    from dockwise.build.distro import DISTRIBUTIONS
+    from dockwise.build.distro import image_release
 
-    distro = result.inventory.distro
-    archive = DISTRIBUTIONS.get(distro.id) if distro else None
-    if distro is None or archive is None:
-        named = f"{distro.id} {distro.version_id}" if distro else "an unknown distribution"
-        raise DockwiseError(f"the image runs {named}, whose archive dockwise does not know; "
-                            "name it with --sources")  # fmt: skip
-    return archive.sources(archive.codename(distro.version_id), ("main",))
+    return image_release(result.inventory.distro)[1]
 
 
 def _render(found, fmt: str) -> str:
