@@ -178,7 +178,7 @@ def _copied(copy: FileCopy, epoch: int) -> Iterator[Entry]:
     if not root.exists():
         raise SpecError(f"{root}: files source does not exist")
     destination = copy.destination.lstrip("/")
-    if root.isfile_entry():
+    if root.is_file():
         yield _host_entry(root, destination, copy, epoch)
         return
     yield _host_entry(root, destination, copy, epoch)
