@@ -55,8 +55,9 @@ def patched(tmp_path_factory, old, mirror, archive, db) -> tuple[Layout, str, st
 
 
 def test_the_diff_shows_the_fix(patched):
-    _, out, err = patched
+    new, out, err = patched
     assert CVE in out and "1.0-1" in out and "1.1-1" in out
+    assert f"oci-dir:{new.root}" in out  # the image where it was written, not a scratch one
     assert f"upgraded demo-app 1.0-1 -> 1.1-1 fixes {CVE}" in err
     assert "maintainer scripts not run: demo-app (postinst)" in err
 
@@ -72,7 +73,9 @@ def test_one_layer_added_and_the_config_kept(old, patched):
     assert config_after["rootfs"]["diff_ids"][:-1] == config_before["rootfs"]["diff_ids"]
     assert config_after["history"][:-1] == config_before["history"]
     assert config_after["history"][-1]["comment"] == "upgraded demo-app 1.0-1 -> 1.1-1"
-    assert after["annotations"]["org.opencontainers.image.base.digest"] == old.image["digest"]
+    assert after["annotations"]["dev.dockwise.patch.source.digest"] == old.image["digest"]
+    base = "org.opencontainers.image.base.name"  # the base is still the original's base
+    assert after["annotations"][base] == before["annotations"][base]
 
 
 def test_the_layer_holds_the_files_records_and_whiteouts(patched):

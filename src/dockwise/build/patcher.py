@@ -36,6 +36,7 @@ from dockwise.source.selector import Selector
 REF_NAME = "org.opencontainers.image.ref.name"
 LAYER_TYPES = {b"\x1f\x8b": "+gzip", b"\x28\xb5": "+zstd"}  # by the blob's magic bytes
 OCI_LAYER = "application/vnd.oci.image.layer.v1.tar"
+PATCHED_FROM = "dev.dockwise.patch.source.digest"  # the manifest a patch started from
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,14 +108,21 @@ def _write(image: Image, db: DpkgDatabase, debs: list[tuple[DebPackage, Path]], 
     descriptors.append(layout.add_layer(blob))
     created = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     config = _config(image.config or {}, blob.diff_id, changes, created)
-    notes = {"org.opencontainers.image.created": created}
-    if image.info.manifest_digest:
-        notes["org.opencontainers.image.base.digest"] = image.info.manifest_digest
-    manifest = layout.image(canonical(config), descriptors, notes)
+    manifest = layout.image(canonical(config), descriptors, _annotations(image, created))
     platform = {"architecture": image.info.architecture, "os": image.info.os or "linux",
                 **({"variant": image.info.variant} if image.info.variant else {})}  # fmt: skip
     layout.write_index([{**manifest, "annotations": {REF_NAME: tag}, "platform": platform}])
     return layout.root, manifest["digest"]
+
+
+def _annotations(image: Image, created: str) -> dict[str, str]:
+    """The original's annotations (its base is still the patched image's base), with the
+    patch's time and the digest it patched; dockwise's own reading notes left out."""
+    notes = {k: v for k, v in image.info.annotations if not k.startswith("io.dockwise.")}
+    notes["org.opencontainers.image.created"] = created
+    if image.info.manifest_digest:
+        notes[PATCHED_FROM] = image.info.manifest_digest
+    return notes
 
 
 def _copy_layer(layout: Layout, layer: Any) -> dict[str, Any]:

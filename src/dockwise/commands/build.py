@@ -137,16 +137,23 @@ def writable(output: Path | None) -> None:
 
 
 def _as_written(built, output: Path | None, push: str | None):
-    """The build with its vetting result naming the image where it is written (or, with
-    no --output, pushed), not the scratch layout it was read from."""
+    """The build with its vetting result naming the image where it is written."""
+    import dataclasses
+
+    return dataclasses.replace(built, result=as_written(built.result, output, push))
+
+
+def as_written(result, output: Path | None, push: str | None):
+    """A vetting result naming the image where it is written (or, with no --output,
+    pushed), not the scratch layout it was read from."""
     import dataclasses
 
     if output is None:
         scheme, where = "registry", push
     else:
         scheme, where = ("oci-archive" if output.suffix == ".tar" else "oci-dir"), output
-    image = dataclasses.replace(built.result.image, source=f"{scheme}:{where}", scheme=scheme)
-    return dataclasses.replace(built, result=dataclasses.replace(built.result, image=image))
+    image = dataclasses.replace(result.image, source=f"{scheme}:{where}", scheme=scheme)
+    return dataclasses.replace(result, image=image)
 
 
 def source_date_epoch() -> int | None:

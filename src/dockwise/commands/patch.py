@@ -61,11 +61,11 @@ def run(args: argparse.Namespace) -> int:
             build.push_image(done.layout, args.push, access, args.quiet)
         if output:
             build.publish_image(done.layout, done.digest, output, args.quiet)
-    _summary(done, args)
+    _summary(done, build.as_written(done.after, output, args.push), args)
     return 0
 
 
-def _summary(done, args: argparse.Namespace) -> None:
+def _summary(done, after, args: argparse.Namespace) -> None:
     """What went in, the scripts that did not run (always said), then the diff."""
     from dockwise.build.vetting import compare
     from dockwise.report.diff import render_diff
@@ -80,5 +80,5 @@ def _summary(done, args: argparse.Namespace) -> None:
         listed = ", ".join(f"{name} ({' '.join(scripts)})" for name, scripts in done.scripts)
         build.notice(clean(f"warning: maintainer scripts not run: {listed}"), args.quiet,
                      force=True)  # fmt: skip
-    write_output(render_diff(compare(done.before, done.after), args.output_format),
+    write_output(render_diff(compare(done.before, after), args.output_format),
                  args.diff_output)  # fmt: skip
