@@ -12,9 +12,8 @@ import subprocess
 
 import pytest
 from built_image import INSTALLED, Layout, write_spec
-from registry import pki
-from registry.distribution import PASSWORD, USER, needs_registry, run_registry
-from registry.token_server import ISSUER, SERVICE, token_server
+from registry.distribution import PASSWORD, USER, needs_registry
+from registry.fixtures import behind_tokens
 
 from dockwise import cli
 from dockwise.errors import SourceError
@@ -27,14 +26,8 @@ ACCESS = RegistryAccess(USER, PASSWORD)
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    root = tmp_path_factory.mktemp("registry")
-    signer = pki.make_ca("dockwise token signer")
-    bundle, _ = signer.write(root, "signer")
-    with token_server(signer) as server:
-        auth = {"token": {"realm": server.url, "service": SERVICE, "issuer": ISSUER,
-                          "rootcertbundle": str(bundle)}}  # fmt: skip
-        with run_registry(root, auth=auth) as running:
-            yield running, server
+    with behind_tokens(tmp_path_factory.mktemp("registry")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -16,16 +16,21 @@ SECURITY_FIX, UP_TO_DATE = 1, 0
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
-    parser.add_argument(
-        "--sources", metavar="LINE", action="append", default=[],
-        help="an apt sources.list line to compare with (repeatable; default: the image "
-        "release's suite, -updates and -security on the distribution's archive)",
-    )  # fmt: skip
-    parser.add_argument("--keyring", metavar="FILE", help="OpenPGP keyring signing --sources")
+    add_archive_arguments(parser, "compare with")
     parser.add_argument("-f", "--format", dest="output_format", choices=["table", "json"],
                         default="table")  # fmt: skip
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     add_vetting_arguments(parser)
+
+
+def add_archive_arguments(parser: argparse.ArgumentParser, purpose: str) -> None:
+    """--sources and --keyring: the archive `outdated` compares with, `patch` takes from."""
+    parser.add_argument(
+        "--sources", metavar="LINE", action="append", default=[],
+        help=f"an apt sources.list line to {purpose} (repeatable; default: the image "
+        "release's suite, -updates and -security on the distribution's archive)",
+    )  # fmt: skip
+    parser.add_argument("--keyring", metavar="FILE", help="OpenPGP keyring signing --sources")
 
 
 def run(args: argparse.Namespace) -> int:

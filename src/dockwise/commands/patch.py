@@ -15,6 +15,7 @@ from dockwise.commands.flags import (
     registry_access,
     write_output,
 )
+from dockwise.commands.outdated import add_archive_arguments
 from dockwise.errors import DockwiseError
 from dockwise.report.diff import DIFF_REPORTERS
 
@@ -26,12 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--push", metavar="REF", help="push the patched image to REF")
     parser.add_argument("--tag", default="latest", help="the image's reference name in the "
                         "layout (default: latest)")  # fmt: skip
-    parser.add_argument(
-        "--sources", metavar="LINE", action="append", default=[],
-        help="an apt sources.list line to take fixes from (repeatable; default: the image "
-        "release's suite, -updates and -security on the distribution's archive)",
-    )  # fmt: skip
-    parser.add_argument("--keyring", metavar="FILE", help="OpenPGP keyring signing --sources")
+    add_archive_arguments(parser, "take fixes from")
     parser.add_argument("--allow-new", action="store_true", help="let the fixes add packages "
                         "the image does not have (default: refuse)")  # fmt: skip
     parser.add_argument("-f", "--format", dest="output_format", choices=list(DIFF_REPORTERS),
