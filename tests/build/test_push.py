@@ -13,7 +13,7 @@ import subprocess
 import pytest
 from built_image import INSTALLED, Layout, write_spec
 from registry.distribution import PASSWORD, USER, needs_registry
-from registry.fixtures import behind_tokens
+from registry.token_server import behind_tokens
 
 from dockwise import cli
 from dockwise.errors import SourceError

@@ -3,8 +3,6 @@ with those images pushed by skopeo. Import the fixtures a test module uses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 from registry import distribution, pki
 from registry.distribution import PASSWORD, USER
 from registry.sample import spec
-from registry.token_server import ISSUER, SERVICE, TokenServer, token_server
+from registry.token_server import behind_tokens
 from tools.imagepack import build_image, write_docker_archive, write_oci_archive
 
 
@@ -80,15 +78,3 @@ def token_registry(tmp_path_factory, images):
             distribution.push(images.oci, registry, repo, creds=f"{USER}:{PASSWORD}")
         server.requests.clear()
         yield registry, server
-
-
-@contextmanager
-def behind_tokens(root: Path) -> Iterator[tuple[distribution.Registry, TokenServer]]:
-    """An empty registry that takes bearer tokens from the test token server."""
-    signer = pki.make_ca("dockwise token signer")
-    bundle, _ = signer.write(root, "signer")
-    with token_server(signer) as server:
-        auth = {"token": {"realm": server.url, "service": SERVICE, "issuer": ISSUER,
-                          "rootcertbundle": str(bundle)}}  # fmt: skip
-        with distribution.run_registry(root, auth=auth) as registry:
-            yield registry, server
