@@ -1,0 +1,66 @@
+"""Pushing to a scripted registry, for what a real one will not do on demand: an upload
+location on another host (object storage, a CDN) must get no credentials."""
+
+from __future__ import annotations
+
+from registry.fake_registry import BASIC, Quiet, serve
+from tools.imagepack import ImageSpec, write_oci_dir
+
+from dockwise.options import RegistryAccess
+from dockwise.source.registry.push import push_layout
+
+
+def uploads_elsewhere(storage: str, seen: list[tuple[str, str, str]]):
+    """A registry behind Basic auth whose uploads go to `storage`, another address."""
+
+    class Registry(Quiet):
+        def handle_one(self, method: str) -> None:
+            seen.append((method, self.path, self.headers.get("Authorization", "")))
+            if self.headers.get("Authorization") != BASIC:
+                self.reply(401, b"", {"WWW-Authenticate": 'Basic realm="test"'})
+            elif method == "POST":
+                self.reply(202, b"", {"Location": f"http://{storage}/upload/1"})
+            elif method == "PUT":
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self.reply(201, b"")
+            else:
+                self.reply(404 if "/blobs/" in self.path or "sha256-" in self.path else 200, b"")
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's names
+            self.handle_one("GET")
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self.handle_one("HEAD")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self.handle_one("POST")
+
+        def do_PUT(self) -> None:  # noqa: N802
+            self.handle_one("PUT")
+
+    return Registry
+
+
+def storage_host(seen: list[tuple[str, str, str]]):
+    class Storage(Quiet):
+        def do_PUT(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            seen.append(("PUT", self.path, self.headers.get("Authorization", "")))
+            self.reply(201, b"")
+
+    return Storage
+
+
+def test_an_upload_location_on_another_host_gets_no_credentials(tmp_path):
+    write_oci_dir(ImageSpec(layers=[{"app/run": b"#!/app\n"}]), tmp_path / "image")
+    at_registry, at_storage = [], []
+    with serve(storage_host(at_storage), "127.0.0.2") as storage:
+        with serve(uploads_elsewhere(storage, at_registry)) as registry:
+            pushed = push_layout(tmp_path / "image", f"{registry}/app:1",
+                                 RegistryAccess("alice", "wonderland"))  # fmt: skip
+    assert pushed.blobs_sent == 2  # the config and the layer, both to storage
+    assert [(m, a) for m, _, a in at_storage] == [("PUT", ""), ("PUT", "")]
+    assert all("digest=sha256%3A" in p or "digest=sha256:" in p for _, p, _ in at_storage)
+    manifests = [p for m, p, a in at_registry if m == "PUT" and a == BASIC]
+    assert manifests == ["/v2/app/manifests/1"]
+    assert pushed.referrers == "none"
