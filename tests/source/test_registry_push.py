@@ -4,10 +4,10 @@ location on another host (object storage, a CDN) must get no credentials."""
 from __future__ import annotations
 
 from registry.fake_registry import BASIC, Quiet, serve
-from tools.imagepack import ImageSpec, write_oci_dir
 
 from dockwise.options import RegistryAccess
 from dockwise.source.registry.push import push_layout
+from tools.imagepack import ImageSpec, write_oci_dir
 
 
 def uploads_elsewhere(storage: str, seen: list[tuple[str, str, str]]):
