@@ -144,3 +144,20 @@ def _referrers_tag(host: str, tag: str) -> list[dict]:
     assert index["mediaType"] == "application/vnd.oci.image.index.v1+json"
     return sorted(index["manifests"], key=lambda m: m["digest"])
 
+
+
+def test_patch_reads_from_and_pushes_to_the_registry(pushed, registry, mirror, archive, db,
+                                                     tmp_path, capsys, monkeypatch):  # fmt: skip
+    host = registry[0].host
+    monkeypatch.setenv("DOCKWISE_REGISTRY_USERNAME", USER)
+    monkeypatch.setenv("DOCKWISE_REGISTRY_PASSWORD", PASSWORD)
+    suites = ("bookworm", "bookworm-security")
+    sources = [arg for suite in suites for arg in ("--sources", f"deb {mirror}/ {suite} main")]
+    code = cli.main(["patch", f"registry:{host}/demo/app:1", "--push", f"{host}/demo/app:fixed",
+                     "--output", str(tmp_path / "fixed"), *sources, "--keyring",
+                     str(archive.keyring), "--db", db])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0, err
+    layout = Layout(tmp_path / "fixed")
+    assert skopeo_digest(f"docker://{host}/demo/app:fixed") == layout.image["digest"]
+    assert "(2 blobs sent, 2 already there)" in err  # the new config and layer only
