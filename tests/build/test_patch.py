@@ -128,7 +128,9 @@ def tool_image(path) -> str:
         Member("usr/bin/demo-tool", b"old\n"),
         Member("var/lib/dpkg/status", TOOL_STATUS),
         Member("var/lib/dpkg/info/demo-tool.md5sums",
-               b"d41d8cd98f00b204e9800998ecf8427e  usr/bin/demo-tool\n"),
+               b"d41d8cd98f00b204e9800998ecf8427e  usr/bin/demo-tool\n"
+               b"d41d8cd98f00b204e9800998ecf8427e  usr/share/demo-tool/gone\n"
+               b"d41d8cd98f00b204e9800998ecf8427e  ../../outside\n"),  # hostile: no whiteout
     ])  # fmt: skip
 
 
@@ -148,6 +150,8 @@ def test_a_fix_needing_a_new_package_is_refused_unless_allowed(tmp_path, mirror,
     assert "Version: 1.1-1" in status and "Package: demo-helper" in status
     listed = _layer_file(tmp_path / "out.tar", "var/lib/dpkg/info/demo-helper.list").decode()
     assert "/usr/bin/demo-helper\n" in listed
+    whiteouts = [n for n in _layer_names(tmp_path / "out.tar") if ".wh." in n]
+    assert whiteouts == ["usr/share/demo-tool/.wh.gone"]
 
 
 def test_an_image_without_a_package_database_is_refused(tmp_path, mirror, archive, db, capsys):
@@ -165,6 +169,16 @@ def test_nowhere_to_put_the_image_is_one_line(capsys):
 
 def _layer_file(archive_path, name: str) -> bytes:
     """NAME from the top layer of an OCI archive."""
+    with _top_layer(archive_path) as inner:
+        return inner.extractfile(name).read()
+
+
+def _layer_names(archive_path) -> list[str]:
+    with _top_layer(archive_path) as inner:
+        return inner.getnames()
+
+
+def _top_layer(archive_path) -> tarfile.TarFile:
     with tarfile.open(archive_path) as outer:
         def read(member: str) -> bytes:
             return outer.extractfile(member).read()
@@ -172,5 +186,4 @@ def _layer_file(archive_path, name: str) -> bytes:
         index = json.loads(read("index.json"))
         manifest = json.loads(read(f"blobs/sha256/{index['manifests'][0]['digest'][7:]}"))
         layer = read(f"blobs/sha256/{manifest['layers'][-1]['digest'][7:]}")
-    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(layer))) as inner:
-        return inner.extractfile(name).read()
+    return tarfile.open(fileobj=io.BytesIO(gzip.decompress(layer)))

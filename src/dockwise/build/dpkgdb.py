@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from dockwise.catalog.dpkg import stanzas
-from dockwise.source.filetree import FileTree
+from dockwise.source.filetree import FileTree, normalize
 
 STATUS = "var/lib/dpkg/status"
 STATUS_D = "var/lib/dpkg/status.d"
@@ -89,8 +89,11 @@ def _status_d_md5sums(tree: FileTree, name: str, _arch: str) -> bytes:
 
 
 def _paths(md5sums: bytes) -> tuple[str, ...]:
+    """The listed paths, root-relative; one that climbs out of the root (the image wrote
+    this file) is dropped, so no whiteout can name a path outside the image."""
     lines = md5sums.decode("utf-8", "replace").splitlines()
-    return tuple(line.split("  ", 1)[1].lstrip("/") for line in lines if "  " in line)
+    paths = (normalize(line.split("  ", 1)[1]) for line in lines if "  " in line)
+    return tuple(p for p in paths if p)
 
 
 def installed_stanza(stanza: str) -> str:
