@@ -16,7 +16,7 @@ from built_image import CVE, INSTALLED, Layout, run_build, write_spec
 from conftest import TOOL_CVE
 
 from dockwise import cli
-from tools.imagepack import ImageSpec, Member, write_oci_archive
+from tools.imagepack import ImageSpec, Member, write_docker_archive, write_oci_archive
 
 FIXES = (SUITE, f"{SUITE}-updates", f"{SUITE}-security")
 
@@ -110,8 +110,13 @@ def test_a_fix_only_in_another_release_is_refused(old, tmp_path, mirror, archive
     assert not (tmp_path / "out").exists()
 
 
-def status_image(path, *layers: list[Member]) -> str:
+def status_image(path, *layers: list[Member], docker: bool = False) -> str:
+    """An OCI archive, or a classic `docker save` archive with uncompressed layers."""
     config = {"User": "1000", "Env": ["KEEP=1"]}
+    if docker:
+        spec = ImageSpec(layers=list(layers), config=config, compression="none")
+        write_docker_archive(spec, path)
+        return f"docker-archive:{path}"
     write_oci_archive(ImageSpec(layers=list(layers), config=config), path)
     return f"oci-archive:{path}"
 
@@ -121,7 +126,7 @@ TOOL_STATUS = (b"Package: demo-tool\nStatus: install ok installed\nVersion: 1.0-
                b"Description: demo-tool\n")  # fmt: skip
 
 
-def tool_image(path) -> str:
+def tool_image(path, docker: bool = False) -> str:
     """dpkg's own database (a status file and info/), as debian:12 images keep it."""
     return status_image(path, [
         Member("etc/os-release", OS_RELEASE.encode()),
@@ -131,7 +136,7 @@ def tool_image(path) -> str:
                b"d41d8cd98f00b204e9800998ecf8427e  usr/bin/demo-tool\n"
                b"d41d8cd98f00b204e9800998ecf8427e  usr/share/demo-tool/gone\n"
                b"d41d8cd98f00b204e9800998ecf8427e  ../../outside\n"),  # hostile: no whiteout
-    ])  # fmt: skip
+    ], docker=docker)  # fmt: skip
 
 
 def test_a_fix_needing_a_new_package_is_refused_unless_allowed(tmp_path, mirror, archive, db,
@@ -141,6 +146,7 @@ def test_a_fix_needing_a_new_package_is_refused_unless_allowed(tmp_path, mirror,
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1
     assert "need packages the image does not have (demo-helper); --allow-new" in lines[0]
+    image = tool_image(tmp_path / "tool-docker.tar", docker=True)  # its layers: plain tars
     code, out, err = run_patch(capsys, image, tmp_path / "out.tar", mirror, archive, db,
                                "--allow-new")  # fmt: skip
     assert code == 0, err
@@ -152,6 +158,11 @@ def test_a_fix_needing_a_new_package_is_refused_unless_allowed(tmp_path, mirror,
     assert "/usr/bin/demo-helper\n" in listed
     whiteouts = [n for n in _layer_names(tmp_path / "out.tar") if ".wh." in n]
     assert whiteouts == ["usr/share/demo-tool/.wh.gone"]
+    copied = _manifest(tmp_path / "out.tar")["layers"][0]
+    assert copied["mediaType"] == "application/vnd.oci.image.layer.v1.tar"
+    assert cli.main(["sbom", "-q", "--no-cache", "-f", "json", f"{tmp_path / 'out.tar'}"]) == 0
+    found = {p["name"]: p["version"] for p in json.loads(capsys.readouterr().out)["packages"]}
+    assert found == {"demo-tool": "1.1-1", "demo-helper": "1.0-1"}
 
 
 def test_an_image_without_a_package_database_is_refused(tmp_path, mirror, archive, db, capsys):
@@ -179,11 +190,16 @@ def _layer_names(archive_path) -> list[str]:
 
 
 def _top_layer(archive_path) -> tarfile.TarFile:
-    with tarfile.open(archive_path) as outer:
-        def read(member: str) -> bytes:
-            return outer.extractfile(member).read()
-
-        index = json.loads(read("index.json"))
-        manifest = json.loads(read(f"blobs/sha256/{index['manifests'][0]['digest'][7:]}"))
-        layer = read(f"blobs/sha256/{manifest['layers'][-1]['digest'][7:]}")
+    digest = _manifest(archive_path)["layers"][-1]["digest"]
+    layer = _read(archive_path, f"blobs/sha256/{digest[7:]}")
     return tarfile.open(fileobj=io.BytesIO(gzip.decompress(layer)))
+
+
+def _manifest(archive_path) -> dict:
+    index = json.loads(_read(archive_path, "index.json"))
+    return json.loads(_read(archive_path, f"blobs/sha256/{index['manifests'][0]['digest'][7:]}"))
+
+
+def _read(archive_path, member: str) -> bytes:
+    with tarfile.open(archive_path) as outer:
+        return outer.extractfile(member).read()
