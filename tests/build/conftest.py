@@ -13,7 +13,9 @@ from dockwise.vulndb.store import DbWriter
 
 # what `dockwise outdated` finds newer: a security fix of demo-app (which drops a plugin
 # 1.0-1 had, and has a postinst that `patch` must not run), a point update of demo-lib
-SECURITY = [Deb("demo-app", "1.1-1", {"usr/bin/demo-app": "#!/bin/sh\necho fixed\n"},
+SECURITY = [Deb("demo-app", "1.1-1", {"usr/bin/demo-app": "#!/bin/sh\necho fixed\n",
+                                      "usr/share/doc/demo-app/copyright": "GPL\n",
+                                      "usr/share/doc/demo-app/changelog": "pruned\n"},
                 depends="demo-lib (>= 1.0)", executables=("usr/bin/demo-app",),
                 scripts={"postinst": "#!/bin/sh\nexit 1\n"})]  # fmt: skip
 UPDATES = [Deb("demo-lib", "1.0-2", {"usr/lib/x86_64-linux-gnu/libdemo.so.1": "newer\n"})]

@@ -84,9 +84,12 @@ def test_the_layer_holds_the_files_records_and_whiteouts(patched):
     members = new.layer_members(top)
     assert new.layer_file(top, "usr/bin/demo-app") == b"#!/bin/sh\necho fixed\n"
     assert "usr/lib/demo-app/.wh.plugin" in members  # 1.1-1 dropped it
+    assert "usr/share/doc/demo-app/copyright" in members  # minimal, as the image was built:
+    assert "usr/share/doc/demo-app/changelog" not in members  # licences kept, docs pruned
     stanza = new.layer_file(top, "var/lib/dpkg/status.d/demo-app").decode()
     assert "Version: 1.1-1" in stanza
-    assert b"usr/bin/demo-app" in new.layer_file(top, "var/lib/dpkg/status.d/demo-app.md5sums")
+    md5sums = new.layer_file(top, "var/lib/dpkg/status.d/demo-app.md5sums")
+    assert b"usr/bin/demo-app" in md5sums and b"changelog" not in md5sums
     assert "usr/lib/x86_64-linux-gnu/libdemo.so.1" not in members  # demo-lib: no fix, kept
 
 
@@ -131,10 +134,12 @@ def tool_image(path, docker: bool = False) -> str:
     return status_image(path, [
         Member("etc/os-release", OS_RELEASE.encode()),
         Member("usr/bin/demo-tool", b"old\n"),
+        Member("usr/share/demo-tool/gone", b"1.1-1 drops it\n"),
         Member("var/lib/dpkg/status", TOOL_STATUS),
         Member("var/lib/dpkg/info/demo-tool.md5sums",
                b"d41d8cd98f00b204e9800998ecf8427e  usr/bin/demo-tool\n"
                b"d41d8cd98f00b204e9800998ecf8427e  usr/share/demo-tool/gone\n"
+               b"d41d8cd98f00b204e9800998ecf8427e  usr/share/demo-tool/never-there\n"
                b"d41d8cd98f00b204e9800998ecf8427e  ../../outside\n"),  # hostile: no whiteout
     ], docker=docker)  # fmt: skip
 

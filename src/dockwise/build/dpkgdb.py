@@ -26,7 +26,8 @@ _STATUS_FIELD = re.compile(r"^Status:.*$", re.MULTILINE | re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One installed package's stanza, and the paths its md5sums list (relative)."""
+    """One installed package's stanza, and the paths its md5sums list that the image
+    has (root-relative)."""
 
     name: str
     architecture: str
@@ -72,8 +73,8 @@ def _records(data: bytes, tree: FileTree, md5sums) -> Iterator[Record]:
         if stanza.get("status") and not stanza.get("status").endswith(" installed"):
             continue  # config-files or half-installed: not in the installed set
         name, arch = stanza.get("package"), stanza.get("architecture")
-        listed = md5sums(tree, name, arch)
-        yield Record(name, arch, paragraph.strip("\n"), _paths(listed))
+        present = tuple(p for p in _paths(md5sums(tree, name, arch)) if tree.entry(p))
+        yield Record(name, arch, paragraph.strip("\n"), present)
 
 
 def _info_md5sums(tree: FileTree, name: str, arch: str) -> bytes:

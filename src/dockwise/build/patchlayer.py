@@ -24,7 +24,13 @@ from dockwise.build.dpkgdb import (
 )
 from dockwise.build.layer import Entry, normalized
 from dockwise.build.patch import PatchError
-from dockwise.build.rootfs import file_entry, md5_of, status_stanza
+from dockwise.build.rootfs import (
+    file_entry,
+    listed_present,
+    md5_of,
+    minimal_keeps,
+    status_stanza,
+)
 
 
 def patch_entries(db: DpkgDatabase, debs: list[tuple[DebPackage, Path]], work: Path,
@@ -34,6 +40,8 @@ def patch_entries(db: DpkgDatabase, debs: list[tuple[DebPackage, Path]], work: P
     stanzas: dict[str, str] = {}
     for deb, path in debs:
         unpacked = _unpacked(deb, path, work, epoch)
+        if db.status_d:  # a minimal image (distroless, dockwise build) stays minimal
+            unpacked = [e for e in unpacked if minimal_keeps(e.name)]
         files = {e.name: e for e in unpacked}
         entries.update(files)
         old = db.find(deb.name)
@@ -92,7 +100,8 @@ def _records(db: DpkgDatabase, deb: DebPackage, stanza: str, files: dict[str, En
     if db.status_d:
         yield file_entry(f"{STATUS_D}/{deb.name}", f"{stanza}\n".encode(), epoch)
         if deb.md5sums:
-            yield file_entry(f"{STATUS_D}/{deb.name}.md5sums", deb.md5sums, epoch)
+            yield file_entry(f"{STATUS_D}/{deb.name}.md5sums",
+                             listed_present(deb.md5sums, set(files)), epoch)  # fmt: skip
         return
     base = f"{INFO}/{info_name(stanza, deb.name, deb.architecture)}"
     listed = ["/.", *sorted(f"/{name}" for name in files)]

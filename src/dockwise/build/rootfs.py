@@ -66,7 +66,7 @@ def package_layer(rootfs: tarfile.TarFile, packages: tuple[DebPackage, ...],
     kept = [
         Entry(normalized(info, epoch), _reader(rootfs, info) if info.isreg() else None)
         for info in rootfs.getmembers()
-        if _keep(info.name.removeprefix("./").rstrip("/"))
+        if minimal_keeps(info.name.removeprefix("./").rstrip("/"))
     ]
     kept = [e for e in kept if e.name != "."]
     paths = {e.name for e in kept}
@@ -77,7 +77,8 @@ def package_layer(rootfs: tarfile.TarFile, packages: tuple[DebPackage, ...],
     return PackageLayer(entries, frozenset(e.name for e in entries))
 
 
-def _keep(path: str) -> bool:
+def minimal_keeps(path: str) -> bool:
+    """Whether a minimal image keeps `path` (root-relative): not pruned, or a licence."""
     if _matches(path, KEPT) or (path.startswith("usr/share/doc/") and path.count("/") == 3):
         return True  # a package's doc directory and its copyright file
     return not _matches(path, PRUNED)
@@ -118,7 +119,7 @@ def _status_d(packages: tuple[DebPackage, ...], paths: set[str], md5: Callable[[
         yield file_entry(f"{STATUS_D}/{package.name}", stanza, epoch)
         if package.md5sums:
             yield file_entry(f"{STATUS_D}/{package.name}.md5sums",
-                        _present(package.md5sums, paths), epoch)  # fmt: skip
+                        listed_present(package.md5sums, paths), epoch)  # fmt: skip
 
 
 def status_stanza(control: bytes, conffiles: list[tuple[str, str]]) -> bytes:
@@ -129,7 +130,7 @@ def status_stanza(control: bytes, conffiles: list[tuple[str, str]]) -> bytes:
     return control.rstrip(b"\n") + b"\n" + field
 
 
-def _present(md5sums: bytes, paths: set[str]) -> bytes:
+def listed_present(md5sums: bytes, paths: set[str]) -> bytes:
     lines = [line for line in md5sums.splitlines() if line.split(b"  ", 1)[-1].decode(
         "utf-8", "replace").lstrip("/") in paths]  # fmt: skip
     return b"".join(line + b"\n" for line in lines)
