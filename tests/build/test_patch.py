@@ -104,6 +104,15 @@ def test_the_patched_image_reads_back_fixed(patched, capsys):
     assert "usr/lib/demo-app/plugin" not in files
 
 
+def test_an_image_with_every_fix_in_has_nothing_to_patch(patched, tmp_path, mirror, archive,
+                                                         db, capsys):  # fmt: skip
+    new, _, _ = patched
+    code, out, err = run_patch(capsys, f"oci-dir:{new.root}", tmp_path / "out", mirror,
+                               archive, db)  # fmt: skip
+    assert code == 0 and out == ""
+    assert "nothing to patch" in err and not (tmp_path / "out").exists()
+
+
 def test_a_fix_only_in_another_release_is_refused(old, tmp_path, mirror, archive, db, capsys):
     code, _, err = run_patch(capsys, f"oci-dir:{old.root}", tmp_path / "out", mirror, archive,
                              db, suites=(SUITE, "trixie"))  # fmt: skip

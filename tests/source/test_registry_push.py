@@ -3,8 +3,12 @@ location on another host (object storage, a CDN) must get no credentials."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from registry.fake_registry import BASIC, Quiet, serve
 
+from dockwise.errors import SourceError
 from dockwise.options import RegistryAccess
 from dockwise.source.registry.push import push_layout
 from tools.imagepack import ImageSpec, write_oci_dir
@@ -64,3 +68,25 @@ def test_an_upload_location_on_another_host_gets_no_credentials(tmp_path):
     manifests = [p for m, p, a in at_registry if m == "PUT" and a == BASIC]
     assert manifests == ["/v2/app/manifests/1"]
     assert pushed.referrers == "none"
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    ("index", "index.json: unreadable"),
+    ("blob", "missing from layout"),
+    ("two", "expected one image in index.json, found 2"),
+], ids=["garbage_index", "missing_blob", "two_images"])  # fmt: skip
+def test_a_damaged_layout_is_one_error_before_any_request(tmp_path, damage, message):
+    root = tmp_path / "image"
+    write_oci_dir(ImageSpec(layers=[{"app/run": b"#!/app\n"}]), root)
+    index = json.loads((root / "index.json").read_text())
+    if damage == "index":
+        (root / "index.json").write_text("{not json")
+    elif damage == "two":
+        index["manifests"].append(dict(index["manifests"][0]))
+        (root / "index.json").write_text(json.dumps(index))
+    else:
+        manifest = root / "blobs" / "sha256" / index["manifests"][0]["digest"][7:]
+        layer = json.loads(manifest.read_text())["layers"][0]["digest"]
+        (root / "blobs" / "sha256" / layer[7:]).unlink()
+    with pytest.raises(SourceError, match=message):  # port 9: nothing answers there
+        push_layout(root, "127.0.0.1:9/app:1", RegistryAccess())

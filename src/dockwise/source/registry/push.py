@@ -26,6 +26,7 @@ from dockwise.source.registry.client import RegistryClient
 from dockwise.source.registry.reference import Reference
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 CHUNK = 16 * 1024 * 1024  # bytes per PATCH; a blob up to this size goes in one PUT
 MAX_INDEX = 4 * 1024 * 1024  # a fallback referrers index larger than this is refused
 
@@ -59,6 +60,8 @@ def push_layout(layout: Path, target: str, access: RegistryAccess) -> Pushed:
     client = RegistryClient(ref.host, ref.repository, access, push=True)
     try:
         pusher = _Pusher(client, layout)
+        for entry in [image, *artifacts]:
+            pusher.check(entry)  # a damaged layout is refused before anything is sent
         pusher.manifest(image, ref.tag)
         pushed = [pusher.manifest(entry, entry["digest"]) for entry in artifacts]
         referrers = "api" if all(pushed) else _fallback(client, image, artifacts)
@@ -72,11 +75,12 @@ def push_layout(layout: Path, target: str, access: RegistryAccess) -> Pushed:
 
 def _split(entries: list[Any], layout: Path) -> tuple[dict, list[dict]]:
     """The one image of the index, and the artifacts that refer to it."""
-    images = [e for e in entries if isinstance(e, dict) and "artifactType" not in e]
+    entries = [e for e in entries if isinstance(e, dict) and isinstance(e.get("digest"), str)]
+    images = [e for e in entries if "artifactType" not in e]
     if len(images) != 1:
         raise SourceError(f"{layout}: expected one image in index.json, found {len(images)}")
     image = images[0]
-    artifacts = [e for e in entries if isinstance(e, dict) and "artifactType" in e]
+    artifacts = [e for e in entries if "artifactType" in e]
     return image, artifacts
 
 
@@ -92,24 +96,32 @@ class _Pusher:
     def manifest(self, entry: dict[str, Any], target: str) -> bool:
         """Push the manifest `entry` names, its blobs first; True when the registry
         said it recorded the manifest's `subject` (the OCI-Subject header)."""
+        manifest, digests = self.check(entry)
+        for digest in digests:
+            self.blob(digest)
+        media_type = entry.get("mediaType") or manifest.get("mediaType") or OCI_MANIFEST
         body = self._blob(entry["digest"]).read_bytes()
-        manifest = json.loads(body)
-        for blob in [manifest.get("config"), *manifest.get("layers", [])]:
-            if isinstance(blob, dict):
-                self.blob(blob["digest"])
-        response = self.client.send(
-            "PUT", f"manifests/{target}", content=body,
-            headers={"Content-Type": entry.get("mediaType") or manifest["mediaType"]},
-        )  # fmt: skip
+        response = self.client.send("PUT", f"manifests/{target}", content=body,
+                                    headers={"Content-Type": str(media_type)})  # fmt: skip
         _expect(response, 201, f"manifest {target}")
         return "oci-subject" in response.headers
 
+    def check(self, entry: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """The manifest `entry` names and its blobs' digests, each one in the layout."""
+        manifest = _read_json(self._blob(entry["digest"]))
+        layers = manifest.get("layers") if isinstance(manifest.get("layers"), list) else []
+        blobs = [manifest.get("config"), *layers]
+        digests = [b.get("digest") for b in blobs if isinstance(b, dict)]
+        for digest in digests:
+            self._blob(digest)
+        return manifest, [str(d) for d in digests]
+
     def blob(self, digest: str) -> None:
         """Upload the blob `digest` unless the repository already has it."""
+        path = self._blob(digest)
         if self.client.send("HEAD", f"blobs/{digest}").status_code == 200:
             self.skipped += 1
             return
-        path = self._blob(digest)
         start = self.client.send("POST", "blobs/uploads/")
         _expect(start, 202, f"blob {digest}: upload")
         location, last = _location(start, digest), b""
@@ -132,7 +144,7 @@ class _Pusher:
         _expect(response, 202, f"blob {digest}: chunk at {offset}")
         return _location(response, digest)
 
-    def _blob(self, digest: str) -> Path:
+    def _blob(self, digest: object) -> Path:
         algorithm, _, hexdigest = str(digest).partition(":")
         path = self.blobs / hexdigest
         if algorithm != "sha256" or not hexdigest.isalnum() or not path.is_file():
