@@ -8,14 +8,16 @@ import json
 import pytest
 from registry.fake_registry import BASIC, Quiet, serve
 
+from dockwise.build.oci import Layout
 from dockwise.errors import SourceError
 from dockwise.options import RegistryAccess
 from dockwise.source.registry.push import push_layout
 from tools.imagepack import ImageSpec, write_oci_dir
 
 
-def uploads_elsewhere(storage: str, seen: list[tuple[str, str, str]]):
-    """A registry behind Basic auth whose uploads go to `storage`, another address."""
+def uploads_elsewhere(storage: str, seen: list[tuple[str, str, str]], subject: bool = False):
+    """A registry behind Basic auth whose uploads go to `storage`, another address; with
+    `subject`, one that takes OCI 1.1 subjects (it answers `OCI-Subject`)."""
 
     class Registry(Quiet):
         def handle_one(self, method: str) -> None:
@@ -25,8 +27,9 @@ def uploads_elsewhere(storage: str, seen: list[tuple[str, str, str]]):
             elif method == "POST":
                 self.reply(202, b"", {"Location": f"http://{storage}/upload/1"})
             elif method == "PUT":
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                self.reply(201, b"")
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                said = json.loads(body).get("subject") if subject else None
+                self.reply(201, b"", {"OCI-Subject": said["digest"]} if said else {})
             else:
                 self.reply(404 if "/blobs/" in self.path or "sha256-" in self.path else 200, b"")
 
@@ -90,3 +93,18 @@ def test_a_damaged_layout_is_one_error_before_any_request(tmp_path, damage, mess
         (root / "blobs" / "sha256" / layer[7:]).unlink()
     with pytest.raises(SourceError, match=message):  # port 9: nothing answers there
         push_layout(root, "127.0.0.1:9/app:1", RegistryAccess())
+
+
+def test_a_registry_with_the_referrers_api_gets_no_fallback_tag(tmp_path):
+    layout = Layout(tmp_path / "image")
+    image = layout.image(b'{"rootfs":{"type":"layers","diff_ids":[]}}', [], {})
+    sbom = layout.artifact(image, "application/vnd.cyclonedx+json", b"{}", {})
+    layout.write_index([image, sbom])
+    at_registry, at_storage = [], []
+    with serve(storage_host(at_storage), "127.0.0.2") as storage:
+        with serve(uploads_elsewhere(storage, at_registry, subject=True)) as registry:
+            pushed = push_layout(layout.root, f"{registry}/app:1",
+                                 RegistryAccess("alice", "wonderland"))  # fmt: skip
+    assert pushed.referrers == "api" and pushed.artifacts == (sbom["digest"],)
+    puts = [p for m, p, a in at_registry if m == "PUT" and a == BASIC]
+    assert puts == ["/v2/app/manifests/1", f"/v2/app/manifests/{sbom['digest']}"]
