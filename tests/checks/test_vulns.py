@@ -94,7 +94,7 @@ def test_distro_states_and_rating():
     got = [(f.rule_id, f.status, f.severity, f.fixed_version) for f in findings]
     assert got == [
         ("CVE-2023-0001", "no-dsa", Severity.LOW, ""),
-        ("CVE-2023-0002", "wont-fix", Severity.NEGLIGIBLE, ""),
+        ("CVE-2023-0002", "will-not-fix", Severity.NEGLIGIBLE, ""),
         ("CVE-2023-0003", "fixed", Severity.HIGH, "2.36-9+deb12u7"),
     ]
     assert ("status", "no-dsa (Minor issue)") in findings[0].evidence
@@ -198,3 +198,18 @@ def test_alpine_release_from_point_version():
     [finding] = _check(source, [pkg], Distro("alpine", "3.19.1"))
     assert finding.fixed_version == "1.36.1-r2"
     assert ("compare", "0 <= 1.36.1-r1 < 1.36.1-r2 (apk)") in finding.evidence
+
+
+def test_vendor_vocabulary_maps_onto_itself_and_not_affected_clears():
+    """A feed that speaks FIX_STATUSES (Red Hat VEX) keeps its words; a vendor's
+    not-affected for the release clears another record's affected verdict."""
+    source = FakeAdvisorySource([
+        _tracker("CVE-2023-0005", "will-not-fix", "Will not fix"),
+        _tracker("CVE-2023-0006", "end-of-life", "Out of support scope"),
+        _tracker("CVE-2023-0007", "open"),
+        _tracker("CVE-2023-0007", "not-affected", "vulnerable code not shipped"),
+    ])  # fmt: skip
+    findings = _check(source, [deb("libc6", "2.36-9+deb12u4", "glibc")], DEBIAN_12)
+    assert [(f.rule_id, f.status) for f in findings] == [
+        ("CVE-2023-0005", "will-not-fix"), ("CVE-2023-0006", "end-of-life"),
+    ]  # fmt: skip
