@@ -207,7 +207,8 @@ def test_vendor_vocabulary_maps_onto_itself_and_not_affected_clears():
         _tracker("CVE-2023-0005", "will-not-fix", "Will not fix"),
         _tracker("CVE-2023-0006", "end-of-life", "Out of support scope"),
         _tracker("CVE-2023-0007", "open"),
-        _tracker("CVE-2023-0007", "not-affected", "vulnerable code not shipped"),
+        Advisory("RH-CVE-2023-0007", "redhat-csaf-vex", aliases=("CVE-2023-0007",), affected=(
+            Affected("Debian:12", "glibc", status="not-affected", reason="code not shipped"),)),
     ])  # fmt: skip
     findings = _check(source, [deb("libc6", "2.36-9+deb12u4", "glibc")], DEBIAN_12)
     assert [(f.rule_id, f.status) for f in findings] == [
