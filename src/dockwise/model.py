@@ -311,6 +311,11 @@ class Finding:
     cvss: tuple[Cvss, ...] = ()
 
     @property
+    def needs_subscription(self) -> bool:
+        """Its fix comes only through a paid channel (Ubuntu Pro/ESM): not a rebuild's."""
+        return any(key == "subscription" for key, _ in self.evidence)
+
+    @property
     def deciding_cvss(self) -> Cvss | None:
         """The CVSS assessment the severity came from, when one decided it."""
         chosen = [c for c in self.cvss if c.score is not None

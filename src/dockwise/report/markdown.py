@@ -111,7 +111,8 @@ def _top_section(findings: Iterable[Finding]) -> str:
     top = [f for f in findings if not f.suppressed][:TOP_FINDINGS]
     if not top:
         return ""
-    rows = ["| severity | id | package | fixed in (or status) | where |", "| --- | --- | --- | --- | --- |"]
+    rows = ["| severity | id | package | fixed in (or status) | where |",
+            "| --- | --- | --- | --- | --- |"]
     for f in top:
         pkg = f"{f.package.name} {f.package.version}" if f.package else ""
         where = f.location.path if f.location else (f.package.location.path if f.package else "")

@@ -73,13 +73,16 @@ def _severity_of_status(status: str) -> int:
 def _holds(feed: str, path: str, ecosystem: str) -> bool:
     """Whether a feed file holds advisories of `ecosystem`. Hand-written: the feeds'
     layouts say it only in their paths (an OSV archive per ecosystem family, an Alpine
-    secdb file per release, the Debian tracker and DSA/DLA lists for every release)."""
+    secdb file per release, the Debian tracker and DSA/DLA lists and Red Hat's VEX archive
+    for every release)."""
     if feed == "osv":
         held = unquote(path.split("/", 1)[0])
     elif feed.startswith("debian-"):
         held = "Debian"
     elif feed == "alpine-secdb":
         held = f"Alpine:{path.split('/', 1)[0]}"
+    elif feed == "redhat-csaf-vex":
+        held = "Red Hat"  # one archive for every release
     else:
         return False
     return ecosystem == held or ecosystem.startswith(f"{held}:")

@@ -41,6 +41,7 @@ from dockwise.vulndb.store import DbWriter
 
 PROBLEMS = ("failed", "unusable")  # file outcomes that make a database partial
 WORKERS = 4  # parallel downloads; parsing and writing stay on one thread
+MAX_LISTING_BYTES = 64 << 10  # a listing file names a few files
 STALE_SECONDS = 24 * 3600  # temp dirs of killed updates older than this are removed
 DEFAULT_POLICY = FetchPolicy()
 USER_AGENT = f"dockwise/{__version__} (+https://github.com/dockwise/dockwise)"
@@ -130,10 +131,11 @@ def _build(tmp_db, work, mirror, feeds, policy, progress, documents) -> list[Fil
     Documents (lifecycle data) are appended to `documents` instead."""
     writer = DbWriter(tmp_db)
     stop, unreachable = threading.Event(), UnreachableHosts()
-    jobs = [(feed, path, feed.url(path, mirror)) for feed in feeds for path in feed.paths]
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="dockwise-fetch")
     try:
         with _client() as client:
+            lister = _Lister(client, work, mirror, policy, unreachable)
+            jobs = [(f, path, f.url(path, mirror)) for f in feeds for path in lister.paths(f)]
             futures = [
                 pool.submit(_fetch_one, client, url, work, n, policy, progress, stop, unreachable)
                 for n, (_, _, url) in enumerate(jobs)
@@ -148,6 +150,34 @@ def _build(tmp_db, work, mirror, feeds, policy, progress, documents) -> list[Fil
     finally:
         stop.set()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lister:
+    """The paths of each feed: its own, or those its listing file names today."""
+
+    client: httpx.Client
+    work: Path
+    mirror: str | None
+    policy: FetchPolicy
+    unreachable: UnreachableHosts
+
+    def paths(self, feed: Feed) -> tuple[str, ...]:
+        """A listing that cannot be fetched or names nothing leaves the listing itself as
+        the feed's one path: fetched again as a file, it is reported missing or unusable
+        like any other."""
+        if not feed.listing or feed.listed is None:
+            return feed.paths
+        dest = self.work / f"listing-{feed.name}"
+        url = feed.url(feed.listing, self.mirror)
+        fetched = fetch(self.client, url, dest, self.policy, unreachable=self.unreachable)
+        try:
+            text = dest.read_bytes()[:MAX_LISTING_BYTES].decode("utf-8", "replace")
+        except OSError:
+            text = ""
+        dest.unlink(missing_ok=True)
+        listed = feed.listed(text) if fetched.status == "ok" else ()
+        return (*feed.paths, *listed) if listed else (*feed.paths, feed.listing)
 
 
 def _client() -> httpx.Client:

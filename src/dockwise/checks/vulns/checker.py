@@ -177,6 +177,7 @@ def build_finding(
     rating = _rating(pkg, group, affected, cves)
     fixed = _best_fix(affected)
     evidence = [pair for m in affected for pair in _match_evidence(m)]
+    evidence.extend(_subscription(pkg, affected, fixed))
     evidence.append(("severity", rating.note))
     evidence.extend(_exploitation_evidence(ids, facts))
     return Finding(
@@ -218,6 +219,15 @@ def _safe_compare(scheme: str, a: str, b: str) -> int:
         return COMPARATORS[scheme](a, b)
     except ValueError:
         return (a > b) - (a < b)
+
+
+def _subscription(pkg: Package, affected: Sequence[Match], fixed: str) -> Iterator[tuple[str, str]]:
+    """A fix that only Ubuntu Pro (ESM) carries needs a subscription: a rebuild of a free
+    image does not get it. An installed `+esm` version shows the image already has one."""
+    if not fixed or "esm" in pkg.version:
+        return
+    if all(":Pro:" in m.query.ecosystem for m in affected if m.verdict.fixed):
+        yield "subscription", f"fixed in {fixed} by Ubuntu Pro (ESM) only: needs a subscription"
 
 
 def _status(affected: Sequence[Match]) -> str:

@@ -41,6 +41,14 @@ LANGUAGE_ECOSYSTEMS = {
 # Package.type spellings catalogers may use when there is no purl.
 _TYPE_ALIASES = {"python": "pypi", "go": "golang", "java": "maven", "rust": "cargo"}
 _RHEL_REPOS = ("baseos", "appstream", "crb")
+_SUSE_IDS = ("sles", "sles_sap", "sled", "opensuse-leap", "opensuse-tumbleweed")
+# The SLE 15 modules a SLES subscription includes, as OSV's SUSE ecosystem names them
+# ("SUSE:Linux Enterprise Module for Basesystem 15 SP5"): the base image's packages
+# come from Basesystem and Server Applications, not from the product itself.
+_SLE_MODULES = (
+    "Basesystem", "Server Applications", "Containers", "Development Tools",
+    "Web and Scripting", "Python 3", "Desktop Applications", "Legacy", "Public Cloud",
+)  # fmt: skip
 
 
 def package_distro(pkg: Package, default: Distro | None) -> Distro | None:
@@ -79,10 +87,31 @@ def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
         return (f"Alpine:v{minor}",) if minor else ()
     if family in ("wolfi", "chainguard"):
         return (family.capitalize(),)
-    if family == "rhel":
-        return tuple(f"Red Hat:enterprise_linux:{major}::{repo}" for repo in _RHEL_REPOS)
+    if family == "rhel" and major:
+        # the release (Red Hat VEX's unfixed states) and its repositories (fixes, OSV)
+        stream = f"Red Hat:enterprise_linux:{major}"
+        return (stream, *(f"{stream}::{repo}" for repo in _RHEL_REPOS))
+    if family in _SUSE_IDS:
+        return _suse(family, distro.version_id)
     name = {"debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux"}.get(family)
     return (f"{name}:{major}",) if name and major else ()
+
+
+def _suse(family: str, version_id: str) -> tuple[str, ...]:
+    """OSV's SUSE ecosystems are the marketing names os-release's PRETTY_NAME carries,
+    built here from ID and VERSION_ID (a derived image may rewrite PRETTY_NAME):
+    `sles` 15.5 -> `SUSE:Linux Enterprise Server 15 SP5` and the modules every SLES
+    image draws its packages from; `opensuse-leap` 15.5 -> `openSUSE:Leap 15.5`."""
+    if family == "opensuse-tumbleweed":
+        return ("openSUSE:Tumbleweed",)
+    if not version_id:
+        return ()
+    if family == "opensuse-leap":
+        return (f"openSUSE:Leap {version_id}",)
+    major, _, pack = version_id.partition(".")
+    release = f"{major} SP{pack}" if pack not in ("", "0") else major
+    products = ("Server", *(f"Module for {m}" for m in _SLE_MODULES))
+    return tuple(f"SUSE:Linux Enterprise {p} {release}" for p in products)
 
 
 def _family(distro: Distro) -> str:
@@ -103,17 +132,29 @@ def _ubuntu(version_id: str) -> tuple[str, ...]:
 def queries(pkg: Package, distro_ecosystems: tuple[str, ...]) -> list[Query]:
     """Every lookup this package needs (none for a type we have no advisories for)."""
     if pkg.type in OS_PACKAGE_TYPES:
-        name, version = _os_name_version(pkg)
-        return [Query(eco, name, version) for eco in distro_ecosystems]
+        return [Query(eco, name, version) for eco in distro_ecosystems
+                for name, version in _os_names(pkg, eco)]  # fmt: skip
     return _language_queries(pkg)
 
 
-def _os_name_version(pkg: Package) -> tuple[str, str]:
+def _os_names(pkg: Package, ecosystem: str) -> list[tuple[str, str]]:
     """Debian/Ubuntu/Alpine advisories are per source package and source version; a
-    binNMU (`+b1`) binary version would otherwise sort above the fix it lacks."""
-    if pkg.type == "rpm":
-        return pkg.name, pkg.version
-    return pkg.source_name or pkg.name, pkg.source_version or pkg.version
+    binNMU (`+b1`) binary version would otherwise sort above the fix it lacks. RPM
+    families differ: SUSE names the source rpm, AlmaLinux and Rocky the binary rpm, Red
+    Hat either (its VEX the source), and a module's rpm as `<module>:<stream>/<rpm>`;
+    an rpm is judged at its own epoch:version-release, which its source shares."""
+    if pkg.type != "rpm":
+        return [(pkg.source_name or pkg.name, pkg.source_version or pkg.version)]
+    family = ecosystem.split(":", 1)[0]
+    if family in ("SUSE", "openSUSE"):
+        return [(pkg.source_name or pkg.name, pkg.version)]
+    if family != "Red Hat":
+        return [(pkg.name, pkg.version)]
+    names = [pkg.name, *([pkg.source_name] if pkg.source_name else [])]
+    stream = ":".join(dict(pkg.metadata).get("modularitylabel", "").split(":")[:2])
+    if stream.count(":") == 1:  # a module's rpm: only its stream's records judge it
+        names = [f"{stream}/{n}" for n in names]
+    return [(name, pkg.version) for name in dict.fromkeys(names)]
 
 
 def language_ecosystem(pkg: Package) -> str:

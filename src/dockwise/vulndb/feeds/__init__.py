@@ -11,6 +11,7 @@ from dockwise.vulndb.feeds import (
     kev,
     nvd,
     osv,
+    redhat_vex,
 )
 from dockwise.vulndb.feeds.base import Feed
 
@@ -20,6 +21,7 @@ FEEDS: tuple[Feed, ...] = (
     debian_dsa.DSA_FEED,
     debian_dsa.DLA_FEED,
     alpine_secdb.FEED,
+    redhat_vex.FEED,
     nvd.FEED,
     kev.FEED,
     epss.FEED,

@@ -24,6 +24,10 @@ class Feed:
     mirror_dir: str  # the same files under `--mirror URL`: `<URL>/<mirror_dir>/<path>`
     paths: tuple[str, ...]  # URL paths relative to the base, already percent-encoded
     parse: Parser  # (downloaded file, its path) -> records
+    # A feed whose upstream renames its files daily (Red Hat's `archive_latest.txt` names
+    # the day's archive) lists them in one file: `listed(its text)` gives the paths then.
+    listing: str = ""
+    listed: Callable[[str], tuple[str, ...]] | None = None
 
     def url(self, path: str, mirror: str | None) -> str:
         """The URL of one file, upstream or on the mirror."""
