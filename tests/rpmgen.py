@@ -40,7 +40,8 @@ class SpecPackage:
         lines = [f"Name: {self.name}", f"Version: {self.version}", f"Release: {self.release}"]
         lines += [f"Epoch: {self.epoch}"] if self.epoch is not None else []
         lines += [f"Vendor: {self.vendor}"] if self.vendor else []
-        lines += [f"%define modularitylabel {self.modularity_label}"] if self.modularity_label else []
+        label = self.modularity_label
+        lines += [f"%define modularitylabel {label}"] if label else []
         lines += [f"License: {self.license}", "Summary: test", "BuildArch: noarch"]
         lines += ["%description", "test", "%install", f"d=%{{buildroot}}/usr/share/{self.name}"]
         loop = "mkdir -p $d/d$((i % 7)); echo $i > $d/d$((i % 7))/f$i"

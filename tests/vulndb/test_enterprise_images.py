@@ -35,7 +35,9 @@ NODEJS = rpmgen.SpecPackage(
     "nodejs", "18.14.2", "3.module+el9.2.0+18196+2e6c3f2e", epoch=1,
     modularity_label="nodejs:18:9020020230228163431:rhel9",
 )  # fmt: skip
-EL9 = [rpmgen.SpecPackage("plain", "1.0"), rpmgen.SpecPackage("epoch-one", "0.5", "3.el9_3", epoch=1)]
+EL9 = [
+    rpmgen.SpecPackage("plain", "1.0"), rpmgen.SpecPackage("epoch-one", "0.5", "3.el9_3", epoch=1),
+]  # fmt: skip
 SUSE_OPENSSL = rpmgen.SpecPackage("openssl-3", "3.0.8", "150500.5.20.1", subpackage="libopenssl3")
 
 
