@@ -214,3 +214,40 @@ def test_vendor_vocabulary_maps_onto_itself_and_not_affected_clears():
     assert [(f.rule_id, f.status) for f in findings] == [
         ("CVE-2023-0005", "will-not-fix"), ("CVE-2023-0006", "end-of-life"),
     ]  # fmt: skip
+
+
+UBUNTU_14 = Distro("ubuntu", "14.04", "trusty")
+UBUNTU_22 = Distro("ubuntu", "22.04", "jammy")
+
+
+def test_ubuntu_pro_ecosystem_name_matches_real_records():
+    """The corpus' UBUNTU-CVE-2025-38094 is keyed `Ubuntu:Pro:14.04:LTS` (the kernel under
+    ESM, no fix yet), with Ubuntu's priority as its severity entry."""
+    source = FakeAdvisorySource(osv_records("Ubuntu", "UBUNTU-CVE-2025-38094"))
+    kernel = deb("linux-image-3.13.0-24-generic", "3.13.0-24.47", "linux", "3.13.0-24.47")
+    [finding] = _check(source, [kernel], UBUNTU_14)
+    assert ("Ubuntu:Pro:14.04:LTS", "linux") in source.queries
+    assert ("Ubuntu:14.04:LTS", "linux") in source.queries
+    assert (finding.rule_id, finding.status, finding.severity) == (
+        "CVE-2025-38094", "open", Severity.MEDIUM,
+    )  # fmt: skip
+    assert ("ubuntu", "medium") in finding.vendor_severity
+
+
+def test_a_fix_only_ubuntu_pro_carries_needs_a_subscription():
+    source = FakeAdvisorySource([
+        Advisory("UBUNTU-CVE-2099-1", "osv:Ubuntu", affected=(Affected(
+            "Ubuntu:Pro:22.04:LTS", "curl",
+            (Range("ECOSYSTEM", (("introduced", "0"), ("fixed", "7.81.0-1ubuntu1.99+esm1"))),)),)),
+        Advisory("UBUNTU-CVE-2099-2", "osv:Ubuntu", affected=(Affected(
+            "Ubuntu:22.04:LTS", "curl",
+            (Range("ECOSYSTEM", (("introduced", "0"), ("fixed", "7.81.0-1ubuntu1.20"))),)),)),
+    ])  # fmt: skip
+    free = _check(source, [deb("curl", "7.81.0-1ubuntu1.15", "curl")], UBUNTU_22)
+    assert [(f.rule_id, f.needs_subscription) for f in free] == [
+        ("UBUNTU-CVE-2099-1", True), ("UBUNTU-CVE-2099-2", False),
+    ]  # fmt: skip
+    assert ("subscription", "fixed in 7.81.0-1ubuntu1.99+esm1 by Ubuntu Pro (ESM) only: "
+            "needs a subscription") in free[0].evidence  # fmt: skip
+    attached = _check(source, [deb("curl", "7.81.0-1ubuntu1.15+esm1", "curl")], UBUNTU_22)
+    assert not any(f.needs_subscription for f in attached)  # the image has Pro already
