@@ -8,8 +8,8 @@ import pytest
 
 from dockwise.checks import Target
 from dockwise.checks.vulns import VulnerabilityChecker
-from dockwise.checks.vulns.ecosystems import queries
-from dockwise.model import Distro, Severity
+from dockwise.checks.vulns.ecosystems import os_ecosystems, queries
+from dockwise.model import Distro, Package, Severity
 from dockwise.vulndb.advisory import Advisory, Affected, Exploitation, Range
 from tests.checks.conftest import (
     DEBIAN_9,
@@ -251,3 +251,44 @@ def test_a_fix_only_ubuntu_pro_carries_needs_a_subscription():
             "needs a subscription") in free[0].evidence  # fmt: skip
     attached = _check(source, [deb("curl", "7.81.0-1ubuntu1.15+esm1", "curl")], UBUNTU_22)
     assert not any(f.needs_subscription for f in attached)  # the image has Pro already
+
+
+@pytest.mark.parametrize(
+    ("distro", "expected"),
+    [
+        (Distro("sles", "15.5"), ("SUSE:Linux Enterprise Server 15 SP5",
+                                  "SUSE:Linux Enterprise Module for Basesystem 15 SP5")),
+        (Distro("sles", "15"), ("SUSE:Linux Enterprise Server 15",
+                                "SUSE:Linux Enterprise Module for Basesystem 15")),
+        (Distro("opensuse-leap", "15.5"), ("openSUSE:Leap 15.5",)),
+        (Distro("opensuse-tumbleweed", "20241201"), ("openSUSE:Tumbleweed",)),
+        (Distro("rhel", "9.3"), ("Red Hat:enterprise_linux:9",
+                                 "Red Hat:enterprise_linux:9::baseos")),
+        (Distro("almalinux", "9.3"), ("AlmaLinux:9",)),
+    ],
+)  # fmt: skip
+def test_enterprise_releases_map_to_osv_ecosystem_names(distro, expected):
+    """Names as OSV's ecosystems list spells them (ossf/osv-schema ecosystems.json: SUSE and
+    openSUSE by marketing name, Red Hat by CPE stream)."""
+    assert os_ecosystems(distro)[: len(expected)] == expected
+
+
+def _rpm(name: str, version: str, source: str = "", label: str = "") -> Package:
+    return Package(name, version, "rpm", source_name=source,
+                   metadata=(("modularitylabel", label),) if label else ())  # fmt: skip
+
+
+def test_rpm_names_per_family():
+    libs = _rpm("openssl-libs", "1:3.0.7-25.el9_3", "openssl")
+    node = _rpm("nodejs", "1:18.14.2-3.module+el9.2.0", label="nodejs:18:9020020230228163431:rhel9")
+    names = {eco: [q.name for q in queries(libs, (eco,))] for eco in (
+        "Red Hat:enterprise_linux:9", "AlmaLinux:9", "SUSE:Linux Enterprise Server 15 SP5")}
+    assert names == {"Red Hat:enterprise_linux:9": ["openssl-libs", "openssl"],
+                     "AlmaLinux:9": ["openssl-libs"],
+                     "SUSE:Linux Enterprise Server 15 SP5": ["openssl"]}  # fmt: skip
+    assert [q.name for q in queries(node, ("Red Hat:enterprise_linux:9::appstream",))] == [
+        "nodejs:18/nodejs"
+    ]
+    assert {q.version for q in queries(libs, ("Red Hat:enterprise_linux:9",))} == {
+        "1:3.0.7-25.el9_3"
+    }
