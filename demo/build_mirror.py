@@ -15,14 +15,18 @@ import gzip
 import io
 import json
 import sys
+import tarfile
 import zipfile
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import unquote
 
+import zstandard
+
 from dockwise.vulndb.feeds import FEEDS
 
 DEMO = Path(__file__).resolve().parent
+VEX_ARCHIVE = "csaf_vex_2025-08-25.tar.zst"  # the day's archive Red Hat's listing names
 EPSS_HEADER = (
     "#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\n"
 )
@@ -44,7 +48,8 @@ def write_mirror(out: Path, data: dict) -> None:
     advisories.json), valid empty files for the rest. Tests write variants of it."""
     files = _files(data)
     for feed in FEEDS:
-        for path in feed.paths:
+        listed = (feed.listing, VEX_ARCHIVE) if feed.listing else ()
+        for path in (*feed.paths, *listed):
             target = out / feed.mirror_dir / unquote(path)
             target.parent.mkdir(parents=True, exist_ok=True)
             found = files.get(f"{feed.mirror_dir}/{unquote(path)}")
@@ -87,6 +92,15 @@ def _zip(records: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
+def _empty_vex(path: str) -> bytes:
+    """Red Hat VEX: the listing naming the day's archive, and that archive, empty."""
+    if path == "archive_latest.txt":
+        return f"{VEX_ARCHIVE}\n".encode()
+    raw = io.BytesIO()
+    tarfile.open(fileobj=raw, mode="w").close()
+    return zstandard.ZstdCompressor().compress(raw.getvalue())
+
+
 def _empty(path: str, feed: str) -> bytes:
     """A valid file with nothing in it, in the format the path's feed expects."""
     if feed == "endoflife":  # a product without releases: the bundled snapshot answers
@@ -95,6 +109,8 @@ def _empty(path: str, feed: str) -> bytes:
         return b"version,codename,series,created,release,eol\n"
     if path.endswith(".zip"):
         return _zip([])
+    if feed == "redhat-csaf-vex":
+        return _empty_vex(path)
     if path.endswith(".json.gz"):  # NVD's yearly and modified files
         return _nvd_file([])
     if path.endswith(".csv.gz"):
