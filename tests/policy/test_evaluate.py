@@ -167,3 +167,13 @@ def _answers(*facts: Fact) -> FiveAnswers:
     empty = Section("?", "")
     prov = Section("Where did it come from?", "", facts, (Unanswered("x", "x", "y"),))
     return FiveAnswers(TODAY, prov, empty, empty, empty, empty)
+
+
+def test_only_fixed_leaves_out_a_fix_behind_a_subscription(bad):
+    pro = dataclasses.replace(
+        KEV, rule_id="CVE-2099-0001",
+        evidence=(("subscription", "fixed by Ubuntu Pro (ESM) only: needs a subscription"),),
+    )  # fmt: skip
+    result = dataclasses.replace(bad, findings=(*bad.findings, pro))
+    rule = {"at-least": "high", "only-fixed": True, "kinds": ["vulnerability"]}
+    assert only(evaluate(result, policy(severity=rule), TODAY), "severity").findings == (KEV,)
