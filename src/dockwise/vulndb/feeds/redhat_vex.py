@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import tarfile
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import zstandard
@@ -157,16 +158,17 @@ def _ecosystem(cpe: str) -> str:
     return ""
 
 
+@lru_cache(maxsize=1 << 16)  # a fixed kernel build is named in every CVE it fixes
 def _component(purl: str) -> tuple[str, str] | None:
     """(package, version) of an rpm or module purl: `pkg:rpm/redhat/openssl@3.0.7-27.el9
     ?arch=src&epoch=1` -> (`openssl`, `1:3.0.7-27.el9`); a module's rpm is named
     `<module>:<stream>/<rpm>` (the `rpmmod` qualifier, or an unfixed `pkg:rpmmod/redhat/
     <module>:<stream>/<rpm>`); None for anything else."""
+    if not purl.startswith(("pkg:rpm/", "pkg:rpmmod/")):
+        return None  # containers, Maven, ...: nothing the matcher could use
     try:
-        parsed = PackageURL.from_string(purl) if purl else None
+        parsed = PackageURL.from_string(purl)
     except ValueError:
-        return None
-    if parsed is None or parsed.type not in ("rpm", "rpmmod"):
         return None
     qualifiers = parsed.qualifiers if isinstance(parsed.qualifiers, dict) else {}
     module = ":".join(qualifiers.get("rpmmod", "").split(":")[:2])
