@@ -10,6 +10,7 @@ from dockwise.checks import Target
 from dockwise.checks.vulns import VulnerabilityChecker
 from dockwise.checks.vulns.ecosystems import os_ecosystems, queries
 from dockwise.model import Distro, Package, Severity
+from dockwise.versions.rpm import compare as rpm_compare
 from dockwise.vulndb.advisory import Advisory, Affected, Exploitation, Range
 from tests.checks.conftest import (
     DEBIAN_9,
@@ -292,3 +293,24 @@ def test_rpm_names_per_family():
     assert {q.version for q in queries(libs, ("Red Hat:enterprise_linux:9",))} == {
         "1:3.0.7-25.el9_3"
     }
+
+
+def test_osv_red_hat_records_judge_binary_rpms_beside_the_vex():
+    """OSV's Red Hat records (RHSA ids, the CVEs as `upstream`) name binary rpms with an
+    explicit `0:` epoch; Red Hat's VEX names the source rpm. Both judge a RHEL 9 package,
+    and merge into one finding per CVE."""
+    rhsa = Advisory("RHSA-2099:0001", "osv:Red Hat", aliases=("CVE-2099-2001",), affected=(
+        Affected("Red Hat:enterprise_linux:9::appstream", "thunderbird-libs", (Range(
+            "ECOSYSTEM", (("introduced", "0"), ("fixed", "0:115.6.0-1.el9_3"))),)),))
+    vex = Advisory("CVE-2099-2001", "redhat-csaf-vex", affected=(
+        Affected("Red Hat:enterprise_linux:9::appstream", "thunderbird", (Range(
+            "ECOSYSTEM", (("introduced", "0"), ("fixed", "115.6.0-1.el9_3"))),),
+            status="fixed"),))  # fmt: skip
+    source = FakeAdvisorySource([rhsa, vex])
+    libs = _rpm("thunderbird-libs", "115.5.0-1.el9_3", "thunderbird")
+    [finding] = _check(source, [libs], Distro("rhel", "9.3"))
+    assert (finding.rule_id, finding.status) == ("CVE-2099-2001", "fixed")
+    assert rpm_compare(finding.fixed_version, "115.6.0-1.el9_3") == 0  # `0:` is no epoch
+    assert {v for k, v in finding.evidence if k == "feed"} == {"osv:Red Hat", "redhat-csaf-vex"}
+    patched = _rpm("thunderbird-libs", "115.6.0-1.el9_3", "thunderbird")
+    assert _check(source, [patched], Distro("rhel", "9.3")) == []
