@@ -180,3 +180,10 @@ def test_a_missing_or_useless_listing_is_reported_like_a_file(tmp_path):
     files = vex_files() | {f"{VEX}/archive_latest.txt": b"<html>maintenance</html>"}
     result, vex, _ = _update(tmp_path, files)
     assert [(f.path, f.status) for f in vex] == [("archive_latest.txt", "unusable")]
+
+
+def test_a_listing_past_its_cap_is_refused_not_read(tmp_path):
+    files = vex_files() | {f"{VEX}/archive_latest.txt": b"x" * (1 << 17)}
+    _, vex, _ = _update(tmp_path, files)
+    [outcome] = vex  # refused as a listing, then reported as a file that holds nothing
+    assert (outcome.path, outcome.status) == ("archive_latest.txt", "unusable")

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -170,14 +170,18 @@ class _Lister:
             return feed.paths
         dest = self.work / f"listing-{feed.name}"
         url = feed.url(feed.listing, self.mirror)
-        fetched = fetch(self.client, url, dest, self.policy, unreachable=self.unreachable)
-        try:
-            text = dest.read_bytes()[:MAX_LISTING_BYTES].decode("utf-8", "replace")
-        except OSError:
-            text = ""
+        policy = replace(self.policy, max_bytes=MAX_LISTING_BYTES)
+        fetched = fetch(self.client, url, dest, policy, unreachable=self.unreachable)
+        listed = feed.listed(_text(dest)) if fetched.status == "ok" else ()
         dest.unlink(missing_ok=True)
-        listed = feed.listed(text) if fetched.status == "ok" else ()
         return (*feed.paths, *listed) if listed else (*feed.paths, feed.listing)
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _client() -> httpx.Client:
