@@ -266,6 +266,11 @@ def test_a_fix_only_ubuntu_pro_carries_needs_a_subscription():
         (Distro("rhel", "9.3"), ("Red Hat:enterprise_linux:9",
                                  "Red Hat:enterprise_linux:9::baseos")),
         (Distro("almalinux", "9.3"), ("AlmaLinux:9",)),
+        (Distro("rocky", "9.3"), ("Rocky Linux:9",)),
+        (Distro("ubuntu", "22.04"), ("Ubuntu:22.04:LTS", "Ubuntu:Pro:22.04:LTS")),
+        (Distro("ubuntu", "23.10"), ("Ubuntu:23.10",)),
+        (Distro("wolfi", "20230201"), ("Wolfi",)),
+        (Distro("chainguard", "20230214"), ("Chainguard",)),
     ],
 )  # fmt: skip
 def test_enterprise_releases_map_to_osv_ecosystem_names(distro, expected):
