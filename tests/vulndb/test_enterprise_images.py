@@ -158,3 +158,15 @@ def test_sles_image_against_suse_osv_of_its_own_release(tmp_path, capsys, sles):
         ("CVE-2099-0002", "openssl-3"): ("fixed", "3.0.8-150500.5.27.1"),
         ("CVE-2099-0002", "libopenssl3"): ("fixed", "3.0.8-150500.5.27.1"),
     }
+
+
+def test_rhel_without_the_vex_archive_is_not_covered(tmp_path, capsys, rhel):
+    """A mirror that lacks Red Hat's files: the RHEL packages are "unknown", not clean."""
+    files = {"/osv/AlmaLinux/all.zip": CORPUS / "osv" / "AlmaLinux" / "all.zip"}
+    with serve(Mirror(url="", files=files)) as state:
+        update(tmp_path / "v.db", mirror=state.url, feeds=(redhat_vex.FEED, osv.FEED),
+               policy=FAST)  # fmt: skip
+    cli.main(["scan", "-q", "--db", str(tmp_path / "v.db"), "-f", "json", rhel])
+    [group] = json.loads(capsys.readouterr().out)["coverage"]
+    assert (group["label"], group["state"]) == ("Red Hat 9.3", "feed missing or failed")
+    assert "redhat-csaf-vex archive_latest.txt (missing)" in group["reason"]
