@@ -87,10 +87,8 @@ def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
         return (f"Alpine:v{minor}",) if minor else ()
     if family in ("wolfi", "chainguard"):
         return (family.capitalize(),)
-    if family == "rhel" and major:
-        # the release (Red Hat VEX's unfixed states) and its repositories (fixes, OSV)
-        stream = f"Red Hat:enterprise_linux:{major}"
-        return (stream, *(f"{stream}::{repo}" for repo in _RHEL_REPOS))
+    if family == "rhel":
+        return _rhel(major)
     if family in _SUSE_IDS:
         return _suse(family, distro.version_id)
     name = {"debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux"}.get(family)
@@ -114,8 +112,24 @@ def _suse(family: str, version_id: str) -> tuple[str, ...]:
     return tuple(f"SUSE:Linux Enterprise {p} {release}" for p in products)
 
 
+def _rhel(major: str) -> tuple[str, ...]:
+    """The release (Red Hat VEX's unfixed states) and its repositories (fixes, OSV):
+    BaseOS, AppStream and CRB since RHEL 8, the Server variant before."""
+    if not major.isdigit():
+        return ()
+    stream = f"Red Hat:enterprise_linux:{major}"
+    repos = _RHEL_REPOS if int(major) >= 8 else ("server",)
+    return (stream, *(f"{stream}::{repo}" for repo in repos))
+
+
 def _family(distro: Distro) -> str:
-    return distro.id.lower()
+    """CentOS Linux (7, 8), a rebuild with no feed of its own, is judged by Red Hat's
+    records of its major release, as its builds carry RHEL's own versions; CentOS Stream,
+    which runs ahead of RHEL, is not."""
+    family = distro.id.lower()
+    if family == "centos" and "stream" not in f"{distro.name} {distro.pretty_name}".lower():
+        return "rhel"
+    return family
 
 
 def _ubuntu(version_id: str) -> tuple[str, ...]:
