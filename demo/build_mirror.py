@@ -11,6 +11,7 @@ an air-gapped site serves (docs/database.md).
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import json
@@ -48,12 +49,35 @@ def write_mirror(out: Path, data: dict) -> None:
     advisories.json), valid empty files for the rest. Tests write variants of it."""
     files = _files(data)
     for feed in FEEDS:
-        listed = (feed.listing, VEX_ARCHIVE) if feed.listing else ()
-        for path in (*feed.paths, *listed):
+        for path in feed.paths:
             target = out / feed.mirror_dir / unquote(path)
             target.parent.mkdir(parents=True, exist_ok=True)
             found = files.get(f"{feed.mirror_dir}/{unquote(path)}")
             target.write_bytes(found or _empty(path, feed.name))
+            if feed.follow is not None:  # the data file the index names
+                _FOLLOWED[feed.name](target.parent)
+
+
+def _write_repository(directory: Path) -> None:
+    """An empty repository beside a mirror.list that names its own directory (".")."""
+    (directory / "repodata").mkdir(exist_ok=True)
+    (directory / "repodata" / "repomd.xml").write_bytes(
+        b'<repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="updateinfo">'
+        b'<location href="repodata/updateinfo.xml.gz"/></data></repomd>'
+    )
+    (directory / "repodata" / "updateinfo.xml.gz").write_bytes(
+        gzip.compress(b"<updates/>", mtime=0)
+    )
+
+
+def _write_vex_archive(directory: Path) -> None:
+    """The empty day's archive beside Red Hat's archive_latest.txt, which names it."""
+    raw = io.BytesIO()
+    tarfile.open(fileobj=raw, mode="w").close()
+    (directory / VEX_ARCHIVE).write_bytes(zstandard.ZstdCompressor().compress(raw.getvalue()))
+
+
+_FOLLOWED = {"amazon-alas": _write_repository, "redhat-csaf-vex": _write_vex_archive}
 
 
 def _files(data: dict) -> dict[str, bytes]:
@@ -92,25 +116,25 @@ def _zip(records: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
-def _empty_vex(path: str) -> bytes:
-    """Red Hat VEX: the listing naming the day's archive, and that archive, empty."""
-    if path == "archive_latest.txt":
-        return f"{VEX_ARCHIVE}\n".encode()
-    raw = io.BytesIO()
-    tarfile.open(fileobj=raw, mode="w").close()
-    return zstandard.ZstdCompressor().compress(raw.getvalue())
+# Feeds whose every file is empty the same way
+_EMPTY_BY_FEED = {
+    "distro-info": b"version,codename,series,created,release,eol\n",
+    "amazon-alas": b".\n",  # a mirror.list naming its own directory as the repository
+    "photon-cve": b"[]",
+    "oracle-elsa": bz2.compress(b"<oval_definitions/>"),
+    "azure-linux-oval": b"<oval_definitions/>",
+    "redhat-csaf-vex": f"{VEX_ARCHIVE}\n".encode(),  # archive_latest.txt
+}
 
 
 def _empty(path: str, feed: str) -> bytes:
     """A valid file with nothing in it, in the format the path's feed expects."""
     if feed == "endoflife":  # a product without releases: the bundled snapshot answers
         return json.dumps({"result": {"name": path.removesuffix(".json"), "releases": []}}).encode()
-    if feed == "distro-info":
-        return b"version,codename,series,created,release,eol\n"
+    if feed in _EMPTY_BY_FEED:
+        return _EMPTY_BY_FEED[feed]
     if path.endswith(".zip"):
         return _zip([])
-    if feed == "redhat-csaf-vex":
-        return _empty_vex(path)
     if path.endswith(".json.gz"):  # NVD's yearly and modified files
         return _nvd_file([])
     if path.endswith(".csv.gz"):

@@ -86,10 +86,10 @@ def test_module_rpms_are_named_by_their_stream():
 
 
 def test_listing_names_only_an_archive_beside_it():
-    assert redhat_vex.listed("csaf_vex_2099-02-01.tar.zst\n") == ("csaf_vex_2099-02-01.tar.zst",)
+    assert redhat_vex.listed("csaf_vex_2099-02-01.tar.zst\n") == "csaf_vex_2099-02-01.tar.zst"
     hostile_names = ("../../etc/passwd.tar.zst", "a/b.tar.zst", "index.html", "", "x" * 300)
     for hostile in hostile_names:
-        assert redhat_vex.listed(hostile) == ()
+        assert redhat_vex.listed(hostile) == ""
 
 
 def _nested(depth: int) -> list:
@@ -165,7 +165,7 @@ def _update(tmp_path: Path, files: dict) -> tuple:
 
 def test_feed_follows_archive_latest_on_a_mirror_in_red_hats_layout(tmp_path):
     result, [outcome], hits = _update(tmp_path, vex_files())
-    assert (outcome.path, outcome.status, outcome.records) == (VEX_ARCHIVE, "ok", 4)
+    assert (outcome.path, outcome.status, outcome.records) == ("archive_latest.txt", "ok", 4)
     assert hits == {f"{VEX}/archive_latest.txt": 1, f"{VEX}/{VEX_ARCHIVE}": 1}
     with VulnDb(result.path) as db:
         [advisory] = db.query("Red Hat:enterprise_linux:9", "epoch-one")[:1]
@@ -185,5 +185,6 @@ def test_a_missing_or_useless_listing_is_reported_like_a_file(tmp_path):
 def test_a_listing_past_its_cap_is_refused_not_read(tmp_path):
     files = vex_files() | {f"{VEX}/archive_latest.txt": b"x" * (1 << 17)}
     _, vex, _ = _update(tmp_path, files)
-    [outcome] = vex  # refused as a listing, then reported as a file that holds nothing
+    [outcome] = vex  # only its first 4 KiB are read: a name, if anything
     assert (outcome.path, outcome.status) == ("archive_latest.txt", "unusable")
+    assert "names no .tar.zst archive" in outcome.detail

@@ -7,6 +7,7 @@ interrupted build leaves it untouched and removes its own temporary files.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -14,10 +15,11 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -41,7 +43,7 @@ from dockwise.vulndb.store import DbWriter
 
 PROBLEMS = ("failed", "unusable")  # file outcomes that make a database partial
 WORKERS = 4  # parallel downloads; parsing and writing stay on one thread
-MAX_LISTING_BYTES = 64 << 10  # a listing file names a few files
+MAX_HOPS = 3  # index files followed before a feed's data file (Amazon: mirror.list, repomd.xml)
 STALE_SECONDS = 24 * 3600  # temp dirs of killed updates older than this are removed
 DEFAULT_POLICY = FetchPolicy()
 USER_AGENT = f"dockwise/{__version__} (+https://github.com/dockwise/dockwise)"
@@ -130,15 +132,14 @@ def _build(tmp_db, work, mirror, feeds, policy, progress, documents) -> list[Fil
     """Download in parallel, parse and write in feed order into `tmp_db`; whole-file
     Documents (lifecycle data) are appended to `documents` instead."""
     writer = DbWriter(tmp_db)
-    stop, unreachable = threading.Event(), UnreachableHosts()
+    stop = threading.Event()
+    jobs = [(feed, path, feed.url(path, mirror)) for feed in feeds for path in feed.paths]
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="dockwise-fetch")
     try:
         with _client() as client:
-            lister = _Lister(client, work, mirror, policy, unreachable)
-            jobs = [(f, path, f.url(path, mirror)) for f in feeds for path in lister.paths(f)]
+            fetcher = _Fetcher(client, work, mirror, policy, progress, stop, UnreachableHosts())
             futures = [
-                pool.submit(_fetch_one, client, url, work, n, policy, progress, stop, unreachable)
-                for n, (_, _, url) in enumerate(jobs)
+                pool.submit(fetcher.one, feed, url, n) for n, (feed, _, url) in enumerate(jobs)
             ]
             pairs = zip(jobs, futures, strict=True)
             outcomes = [_ingest(writer, job, future, progress, documents) for job, future in pairs]
@@ -152,50 +153,66 @@ def _build(tmp_db, work, mirror, feeds, policy, progress, documents) -> list[Fil
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _client() -> httpx.Client:
+    return httpx.Client(follow_redirects=True, headers={"User-Agent": USER_AGENT})
+
+
 @dataclass(frozen=True, slots=True)
-class _Lister:
-    """The paths of each feed: its own, or those its listing file names today."""
+class _Fetcher:
+    """What every download of one update shares."""
 
     client: httpx.Client
     work: Path
     mirror: str | None
     policy: FetchPolicy
+    progress: UpdateProgress | None
+    stop: threading.Event
     unreachable: UnreachableHosts
 
-    def paths(self, feed: Feed) -> tuple[str, ...]:
-        """A listing that cannot be fetched or names nothing leaves the listing itself as
-        the feed's one path: fetched again as a file, it is reported missing or unusable
-        like any other."""
-        if not feed.listing or feed.listed is None:
-            return feed.paths
-        dest = self.work / f"listing-{feed.name}"
-        url = feed.url(feed.listing, self.mirror)
-        policy = replace(self.policy, max_bytes=MAX_LISTING_BYTES)
-        fetched = fetch(self.client, url, dest, policy, unreachable=self.unreachable)
-        listed = feed.listed(_text(dest)) if fetched.status == "ok" else ()
-        dest.unlink(missing_ok=True)
-        return (*feed.paths, *listed) if listed else (*feed.paths, feed.listing)
+    def one(self, feed: Feed, url: str, number: int) -> Fetched:
+        """One feed file; for a feed found through indexes, the data file they lead to."""
+        if self.progress:
+            self.progress.file_started(url, None)
+        fetched = self._get(url, url, number)
+        for _ in range(MAX_HOPS):
+            if feed.follow is None or fetched.status != "ok" or fetched.path is None:
+                return fetched
+            try:
+                target = _next_hop(feed.follow(fetched.path, fetched.url), feed, url, self.mirror)
+            except ValueError as exc:
+                return Fetched(fetched.url, "unusable", detail=str(exc))
+            if target is None:
+                return fetched
+            fetched = self._get(target, url, number)
+            if fetched.status != "ok":  # say which file the indexes led to
+                return dataclasses.replace(fetched, detail=f"{target}: {fetched.detail}")
+        return Fetched(url, "unusable", detail=f"more than {MAX_HOPS} indexes before the data")
+
+    def _get(self, url: str, label: str, number: int) -> Fetched:
+        """Progress is shown under the feed file's own URL, whichever index it is at."""
+
+        def report(done: int, total: int | None) -> None:
+            if self.progress:
+                self.progress.file_advanced(label, done, total)
+
+        dest = self.work / f"download-{number}"
+        return fetch(self.client, url, dest, self.policy, report, self.stop, self.unreachable)
 
 
-def _text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", "replace")
-    except OSError:
-        return ""
+def _next_hop(target: str | None, feed: Feed, first: str, mirror: str | None) -> str | None:
+    """Where an index points, on the mirror when there is one; ValueError when it points
+    off the host the feed was fetched from (an index is data, not a redirect to obey)."""
+    if target is None:
+        return None
+    target = feed.rebase(target, mirror)
+    if _origin(target) != _origin(first):
+        raise ValueError(f"an index points off the host of {first}, to {target}")
+    return target
 
 
-def _client() -> httpx.Client:
-    return httpx.Client(follow_redirects=True, headers={"User-Agent": USER_AGENT})
-
-
-def _fetch_one(client, url, work, number, policy, progress, stop, unreachable) -> Fetched:
-    def report(done: int, total: int | None) -> None:
-        if progress:
-            progress.file_advanced(url, done, total)
-
-    if progress:
-        progress.file_started(url, None)
-    return fetch(client, url, work / f"download-{number}", policy, report, stop, unreachable)
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
 
 
 def _ingest(writer: DbWriter, job: tuple, future: Future, progress, documents) -> FileOutcome:

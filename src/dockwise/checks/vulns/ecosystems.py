@@ -49,6 +49,16 @@ _SLE_MODULES = (
     "Basesystem", "Server Applications", "Containers", "Development Tools",
     "Web and Scripting", "Python 3", "Desktop Applications", "Legacy", "Public Cloud",
 )  # fmt: skip
+# os-release ID -> the ecosystem whose releases go by the major version (`ol` 8.9 -> 8,
+# `photon` 5.0 -> 5, `amzn` 2023 -> 2023); the vendor feeds name theirs the same way.
+_BY_MAJOR = {
+    "debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux",
+    "amzn": "Amazon Linux", "ol": "Oracle Linux", "azurelinux": "Azure Linux",
+    "mariner": "CBL-Mariner", "photon": "Photon OS",
+}  # fmt: skip
+# Vendors whose advisories name the source package (Photon's `pkg`, Azure Linux's OVAL
+# objects: one spec's CVE tracking); RPM binaries of a subpackage carry other names.
+_SOURCE_KEYED = ("Photon OS", "Azure Linux", "CBL-Mariner")
 
 
 def package_distro(pkg: Package, default: Distro | None) -> Distro | None:
@@ -91,7 +101,7 @@ def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
         return _rhel(major)
     if family in _SUSE_IDS:
         return _suse(family, distro.version_id)
-    name = {"debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux"}.get(family)
+    name = _BY_MAJOR.get(family)
     return (f"{name}:{major}",) if name and major else ()
 
 
@@ -156,12 +166,15 @@ def _os_names(pkg: Package, ecosystem: str) -> list[tuple[str, str]]:
     binNMU (`+b1`) binary version would otherwise sort above the fix it lacks. RPM
     families differ: SUSE names the source rpm, AlmaLinux and Rocky the binary rpm, Red
     Hat either (its VEX the source), and a module's rpm as `<module>:<stream>/<rpm>`;
-    an rpm is judged at its own epoch:version-release, which its source shares."""
+    Photon and Azure Linux key by spec, so `openssl-libs` meets their `openssl` rows too.
+    An rpm is judged at its own epoch:version-release, which its source shares."""
     if pkg.type != "rpm":
         return [(pkg.source_name or pkg.name, pkg.source_version or pkg.version)]
     family = ecosystem.split(":", 1)[0]
     if family in ("SUSE", "openSUSE"):
         return [(pkg.source_name or pkg.name, pkg.version)]
+    if family in _SOURCE_KEYED:
+        return [(n, pkg.version) for n in dict.fromkeys([pkg.name, pkg.source_name or pkg.name])]
     if family != "Red Hat":
         return [(pkg.name, pkg.version)]
     names = [pkg.name, *([pkg.source_name] if pkg.source_name else [])]

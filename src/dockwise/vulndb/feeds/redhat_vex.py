@@ -34,6 +34,7 @@ from dockwise.vulndb.feeds.base import Feed
 from dockwise.vulndb.records import Record, Skipped
 
 LISTING = "archive_latest.txt"
+MAX_LISTING_BYTES = 4096  # one file name
 # Caps against hostile archives: the largest real documents (kernel CVEs, listing every
 # product stream) are a few MiB; the whole archive inflates to some GiB.
 MAX_DOCUMENT_BYTES = 64 << 20
@@ -45,16 +46,28 @@ _CPE_PREFIXES = ("cpe:/o:redhat:", "cpe:/a:redhat:")
 _NO_FIX_PLANNED = {"out of support scope": "end-of-life"}  # else "will-not-fix"
 
 
-def listed(text: str) -> tuple[str, ...]:
-    """The archive `archive_latest.txt` names; () when it names nothing sensible."""
+def listed(text: str) -> str:
+    """The archive `archive_latest.txt` names; "" when it names nothing sensible."""
     name = text.strip()
     ok = name.endswith(".tar.zst") and "/" not in name and ".." not in name
-    return (name,) if ok and len(name) < 200 else ()
+    return name if ok and len(name) < 200 else ""
+
+
+def follow(path: Path, url: str) -> str | None:
+    """From `archive_latest.txt` to the day's archive beside it (update.py fetches it);
+    None once at the archive; ValueError when the listing names no archive."""
+    if not url.endswith(f"/{LISTING}"):
+        return None
+    with path.open("rb") as handle:
+        name = listed(handle.read(MAX_LISTING_BYTES).decode("utf-8", "replace"))
+    if not name:
+        raise ValueError(f"{LISTING} names no .tar.zst archive")
+    return f"{url.rpartition('/')[0]}/{name}"
 
 
 def parse(path: Path, name: str) -> Iterator[Record]:
-    """Every document of the day's archive (or of one `.json` file, as `index.txt` lists
-    them); unreadable documents and archives become `Skipped`."""
+    """Every document of the day's archive, which `archive_latest.txt` led to (or of one
+    `.json` file, as `index.txt` lists them); unreadable ones become `Skipped`."""
     if name.endswith(".json"):
         yield from _document(path.read_bytes(), name)
         return
@@ -263,8 +276,7 @@ FEED = Feed(
     name="redhat-csaf-vex",
     public_base="https://security.access.redhat.com/data/csaf/v2/vex/",
     mirror_dir="redhat/csaf/v2/vex",
-    paths=(),
+    paths=(LISTING,),
     parse=parse,
-    listing=LISTING,
-    listed=listed,
+    follow=follow,
 )
