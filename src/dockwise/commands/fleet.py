@@ -85,16 +85,14 @@ def _open(args: argparse.Namespace):  # noqa: ANN202 - Fleet, imported lazily
 
 
 def _add(args: argparse.Namespace) -> int:
-    from dockwise.fleet.add import add, match_added
+    from dockwise.fleet.add import add_sources, match_added
 
     keywords = {"platform": args.platform, "no_cache": args.no_cache, **registry_keywords(args)}
     db, failed, added = resolve_db_path(args.db), 0, []
     with _open(args) as fleet:
-        for source in args.sources:
-            try:
-                item = add(fleet, source, db, keywords)
-            except DockwiseError as exc:
-                named = str(exc) if source in str(exc) else f"{source}: {exc}"  # once
+        for source, item in add_sources(fleet, args.sources, db, keywords):
+            if isinstance(item, DockwiseError):
+                named = str(item) if source in str(item) else f"{source}: {item}"  # once
                 print(f"dockwise: error: {named}", file=sys.stderr)
                 failed += 1
                 continue

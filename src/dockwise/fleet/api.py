@@ -17,6 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from dockwise.checks.base import Target
 from dockwise.checks.lifecycle import LifecycleChecker
 from dockwise.checks.vulns import VulnerabilityChecker
@@ -26,11 +28,12 @@ from dockwise.model import (
     Finding,
     ImageInfo,
     Inventory,
+    LayerRef,
     Package,
     ScanResult,
     Severity,
 )
-from dockwise.model_json import from_json, is_saved_result, to_json
+from dockwise.model_json import SCHEMA_ID, from_json, is_saved_result, to_json
 from dockwise.options import registry_access
 from dockwise.source import open_source
 from dockwise.source.registry.reference import Reference
@@ -42,8 +45,9 @@ OS_TYPES = tuple(sorted(OS_PACKAGE_TYPES))  # a sequence, as SQL's IN (...) want
 
 __all__ = [
     "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
-    "Release", "decode_result", "encode_result", "end_of_life", "image_digest", "is_saved_result",
-    "lookup_keys", "match", "open_advisories", "parse_reference", "release_of", "scan",
+    "Release", "Saved", "decode_result", "encode_result", "end_of_life", "image_digest",
+    "is_saved_result", "lookup_keys", "match", "open_advisories", "parse_reference",
+    "read_saved", "release_of", "scan",
 ]  # fmt: skip
 
 
@@ -79,6 +83,100 @@ def decode_result(data: bytes | str, name: str) -> ScanResult:
     except ValueError as exc:  # DocumentError, and bytes that are not UTF-8
         raise ReportError(f"{name}: {exc}") from None
     return from_json(document, name)
+
+
+class SavedLayer(msgspec.Struct, frozen=True, gc=False):
+    index: int
+    diff_id: str = ""
+    digest: str = ""
+    size: int = 0
+    uncompressed_size: int = 0
+    tar_size = property(LayerRef.tar_size.fget)  # the model's own rule, not a copy
+
+
+class SavedLayerIndex(msgspec.Struct, frozen=True, gc=False):
+    index: int
+
+
+class SavedLocation(msgspec.Struct, frozen=True, gc=False):
+    layer: SavedLayerIndex | None = None
+
+
+class SavedPackage(msgspec.Struct, frozen=True, gc=False):
+    name: str
+    version: str
+    type: str
+    purl: str = ""
+    source_name: str = ""
+    source_version: str = ""
+    owned_by: str = ""
+    location: SavedLocation | None = None
+    key = property(Package.key.fget)  # the model's own identity, not a copy
+
+    @property
+    def layer(self) -> int | None:
+        return self.location.layer.index if self.location and self.location.layer else None
+
+
+class SavedDistro(msgspec.Struct, frozen=True, gc=False):
+    id: str = ""
+    version_id: str = ""
+    codename: str = ""
+
+
+class SavedRunConfig(msgspec.Struct, frozen=True):
+    labels: dict[str, str] = {}
+
+
+class SavedImage(msgspec.Struct, frozen=True):
+    manifest_digest: str = ""
+    config_digest: str = ""
+    repo_tags: tuple[str, ...] = ()
+    os: str = ""
+    architecture: str = ""
+    created: str = ""
+    layers: tuple[SavedLayer, ...] = ()
+    annotations: dict[str, str] = {}
+    config: SavedRunConfig | None = None
+
+
+class SavedTool(msgspec.Struct, frozen=True):
+    version: str = ""
+
+
+class Saved(msgspec.Struct, frozen=True):
+    """What the fleet stores of a saved result (`dockwise-sbom/1`): the image's facts,
+    distro and packages. Findings, files and answers are left unread: the fleet makes
+    its own findings, and the whole bytes go to the file store as they are."""
+
+    schema: str
+    image: SavedImage
+    tool: SavedTool = SavedTool()
+    generated: str = ""
+    distro: SavedDistro | None = None
+    packages: tuple[SavedPackage, ...] = ()
+
+
+_SAVED = msgspec.json.Decoder(Saved)
+
+
+def read_saved(data: bytes, name: str) -> Saved:
+    """The fleet's part of the JSON codec's bytes, decoded and type-checked in one pass
+    by msgspec (about ten times the codec's full decode, which builds every finding and
+    package object only for the fleet to drop most of it); bad input is one line."""
+    from dockwise.errors import ReportError
+
+    try:
+        saved = _SAVED.decode(data)
+    except msgspec.ValidationError as exc:
+        raise ReportError(f"{name}: not a saved dockwise result ({exc})") from None
+    except msgspec.DecodeError as exc:
+        raise ReportError(f"{name}: invalid JSON ({exc})") from None
+    except RecursionError:
+        raise ReportError(f"{name}: invalid JSON (nested too deep)") from None
+    if saved.schema != SCHEMA_ID:
+        raise ReportError(f"{name}: not a saved dockwise result (schema {saved.schema!r})")
+    return saved
 
 
 def open_advisories(db: Path) -> VulnDb:

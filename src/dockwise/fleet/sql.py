@@ -22,6 +22,22 @@ def insert_ignore(connection: Connection, table: Table, rows: list[dict], *keys:
     connection.execute(statement, rows)
 
 
+def upsert(
+    connection: Connection, table: Table, rows: list[dict], keys: tuple[str, ...],
+    update: tuple[str, ...],
+) -> None:  # fmt: skip
+    """Insert the rows; those whose `keys` are stored have the `update` columns set to the
+    new values instead (ON CONFLICT DO UPDATE), one statement for all of them."""
+    if not rows:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
+    )
+    connection.execute(statement, rows)
+
+
 def chunks(items: Sequence[T], size: int = BATCH) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
