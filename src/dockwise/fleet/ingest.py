@@ -25,7 +25,7 @@ from dockwise.fleet.schema import (
     references,
     scan_runs,
 )
-from dockwise.fleet.sql import chunks, insert_ignore, upsert
+from dockwise.fleet.sql import chunks, insert_ignore, insert_rows, upsert
 from dockwise.fleet.store import Fleet
 
 REFERENCE_SCHEMES = ("registry", "docker", "podman")
@@ -101,7 +101,7 @@ def ingest(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
         _layers(connection, [(ids[d], item.saved) for d, item in zip(digests, batch, strict=True)])
         _packages(connection, [(ids[d], item.saved) for d, item in zip(digests, batch,
                                                                         strict=True)])
-        connection.execute(scan_runs.insert(), [dict(
+        insert_rows(connection, scan_runs, [dict(
             image_id=ids[d], recorded=when, generated=item.saved.generated, source=item.source,
             kind=item.kind, analyzer_version=item.saved.tool.version, result_digest=file,
         ) for d, item, file in zip(digests, batch, files, strict=True)])  # fmt: skip
@@ -131,7 +131,7 @@ def _image_rows(
     rescanned = [{**v, "iid": known[d]} for d, v in values.items() if d in known]
     fresh = [dict(digest=d, first_seen=when, **v) for d, v in values.items() if d not in known]
     if fresh:
-        connection.execute(images.insert(), fresh)
+        insert_rows(connection, images, fresh)
         known.update(_ids(connection, images.c.digest, [row["digest"] for row in fresh]))
     if rescanned:
         connection.execute(images.update().where(images.c.id == sa.bindparam("iid")),
@@ -182,7 +182,7 @@ def _layers(connection: Connection, batch: list[tuple[int, api.Saved]]) -> None:
     ids = _shared_rows(connection, layers.c.diff_id, rows)
     order = {(image_id, r.index): ids[r.diff_id] for image_id, r in refs}  # one per position
     if order:
-        connection.execute(image_layers.insert(), [
+        insert_rows(connection, image_layers, [
             dict(image_id=i, position=position, layer_id=layer)
             for (i, position), layer in order.items()
         ])  # fmt: skip
@@ -200,7 +200,7 @@ def _packages(connection: Connection, batch: list[tuple[int, api.Saved]]) -> Non
     links = [dict(image_id=image_id, package_id=ids[k], owned_by=p.owned_by, layer=p.layer)
              for image_id, found in chosen for k, p in found.items()]  # fmt: skip
     if links:
-        connection.execute(image_packages.insert(), links)
+        insert_rows(connection, image_packages, links)
 
 
 def _chosen(found: Sequence[api.SavedPackage]) -> dict[str, api.SavedPackage]:

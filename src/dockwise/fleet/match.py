@@ -22,7 +22,7 @@ from dockwise.fleet import api
 from dockwise.fleet.ingest import now
 from dockwise.fleet.schema import db_releases, findings, image_packages, images, notifications
 from dockwise.fleet.schema import packages as package_rows
-from dockwise.fleet.sql import chunks, insert_ignore
+from dockwise.fleet.sql import chunks, insert_ignore, insert_rows
 from dockwise.fleet.store import Fleet
 
 NOTIFY_AT = api.Severity.MEDIUM  # new findings at or above go in the outbox (and KEV ones)
@@ -300,7 +300,7 @@ def _values(row: FindingRow) -> dict:
 
 def _write(connection: Connection, plan: Plan, release_id: int) -> None:
     if plan.inserts:
-        connection.execute(findings.insert(), plan.inserts)
+        insert_rows(connection, findings, plan.inserts)
     if plan.updates:
         statement = findings.update().where(findings.c.id == sa.bindparam("fid"))
         connection.execute(statement, plan.updates)
