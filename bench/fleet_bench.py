@@ -47,8 +47,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "tests" / "vulndb"), st
 
 from dockwise.fleet import api  # noqa: E402
 from dockwise.fleet.add import BATCH, add_results  # noqa: E402
-from dockwise.fleet.ingest import Pending  # noqa: E402
 from dockwise.fleet.incremental import rematch  # noqa: E402
+from dockwise.fleet.ingest import Pending  # noqa: E402
 from dockwise.fleet.queries import affected  # noqa: E402
 from dockwise.fleet.store import RESULTS_ENV, open_fleet  # noqa: E402
 from dockwise.vulndb.update import update  # noqa: E402

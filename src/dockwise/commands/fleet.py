@@ -8,10 +8,12 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dockwise.commands.db import DB_HELP
 from dockwise.commands.flags import add_registry_arguments, registry_keywords, write_output
 from dockwise.errors import DockwiseError
+from dockwise.model import Severity
 from dockwise.vulndb.paths import resolve_db_path
 
 STORE_HELP = (
@@ -19,6 +21,7 @@ STORE_HELP = (
     "(default: $DOCKWISE_STORE, else SQLite at $XDG_DATA_HOME/dockwise/fleet.db)"
 )
 FORMATS = ("table", "json")
+NOTIFY_LEVELS = ("critical", "high", "medium")  # the outbox keeps medium and above
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,8 +50,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     history = actions.add_parser("history", help="an image's scans and findings over releases")
     history.add_argument("image", metavar="IMAGE", help="a digest (or its prefix) or reference")
+    notify = actions.add_parser(
+        "notify", help="deliver the outbox roll-ups to a webhook (signed) or print them"
+    )
+    _notify_arguments(notify)
     for action, run in (
         (add, _add),
+        (notify, _notify),
         (status, _status),
         (affected, _affected),
         (rematch, _rematch),
@@ -57,11 +65,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action.add_argument("--store", metavar="URL", help=STORE_HELP)
         if action in (add, rematch):
             action.add_argument("--db", metavar="PATH", help=DB_HELP)
-        if action is not add:
+        if action not in (add, notify):
             action.add_argument(
                 "-f", "--format", dest="output_format", choices=FORMATS, default="table"
             )
         action.set_defaults(fleet_run=run)  # fmt: skip
+
+
+def _notify_arguments(notify: argparse.ArgumentParser) -> None:
+    where = notify.add_mutually_exclusive_group()
+    where.add_argument(
+        "--webhook", metavar="URL", help="POST each roll-up here (default: $DOCKWISE_WEBHOOK_URL)"
+    )
+    where.add_argument(
+        "--print", dest="print_rollups", action="store_true",
+        help="print each roll-up as a JSON line instead (marked delivered)",
+    )  # fmt: skip
+    notify.add_argument(
+        "--secret-file", metavar="PATH",
+        help="the shared HMAC secret (default: $DOCKWISE_WEBHOOK_SECRET)",
+    )  # fmt: skip
+    notify.add_argument("--severity", default="medium", choices=NOTIFY_LEVELS,
+                        help="new findings at or above this go out; KEV additions always "
+                             "(default: medium)")  # fmt: skip
+    notify.add_argument("--attempts", type=int, default=5, metavar="N",
+                        help="tries per roll-up before giving up (default: 5)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,6 +132,49 @@ def _add(args: argparse.Namespace) -> int:
     if changes and not args.quiet:
         print(_changes_line(changes))
     return 2 if failed else 0
+
+
+def _notify(args: argparse.Namespace) -> int:
+    from dockwise.fleet.notify import deliver
+
+    send = _printer() if args.print_rollups else _webhook(args)
+    with _open(args) as fleet:
+        done = deliver(fleet, send, Severity.parse(args.severity))
+    if not args.print_rollups:
+        print(f"delivered {done.sent} roll-ups"
+              + (f", {done.empty} with nothing at or above {args.severity}" if done.empty
+                 else ""))  # fmt: skip
+    return 0
+
+
+def _printer():  # noqa: ANN202 - notify.Send
+    def send(_key: str, body: bytes) -> None:
+        sys.stdout.write(body.decode() + "\n")
+        sys.stdout.flush()  # written before it is marked delivered
+
+    return send
+
+
+def _webhook(args: argparse.Namespace):  # noqa: ANN202 - notify.Webhook
+    """The webhook and its secret from flags or the environment; the secret is never
+    shown, not even its length."""
+    import os
+
+    from dockwise.fleet.notify import SECRET_ENV, URL_ENV, Webhook
+
+    url = args.webhook or os.environ.get(URL_ENV, "")
+    if not url:
+        raise DockwiseError(f"fleet notify: --webhook URL, ${URL_ENV} or --print")
+    secret = os.environ.get(SECRET_ENV, "").encode()
+    if args.secret_file:
+        try:
+            secret = Path(args.secret_file).read_bytes().strip()
+        except OSError as exc:
+            raise DockwiseError(f"{args.secret_file}: cannot read ({exc.strerror})") from None
+    if not secret:
+        raise DockwiseError(f"fleet notify: a webhook needs a shared secret (--secret-file "
+                            f"or ${SECRET_ENV})")  # fmt: skip
+    return Webhook(url, secret, attempts=max(1, args.attempts))
 
 
 def _status(args: argparse.Namespace) -> int:

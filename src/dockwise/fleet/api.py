@@ -39,6 +39,7 @@ from dockwise.source import open_source
 from dockwise.source.registry.reference import Reference
 from dockwise.untrusted import load_json
 from dockwise.vulndb.advisory import AdvisorySource
+from dockwise.vulndb.fetch import _retry_after as retry_after  # one reading of Retry-After
 from dockwise.vulndb.store import VulnDb
 
 OS_TYPES = tuple(sorted(OS_PACKAGE_TYPES))  # a sequence, as SQL's IN (...) wants
@@ -47,7 +48,7 @@ __all__ = [
     "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
     "Release", "Saved", "decode_result", "encode_result", "end_of_life", "image_digest",
     "is_saved_result", "lookup_keys", "match", "open_advisories", "parse_reference",
-    "read_saved", "release_of", "scan",
+    "read_saved", "release_of", "retry_after", "scan",
 ]  # fmt: skip
 
 

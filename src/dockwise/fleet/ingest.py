@@ -1,7 +1,8 @@
 """Putting results into the fleet, a batch per transaction: each image by digest, its
 references, layers and packages (shared rows), the reverse index, one scan run; the
-whole result into the file store. Findings are not taken from the result: `match` makes them against a known
-database release, so every finding in the store says which release reported it.
+whole result into the file store. Findings are not taken from the result: `match` makes
+them against a known database release, so every finding in the store says which release
+reported it.
 """
 
 from __future__ import annotations
