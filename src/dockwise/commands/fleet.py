@@ -11,7 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dockwise.commands.db import DB_HELP
-from dockwise.commands.flags import add_registry_arguments, registry_keywords, write_output
+from dockwise.commands.flags import (
+    add_registry_arguments,
+    registry_access,
+    registry_keywords,
+    write_output,
+)
 from dockwise.errors import DockwiseError
 from dockwise.model import Severity
 from dockwise.vulndb.paths import resolve_db_path
@@ -50,6 +55,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     history = actions.add_parser("history", help="an image's scans and findings over releases")
     history.add_argument("image", metavar="IMAGE", help="a digest (or its prefix) or reference")
+    discover = actions.add_parser(
+        "discover", help="list a registry's repositories and tags into the store (not scanned)"
+    )
+    _discover_arguments(discover)
     notify = actions.add_parser(
         "notify", help="deliver the outbox roll-ups to a webhook (signed) or print them"
     )
@@ -57,6 +66,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for action, run in (
         (add, _add),
         (notify, _notify),
+        (discover, _discover),
         (status, _status),
         (affected, _affected),
         (rematch, _rematch),
@@ -65,11 +75,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action.add_argument("--store", metavar="URL", help=STORE_HELP)
         if action in (add, rematch):
             action.add_argument("--db", metavar="PATH", help=DB_HELP)
-        if action not in (add, notify):
+        if action not in (add, notify, discover):
             action.add_argument(
                 "-f", "--format", dest="output_format", choices=FORMATS, default="table"
             )
         action.set_defaults(fleet_run=run)  # fmt: skip
+
+
+def _discover_arguments(discover: argparse.ArgumentParser) -> None:
+    discover.add_argument("target", metavar="registry:HOST[/PREFIX]")
+    discover.add_argument(
+        "--include", metavar="GLOB", action="append", default=[],
+        help="keep only matching repositories (REPO glob) or tags (REPO:TAG glob); repeatable",
+    )  # fmt: skip
+    discover.add_argument(
+        "--exclude", metavar="GLOB", action="append", default=[],
+        help="drop matching repositories or tags, as --include; repeatable",
+    )  # fmt: skip
+    discover.add_argument(
+        "--tag-limit", metavar="N", type=int,
+        help="keep the N highest tags per repository (natural order: 1.10 above 1.9)",
+    )  # fmt: skip
+    discover.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    add_registry_arguments(discover.add_argument_group("registry access"))
+    discover.add_argument(
+        "-f", "--format", dest="output_format", choices=FORMATS, default="table"
+    )
 
 
 def _notify_arguments(notify: argparse.ArgumentParser) -> None:
@@ -132,6 +163,27 @@ def _add(args: argparse.Namespace) -> int:
     if changes and not args.quiet:
         print(_changes_line(changes))
     return 2 if failed else 0
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from dockwise.fleet.discover import Selection, discover
+
+    access = registry_access(args)
+    if access.offline:
+        raise DockwiseError("fleet discover: offline, and listing a registry needs it")
+    if args.tag_limit is not None and args.tag_limit < 1:
+        raise DockwiseError("fleet discover: --tag-limit needs a number above 0")
+    selection = Selection(tuple(args.include), tuple(args.exclude), args.tag_limit)
+    with _open(args) as fleet:
+        found = discover(fleet, args.target, access, selection)
+    for failure in found.failed:
+        print(f"dockwise: warning: {failure}", file=sys.stderr)
+    if args.output_format == "json":
+        write_output(json.dumps(dataclasses.asdict(found), indent=2), None)
+    elif not args.quiet:
+        print(f"{found.repositories} repositories: {found.references} tags kept, "
+              f"{found.new} new, {found.moved} naming another digest than before")  # fmt: skip
+    return 0
 
 
 def _notify(args: argparse.Namespace) -> int:

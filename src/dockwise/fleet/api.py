@@ -22,6 +22,7 @@ import msgspec
 from dockwise.checks.base import Target
 from dockwise.checks.lifecycle import LifecycleChecker
 from dockwise.checks.vulns import VulnerabilityChecker
+from dockwise.globs import glob_regex
 from dockwise.model import (
     OS_PACKAGE_TYPES,
     Distro,
@@ -34,8 +35,9 @@ from dockwise.model import (
     Severity,
 )
 from dockwise.model_json import SCHEMA_ID, from_json, is_saved_result, to_json
-from dockwise.options import registry_access
+from dockwise.options import RegistryAccess, registry_access
 from dockwise.source import open_source
+from dockwise.source.registry.catalog import repositories, tags
 from dockwise.source.registry.reference import Reference
 from dockwise.untrusted import load_json
 from dockwise.vulndb.advisory import AdvisorySource
@@ -43,12 +45,15 @@ from dockwise.vulndb.fetch import _retry_after as retry_after  # one reading of 
 from dockwise.vulndb.store import VulnDb
 
 OS_TYPES = tuple(sorted(OS_PACKAGE_TYPES))  # a sequence, as SQL's IN (...) wants
+BASE_NAME = "org.opencontainers.image.base.name"
+BASE_DIGEST = "org.opencontainers.image.base.digest"
 
 __all__ = [
     "OS_TYPES", "AdvisorySource", "Distro", "Finding", "Package", "ScanResult", "Severity",
     "Release", "Saved", "decode_result", "encode_result", "end_of_life", "image_digest",
     "is_saved_result", "lookup_keys", "match", "open_advisories", "parse_reference",
-    "read_saved", "release_of", "retry_after", "scan",
+    "read_saved", "release_of", "retry_after", "scan", "RegistryAccess", "glob_regex",
+    "manifest_digest", "registry_access", "repositories", "tags",
 ]  # fmt: skip
 
 
@@ -67,6 +72,21 @@ def image_digest(source: str, keywords: dict[str, Any]) -> str:
     access = registry_access(**registry)
     info = open_source(source, keywords.get("platform"), access).info
     return info.manifest_digest or info.config_digest
+
+
+def manifest_digest(reference: str, access: RegistryAccess) -> str:
+    """The digest of what `reference` names in its registry now (a manifest or an
+    index): one manifest request, no config, no layer."""
+    from dockwise.source.registry.client import RegistryClient
+    from dockwise.source.registry.image import fetch_manifest
+
+    ref = Reference.parse(reference)
+    client = RegistryClient(ref.host, ref.repository, access)
+    try:
+        body, _ = fetch_manifest(client, ref.target)
+    finally:
+        client.close()
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def encode_result(result: ScanResult) -> bytes:
@@ -156,6 +176,17 @@ class Saved(msgspec.Struct, frozen=True):
     generated: str = ""
     distro: SavedDistro | None = None
     packages: tuple[SavedPackage, ...] = ()
+
+    @property
+    def base(self) -> tuple[str, str]:
+        """(name, digest) of the base image, from the manifest's annotations, else the
+        config's labels (the OCI image spec's keys; `docker buildx` and `dockwise build`
+        write them); ("", "") when the image does not say."""
+        labels = self.image.config.labels if self.image.config else {}
+        for names in (self.image.annotations, labels):
+            if names.get(BASE_NAME):
+                return names[BASE_NAME], names.get(BASE_DIGEST, "")
+        return "", ""
 
 
 _SAVED = msgspec.json.Decoder(Saved)

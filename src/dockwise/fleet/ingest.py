@@ -145,7 +145,9 @@ def _image_rows(
 
 def _image_values(saved: api.Saved, result_digest: str, when: str) -> dict:
     info, distro = saved.image, saved.distro or api.SavedDistro()
+    base_name, base_digest = saved.base
     return dict(
+        base_name=base_name, base_digest=base_digest,
         config_digest=info.config_digest, os=info.os, architecture=info.architecture,
         created=info.created, distro_id=distro.id, distro_version=distro.version_id,
         distro_codename=distro.codename, analyzer_version=saved.tool.version,

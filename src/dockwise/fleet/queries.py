@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from dockwise.fleet import FleetError, api
 from dockwise.fleet.schema import (
     db_releases,
+    discovered,
     findings,
     image_packages,
     images,
@@ -265,3 +266,26 @@ def _finding_events(connection: Connection, image_id: int) -> list[HistoryEvent]
     return [HistoryEvent("finding", f"{row.vuln_id} in {row.name}@{row.version}", row.first,
                          row.last, row.gone or "", row.status)
             for row in connection.execute(query)]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Unscanned:
+    """A reference `fleet discover` found that no stored image answers for yet."""
+
+    source: str  # `registry:HOST/REPOSITORY:TAG`, as `fleet add` and `scan` take it
+    digest: str  # what the tag named when discovered
+
+
+def unscanned(fleet: Fleet) -> list[Unscanned]:
+    """Discovered references to scan: no stored image has their digest, and no image was
+    seen under that tag since the tag began naming it (a multi-platform tag names an
+    index, while the stored image is the platform's manifest)."""
+    d, r = discovered.c, references.c
+    held = sa.select(images.c.id).where(images.c.digest == d.digest).exists()
+    seen = sa.select(r.id).where(r.registry == d.registry, r.repository == d.repository,
+                                 r.tag == d.tag, r.last_seen >= d.since).exists()  # fmt: skip
+    query = (sa.select(d.registry, d.repository, d.tag, d.digest)
+             .where(~held, ~seen).order_by(d.registry, d.repository, d.tag))  # fmt: skip
+    with fleet.engine.connect() as connection:
+        return [Unscanned(f"registry:{row.registry}/{row.repository}:{row.tag}", row.digest)
+                for row in connection.execute(query)]  # fmt: skip

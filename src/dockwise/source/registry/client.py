@@ -37,11 +37,15 @@ _UNSET = object()
 
 
 class RegistryClient:
-    """GETs under `/v2/<repository>/` of one registry, authorised for pulling."""
+    """GETs under `/v2/<repository>/` of one registry, authorised for pulling (or for
+    another `scope`, such as `registry:catalog:*` for listing repositories)."""
 
-    def __init__(self, host: str, repository: str, access: RegistryAccess) -> None:
+    def __init__(
+        self, host: str, repository: str, access: RegistryAccess, scope: str = ""
+    ) -> None:
         self.host = host
         self.repository = repository
+        self.scope = scope or f"repository:{repository}:pull"
         self._access = access
         self._insecure = host in access.insecure_registries
         self._plain_ok = self._insecure or is_loopback(host)
@@ -54,9 +58,15 @@ class RegistryClient:
 
     def get(self, path: str, accept: tuple[str, ...] = (), stream: bool = False) -> httpx.Response:
         """GET `/v2/<repository>/<path>`, following redirects; the caller closes it."""
+        return self.get_v2(f"{self.repository}/{path}", accept, stream)
+
+    def get_v2(
+        self, path: str, accept: tuple[str, ...] = (), stream: bool = False
+    ) -> httpx.Response:
+        """GET `/v2/<path>` (`_catalog?n=100`), following redirects; the caller closes it."""
         if not self._base:
             self._connect()
-        url = f"{self._base}/v2/{self.repository}/{path}"
+        url = f"{self._base}/v2/{path}"
         headers = {"Accept": ", ".join(accept)} if accept else {}
         response = self._fetch(url, headers, stream)
         if response.status_code == 401 and "www-authenticate" in response.headers:
@@ -117,8 +127,7 @@ class RegistryClient:
         realm = challenge.realm
         if not realm.startswith(("https://", "http://")):
             raise SourceError(f"{self.host}: bearer challenge without a usable realm")
-        scope = f"repository:{self.repository}:pull"
-        params = {"scope": scope, **_service(challenge)}
+        params = {"scope": self.scope, **_service(challenge)}
         if credentials is not None and credentials.identity_token:
             form = {**params, "grant_type": "refresh_token", "client_id": "dockwise",
                     "refresh_token": credentials.password}  # fmt: skip
