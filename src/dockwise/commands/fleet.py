@@ -43,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--no-cache", action="store_true", help="neither use nor fill the cache")
     add_registry_arguments(add.add_argument_group("registry access"))
     status = actions.add_parser("status", help="one line per image: risk and rebuild needed")
+    status.add_argument(
+        "--check-base", action="store_true",
+        help="first ask each base image's registry whether its reference moved",
+    )  # fmt: skip
+    add_registry_arguments(status.add_argument_group("registry access (--check-base)"))
     affected = actions.add_parser("affected", help="images affected by CVE-ID, PURL or PACKAGE")
     affected.add_argument("what", metavar="CVE-ID|PURL|PACKAGE")
     rematch = actions.add_parser(
@@ -166,7 +171,8 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _discover(args: argparse.Namespace) -> int:
-    from dockwise.fleet.discover import Selection, discover
+    from dockwise.fleet.bases import check_bases
+    from dockwise.fleet.discover import Selection, discover, parse_target
 
     access = registry_access(args)
     if access.offline:
@@ -176,7 +182,8 @@ def _discover(args: argparse.Namespace) -> int:
     selection = Selection(tuple(args.include), tuple(args.exclude), args.tag_limit)
     with _open(args) as fleet:
         found = discover(fleet, args.target, access, selection)
-    for failure in found.failed:
+        warnings = check_bases(fleet, access, parse_target(args.target)[0])  # bases there
+    for failure in (*found.failed, *warnings):
         print(f"dockwise: warning: {failure}", file=sys.stderr)
     if args.output_format == "json":
         write_output(json.dumps(dataclasses.asdict(found), indent=2), None)
@@ -230,13 +237,16 @@ def _webhook(args: argparse.Namespace):  # noqa: ANN202 - notify.Webhook
 
 
 def _status(args: argparse.Namespace) -> int:
+    from dockwise.fleet.bases import check_bases
     from dockwise.fleet.queries import status
 
     with _open(args) as fleet:
+        for warning in check_bases(fleet, registry_access(args)) if args.check_base else ():
+            print(f"dockwise: warning: {warning}", file=sys.stderr)
         lines = status(fleet)
-    header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "REBUILD")
+    header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "BASE", "REBUILD")
     rows = [(s.name, s.worst, s.kev, s.fixable, "eol" if s.eol else "-",
-             "-" if s.age_days is None else f"{s.age_days}d",
+             "-" if s.age_days is None else f"{s.age_days}d", s.base.split(":")[0] or "-",
              "; ".join(s.rebuild) if s.rebuild else "no") for s in lines]  # fmt: skip
     _emit(args, lines, header, rows)
     return 0

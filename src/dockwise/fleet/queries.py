@@ -42,6 +42,7 @@ class ImageStatus:
     eol: str  # the end-of-life finding's title, "" while supported
     age_days: int | None  # since the image was built
     rebuild: tuple[str, ...]  # why a rebuild is needed; empty when it is not
+    base: str = ""  # the base: "" (none named), "not checked", "current", "moved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,8 @@ def status(fleet: Fleet, today: date | None = None) -> list[ImageStatus]:
         fixable = _fixable_os_packages(connection)
         rows = connection.execute(sa.select(
             images.c.id, images.c.digest, images.c.created, images.c.distro_id,
-            images.c.distro_version, images.c.distro_codename)).all()  # fmt: skip
+            images.c.distro_version, images.c.distro_codename, images.c.base_name,
+            images.c.base_digest, images.c.base_latest)).all()  # fmt: skip
     lines = [_status_line(row, names, totals, fixable, today) for row in rows]
     return sorted(lines, key=lambda s: (-_rank(s.worst), -s.kev, -s.fixable, s.name))
 
@@ -97,11 +99,25 @@ def _status_line(row, names, totals, fixable, today: date) -> ImageStatus:  # no
                        + (f" and {more} more" if more > 0 else ""))  # fmt: skip
     if eol:
         reasons.append(eol)
+    base = _base(row)
+    if base == "moved":
+        reasons.append(f"its base {row.base_name} has a newer digest ({row.base_latest[:19]}…)")
     return ImageStatus(
         names.get(row.id, row.digest), row.digest,
         str(api.Severity(worst)) if worst is not None else "none", int(kev or 0),
-        int(fixes or 0), eol, _age_days(row.created, today), tuple(reasons),
+        int(fixes or 0), eol, _age_days(row.created, today), tuple(reasons), base,
     )  # fmt: skip
+
+
+def _base(row: sa.Row) -> str:
+    """What the last check of the base's reference in its registry said."""
+    if not row.base_name:
+        return ""
+    if row.base_latest is None:
+        return "not checked"
+    if not row.base_digest:
+        return "not checked: the image names no base digest"
+    return "current" if row.base_latest == row.base_digest else "moved"
 
 
 @cache
