@@ -60,6 +60,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     history = actions.add_parser("history", help="an image's scans and findings over releases")
     history.add_argument("image", metavar="IMAGE", help="a digest (or its prefix) or reference")
+    report = actions.add_parser("report", help="the fleet page: risk, changes, trends")
+    report.add_argument("-f", "--format", dest="output_format", default="html",
+                        choices=("html", "json", "markdown"))  # fmt: skip
+    report.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
     discover = actions.add_parser(
         "discover", help="list a registry's repositories and tags into the store (not scanned)"
     )
@@ -72,6 +76,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         (add, _add),
         (notify, _notify),
         (discover, _discover),
+        (report, _report),
         (status, _status),
         (affected, _affected),
         (rematch, _rematch),
@@ -80,7 +85,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action.add_argument("--store", metavar="URL", help=STORE_HELP)
         if action in (add, rematch):
             action.add_argument("--db", metavar="PATH", help=DB_HELP)
-        if action not in (add, notify, discover):
+        if action not in (add, notify, discover, report):
             action.add_argument(
                 "-f", "--format", dest="output_format", choices=FORMATS, default="table"
             )
@@ -168,6 +173,16 @@ def _add(args: argparse.Namespace) -> int:
     if changes and not args.quiet:
         print(_changes_line(changes))
     return 2 if failed else 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from dockwise.fleet import report
+
+    render = {"html": report.to_html, "json": report.to_json, "markdown": report.to_markdown}
+    with _open(args) as fleet:
+        page = render[args.output_format](report.build(fleet))
+    write_output(page, args.output)
+    return 0
 
 
 def _discover(args: argparse.Namespace) -> int:

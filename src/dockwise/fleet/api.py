@@ -25,6 +25,7 @@ from dockwise.checks.vulns import VulnerabilityChecker
 from dockwise.globs import glob_regex
 from dockwise.model import (
     OS_PACKAGE_TYPES,
+    SEVERITIES,
     Distro,
     Finding,
     ImageInfo,
@@ -36,6 +37,8 @@ from dockwise.model import (
 )
 from dockwise.model_json import SCHEMA_ID, from_json, is_saved_result, to_json
 from dockwise.options import RegistryAccess, registry_access
+from dockwise.report.html import SEVERITY_COLOURS, Bar, bar_chart, render_page
+from dockwise.report.markdown import md as markdown_cell
 from dockwise.source import open_source
 from dockwise.source.registry.catalog import repositories, tags
 from dockwise.source.registry.reference import Reference
@@ -53,7 +56,8 @@ __all__ = [
     "Release", "Saved", "decode_result", "encode_result", "end_of_life", "image_digest",
     "is_saved_result", "lookup_keys", "match", "open_advisories", "parse_reference",
     "read_saved", "release_of", "retry_after", "scan", "RegistryAccess", "glob_regex",
-    "manifest_digest", "registry_access", "repositories", "tags",
+    "manifest_digest", "registry_access", "repositories", "tags", "SEVERITIES",
+    "SEVERITY_COLOURS", "Bar", "bar_chart", "render_page", "markdown_cell",
 ]  # fmt: skip
 
 
