@@ -90,12 +90,13 @@ def outbox(url: str) -> list[dict]:
 
 
 def test_affected_by_cve_purl_and_package_name(capsys, store_url, demo_image, tmp_path):
-    db = build_db(tmp_path, tmp_path / "v.db", GZIP_ADVISORY)
+    db = build_db(tmp_path, tmp_path / "v.db", GZIP_ADVISORY, epss={GZIP_CVE: 0.25})
     assert run(capsys, "fleet", "add", "-q", "--db", str(db), str(demo_image))[0] == 0
     [by_cve] = as_json(capsys, "fleet", "affected", GZIP_CVE)
     assert (by_cve["package"], by_cve["fixed_version"], by_cve["severity"]) == (
         GZIP, "1.12-1+deb12u1", "critical")  # fmt: skip
     assert by_cve["name"] == "docker.io/library/dockwise-demo:1.0"
+    assert by_cve["epss"] == 0.25  # the database's EPSS score, kept with the finding
     by_alias = as_json(capsys, "fleet", "affected", "DEBIAN-CVE-2099-0001")
     assert by_alias == [by_cve]  # found by the record's own id too (kept as an alias)
     by_name = as_json(capsys, "fleet", "affected", "gzip")

@@ -57,6 +57,7 @@ class Affected:
     severity: str = ""
     fixed_version: str = ""
     status: str = ""
+    epss: float | None = None  # the finding's EPSS score, when the database had one
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +184,8 @@ def affected(fleet: Fleet, what: str) -> list[Affected]:
             rows = connection.execute(_by_package(what)).all()
     found = [
         Affected(name or digest, digest, f"{package}@{version}", purl, vuln_id,
-                 str(api.Severity(severity)) if vuln_id else "", fixed, status)
-        for name, digest, package, version, purl, vuln_id, severity, fixed, status in rows
+                 str(api.Severity(severity)) if vuln_id else "", fixed, status, epss)
+        for name, digest, package, version, purl, vuln_id, severity, fixed, status, epss in rows
     ]  # fmt: skip
     return sorted(found, key=lambda a: (a.name, a.package, a.vuln_id))
 
@@ -204,7 +205,7 @@ def _by_vulnerability(connection: Connection, vuln_id: str) -> list[sa.Row]:
     f, p = findings.c, packages.c
     base = (
         sa.select(_latest_name(f.image_id), images.c.digest, p.name, p.version, p.purl,
-                  f.vuln_id, f.severity, f.fixed_version, f.fix_status)
+                  f.vuln_id, f.severity, f.fixed_version, f.fix_status, f.epss)
         .join_from(findings, packages, f.package_id == p.id)
         .join(images, images.c.id == f.image_id)
         .where(f.status == "open")
@@ -229,7 +230,7 @@ def _by_package(what: str) -> sa.Select:
     none = sa.literal("")
     return (
         sa.select(_latest_name(ip.image_id), images.c.digest, p.name, p.version, p.purl,
-                  none, sa.literal(0), none, none)
+                  none, sa.literal(0), none, none, sa.null())
         .join_from(image_packages, packages, ip.package_id == p.id)
         .join(images, images.c.id == ip.image_id).where(wanted)
     )  # fmt: skip

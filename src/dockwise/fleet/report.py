@@ -53,6 +53,7 @@ class Change:
     severity: str
     fixed_version: str
     kev: bool
+    epss: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ def _changes(connection: Connection, latest: ReleasePoint) -> tuple[Change, ...]
         sa.select(db_releases.c.id).where(db_releases.c.digest == latest.digest)).scalar_one()
     query = (
         sa.select(f.image_id, p.name, p.version, f.vuln_id, f.severity, f.fixed_version, f.kev,
-                  f.first_release, f.resolved_release)
+                  f.epss, f.first_release, f.resolved_release)
         .join_from(findings, packages, f.package_id == p.id)
         .where(sa.or_(f.first_release == release_id, f.resolved_release == release_id))
     )  # fmt: skip
@@ -102,7 +103,7 @@ def _changes(connection: Connection, latest: ReleasePoint) -> tuple[Change, ...]
     rows = [Change("resolved" if row.resolved_release == release_id else "new",
                    names.get(row.image_id, str(row.image_id)), f"{row.name}@{row.version}",
                    row.vuln_id, str(api.Severity(row.severity)), row.fixed_version,
-                   bool(row.kev)) for row in connection.execute(query)]  # fmt: skip
+                   bool(row.kev), row.epss) for row in connection.execute(query)]  # fmt: skip
     return tuple(sorted(rows, key=lambda c: (c.change, -_rank(c.severity), c.image, c.vuln_id)))
 
 

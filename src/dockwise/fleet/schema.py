@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -134,6 +135,7 @@ findings = Table(
     Column("fixed_version", String, nullable=False),
     Column("fix_status", String, nullable=False),  # "fixed", "not-fixed", "no-dsa", ...
     Column("kev", Boolean, nullable=False),
+    Column("epss", Float),  # the highest EPSS score of its ids (revision 0004)
     Column("status", String, nullable=False),  # "open" or "resolved"
     Column("first_release", Integer, ForeignKey("db_releases.id"), nullable=False),
     Column("last_release", Integer, ForeignKey("db_releases.id"), nullable=False),

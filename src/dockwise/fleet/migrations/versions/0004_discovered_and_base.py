@@ -1,6 +1,7 @@
-"""References found by `fleet discover` (listed in a registry, not scanned yet), and each
+"""References found by `fleet discover` (listed in a registry, not scanned yet); each
 image's base (`org.opencontainers.image.base.name`/`.digest`) with the digest its base
-reference had when last checked: what says "rebuild needed: the base moved".
+reference had when last checked: what says "rebuild needed: the base moved"; and each
+finding's EPSS score.
 
 Revision ID: 0004
 """
@@ -34,9 +35,13 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, sa.String(), nullable=False, server_default=""))
         batch.add_column(sa.Column("base_latest", sa.String(), nullable=True))
         batch.add_column(sa.Column("base_checked", sa.String(), nullable=True))
+    with op.batch_alter_table("findings") as batch:
+        batch.add_column(sa.Column("epss", sa.Float(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("findings") as batch:
+        batch.drop_column("epss")
     with op.batch_alter_table("images") as batch:
         for name in (*BASE_COLUMNS, "base_latest", "base_checked"):
             batch.drop_column(name)
