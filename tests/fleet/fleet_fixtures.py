@@ -8,8 +8,12 @@ import itertools
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from corpus import REPO
@@ -36,6 +40,18 @@ GZIP_ADVISORY = {
     }],
 }  # fmt: skip
 _databases = itertools.count()
+S = TypeVar("S", bound=ThreadingHTTPServer)
+
+
+@contextmanager
+def serving(server: S) -> Iterator[S]:
+    """A test HTTP server on loopback, answering in a thread until the block ends."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fleet_fixtures import build_db
+from fleet_fixtures import build_db, serving
 from registry.distribution import PASSWORD, USER, needs_registry
 
 from dockwise.cli import main
@@ -126,15 +123,8 @@ class PagedHandler(BaseHTTPRequestHandler):
         pass
 
 
-@contextmanager
-def paged(loop: bool = False) -> Iterator[Paged]:
-    server = Paged(loop)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+def paged(loop: bool = False):  # noqa: ANN201 - a context manager of a Paged
+    return serving(Paged(loop))
 
 
 def test_link_pages_globs_and_the_tag_limit(capsys, store_url, monkeypatch):

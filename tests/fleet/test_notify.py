@@ -6,13 +6,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
-from fleet_fixtures import GZIP, GZIP_ADVISORY, GZIP_CVE, build_db
+from fleet_fixtures import GZIP, GZIP_ADVISORY, GZIP_CVE, build_db, serving
 
 from dockwise.cli import main
 from dockwise.fleet.schema import notifications
@@ -49,25 +48,24 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def serve(plan: list[int]) -> Iterator[Receiver]:
-    server = Receiver(plan)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Receiver(plan)) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+
+
+def rollup_of(capsys, demo_image, tmp_path, monkeypatch, advisory: dict) -> None:
+    """The demo image stored, then a database update with `advisory`: one roll-up."""
+    db = build_db(tmp_path, tmp_path / "v.db")
+    assert main(["fleet", "add", "-q", "--db", str(db), str(demo_image)]) == 0
+    build_db(tmp_path, db, advisory)
+    assert main(["fleet", "rematch", "--db", str(db)]) == 0
+    monkeypatch.setenv("DOCKWISE_WEBHOOK_SECRET", SECRET)
+    capsys.readouterr()
 
 
 @pytest.fixture
 def one_rollup(capsys, store_url, demo_image, tmp_path, monkeypatch) -> str:
     """A store whose outbox holds one roll-up: a new advisory for the demo's gzip."""
-    db = build_db(tmp_path, tmp_path / "v.db")
-    assert main(["fleet", "add", "-q", "--db", str(db), str(demo_image)]) == 0
-    build_db(tmp_path, db, GZIP_ADVISORY)
-    assert main(["fleet", "rematch", "--db", str(db)]) == 0
-    monkeypatch.setenv("DOCKWISE_WEBHOOK_SECRET", SECRET)
-    capsys.readouterr()
+    rollup_of(capsys, demo_image, tmp_path, monkeypatch, GZIP_ADVISORY)
     return store_url
 
 
@@ -150,12 +148,7 @@ def test_a_rollup_below_the_threshold_is_marked_not_sent(
 ):
     medium = {**GZIP_ADVISORY, "severity": [
         {"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:R/S:U/C:L/I:L/A:N"}]}  # fmt: skip
-    db = build_db(tmp_path, tmp_path / "v.db")
-    assert main(["fleet", "add", "-q", "--db", str(db), str(demo_image)]) == 0
-    build_db(tmp_path, db, medium)
-    assert main(["fleet", "rematch", "--db", str(db)]) == 0
-    monkeypatch.setenv("DOCKWISE_WEBHOOK_SECRET", SECRET)
-    capsys.readouterr()
+    rollup_of(capsys, demo_image, tmp_path, monkeypatch, medium)
     for server in serve([]):
         assert main(["fleet", "notify", "--severity", "high", "--webhook", server.url]) == 0
         assert capsys.readouterr().out == "delivered 0 roll-ups, 1 with nothing at or above high\n"
