@@ -40,7 +40,7 @@ from dockwise.options import RegistryAccess, registry_access
 from dockwise.report.html import SEVERITY_COLOURS, Bar, bar_chart, render_page
 from dockwise.report.markdown import md as markdown_cell
 from dockwise.source import open_source
-from dockwise.source.registry.catalog import repositories, tags
+from dockwise.source.registry.catalog import current_digest, repositories, tags
 from dockwise.source.registry.reference import Reference
 from dockwise.untrusted import load_json
 from dockwise.vulndb.advisory import AdvisorySource
@@ -80,17 +80,8 @@ def image_digest(source: str, keywords: dict[str, Any]) -> str:
 
 def manifest_digest(reference: str, access: RegistryAccess) -> str:
     """The digest of what `reference` names in its registry now (a manifest or an
-    index): one manifest request, no config, no layer."""
-    from dockwise.source.registry.client import RegistryClient
-    from dockwise.source.registry.image import fetch_manifest
-
-    ref = Reference.parse(reference)
-    client = RegistryClient(ref.host, ref.repository, access)
-    try:
-        body, _ = fetch_manifest(client, ref.target)
-    finally:
-        client.close()
-    return "sha256:" + hashlib.sha256(body).hexdigest()
+    index): one HEAD of the manifest, no config, no layer."""
+    return current_digest(Reference.parse(reference), access)
 
 
 def encode_result(result: ScanResult) -> bytes:

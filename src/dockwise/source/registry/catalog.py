@@ -9,7 +9,9 @@ than followed forever.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -17,11 +19,18 @@ import httpx
 from dockwise.errors import SourceError
 from dockwise.options import RegistryAccess
 from dockwise.source.registry.client import RegistryClient
-from dockwise.source.registry.image import read_capped, status_error
+from dockwise.source.registry.image import (
+    MANIFEST_TYPES,
+    fetch_manifest,
+    read_capped,
+    status_error,
+)
+from dockwise.source.registry.reference import Reference
 
 PAGE = 1000  # entries asked for per page (`n`); a registry may send fewer
 MAX_PAGES = 10_000
 CATALOG_SCOPE = "registry:catalog:*"
+DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 def repositories(host: str, access: RegistryAccess, prefix: str = "") -> Iterator[str]:
@@ -41,6 +50,27 @@ def tags(host: str, repository: str, access: RegistryAccess) -> list[str]:
     try:
         path = f"{repository}/tags/list?n={PAGE}"
         return list(_pages(client, path, "tags", f"tags of {repository}"))
+    finally:
+        client.close()
+
+
+def current_digest(ref: Reference, access: RegistryAccess) -> str:
+    """The digest `ref` names now (a manifest's or an index's): a HEAD, whose
+    `Docker-Content-Digest` answers without a pull (Docker Hub counts GETs of manifests
+    against its rate limit, not HEADs); a registry that does not say is asked by GET and
+    the body hashed."""
+    client = RegistryClient(ref.host, ref.repository, access)
+    try:
+        path = f"{ref.repository}/manifests/{ref.target}"
+        response = client.get_v2(path, accept=MANIFEST_TYPES, method="HEAD")
+        response.close()
+        digest = response.headers.get("docker-content-digest", "")
+        if response.status_code == 200 and DIGEST.match(digest):
+            return digest
+        if response.status_code == 404:
+            raise SourceError(f"{ref.name}:{ref.target}: manifest unknown (404 from {ref.host})")
+        body, _ = fetch_manifest(client, ref.target)
+        return "sha256:" + hashlib.sha256(body).hexdigest()
     finally:
         client.close()
 

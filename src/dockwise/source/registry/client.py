@@ -61,18 +61,20 @@ class RegistryClient:
         return self.get_v2(f"{self.repository}/{path}", accept, stream)
 
     def get_v2(
-        self, path: str, accept: tuple[str, ...] = (), stream: bool = False
+        self, path: str, accept: tuple[str, ...] = (), stream: bool = False, method: str = "GET"
     ) -> httpx.Response:
-        """GET `/v2/<path>` (`_catalog?n=100`), following redirects; the caller closes it."""
+        """GET `/v2/<path>` (`_catalog?n=100`), following redirects; the caller closes it.
+        `method="HEAD"`: the headers only (a manifest's digest, without the pull that
+        Docker Hub counts against its rate limit)."""
         if not self._base:
             self._connect()
         url = f"{self._base}/v2/{path}"
         headers = {"Accept": ", ".join(accept)} if accept else {}
-        response = self._fetch(url, headers, stream)
+        response = self._fetch(url, headers, stream, method)
         if response.status_code == 401 and "www-authenticate" in response.headers:
             response.close()
             self._authorize(Challenge.parse(response.headers["www-authenticate"]))
-            response = self._fetch(url, headers, stream)
+            response = self._fetch(url, headers, stream, method)
         if response.status_code == 401:
             response.close()
             raise SourceError(f"{self.host}/{self.repository}: {self._refusal(response)}")
@@ -137,14 +139,16 @@ class RegistryClient:
             response = self._send("GET", realm, headers, stream=False, params=params)
         return _token_from(response, realm, self.host, credentials is not None)
 
-    def _fetch(self, url: str, headers: Mapping[str, str], stream: bool) -> httpx.Response:
+    def _fetch(
+        self, url: str, headers: Mapping[str, str], stream: bool, method: str = "GET"
+    ) -> httpx.Response:
         """Send with our Authorization, and follow redirects without it off-origin."""
         origin = httpx.URL(url)
         for _ in range(MAX_REDIRECTS + 1):
             sent = dict(headers)
             if self._authorization and _same_origin(httpx.URL(url), origin):
                 sent["Authorization"] = self._authorization
-            response = self._send("GET", url, sent, stream=stream)
+            response = self._send(method, url, sent, stream=stream)
             location = response.headers.get("location")
             if response.status_code not in REDIRECT_STATUSES or not location:
                 return response
