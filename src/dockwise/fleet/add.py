@@ -11,7 +11,16 @@ from typing import Any
 from dockwise import __version__
 from dockwise.errors import DockwiseError
 from dockwise.fleet import api
-from dockwise.fleet.ingest import Ingested, Pending, image_identity, ingest, seen_again, stored
+from dockwise.fleet.ingest import (
+    Ingested,
+    Pending,
+    image_identity,
+    ingest_batch,
+    refresh_references,
+    seen_again,
+    stored,
+    stored_many,
+)
 from dockwise.fleet.match import Changes, Scope, match_images
 from dockwise.fleet.store import Fleet
 
@@ -70,15 +79,21 @@ def add(fleet: Fleet, source: str, db: Path, keywords: dict[str, Any]) -> Ingest
     if _saved_result(source):
         return add_results(fleet, [_read(source)])[0]
     digest = api.image_digest(source, keywords)
-    known = stored(fleet, [digest]).get(digest) if digest else None
-    if known is not None and known[1] == __version__:
-        return _again(fleet, [(Ingested(known[0], digest, False), source)])[0]
-    return add_results(fleet, [Pending.of(api.scan(source, db, keywords), source, "scan")])[0]
+    known = stored(fleet, digest, __version__) if digest else None
+    if known is not None:
+        return seen_again(fleet, known, digest, source)
+    return add_result(fleet, api.scan(source, db, keywords), source, "scan")
 
 
 def add_result(fleet: Fleet, result: api.ScanResult, source: str, kind: str = "result") -> Ingested:
-    """Store a result already made (the scan `scan --store` just ran)."""
-    return add_results(fleet, [Pending.of(result, source, kind)])[0]
+    """Store a result already made (the scan `scan --store` or `add` just ran), unless its
+    digest is stored by its analyzer version."""
+    item = Pending.of(result, source, kind)
+    digest = image_identity(item.saved)
+    known = stored(fleet, digest, result.tool_version)
+    if known is not None:
+        return seen_again(fleet, known, digest, source)
+    return ingest_batch(fleet, [item])[0]
 
 
 def add_results(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
@@ -86,13 +101,13 @@ def add_results(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     the same analyzer version (or an earlier one in this batch) are not stored again,
     only their references are refreshed."""
     digests = [image_identity(item.saved) for item in batch]
-    known = stored(fleet, digests)
+    known = stored_many(fleet, digests)
     fresh: dict[str, Pending] = {}
     for digest, item in zip(digests, batch, strict=True):
         held = known.get(digest)
         if digest not in fresh and (held is None or held[1] != item.saved.tool.version):
             fresh[digest] = item
-    done = {i.digest: i for i in ingest(fleet, list(fresh.values()))} if fresh else {}
+    done = {i.digest: i for i in ingest_batch(fleet, list(fresh.values()))} if fresh else {}
     outcome, again = [], []
     for digest, item in zip(digests, batch, strict=True):
         if fresh.get(digest) is item:
@@ -100,15 +115,10 @@ def add_results(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
             continue
         image_id = done[digest].image_id if digest in done else known[digest][0]
         outcome.append(Ingested(image_id, digest, False))
-        again.append((outcome[-1], item.source))
-    _again(fleet, again)
+        again.append((image_id, item.source))
+    if again:
+        refresh_references(fleet, again)
     return outcome
-
-
-def _again(fleet: Fleet, seen: list[tuple[Ingested, str]]) -> list[Ingested]:
-    if seen:
-        seen_again(fleet, seen)
-    return [item for item, _ in seen]
 
 
 def match_added(fleet: Fleet, db: Path, added: Sequence[Ingested]) -> Changes | None:

@@ -75,7 +75,13 @@ def image_identity(saved: api.Saved) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def stored(fleet: Fleet, digests: Sequence[str]) -> dict[str, tuple[int, str]]:
+def stored(fleet: Fleet, digest: str, analyzer_version: str) -> int | None:
+    """The image's id when this digest was stored by this analyzer version."""
+    held = stored_many(fleet, [digest]).get(digest)
+    return held[0] if held and held[1] == analyzer_version else None
+
+
+def stored_many(fleet: Fleet, digests: Sequence[str]) -> dict[str, tuple[int, str]]:
     """(image id, analyzer version) by digest, of those digests the store holds."""
     found: dict[str, tuple[int, str]] = {}
     with fleet.engine.connect() as connection:
@@ -88,7 +94,7 @@ def stored(fleet: Fleet, digests: Sequence[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
-def ingest(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
+def ingest_batch(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     """Store results (of distinct digests) in one transaction: a few statements for the
     whole batch, each with many rows, so the commit and the round trips are paid once
     per batch, not per image. The result files first (content-addressed: a failed
@@ -97,8 +103,8 @@ def ingest(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     digests, when = [image_identity(item.saved) for item in batch], now()
     with fleet.engine.begin() as connection:
         ids = _image_rows(connection, batch, digests, files, when)
-        _references(connection, [(ids[d], names(item)) for d, item in zip(digests, batch,
-                                                                            strict=True)], when)
+        _references(connection, [(ids[d], _names(item)) for d, item in zip(digests, batch,
+                                                                             strict=True)], when)
         _layers(connection, [(ids[d], item.saved) for d, item in zip(digests, batch, strict=True)])
         _packages(connection, [(ids[d], item.saved) for d, item in zip(digests, batch,
                                                                         strict=True)])
@@ -109,15 +115,21 @@ def ingest(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     return [Ingested(ids[d], d, True) for d in digests]
 
 
-def names(item: Pending) -> list[str]:
+def _names(item: Pending) -> list[str]:
     return [item.source, *item.saved.image.repo_tags]
 
 
-def seen_again(fleet: Fleet, seen: Sequence[tuple[Ingested, str]]) -> None:
-    """Images stored before under the same digest: only their references are refreshed
-    (`seen`: each image and the source it came from this time)."""
+def seen_again(fleet: Fleet, image_id: int, digest: str, source: str) -> Ingested:
+    """An image stored before under the same digest: only its reference is refreshed."""
+    refresh_references(fleet, [(image_id, source)])
+    return Ingested(image_id, digest, False)
+
+
+def refresh_references(fleet: Fleet, seen: Sequence[tuple[int, str]]) -> None:
+    """Images stored before: only their references are refreshed (`seen`: each image's
+    id and the source it came from this time), in one statement."""
     with fleet.engine.begin() as connection:
-        _references(connection, [(item.image_id, [source]) for item, source in seen], now())
+        _references(connection, [(image_id, [source]) for image_id, source in seen], now())
 
 
 def _image_rows(
