@@ -243,3 +243,17 @@ def test_saved_results_go_in_batches_and_a_repeat_is_not_stored_twice(
     statuses = as_json(capsys, "fleet", "status")
     assert sorted(s["name"] for s in statuses) == ["docker.io/library/dockwise-demo:1.0", *(
         f"example.org/{letter}:1" for letter in "bcd")]  # fmt: skip
+
+
+@pytest.mark.parametrize("body, said", [
+    ('{"schema": "dockwise-sbom/1", "image": {}, "packages": "gzip"}', "Expected `array`"),
+    ('{"schema": "dockwise-sbom/1", "image": {}, "files": ' + "[" * 100_000 + "]" * 100_000
+     + "}", "nested too deep"),
+    ('{"schema": "dockwise-sbom/9", "image": {}}', "schema 'dockwise-sbom/9'"),
+])  # fmt: skip
+def test_a_hostile_saved_result_is_one_line(capsys, store_url, tmp_path, body, said):
+    bad = tmp_path / "bad.json"
+    bad.write_text(body)
+    code, out, err = run(capsys, "fleet", "add", str(bad))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and said in err and str(bad) in err
