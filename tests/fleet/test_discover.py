@@ -75,7 +75,7 @@ class Paged(ThreadingHTTPServer):
 
     REPOSITORIES = ["other/x", "team/a", "team/b"]
     TAGS = {"team/a": ["1.9", "1.10", "2.0-rc1", "latest"], "team/b": ["1", "2-rc1", "3"],
-            "other/x": ["1"]}  # fmt: skip
+            "other/x": ["1", "gone"]}  # fmt: skip
 
     def __init__(self, loop: bool = False) -> None:
         super().__init__(("127.0.0.1", 0), PagedHandler)
@@ -88,6 +88,8 @@ class Paged(ThreadingHTTPServer):
 
 class PagedHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:  # noqa: N802 - only team/b's manifests say their digest
+        if self.path.endswith("/manifests/gone"):
+            return self.send_error(404)
         if not self.path.startswith("/v2/team/b/manifests/"):
             return self.send_error(405)
         self.send_response(200)
@@ -166,3 +168,14 @@ def test_a_link_back_to_a_page_read_is_an_error_not_a_loop(capsys, store_url, mo
         code = main(["fleet", "discover", f"registry:{server.host}"])
     out, err = capsys.readouterr()
     assert (code, out) == (2, "") and err.count("\n") == 1 and "already read" in err
+
+
+def test_a_tag_gone_since_it_was_listed_is_a_warning(capsys, store_url, monkeypatch):
+    with paged() as server:
+        code = main(["fleet", "discover", "-q", f"registry:{server.host}/other"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (0, "")
+    assert err.splitlines() == [
+        f"dockwise: warning: other/x:gone (manifest gone: manifest unknown (404 from "
+        f"{server.host}/other/x))"]  # fmt: skip
+    assert list(pending(store_url)) == [f"registry:{server.host}/other/x:1"]

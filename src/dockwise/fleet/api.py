@@ -40,7 +40,7 @@ from dockwise.options import RegistryAccess, registry_access
 from dockwise.report.html import SEVERITY_COLOURS, Bar, bar_chart, render_page
 from dockwise.report.markdown import md as markdown_cell
 from dockwise.source import open_source
-from dockwise.source.registry.catalog import current_digest, repositories, tags
+from dockwise.source.registry.catalog import current_digest, repositories, tag_digests, tags
 from dockwise.source.registry.reference import Reference
 from dockwise.untrusted import load_json
 from dockwise.vulndb.advisory import AdvisorySource
@@ -56,7 +56,7 @@ __all__ = [
     "Release", "Saved", "decode_result", "encode_result", "end_of_life", "image_digest",
     "is_saved_result", "lookup_keys", "match", "open_advisories", "parse_reference",
     "read_saved", "release_of", "retry_after", "scan", "RegistryAccess", "glob_regex",
-    "manifest_digest", "registry_access", "repositories", "tags", "SEVERITIES",
+    "manifest_digest", "registry_access", "repositories", "tag_digests", "tags", "SEVERITIES",
     "SEVERITY_COLOURS", "Bar", "bar_chart", "render_page", "markdown_cell",
 ]  # fmt: skip
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from dockwise.errors import DockwiseError
 from dockwise.fleet import FleetError, api
 from dockwise.fleet.ingest import now
 from dockwise.fleet.schema import discovered
@@ -64,12 +63,12 @@ def discover(
     names = list(api.repositories(host, access, prefix))
     for repository in names:
         kept = [t for t in api.tags(host, repository, access) if selection.wanted(repository, t)]
-        for tag in highest(kept, selection.tag_limit):
-            try:
-                found[(repository, tag)] = api.manifest_digest(f"{host}/{repository}:{tag}",
-                                                                access)  # fmt: skip
-            except DockwiseError as exc:  # a tag deleted since listing, a broken manifest
-                failed.append(f"{repository}:{tag} ({exc})")
+        chosen = highest(kept, selection.tag_limit)
+        for tag, digest in api.tag_digests(host, repository, chosen, access):
+            if isinstance(digest, str):
+                found[(repository, tag)] = digest
+            else:  # a tag deleted since it was listed, a broken manifest
+                failed.append(f"{repository}:{tag} ({digest})")
     new, moved = _record(fleet, host, found)
     return Discovered(len(names), len(found), new, moved, tuple(failed))
 

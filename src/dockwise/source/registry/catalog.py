@@ -55,24 +55,45 @@ def tags(host: str, repository: str, access: RegistryAccess) -> list[str]:
 
 
 def current_digest(ref: Reference, access: RegistryAccess) -> str:
-    """The digest `ref` names now (a manifest's or an index's): a HEAD, whose
-    `Docker-Content-Digest` answers without a pull (Docker Hub counts GETs of manifests
-    against its rate limit, not HEADs); a registry that does not say is asked by GET and
-    the body hashed."""
+    """The digest `ref` names now (a manifest's or an index's)."""
     client = RegistryClient(ref.host, ref.repository, access)
     try:
-        path = f"{ref.repository}/manifests/{ref.target}"
-        response = client.get_v2(path, accept=MANIFEST_TYPES, method="HEAD")
-        response.close()
-        digest = response.headers.get("docker-content-digest", "")
-        if response.status_code == 200 and DIGEST.match(digest):
-            return digest
-        if response.status_code == 404:
-            raise SourceError(f"{ref.name}:{ref.target}: manifest unknown (404 from {ref.host})")
-        body, _ = fetch_manifest(client, ref.target)
-        return "sha256:" + hashlib.sha256(body).hexdigest()
+        return _current(client, ref.target)
     finally:
         client.close()
+
+
+def tag_digests(
+    host: str, repository: str, tag_names: list[str], access: RegistryAccess
+) -> Iterator[tuple[str, str | SourceError]]:
+    """Each tag's current digest, or why it could not be had, through one client (one
+    ping and one token for the repository, not one per tag)."""
+    client = RegistryClient(host, repository, access)
+    try:
+        for tag in tag_names:
+            try:
+                yield tag, _current(client, tag)
+            except SourceError as exc:  # a tag deleted since it was listed, say
+                yield tag, exc
+    finally:
+        client.close()
+
+
+def _current(client: RegistryClient, target: str) -> str:
+    """A HEAD, whose `Docker-Content-Digest` answers without a pull (Docker Hub counts
+    GETs of manifests against its rate limit, not HEADs); a registry that does not say
+    is asked by GET and the body hashed."""
+    path = f"{client.repository}/manifests/{target}"
+    response = client.get_v2(path, accept=MANIFEST_TYPES, method="HEAD")
+    response.close()
+    digest = response.headers.get("docker-content-digest", "")
+    if response.status_code == 200 and DIGEST.match(digest):
+        return digest
+    if response.status_code == 404:
+        raise SourceError(f"manifest {target}: manifest unknown (404 from "
+                          f"{client.host}/{client.repository})")  # fmt: skip
+    body, _ = fetch_manifest(client, target)
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def _pages(client: RegistryClient, path: str, key: str, what: str) -> Iterator[str]:
