@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -36,7 +37,7 @@ class Selection:
     tag_limit: int | None = None
 
     def wanted(self, repository: str, tag: str) -> bool:
-        found = (_matches(self.include, repository, tag) if self.include else True)
+        found = _matches(self.include, repository, tag) if self.include else True
         return found and not _matches(self.exclude, repository, tag)
 
 
@@ -98,6 +99,7 @@ def _matches(patterns: tuple[str, ...], repository: str, tag: str) -> bool:
                for p in patterns)  # fmt: skip
 
 
+@cache
 def _regex(pattern: str) -> re.Pattern[str]:
     return api.glob_regex([pattern])
 
