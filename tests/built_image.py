@@ -26,6 +26,7 @@ DEBS = [
     }),
     Deb("demo-app", "1.0-1", {
         "usr/bin/demo-app": "#!/bin/sh\necho demo\n", "etc/demo-app.conf": "level=1\n",
+        "usr/lib/demo-app/plugin": "dropped by 1.1-1\n",
         "usr/share/man/man1/demo-app.1": ".TH DEMO-APP 1\n",
     }, depends="demo-lib (>= 1.0)", conffiles=("etc/demo-app.conf",),
         executables=("usr/bin/demo-app",)),

@@ -14,13 +14,13 @@ import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass
-from itertools import accumulate
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from dockwise.fleet import api
 from dockwise.fleet.ingest import now
+from dockwise.fleet.pages import trend
 from dockwise.fleet.queries import ImageStatus, status
 from dockwise.fleet.queries import _names as image_names
 from dockwise.fleet.schema import db_releases, findings, packages
@@ -40,6 +40,7 @@ class ReleasePoint:
     opened: int  # findings this release reported first
     resolved: int  # findings this release resolved
     open: int  # findings open after it
+    images: int  # images holding them
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,27 +67,26 @@ class FleetReport:
 
 
 def build(fleet: Fleet) -> FleetReport:
-    lines = tuple(status(fleet))
+    lines, points = tuple(status(fleet)), _trend(fleet)
     with fleet.engine.connect() as connection:
-        trend = _trend(connection)
-        changes = _changes(connection, trend[-1]) if trend else ()
-    return FleetReport(now(), trend[-1] if trend else None, lines, changes, trend)
+        changes = _changes(connection, points[-1]) if points else ()
+    return FleetReport(now(), points[-1] if points else None, lines, changes, points)
 
 
-def _trend(connection: Connection) -> tuple[ReleasePoint, ...]:
-    """Each release in the order recorded, with the findings it opened and resolved
-    (two grouped counts) and, summed along, those open after it."""
+def _trend(fleet: Fleet) -> tuple[ReleasePoint, ...]:
+    """Each release in the order recorded: the findings open after it and the images
+    holding them (`pages.trend`), and the findings it opened and resolved."""
     f, r = findings.c, db_releases.c
-    opened = dict(connection.execute(sa.select(f.first_release, sa.func.count())
-                                     .group_by(f.first_release)).all())  # fmt: skip
-    resolved = dict(connection.execute(sa.select(f.resolved_release, sa.func.count())
-                                       .where(f.resolved_release.is_not(None))
-                                       .group_by(f.resolved_release)).all())  # fmt: skip
-    releases = connection.execute(sa.select(r.id, r.digest, r.built).order_by(r.id)).all()
-    still = accumulate(opened.get(row.id, 0) - resolved.get(row.id, 0) for row in releases)
-    return tuple(ReleasePoint(row.digest, row.built, opened.get(row.id, 0),
-                              resolved.get(row.id, 0), total)
-                 for row, total in zip(releases, still, strict=True))  # fmt: skip
+    with fleet.engine.connect() as connection:
+        opened = dict(connection.execute(sa.select(f.first_release, sa.func.count())
+                                         .group_by(f.first_release)).all())  # fmt: skip
+        resolved = dict(connection.execute(sa.select(f.resolved_release, sa.func.count())
+                                           .where(f.resolved_release.is_not(None))
+                                           .group_by(f.resolved_release)).all())  # fmt: skip
+        digests = dict(connection.execute(sa.select(r.id, r.digest)).all())
+    return tuple(ReleasePoint(digests[p.release_id], p.built, opened.get(p.release_id, 0),
+                              resolved.get(p.release_id, 0), p.findings, p.images)
+                 for p in trend(fleet))  # fmt: skip
 
 
 def _changes(connection: Connection, latest: ReleasePoint) -> tuple[Change, ...]:
