@@ -103,15 +103,14 @@ def ingest_batch(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     digests, when = [image_identity(item.saved) for item in batch], now()
     with fleet.engine.begin() as connection:
         ids = _image_rows(connection, batch, digests, files, when)
-        _references(connection, [(ids[d], _names(item)) for d, item in zip(digests, batch,
-                                                                             strict=True)], when)
-        _layers(connection, [(ids[d], item.saved) for d, item in zip(digests, batch, strict=True)])
-        _packages(connection, [(ids[d], item.saved) for d, item in zip(digests, batch,
-                                                                        strict=True)])
+        placed = [(ids[d], item) for d, item in zip(digests, batch, strict=True)]
+        _references(connection, [(i, _names(item)) for i, item in placed], when)
+        _layers(connection, [(i, item.saved) for i, item in placed])
+        _packages(connection, [(i, item.saved) for i, item in placed])
         insert_rows(connection, scan_runs, [dict(
-            image_id=ids[d], recorded=when, generated=item.saved.generated, source=item.source,
+            image_id=i, recorded=when, generated=item.saved.generated, source=item.source,
             kind=item.kind, analyzer_version=item.saved.tool.version, result_digest=file,
-        ) for d, item, file in zip(digests, batch, files, strict=True)])  # fmt: skip
+        ) for (i, item), file in zip(placed, files, strict=True)])  # fmt: skip
     return [Ingested(ids[d], d, True) for d in digests]
 
 
