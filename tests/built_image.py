@@ -38,6 +38,7 @@ DEBS = [
         executables=("bin/dash",)),
 ]  # fmt: skip
 CVE = "CVE-2099-0001"
+TOOL_CVE = "CVE-2099-0002"  # demo-tool's, whose fix needs a new package (patch tests)
 INSTALLED = {"base-files": "12.4+test1", "demo-lib": "1.0-1", "demo-app": "1.0-1",
              "ca-certificates": "20230311"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from aptarchive import SUITE, Archive, Deb, make_archive, serve
-from built_image import CVE, DEBS
+from built_image import CVE, DEBS, TOOL_CVE
 from corpus import fresh
 
 from dockwise.vulndb.advisory import Advisory, Affected, Range
@@ -25,7 +25,6 @@ TOOL = Deb("demo-tool", "1.0-1", {"usr/bin/demo-tool": "old\n"})
 TOOL_FIX = [Deb("demo-tool", "1.1-1", {"usr/bin/demo-tool": "new\n"}, depends="demo-helper"),
             Deb("demo-helper", "1.0-1", {"usr/bin/demo-helper": "helper\n"})]  # fmt: skip
 TRIXIE = [Deb("demo-app", "2.0-1", {"usr/bin/demo-app": "#!/bin/sh\necho trixie\n"})]
-TOOL_CVE = "CVE-2099-0002"
 
 
 @pytest.fixture(scope="module")

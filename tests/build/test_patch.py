@@ -12,8 +12,7 @@ import tarfile
 
 import pytest
 from aptarchive import OS_RELEASE, SUITE
-from built_image import CVE, INSTALLED, Layout, run_build, write_spec
-from conftest import TOOL_CVE
+from built_image import CVE, INSTALLED, TOOL_CVE, Layout, run_build, write_spec
 
 from dockwise import cli
 from tools.imagepack import ImageSpec, Member, write_docker_archive, write_oci_archive
