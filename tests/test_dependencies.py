@@ -20,6 +20,7 @@ DISTRIBUTIONS = {
     "spdx_tools": "spdx-tools",
     "license_expression": "license-expression",
     "ahocorasick_rs": "ahocorasick-rs",
+    "psycopg_pool": "psycopg-pool",
 }
 
 

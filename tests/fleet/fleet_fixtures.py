@@ -3,12 +3,17 @@ and a fresh fleet store per test on each backend."""
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from corpus import REPO
@@ -35,6 +40,18 @@ GZIP_ADVISORY = {
     }],
 }  # fmt: skip
 _databases = itertools.count()
+S = TypeVar("S", bound=ThreadingHTTPServer)
+
+
+@contextmanager
+def serving(server: S) -> Iterator[S]:
+    """A test HTTP server on loopback, answering in a thread until the block ends."""
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -45,12 +62,16 @@ def demo_image(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def build_db(directory: Path, db: Path, *extra: dict) -> Path:
+def build_db(directory: Path, db: Path, *extra: dict, epss: dict[str, float] = {}) -> Path:  # noqa: B006 - read only
     """The database `db update` builds from the demo advisories plus `extra` records
-    (replacing the database at `db`, as an update does)."""
+    (replacing the database at `db`, as an update does), with `epss` scores by CVE."""
     mirror = directory / f"mirror-{next(_databases)}"
     data = {**DEMO_ADVISORIES, "osv": [*DEMO_ADVISORIES["osv"], *extra]}
     write_mirror(mirror, data)
+    if epss:
+        [scores] = mirror.rglob("epss_scores-current.csv.gz")
+        rows = "".join(f"{cve},{score},0.5\n" for cve, score in epss.items())
+        scores.write_bytes(gzip.compress(gzip.decompress(scores.read_bytes()) + rows.encode()))
     assert main(["db", "update", "-q", "--mirror", mirror.as_uri(), "--db", str(db)]) == 0
     return db
 

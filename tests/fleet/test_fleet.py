@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from fleet_fixtures import GZIP, GZIP_ADVISORY, GZIP_CVE, build_db
 
 from dockwise.cli import main
-from dockwise.fleet.schema import findings, notifications, scan_runs
+from dockwise.fleet.schema import findings, image_packages, notifications, scan_runs
 from dockwise.fleet.store import open_fleet
 
 WITHDRAWN = {**GZIP_ADVISORY, "withdrawn": "2026-12-02T00:00:00Z",
@@ -90,12 +90,13 @@ def outbox(url: str) -> list[dict]:
 
 
 def test_affected_by_cve_purl_and_package_name(capsys, store_url, demo_image, tmp_path):
-    db = build_db(tmp_path, tmp_path / "v.db", GZIP_ADVISORY)
+    db = build_db(tmp_path, tmp_path / "v.db", GZIP_ADVISORY, epss={GZIP_CVE: 0.25})
     assert run(capsys, "fleet", "add", "-q", "--db", str(db), str(demo_image))[0] == 0
     [by_cve] = as_json(capsys, "fleet", "affected", GZIP_CVE)
     assert (by_cve["package"], by_cve["fixed_version"], by_cve["severity"]) == (
         GZIP, "1.12-1+deb12u1", "critical")  # fmt: skip
     assert by_cve["name"] == "docker.io/library/dockwise-demo:1.0"
+    assert by_cve["epss"] == 0.25  # the database's EPSS score, kept with the finding
     by_alias = as_json(capsys, "fleet", "affected", "DEBIAN-CVE-2099-0001")
     assert by_alias == [by_cve]  # found by the record's own id too (kept as an alias)
     by_name = as_json(capsys, "fleet", "affected", "gzip")
@@ -212,3 +213,47 @@ def test_an_end_of_life_release_needs_a_rebuild(capsys, store_url, demo_image, t
     lines = {line["digest"]: line for line in as_json(capsys, "fleet", "status")}
     jessie = lines["sha256:" + "c" * 64]
     assert "end of life" in jessie["eol"] and jessie["rebuild"] == [jessie["eol"]]
+
+
+def test_saved_results_go_in_batches_and_a_repeat_is_not_stored_twice(
+    capsys, store_url, demo_image, tmp_path, monkeypatch
+):
+    from dockwise.fleet import add
+
+    monkeypatch.setattr(add, "BATCH", 2)  # three batches for five results
+    db = build_db(tmp_path, tmp_path / "v.db")
+    saved = tmp_path / "a.json"
+    assert run(capsys, "scan", "-q", "--db", str(db), "-f", "json", "-o", str(saved),
+               str(demo_image))[0] == 0  # fmt: skip
+    document, names = json.loads(saved.read_text()), []
+    for letter in "bcd":  # the same packages under other digests and tags
+        document["image"]["manifest_digest"] = "sha256:" + letter * 64
+        document["image"]["repo_tags"] = [f"example.org/{letter}:1"]
+        names.append(tmp_path / f"{letter}.json")
+        names[-1].write_text(json.dumps(document))
+    sources = [str(saved), *map(str, names), str(names[0])]  # b twice
+    code, out, err = run(capsys, "fleet", "add", "--db", str(db), *sources)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert [line.split()[0] for line in lines[:5]] == ["added"] * 4 + ["unchanged,"]
+    assert lines[4].endswith(str(names[0]))
+    assert count(store_url, scan_runs) == 4
+    per_image = count(store_url, image_packages) / 4
+    assert per_image == len({p["purl"] or p["name"] for p in document["packages"]})
+    statuses = as_json(capsys, "fleet", "status")
+    assert sorted(s["name"] for s in statuses) == ["docker.io/library/dockwise-demo:1.0", *(
+        f"example.org/{letter}:1" for letter in "bcd")]  # fmt: skip
+
+
+@pytest.mark.parametrize("body, said", [
+    ('{"schema": "dockwise-sbom/1", "image": {}, "packages": "gzip"}', "Expected `array`"),
+    ('{"schema": "dockwise-sbom/1", "image": {}, "files": ' + "[" * 100_000 + "]" * 100_000
+     + "}", "nested too deep"),
+    ('{"schema": "dockwise-sbom/9", "image": {}}', "schema 'dockwise-sbom/9'"),
+])  # fmt: skip
+def test_a_hostile_saved_result_is_one_line(capsys, store_url, tmp_path, body, said):
+    bad = tmp_path / "bad.json"
+    bad.write_text(body)
+    code, out, err = run(capsys, "fleet", "add", str(bad))
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and said in err and str(bad) in err

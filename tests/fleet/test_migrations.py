@@ -31,8 +31,11 @@ def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
             " ON ip.image_id = i.id JOIN packages p ON p.id = ip.package_id")).all()  # fmt: skip
         assert [tuple(r) for r in rows] == [("sha256:aa", None, "gzip")]
         assert connection.execute(sa.text("SELECT count(*) FROM notifications")).scalar() == 0
+        base = connection.execute(sa.text("SELECT base_name, base_digest, base_latest FROM images"))
+        assert [tuple(r) for r in base] == [("", "", None)]  # 0004: no base known, unchecked
+        assert connection.execute(sa.text("SELECT count(*) FROM discovered")).scalar() == 0
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
-        assert version.scalar() == "0003"
+        assert version.scalar() == "0004"
 
 
 def test_opening_a_current_store_again_changes_nothing(store_url):

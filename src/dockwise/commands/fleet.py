@@ -8,11 +8,18 @@ import dataclasses
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dockwise.commands import fleet_scan
 from dockwise.commands.db import DB_HELP
-from dockwise.commands.flags import add_registry_arguments, registry_keywords, write_output
+from dockwise.commands.flags import (
+    add_registry_arguments,
+    registry_access,
+    registry_keywords,
+    write_output,
+)
 from dockwise.errors import DockwiseError
+from dockwise.model import Severity
 from dockwise.vulndb.paths import resolve_db_path
 
 STORE_HELP = (
@@ -20,6 +27,7 @@ STORE_HELP = (
     "(default: $DOCKWISE_STORE, else SQLite at $XDG_DATA_HOME/dockwise/fleet.db)"
 )
 FORMATS = ("table", "json")
+NOTIFY_LEVELS = ("critical", "high", "medium")  # the outbox keeps medium and above
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--no-cache", action="store_true", help="neither use nor fill the cache")
     add_registry_arguments(add.add_argument_group("registry access"))
     status = actions.add_parser("status", help="one line per image: risk and rebuild needed")
+    status.add_argument(
+        "--check-base", action="store_true",
+        help="first ask each base image's registry whether its reference moved",
+    )  # fmt: skip
+    add_registry_arguments(status.add_argument_group("registry access (--check-base)"))
     affected = actions.add_parser("affected", help="images affected by CVE-ID, PURL or PACKAGE")
     affected.add_argument("what", metavar="CVE-ID|PURL|PACKAGE")
     rematch = actions.add_parser(
@@ -48,10 +61,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     history = actions.add_parser("history", help="an image's scans and findings over releases")
     history.add_argument("image", metavar="IMAGE", help="a digest (or its prefix) or reference")
+    report = actions.add_parser("report", help="the fleet page: risk, changes, trends")
+    report.add_argument("-f", "--format", dest="output_format", default="html",
+                        choices=("html", "json", "markdown"))  # fmt: skip
+    report.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
+    discover = actions.add_parser(
+        "discover", help="list a registry's repositories and tags into the store (not scanned)"
+    )
+    _discover_arguments(discover)
+    notify = actions.add_parser(
+        "notify", help="deliver the outbox roll-ups to a webhook (signed) or print them"
+    )
+    _notify_arguments(notify)
     scan = actions.add_parser("scan", help="scan what is new or stale (queued with PostgreSQL)")
     fleet_scan.add_arguments(scan)
     for action, run in (
         (add, _add),
+        (notify, _notify),
+        (discover, _discover),
+        (report, _report),
         (status, _status),
         (affected, _affected),
         (rematch, _rematch),
@@ -61,11 +89,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action.add_argument("--store", metavar="URL", help=STORE_HELP)
         if action in (add, rematch, scan):
             action.add_argument("--db", metavar="PATH", help=DB_HELP)
-        if action not in (add, scan):
+        if action not in (add, scan, notify, discover, report):
             action.add_argument(
                 "-f", "--format", dest="output_format", choices=FORMATS, default="table"
             )
         action.set_defaults(fleet_run=run)  # fmt: skip
+
+
+def _discover_arguments(discover: argparse.ArgumentParser) -> None:
+    discover.add_argument("target", metavar="registry:HOST[/PREFIX]")
+    discover.add_argument(
+        "--include", metavar="GLOB", action="append", default=[],
+        help="keep only matching repositories (REPO glob) or tags (REPO:TAG glob); repeatable",
+    )  # fmt: skip
+    discover.add_argument(
+        "--exclude", metavar="GLOB", action="append", default=[],
+        help="drop matching repositories or tags, as --include; repeatable",
+    )  # fmt: skip
+    discover.add_argument(
+        "--tag-limit", metavar="N", type=int,
+        help="keep the N highest tags per repository (natural order: 1.10 above 1.9)",
+    )  # fmt: skip
+    discover.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    add_registry_arguments(discover.add_argument_group("registry access"))
+    discover.add_argument(
+        "-f", "--format", dest="output_format", choices=FORMATS, default="table"
+    )
+
+
+def _notify_arguments(notify: argparse.ArgumentParser) -> None:
+    where = notify.add_mutually_exclusive_group()
+    where.add_argument(
+        "--webhook", metavar="URL", help="POST each roll-up here (default: $DOCKWISE_WEBHOOK_URL)"
+    )
+    where.add_argument(
+        "--print", dest="print_rollups", action="store_true",
+        help="print each roll-up as a JSON line instead (marked delivered)",
+    )  # fmt: skip
+    notify.add_argument(
+        "--secret-file", metavar="PATH",
+        help="the shared HMAC secret (default: $DOCKWISE_WEBHOOK_SECRET)",
+    )  # fmt: skip
+    notify.add_argument("--severity", default="medium", choices=NOTIFY_LEVELS,
+                        help="new findings at or above this go out; KEV additions always "
+                             "(default: medium)")  # fmt: skip
+    notify.add_argument("--attempts", type=int, default=5, metavar="N",
+                        help="tries per roll-up before giving up (default: 5)")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -89,16 +158,14 @@ def _open(args: argparse.Namespace):  # noqa: ANN202 - Fleet, imported lazily
 
 
 def _add(args: argparse.Namespace) -> int:
-    from dockwise.fleet.add import add, match_added
+    from dockwise.fleet.add import add_sources, match_added
 
     keywords = {"platform": args.platform, "no_cache": args.no_cache, **registry_keywords(args)}
     db, failed, added = resolve_db_path(args.db), 0, []
     with _open(args) as fleet:
-        for source in args.sources:
-            try:
-                item = add(fleet, source, db, keywords)
-            except DockwiseError as exc:
-                named = str(exc) if source in str(exc) else f"{source}: {exc}"  # once
+        for source, item in add_sources(fleet, args.sources, db, keywords):
+            if isinstance(item, DockwiseError):
+                named = str(item) if source in str(item) else f"{source}: {item}"  # once
                 print(f"dockwise: error: {named}", file=sys.stderr)
                 failed += 1
                 continue
@@ -112,14 +179,93 @@ def _add(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from dockwise.fleet import report
+
+    render = {"html": report.to_html, "json": report.to_json, "markdown": report.to_markdown}
+    with _open(args) as fleet:
+        page = render[args.output_format](report.build(fleet))
+    write_output(page, args.output)
+    return 0
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from dockwise.fleet.bases import check_bases
+    from dockwise.fleet.discover import Selection, discover, parse_target
+
+    access = registry_access(args)
+    if access.offline:
+        raise DockwiseError("fleet discover: offline, and listing a registry needs it")
+    if args.tag_limit is not None and args.tag_limit < 1:
+        raise DockwiseError("fleet discover: --tag-limit needs a number above 0")
+    selection = Selection(tuple(args.include), tuple(args.exclude), args.tag_limit)
+    with _open(args) as fleet:
+        found = discover(fleet, args.target, access, selection)
+        warnings = check_bases(fleet, access, parse_target(args.target)[0])  # bases there
+    for failure in (*found.failed, *warnings):
+        print(f"dockwise: warning: {failure}", file=sys.stderr)
+    if args.output_format == "json":
+        write_output(json.dumps(dataclasses.asdict(found), indent=2), None)
+    elif not args.quiet:
+        print(f"{found.repositories} repositories: {found.references} tags kept, "
+              f"{found.new} new, {found.moved} naming another digest than before")  # fmt: skip
+    return 0
+
+
+def _notify(args: argparse.Namespace) -> int:
+    from dockwise.fleet.notify import deliver
+
+    send = _printer() if args.print_rollups else _webhook(args)
+    with _open(args) as fleet:
+        done = deliver(fleet, send, Severity.parse(args.severity))
+    if not args.print_rollups:
+        print(f"delivered {done.sent} roll-ups"
+              + (f", {done.empty} with nothing at or above {args.severity}" if done.empty
+                 else ""))  # fmt: skip
+    return 0
+
+
+def _printer():  # noqa: ANN202 - notify.Send
+    def send(_key: str, body: bytes) -> None:
+        sys.stdout.write(body.decode() + "\n")
+        sys.stdout.flush()  # written before it is marked delivered
+
+    return send
+
+
+def _webhook(args: argparse.Namespace):  # noqa: ANN202 - notify.Webhook
+    """The webhook and its secret from flags or the environment; the secret is never
+    shown, not even its length."""
+    import os
+
+    from dockwise.fleet.notify import SECRET_ENV, URL_ENV, Webhook
+
+    url = args.webhook or os.environ.get(URL_ENV, "")
+    if not url:
+        raise DockwiseError(f"fleet notify: --webhook URL, ${URL_ENV} or --print")
+    secret = os.environ.get(SECRET_ENV, "").encode()
+    if args.secret_file:
+        try:
+            secret = Path(args.secret_file).read_bytes().strip()
+        except OSError as exc:
+            raise DockwiseError(f"{args.secret_file}: cannot read ({exc.strerror})") from None
+    if not secret:
+        raise DockwiseError(f"fleet notify: a webhook needs a shared secret (--secret-file "
+                            f"or ${SECRET_ENV})")  # fmt: skip
+    return Webhook(url, secret, attempts=max(1, args.attempts))
+
+
 def _status(args: argparse.Namespace) -> int:
+    from dockwise.fleet.bases import check_bases
     from dockwise.fleet.queries import status
 
     with _open(args) as fleet:
+        for warning in check_bases(fleet, registry_access(args)) if args.check_base else ():
+            print(f"dockwise: warning: {warning}", file=sys.stderr)
         lines = status(fleet)
-    header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "REBUILD")
+    header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "BASE", "REBUILD")
     rows = [(s.name, s.worst, s.kev, s.fixable, "eol" if s.eol else "-",
-             "-" if s.age_days is None else f"{s.age_days}d",
+             "-" if s.age_days is None else f"{s.age_days}d", s.base.split(":")[0] or "-",
              "; ".join(s.rebuild) if s.rebuild else "no") for s in lines]  # fmt: skip
     _emit(args, lines, header, rows)
     return 0

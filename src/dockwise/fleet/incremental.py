@@ -27,7 +27,7 @@ from dockwise.fleet.match import (
     units,
 )
 from dockwise.fleet.schema import advisory_keys, findings, image_packages, images
-from dockwise.fleet.sql import chunks
+from dockwise.fleet.sql import chunks, insert_rows
 from dockwise.fleet.store import Fleet
 
 Key = tuple[str, str]
@@ -112,6 +112,6 @@ def _save(connection: Connection, current: dict[Key, str], changed: Iterable[Key
     rows = [dict(ecosystem=e, package=p, digest=current[(e, p)], release_id=release_id)
             for e, p in changed if (e, p) in current]  # fmt: skip
     if rows:
-        connection.execute(advisory_keys.insert(), rows)
+        insert_rows(connection, advisory_keys, rows)
     connection.execute(advisory_keys.update().where(k.release_id != release_id)
                        .values(release_id=release_id))  # fmt: skip

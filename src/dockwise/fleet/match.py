@@ -22,7 +22,7 @@ from dockwise.fleet import api
 from dockwise.fleet.ingest import now
 from dockwise.fleet.schema import db_releases, findings, image_packages, images, notifications
 from dockwise.fleet.schema import packages as package_rows
-from dockwise.fleet.sql import chunks, insert_ignore
+from dockwise.fleet.sql import chunks, insert_ignore, insert_rows
 from dockwise.fleet.store import Fleet
 
 NOTIFY_AT = api.Severity.MEDIUM  # new findings at or above go in the outbox (and KEV ones)
@@ -33,7 +33,7 @@ OWNED = "os-package"
 
 Unit = tuple[int, bool]  # (package id, installed by an OS package)
 Key = tuple[int, int, str]  # (image id, package id, vulnerability id)
-FIELDS = ("aliases", "title", "severity", "fixed_version", "fix_status", "kev")
+FIELDS = ("aliases", "title", "severity", "fixed_version", "fix_status", "kev", "epss")
 DistroKey = tuple[str, str, str]  # (id, version_id, codename)
 
 
@@ -48,12 +48,20 @@ class FindingRow:
     fixed_version: str
     fix_status: str
     kev: bool
+    epss: float | None  # the highest EPSS score among its ids, when the database has one
 
     @classmethod
     def of(cls, finding: api.Finding) -> FindingRow:
         kev = any(key == "kev" for key, _ in finding.evidence)
         return cls(finding.rule_id, " ".join(finding.aliases), finding.title[:500],
-                   int(finding.severity), finding.fixed_version, finding.status, kev)  # fmt: skip
+                   int(finding.severity), finding.fixed_version, finding.status, kev,
+                   _epss(finding.evidence))  # fmt: skip
+
+
+def _epss(evidence: tuple[tuple[str, str], ...]) -> float | None:
+    """From the checker's `epss` evidence, `CVE-... 0.12345 (percentile ...)`."""
+    scores = [float(value.split()[1]) for key, value in evidence if key == "epss"]
+    return max(scores, default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +308,7 @@ def _values(row: FindingRow) -> dict:
 
 def _write(connection: Connection, plan: Plan, release_id: int) -> None:
     if plan.inserts:
-        connection.execute(findings.insert(), plan.inserts)
+        insert_rows(connection, findings, plan.inserts)
     if plan.updates:
         statement = findings.update().where(findings.c.id == sa.bindparam("fid"))
         connection.execute(statement, plan.updates)
@@ -328,6 +336,7 @@ def write_rollup(connection: Connection, release_id: int, news: Iterable[News]) 
         {"image": digests[image_id], "findings": [
             {"vuln_id": n.row.vuln_id, "package": names[n.package_id], "why": n.why,
              "severity": str(api.Severity(n.row.severity)), "kev": n.row.kev,
+             "epss": n.row.epss,
              "fixed_version": n.row.fixed_version} for n in items]}
         for image_id, items in sorted(by_image.items())]}  # fmt: skip
     connection.execute(

@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from dockwise.fleet import FleetError, api
 from dockwise.fleet.schema import (
     db_releases,
+    discovered,
     findings,
     image_packages,
     images,
@@ -41,6 +42,7 @@ class ImageStatus:
     eol: str  # the end-of-life finding's title, "" while supported
     age_days: int | None  # since the image was built
     rebuild: tuple[str, ...]  # why a rebuild is needed; empty when it is not
+    base: str = ""  # the base: "" (none named), "not checked", "current", "moved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class Affected:
     severity: str = ""
     fixed_version: str = ""
     status: str = ""
+    epss: float | None = None  # the finding's EPSS score, when the database had one
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,8 @@ def status(fleet: Fleet, today: date | None = None) -> list[ImageStatus]:
         fixable = _fixable_os_packages(connection)
         rows = connection.execute(sa.select(
             images.c.id, images.c.digest, images.c.created, images.c.distro_id,
-            images.c.distro_version, images.c.distro_codename)).all()  # fmt: skip
+            images.c.distro_version, images.c.distro_codename, images.c.base_name,
+            images.c.base_digest, images.c.base_latest)).all()  # fmt: skip
     lines = [_status_line(row, names, totals, fixable, today) for row in rows]
     return sorted(lines, key=lambda s: (-_rank(s.worst), -s.kev, -s.fixable, s.name))
 
@@ -96,11 +100,25 @@ def _status_line(row, names, totals, fixable, today: date) -> ImageStatus:  # no
                        + (f" and {more} more" if more > 0 else ""))  # fmt: skip
     if eol:
         reasons.append(eol)
+    base = _base(row)
+    if base == "moved":
+        reasons.append(f"its base {row.base_name} has a newer digest ({row.base_latest[:19]}…)")
     return ImageStatus(
         names.get(row.id, row.digest), row.digest,
         str(api.Severity(worst)) if worst is not None else "none", int(kev or 0),
-        int(fixes or 0), eol, _age_days(row.created, today), tuple(reasons),
+        int(fixes or 0), eol, _age_days(row.created, today), tuple(reasons), base,
     )  # fmt: skip
+
+
+def _base(row: sa.Row) -> str:
+    """What the last check of the base's reference in its registry said."""
+    if not row.base_name:
+        return ""
+    if row.base_latest is None:
+        return "not checked"
+    if not row.base_digest:
+        return "not checked: the image names no base digest"
+    return "current" if row.base_latest == row.base_digest else "moved"
 
 
 @cache
@@ -166,8 +184,8 @@ def affected(fleet: Fleet, what: str) -> list[Affected]:
             rows = connection.execute(_by_package(what)).all()
     found = [
         Affected(name or digest, digest, f"{package}@{version}", purl, vuln_id,
-                 str(api.Severity(severity)) if vuln_id else "", fixed, status)
-        for name, digest, package, version, purl, vuln_id, severity, fixed, status in rows
+                 str(api.Severity(severity)) if vuln_id else "", fixed, status, epss)
+        for name, digest, package, version, purl, vuln_id, severity, fixed, status, epss in rows
     ]  # fmt: skip
     return sorted(found, key=lambda a: (a.name, a.package, a.vuln_id))
 
@@ -187,7 +205,7 @@ def _by_vulnerability(connection: Connection, vuln_id: str) -> list[sa.Row]:
     f, p = findings.c, packages.c
     base = (
         sa.select(_latest_name(f.image_id), images.c.digest, p.name, p.version, p.purl,
-                  f.vuln_id, f.severity, f.fixed_version, f.fix_status)
+                  f.vuln_id, f.severity, f.fixed_version, f.fix_status, f.epss)
         .join_from(findings, packages, f.package_id == p.id)
         .join(images, images.c.id == f.image_id)
         .where(f.status == "open")
@@ -212,7 +230,7 @@ def _by_package(what: str) -> sa.Select:
     none = sa.literal("")
     return (
         sa.select(_latest_name(ip.image_id), images.c.digest, p.name, p.version, p.purl,
-                  none, sa.literal(0), none, none)
+                  none, sa.literal(0), none, none, sa.null())
         .join_from(image_packages, packages, ip.package_id == p.id)
         .join(images, images.c.id == ip.image_id).where(wanted)
     )  # fmt: skip
@@ -265,3 +283,26 @@ def _finding_events(connection: Connection, image_id: int) -> list[HistoryEvent]
     return [HistoryEvent("finding", f"{row.vuln_id} in {row.name}@{row.version}", row.first,
                          row.last, row.gone or "", row.status)
             for row in connection.execute(query)]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Unscanned:
+    """A reference `fleet discover` found that no stored image answers for yet."""
+
+    source: str  # `registry:HOST/REPOSITORY:TAG`, as `fleet add` and `scan` take it
+    digest: str  # what the tag named when discovered
+
+
+def unscanned(fleet: Fleet) -> list[Unscanned]:
+    """Discovered references to scan: no stored image has their digest, and no image was
+    seen under that tag since the tag began naming it (a multi-platform tag names an
+    index, while the stored image is the platform's manifest)."""
+    d, r = discovered.c, references.c
+    held = sa.select(images.c.id).where(images.c.digest == d.digest).exists()
+    seen = sa.select(r.id).where(r.registry == d.registry, r.repository == d.repository,
+                                 r.tag == d.tag, r.last_seen >= d.since).exists()  # fmt: skip
+    query = (sa.select(d.registry, d.repository, d.tag, d.digest)
+             .where(~held, ~seen).order_by(d.registry, d.repository, d.tag))  # fmt: skip
+    with fleet.engine.connect() as connection:
+        return [Unscanned(f"registry:{row.registry}/{row.repository}:{row.tag}", row.digest)
+                for row in connection.execute(query)]  # fmt: skip

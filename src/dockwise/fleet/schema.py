@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -51,6 +52,12 @@ images = Table(
     # the release the findings were last matched against (revision 0002): a new finding
     # on an image matched before is news for the outbox, one on a new image is not
     Column("matched_release", Integer, ForeignKey("db_releases.id")),
+    # the base image its annotations or labels name (revision 0004), and the digest the
+    # base's reference had when last checked in its registry (None: never checked)
+    Column("base_name", String, nullable=False, server_default=""),
+    Column("base_digest", String, nullable=False, server_default=""),
+    Column("base_latest", String),
+    Column("base_checked", String),
 )  # fmt: skip
 
 references = Table(
@@ -128,6 +135,7 @@ findings = Table(
     Column("fixed_version", String, nullable=False),
     Column("fix_status", String, nullable=False),  # dockwise.model.FIX_STATUSES
     Column("kev", Boolean, nullable=False),
+    Column("epss", Float),  # the highest EPSS score of its ids (revision 0004)
     Column("status", String, nullable=False),  # "open" or "resolved"
     Column("first_release", Integer, ForeignKey("db_releases.id"), nullable=False),
     Column("last_release", Integer, ForeignKey("db_releases.id"), nullable=False),
@@ -144,6 +152,19 @@ notifications = Table(
     Column("created", String, nullable=False),
     Column("body", Text, nullable=False),  # JSON: one section per image
     Column("delivered", String),
+)  # fmt: skip
+
+discovered = Table(
+    "discovered", metadata,  # revision 0004: listed by `fleet discover`, maybe not scanned
+    Column("id", Integer, primary_key=True),
+    Column("registry", String, nullable=False),
+    Column("repository", String, nullable=False),
+    Column("tag", String, nullable=False),
+    Column("digest", String, nullable=False),  # the manifest (or index) the tag named
+    Column("first_seen", String, nullable=False),
+    Column("since", String, nullable=False),  # when the tag began naming this digest
+    Column("last_seen", String, nullable=False),
+    UniqueConstraint("registry", "repository", "tag"),
 )  # fmt: skip
 
 advisory_keys = Table(

@@ -50,18 +50,19 @@ class HtmlReporter:
     name = "html"
 
     def render(self, result: ScanResult) -> str:
-        css, js = _asset("report.css"), _asset("report.js")
-        page = (
-            _environment()
-            .get_template(TEMPLATE)
-            .render(
-                view=build_view(result),
-                css=Markup(css),
-                js=Markup(js),
-                csp=_csp(css, js),
-            )
-        )
-        return page if page.endswith("\n") else page + "\n"
+        return render_page(TEMPLATE, build_view(result), _asset("report.js"))
+
+
+def render_page(template: str, view: dict[str, Any], js: str = "") -> str:
+    """A page from a template beside this module (`report.html.j2`, the fleet's
+    `fleet.html.j2`): the shared stylesheet inline, the escaping and the CSP above."""
+    css = _asset("report.css")
+    page = (
+        _environment()
+        .get_template(template)
+        .render(view=view, css=Markup(css), js=Markup(js), csp=_csp(css, js))
+    )
+    return page if page.endswith("\n") else page + "\n"
 
 
 # -- the view: plain data the template lays out ---------------------------------------------
@@ -326,8 +327,9 @@ def _csp(*inline: str) -> str:
     """No fetch of any kind; only our own inline style and script run (by hash), so even
     markup that slipped through escaping could not execute."""
     style, script = (_sha256(text) for text in inline)
+    scripts = f"'{script}'" if inline[1] else "'none'"  # a page without script runs none
     return (
-        f"default-src 'none'; style-src '{style}'; script-src '{script}'; "
+        f"default-src 'none'; style-src '{style}'; script-src {scripts}; "
         "img-src data:; base-uri 'none'; form-action 'none'"
     )
 

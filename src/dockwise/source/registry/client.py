@@ -38,13 +38,14 @@ _UNSET = object()
 
 class RegistryClient:
     """Requests under `/v2/<repository>/` of one registry, authorised for pulling (and
-    for pushing when `push`)."""
+    for pushing when `push`; or for another `scope`, such as `registry:catalog:*` for
+    listing repositories)."""
 
     def __init__(self, host: str, repository: str, access: RegistryAccess,
-                 push: bool = False) -> None:  # fmt: skip
+                 push: bool = False, scope: str = "") -> None:  # fmt: skip
         self.host = host
         self.repository = repository
-        self._actions = "pull,push" if push else "pull"
+        self.scope = scope or f"repository:{repository}:{'pull,push' if push else 'pull'}"
         self._access = access
         self._insecure = host in access.insecure_registries
         self._plain_ok = self._insecure or is_loopback(host)
@@ -57,15 +58,23 @@ class RegistryClient:
 
     def get(self, path: str, accept: tuple[str, ...] = (), stream: bool = False) -> httpx.Response:
         """GET `/v2/<repository>/<path>`, following redirects; the caller closes it."""
+        return self.get_v2(f"{self.repository}/{path}", accept, stream)
+
+    def get_v2(
+        self, path: str, accept: tuple[str, ...] = (), stream: bool = False, method: str = "GET"
+    ) -> httpx.Response:
+        """GET `/v2/<path>` (`_catalog?n=100`), following redirects; the caller closes it.
+        `method="HEAD"`: the headers only (a manifest's digest, without the pull that
+        Docker Hub counts against its rate limit)."""
         if not self._base:
             self._connect()
-        url = f"{self._base}/v2/{self.repository}/{path}"
+        url = f"{self._base}/v2/{path}"
         headers = {"Accept": ", ".join(accept)} if accept else {}
-        response = self._fetch(url, headers, stream)
+        response = self._fetch(url, headers, stream, method)
         if response.status_code == 401 and "www-authenticate" in response.headers:
             response.close()
             self._authorize(Challenge.parse(response.headers["www-authenticate"]))
-            response = self._fetch(url, headers, stream)
+            response = self._fetch(url, headers, stream, method)
         if response.status_code == 401:
             response.close()
             raise SourceError(f"{self.host}/{self.repository}: {self._refusal(response)}")
@@ -143,8 +152,7 @@ class RegistryClient:
         realm = challenge.realm
         if not realm.startswith(("https://", "http://")):
             raise SourceError(f"{self.host}: bearer challenge without a usable realm")
-        scope = f"repository:{self.repository}:{self._actions}"
-        params = {"scope": scope, **_service(challenge)}
+        params = {"scope": self.scope, **_service(challenge)}
         if credentials is not None and credentials.identity_token:
             form = {**params, "grant_type": "refresh_token", "client_id": "dockwise",
                     "refresh_token": credentials.password}  # fmt: skip
@@ -154,14 +162,16 @@ class RegistryClient:
             response = self._send("GET", realm, headers, stream=False, params=params)
         return _token_from(response, realm, self.host, credentials is not None)
 
-    def _fetch(self, url: str, headers: Mapping[str, str], stream: bool) -> httpx.Response:
+    def _fetch(
+        self, url: str, headers: Mapping[str, str], stream: bool, method: str = "GET"
+    ) -> httpx.Response:
         """Send with our Authorization, and follow redirects without it off-origin."""
         origin = httpx.URL(url)
         for _ in range(MAX_REDIRECTS + 1):
             sent = dict(headers)
             if self._authorization and _same_origin(httpx.URL(url), origin):
                 sent["Authorization"] = self._authorization
-            response = self._send("GET", url, sent, stream=stream)
+            response = self._send(method, url, sent, stream=stream)
             location = response.headers.get("location")
             if response.status_code not in REDIRECT_STATUSES or not location:
                 return response
