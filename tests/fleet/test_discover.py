@@ -9,10 +9,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from fleet_fixtures import build_db, serving
 from registry.distribution import PASSWORD, USER, needs_registry
 
 from dockwise.cli import main
+from dockwise.fleet import schema
 from dockwise.fleet.queries import unscanned
 from dockwise.fleet.store import open_fleet
 from dockwise.source.registry import catalog
@@ -179,3 +181,21 @@ def test_a_tag_gone_since_it_was_listed_is_a_warning(capsys, store_url, monkeypa
         f"dockwise: warning: other/x:gone (manifest gone: manifest unknown (404 from "
         f"{server.host}/other/x))"]  # fmt: skip
     assert list(pending(store_url)) == [f"registry:{server.host}/other/x:1"]
+
+
+@needs_registry
+def test_fleet_scan_takes_what_discover_listed(capsys, images, plain_registry, tmp_path,
+                                               monkeypatch):  # fmt: skip
+    for name in ("XDG_CACHE_HOME", "XDG_DATA_HOME", "DOCKWISE_STORE_RESULTS"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    url = f"sqlite:///{tmp_path / 'fleet.db'}"  # embedded: `fleet scan` runs the jobs itself
+    monkeypatch.setenv("DOCKWISE_STORE", url)
+    host = plain_registry.host
+    discover(capsys, f"registry:{host}/test", "--exclude", "test/multi:*", "--tag-limit", "1")
+    assert set(pending(url)) == {f"registry:{host}/test/app:1"}
+    db = build_db(tmp_path, tmp_path / "v.db")
+    assert main(["fleet", "scan", "-q", "--db", str(db)]) == 0
+    assert pending(url) == {}
+    with open_fleet(url) as fleet, fleet.engine.connect() as connection:
+        stored = connection.execute(sa.select(schema.images.c.digest)).scalars().all()
+    assert stored == [images.manifest_digest]

@@ -3,7 +3,8 @@ new or stale, and the task functions a job runs (in a child process of `fleet sc
 with SQLite, or of a `dockwise worker` with PostgreSQL: the same code either way).
 
 New: a name an image was scanned by (a registry reference, an archive) that now gives
-a digest this dockwise version has not analysed (the tag moved). Stale (`--stale AGE`):
+a digest this dockwise version has not analysed (the tag moved), and a reference
+`fleet discover` listed that no stored image answers. Stale (`--stale AGE`):
 a stored image last scanned before AGE ago. Both are found by reading manifests only;
 the same digest under several names is one job (dedupe by manifest digest before
 queueing).
@@ -26,8 +27,9 @@ from dockwise import __version__
 from dockwise.errors import DockwiseError
 from dockwise.fleet import api
 from dockwise.fleet.add import add, match_added
-from dockwise.fleet.ingest import Ingested, ingest, stored
+from dockwise.fleet.ingest import Ingested, Pending, ingest_batch, stored
 from dockwise.fleet.match import Changes, Scope, match_images
+from dockwise.fleet.queries import unscanned
 from dockwise.fleet.schema import images, scan_runs
 from dockwise.fleet.store import Fleet
 
@@ -75,7 +77,7 @@ def plan(
     sources: Sequence[str] = (),
 ) -> Plan:  # fmt: skip
     """The jobs for these `sources` (manual), else for every stored image and reference."""
-    named = [(s, MANUAL) for s in sources] or [(s, NEW) for s in _stored_names(fleet)]
+    named = [(s, MANUAL) for s in sources] or [(s, NEW) for s in _known_names(fleet)]
     cutoff = None if stale is None else _iso(datetime.now(UTC) - stale)
     resolved = _resolve([name for name, _ in named], keywords)
     jobs: dict[str, ScanJob] = {}
@@ -99,6 +101,12 @@ def _job(fleet: Fleet, name: str, digest: str, priority: int, cutoff: str | None
     if cutoff and _last_scanned(fleet, digest) <= cutoff:
         return ScanJob(name, digest, min(priority, SCHEDULED), force=True)
     return None
+
+
+def _known_names(fleet: Fleet) -> list[str]:
+    """Every name to ask again: what stored images were scanned by, then the references
+    `fleet discover` listed that no stored image answers yet."""
+    return list(dict.fromkeys(_stored_names(fleet) + [u.source for u in unscanned(fleet)]))
 
 
 def _stored_names(fleet: Fleet) -> list[str]:
@@ -143,7 +151,9 @@ def scan_image(
     digest (a retried job finds its own earlier work done), store it, match it."""
     _test_pause()
     if job.force:
-        item = ingest(fleet, api.scan(job.source, db, keywords), job.source, "scan")
+        item = ingest_batch(
+            fleet, [Pending.of(api.scan(job.source, db, keywords), job.source, "scan")]
+        )[0]
     else:
         item = add(fleet, job.source, db, keywords)
     match_added(fleet, db, [item])
@@ -160,4 +170,3 @@ def _test_pause() -> None:
     seconds = os.environ.get(PAUSE_ENV)
     if seconds:
         time.sleep(float(seconds))
-
