@@ -321,7 +321,7 @@ def add_entry(analysis: LayerAnalysis, entry: TarEntry, selector: Selector) -> N
         _add_hardlink(analysis, path, entry, selector)
         return
     link = entry.linkname if entry.typeflag == b"2" else ""
-    analysis.entries[path] = Entry(entry.mode, entry.size, link, entry.uid, entry.gid)
+    analysis.entries[path] = Entry.shared(entry.mode, entry.size, link, entry.uid, entry.gid)
     analysis.contents.pop(path, None)
     analysis.facts.pop(path, None)
     analysis.unread.pop(path, None)
@@ -412,7 +412,7 @@ def _add_hardlink(analysis: LayerAnalysis, path: str, entry: TarEntry, selector:
     if source is None:
         analysis.hardlinks[path] = target
         return
-    analysis.entries[path] = Entry(source.mode, source.size, "", entry.uid, entry.gid)
+    analysis.entries[path] = Entry.shared(source.mode, source.size, "", entry.uid, entry.gid)
     content = analysis.contents.get(target)
     if content is not None and len(content) <= selector.wanted(path):
         analysis.contents[path] = content
