@@ -41,11 +41,11 @@ OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 
 
 def package_name(p: int) -> str:
-    return "@scope%02d/pkg-%05d" % (p % 20, p) if p % 10 == 0 else "pkg-%05d" % p
+    return f"@scope{p % 20:02d}/pkg-{p:05d}" if p % 10 == 0 else f"pkg-{p:05d}"
 
 
 def package_version(p: int) -> str:
-    return "%d.%d.%d" % (1 + p % 9, p % 17, p % 5)
+    return f"{1 + p % 9}.{p % 17}.{p % 5}"
 
 
 def app_tree(packages: int) -> Iterator[tuple[str, bytes | None]]:

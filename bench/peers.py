@@ -68,7 +68,8 @@ class Column:
     def cell(self) -> str:
         if self.error or not self.wall:
             return "failed" if self.error else "–"
-        return f"{statistics.median(self.wall):.2f} s, {statistics.median(self.rss_kb) / 1024:.0f} MiB"
+        mib = statistics.median(self.rss_kb) / 1024
+        return f"{statistics.median(self.wall):.2f} s, {mib:.0f} MiB"
 
     def seconds(self) -> float | None:
         return statistics.median(self.wall) if self.wall else None
@@ -154,7 +155,8 @@ def machine() -> str:
                    if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return f"{os.cpu_count()} CPUs ({cpu}), {platform.platform()}, CPython {platform.python_version()}"
+    return (f"{os.cpu_count()} CPUs ({cpu}), {platform.platform()}, "
+            f"CPython {platform.python_version()}")
 
 
 def write_readme(text: str) -> None:
