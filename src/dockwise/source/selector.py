@@ -26,6 +26,7 @@ HEAD_SIZE = 64  # bytes an analyzer sees before it claims a file
 CONFIRM_SIZE = 8000  # bytes it sees again before a file over its cap counts as unread
 EVERY_FILE = "**"  # an analyzer glob: every regular file is worth a look (found by content)
 T = TypeVar("T")
+SEEN_MAX = 1 << 16  # file names whose verdict a segment filter remembers
 
 
 def _never(path: str) -> int:
@@ -85,6 +86,7 @@ class _SegmentTest:
         self.prefixes: tuple[str, ...] = ()
         self.inside: list[str] = []
         self.always = False
+        self._seen: dict[str, bool] = {}  # file name -> whether the name tests pass
 
     def add(self, glob: str) -> None:
         parent, _, last = glob.rpartition("/")
@@ -111,11 +113,19 @@ class _SegmentTest:
     def __call__(self, path: str) -> bool:
         slash = path.rfind("/")
         base = path[slash + 1 :]
-        if base in self.names or base.endswith(self.suffixes) or base.startswith(self.prefixes):
-            return True
-        if self.inside and self._inside.search(base):
+        hit = self._seen.get(base)
+        if hit is None:  # a layer repeats its file names (index.js, __init__.py) endlessly
+            hit = self._base(base)
+            if len(self._seen) < SEEN_MAX:
+                self._seen[base] = hit
+        if hit:
             return True
         return slash > 0 and path[path.rfind("/", 0, slash) + 1 : slash] in self.dirs
+
+    def _base(self, base: str) -> bool:
+        if base in self.names or base.endswith(self.suffixes) or base.startswith(self.prefixes):
+            return True
+        return bool(self.inside) and self._inside.search(base) is not None
 
 
 @dataclass(frozen=True, slots=True)
