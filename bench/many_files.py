@@ -113,16 +113,29 @@ class _Sink(io.RawIOBase):
 
 
 def write_app_layer(packages: int, tar_path: Path | None, gz_path: Path) -> dict:
-    """Stream the app layer to disk; return its diff_id, blob digest, size, entry count."""
+    """Stream the app layer to disk; return its diff_id, blob digest, size, entry count.
+
+    The headers are tarfile's own (USTAR), made once as templates and patched per entry
+    (name, size, checksum): tarfile's per-member cost made the 3 M variant take half an
+    hour on a loaded machine. The bytes are what `tarfile` writes for the same members.
+    """
     entries = 0
     with open(gz_path, "wb") as gz_out, (open(tar_path, "wb") if tar_path else _null()) as tar_out:
         sink = _Sink(tar_out, gz_out)
-        with tarfile.open(fileobj=sink, mode="w|", format=tarfile.USTAR_FORMAT,
-                          bufsize=CHUNK) as tf:
-            for path, content in app_tree(packages):
-                tf.addfile(_info(path, content), io.BytesIO(content) if content else None)
-                tf.members.clear()  # tarfile keeps every TarInfo written: 1 GB at 3 M
-                entries += 1
+        templates = {d: bytearray(_info("x/" if d else "x", None if d else b"").tobuf(
+            tarfile.USTAR_FORMAT, "utf-8", "surrogateescape")) for d in (True, False)}
+        batch, offset = [], 0
+        for path, content in app_tree(packages):
+            block = _member(templates[content is None], path, content)
+            batch.append(block)
+            offset += len(block)
+            entries += 1
+            if len(batch) >= 4096:
+                sink.write(b"".join(batch))
+                batch = []
+        end = tarfile.BLOCKSIZE * 2
+        end += -(offset + end) % tarfile.RECORDSIZE  # as TarFile.close pads the last record
+        sink.write(b"".join(batch) + b"\0" * end)
         sink.finish()
     return {
         "diff_id": "sha256:" + sink.diff.hexdigest(),
@@ -130,6 +143,21 @@ def write_app_layer(packages: int, tar_path: Path | None, gz_path: Path) -> dict
         "size": sink.size,
         "entries": entries,
     }
+
+
+def _member(template: bytearray, path: str, content: bytes | None) -> bytes:
+    head = bytearray(template)
+    name = path.encode()
+    if len(name) > 100:
+        raise ValueError(f"{path}: name too long for this writer")
+    head[0:100] = name.ljust(100, b"\0")
+    size = len(content) if content else 0
+    head[124:136] = b"%011o\0" % size
+    head[148:156] = b"        "
+    head[148:155] = b"%06o\0" % sum(head)
+    if not content:
+        return bytes(head)
+    return bytes(head) + content + b"\0" * (-size % tarfile.BLOCKSIZE)
 
 
 class _null:

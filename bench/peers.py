@@ -181,7 +181,8 @@ def write_readme(text: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--images", type=Path, default=Path("/work/images"))
-    p.add_argument("--image", action="append", choices=sb.IMAGES)
+    p.add_argument("--image", action="append", choices=sb.IMAGES,
+                   help="a test image (repeatable; default all four, none with --extra)")
     p.add_argument("--form", choices=list(sb.FORMS), default="docker-archive")
     p.add_argument("--extra", action="append", type=Path, default=[],
                    help="another archive (NAME.docker.tar or NAME.oci.tar), e.g. many-files")
@@ -207,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         "syft": sb.find_syft(args.syft),
     }
     sb.run_once([*tools["dockwise"], "--version"], tools["dockwise_env"])  # compile bytecode
-    paths = [(n, args.images / (n + sb.FORMS[args.form])) for n in args.image or sb.IMAGES]
+    images = args.image or ([] if args.extra else list(sb.IMAGES))
+    paths = [(n, args.images / (n + sb.FORMS[args.form])) for n in images]
     paths += [(x.name.split(".")[0], x) for x in args.extra]
     load_start = os.getloadavg()
     started = datetime.datetime.now(datetime.UTC)
