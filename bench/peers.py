@@ -37,10 +37,8 @@ import os
 import platform
 import re
 import shutil
-import statistics
 import sys
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import sbom_bench as sb  # the same timing, floor and tool discovery as sbom_bench.py
@@ -49,31 +47,26 @@ README = sb.HERE / "README.md"
 BEGIN, END = "<!-- peers:begin -->", "<!-- peers:end -->"
 
 
-@dataclass
-class Column:
-    """One tool on one image: its argv maker and its samples."""
+class Column(sb.Measure):
+    """One tool on one image: sbom_bench's samples, with this table's cell."""
 
-    name: str
-    wall: list[float] = field(default_factory=list)
-    rss_kb: list[int] = field(default_factory=list)
-    error: str = ""
+    def __init__(self, name: str) -> None:
+        super().__init__(name, [])
+
+    @property
+    def name(self) -> str:
+        return self.tool
 
     def add(self, outcome: tuple) -> None:
-        wall, rss, _cpu, rc, _out, err = outcome
-        if rc != 0:
-            self.error = f"exit {rc}: {(err.strip().splitlines() or [''])[-1]}"
-            return
-        self.wall.append(wall)
-        self.rss_kb.append(rss)
+        sb._record(self, outcome)
 
     def cell(self) -> str:
         if self.error or not self.wall:
             return "failed" if self.error else "–"
-        mib = statistics.median(self.rss_kb) / 1024
-        return f"{statistics.median(self.wall):.2f} s, {mib:.0f} MiB"
+        return f"{self.wall_median:.2f} s, {self.rss_mb_median:.0f} MiB"
 
     def seconds(self) -> float | None:
-        return statistics.median(self.wall) if self.wall else None
+        return self.wall_median
 
 
 def form_of(path: Path) -> str:
