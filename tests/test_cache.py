@@ -104,9 +104,11 @@ def test_cache_info_and_clean(cache_home, image, capsys):
     assert cli.main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert str(cache_home / "dockwise") in out and "2 (" in out
+    assert any((cache_home / "dockwise" / "selectors").iterdir())
     assert cli.main(["cache", "clean"]) == 0
     assert "removed 2 cached layers" in capsys.readouterr().out
     assert LayerCache(cache_root()).stats().entries == 0
+    assert not any((cache_home / "dockwise" / "selectors").iterdir())
 
 
 def test_eviction_keeps_the_cap(tmp_path):

@@ -23,6 +23,7 @@ from dockwise.source.selector import Selector
 from dockwise.version import __version__
 
 FORMAT = 2  # of the entries; 2: analyses record the layer's uncompressed tar size
+SELECTORS = "selectors"  # under the cache root: `remembered_fingerprint`'s files
 
 
 class Fingerprinted(Protocol):
@@ -56,7 +57,7 @@ def remembered_fingerprint(root: Path, variant: object, compute: Callable[[], li
     importing a single cataloger or analyzer (about a third of its time). The file is
     named by version, code stamp and variant, so it can never describe other code."""
     name = hashlib.sha256(json.dumps([__version__, _code_stamp(), variant]).encode()).hexdigest()
-    path = root / "selectors" / name
+    path = root / SELECTORS / name
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
