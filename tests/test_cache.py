@@ -104,9 +104,11 @@ def test_cache_info_and_clean(cache_home, image, capsys):
     assert cli.main(["cache", "info"]) == 0
     out = capsys.readouterr().out
     assert str(cache_home / "dockwise") in out and "2 (" in out
+    assert any((cache_home / "dockwise" / "selectors").iterdir())
     assert cli.main(["cache", "clean"]) == 0
     assert "removed 2 cached layers" in capsys.readouterr().out
     assert LayerCache(cache_root()).stats().entries == 0
+    assert not any((cache_home / "dockwise" / "selectors").iterdir())
 
 
 def test_eviction_keeps_the_cap(tmp_path):
@@ -319,3 +321,39 @@ def test_tar_sizes_are_kept_by_both_caches_beside_the_sources_own(
     shutil.rmtree(cache_home / "dockwise" / "images")
     assert layer_sizes(f"oci-archive:{tmp_path / 'gzip.tar'}") == (blob, tar)
     assert (reads, len(loads)) == ([], 1)  # answered by the layer cache
+
+
+def test_remembered_fingerprint_is_the_computed_one_and_computed_once(tmp_path):
+    """A warm re-scan keys the image cache with the fingerprint an earlier run stored:
+    the same value the selector computes, per secrets cap, and computed only once."""
+    from dockwise.cache.keys import remembered_fingerprint
+
+    calls = []
+
+    def compute(cap):
+        calls.append(cap)
+        return Selector.build({"**/a": cap}, []).fingerprint()
+
+    first = remembered_fingerprint(tmp_path, 100, lambda: compute(100))
+    again = remembered_fingerprint(tmp_path, 100, lambda: compute(100))
+    other = remembered_fingerprint(tmp_path, 200, lambda: compute(200))
+    assert first == again == Selector.build({"**/a": 100}, []).fingerprint()
+    assert other != first and calls == [100, 200]
+
+
+def test_a_layer_of_many_entries_round_trips_through_the_streamed_encoding(tmp_path):
+    """Entries are written a batch at a time: more than one batch comes back whole."""
+    from dockwise.cache.layers import ENCODE_BATCH, LayerCache
+    from dockwise.source.filetree import Entry, LayerAnalysis
+
+    ref = LayerRef(0, "sha256:" + "b" * 64, uncompressed_size=7)
+    analysis = LayerAnalysis(ref)
+    for i in range(ENCODE_BATCH * 2 + 3):
+        analysis.entries[f"app/f{i}"] = Entry.shared(0o100644, i % 7, "", 0, 0)
+    analysis.contents["app/f1"] = b"kept"
+    analysis.facts["app/f2"] = {"entries": None}
+    cache = LayerCache(tmp_path)
+    cache.store("k" * 64, analysis)
+    loaded = cache.load("k" * 64, ref)
+    assert loaded.entries == analysis.entries and loaded.contents == {"app/f1": b"kept"}
+    assert loaded.facts == {"app/f2": {"entries": None}}

@@ -42,3 +42,14 @@ def test_globs_it_cannot_reduce_still_match(glob):
     for path in ("lib/x.so.1", "a/zbyc", "q/ax", "q/bx"):
         if glob_regex([glob]).match(path):
             assert maybe(path)
+
+
+def test_files_every_file_analyzers_ignore_are_not_looked_at():
+    """The secrets analyzer ignores its excluded directories: a plain file there is never
+    peeked at, while an executable there still is (for the ELF and script analyzers)."""
+    from dockwise.source.selector import Selector
+
+    selector = Selector.build(dict(wanted_globs(CATALOGERS)), ANALYZERS)
+    assert selector.worth_a_look("app/config.js", 0o100644)
+    assert not selector.worth_a_look("app/node_modules/x/lib/a.js", 0o100644)
+    assert selector.worth_a_look("app/node_modules/.bin/tool", 0o100755)

@@ -18,4 +18,10 @@ class FileAnalyzer(Protocol):
 
     def claims(self, path: str, head: bytes) -> bool: ...
 
+    def ignores(self, path: str) -> bool:
+        """Whether no file at this path is ever claimed, whatever its content. Asked only
+        of every-file analyzers (globs holding "**"), before the reader peeks at a file:
+        a tree of a million third-party files is then skipped by name."""
+        ...
+
     def analyze(self, path: str, content: bytes) -> object | None: ...

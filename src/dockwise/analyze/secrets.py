@@ -35,6 +35,9 @@ class SecretsAnalyzer:
     def claims(self, path: str, head: bytes) -> bool:
         return b"\0" not in head[:TEXT_SNIFF] and not excluded(_clean(path))
 
+    def ignores(self, path: str) -> bool:
+        return excluded(_clean(path))
+
     def analyze(self, path: str, content: bytes) -> object | None:
         if b"\0" in content[:TEXT_SNIFF]:
             return None  # a binary that starts as text: a static library, a core file

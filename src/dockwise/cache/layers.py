@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
-from dockwise.analyze.digest import Digest
 from dockwise.cache.keys import FORMAT, layer_key
 from dockwise.cache.store import KeyedDir
 from dockwise.model import LayerRef, ScanWarning
@@ -13,6 +14,7 @@ from dockwise.source.filetree import Entry, LayerAnalysis
 from dockwise.source.layer import measured
 
 DEFAULT_CAP = 2 << 30  # bytes; the oldest entries go first when it is exceeded
+ENCODE_BATCH = 4096  # entries serialised at a time
 
 
 class LayerCache(KeyedDir):
@@ -43,19 +45,18 @@ class LayerCache(KeyedDir):
             return
 
 
-def encode(analysis: LayerAnalysis) -> bytes:
-    """JSON header line, then the kept contents back to back."""
-    blobs: list[bytes] = []
-    contents = []
-    offset = 0
+def encode(analysis: LayerAnalysis) -> Iterator[bytes]:
+    """JSON header line, then the kept contents back to back; in pieces, the entries a
+    batch at a time, so that encoding a layer of a million files costs no more memory
+    than a batch."""
+    contents, offset = [], 0
     for path, blob in analysis.contents.items():
         contents.append([path, offset, len(blob)])
-        blobs.append(blob)
         offset += len(blob)
     header = {
         "format": FORMAT,
         "uncompressed_size": analysis.layer.uncompressed_size,
-        "entries": [[p, e.mode, e.size, e.link, e.uid, e.gid] for p, e in analysis.entries.items()],
+        "entries": None,
         "contents": contents,
         "whiteouts": sorted(analysis.whiteouts),
         "opaque": sorted(analysis.opaque_dirs),
@@ -63,14 +64,29 @@ def encode(analysis: LayerAnalysis) -> bytes:
         "facts": analysis.facts,
         "warnings": [[w.message, w.path] for w in analysis.warnings],
     }
-    line = json.dumps(header, separators=(",", ":"), ensure_ascii=False, default=_plain).encode(
+    before, _, after = _dumps(header).partition(b'"entries":null')
+    yield before + b'"entries":['
+    items = iter(analysis.entries.items())
+    sep = b""
+    while batch := list(itertools.islice(items, ENCODE_BATCH)):
+        yield sep + _dumps([[p, e.mode, e.size, e.link, e.uid, e.gid] for p, e in batch])[1:-1]
+        sep = b","
+    yield b"]" + after + b"\n"
+    yield from analysis.contents.values()
+
+
+def _dumps(value: object) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_plain).encode(
         "utf-8", "surrogateescape"
     )
-    return line + b"\n" + b"".join(blobs)
 
 
 def _plain(value: object) -> str:
     """Facts may hold values still being computed (a Digest): store their final text."""
+    # imported here: importing dockwise.analyze loads every analyzer, which a warm
+    # re-scan (the image cache) never needs
+    from dockwise.analyze.digest import Digest
+
     if isinstance(value, Digest):
         return str(value)
     raise TypeError(f"cannot cache {type(value).__name__}")
@@ -83,7 +99,7 @@ def decode(data: bytes, layer: LayerRef) -> LayerAnalysis:
         raise ValueError("cache format")
     analysis = LayerAnalysis(layer)
     for path, mode, size, link, uid, gid in header["entries"]:
-        analysis.entries[path] = Entry(mode, size, link, uid, gid)
+        analysis.entries[path] = Entry.shared(mode, size, link, uid, gid)
     for path, offset, length in header["contents"]:
         analysis.contents[path] = body[offset : offset + length]
     analysis.whiteouts = set(header["whiteouts"])

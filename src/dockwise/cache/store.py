@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,13 +77,21 @@ class KeyedDir(CappedDir):
         os.utime(path)  # recently used: evicted last
         return data
 
-    def _write(self, key: str, payload: bytes) -> None:
-        data = zstandard.ZstdCompressor(level=3).compress(payload)
+    def _write(self, key: str, payload: bytes | Iterable[bytes]) -> None:
+        """Compress to a temporary file, then rename. An iterable payload is streamed, so
+        a layer of a million entries is never held whole; if it raises, nothing is kept."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        try:
+            with os.fdopen(fd, "wb") as f, zstandard.ZstdCompressor(level=3).stream_writer(
+                f, closefd=False
+            ) as z:
+                for chunk in [payload] if isinstance(payload, bytes) else payload:
+                    z.write(chunk)
+        except BaseException:
+            os.unlink(tmp)
+            raise
         os.replace(tmp, path)
         self._evict()
 

@@ -22,6 +22,7 @@ PACKAGE_DB_DIRS = ("var/lib/dpkg/", "lib/apk/", "var/lib/rpm/", "usr/lib/sysimag
                    "usr/lib/opkg/", "var/lib/opkg/")  # fmt: skip
 # Written by the container runtime at each start (and left in images by `docker build`)
 RUNTIME_FILES = frozenset({"etc/hostname", "etc/hosts", "etc/resolv.conf"})
+_SPECIAL = stat.S_ISUID | stat.S_ISGID | stat.S_IWOTH
 _ELF_KEYS = ("arch", "type", "linkage", "interpreter", "soname", "language", "stripped")
 
 
@@ -29,13 +30,13 @@ def notable_files(tree: FileTree, packages: Sequence[Package]) -> tuple[FileReco
     """Unowned executables and libraries, setuid/setgid, world-writable, device files."""
     owners = _owners(tree, packages)
     records = []
-    for path in tree.paths():
-        entry = tree.entry(path)
-        if entry is None or stat.S_ISLNK(entry.mode):
+    for path, entry in tree.entries():
+        mode = entry.mode
+        if stat.S_ISLNK(mode) or _never_notable(path, mode):
             continue
         owner = owners.get(path, "")
         kinds = list(_permission_kinds(entry))
-        if not owner and stat.S_ISREG(entry.mode) and entry.size and not _bookkeeping(path):
+        if not owner and stat.S_ISREG(mode) and entry.size and not _bookkeeping(path):
             kinds += _binary_kinds(tree, path, entry)
         if kinds:
             records.append(_record(tree, path, entry, kinds, owner))
@@ -83,6 +84,16 @@ def _real_dir(tree: FileTree, directory: str, resolved: dict[str, str]) -> str:
         real = candidate
     resolved[directory] = real
     return real
+
+
+def _never_notable(path: str, mode: int) -> bool:
+    """No kind can apply: a directory or a non-executable file that is no `.so`, with no
+    setuid, setgid or world-write bit. Most paths of an image; decided without a lookup."""
+    if mode & _SPECIAL:
+        return False
+    if stat.S_ISDIR(mode):
+        return True
+    return stat.S_ISREG(mode) and not mode & 0o111 and ".so" not in path.rpartition("/")[2]
 
 
 def _permission_kinds(entry: Entry) -> Iterator[str]:

@@ -8,8 +8,10 @@ import argparse
 from datetime import UTC, datetime
 
 from dockwise.cache.images import ImageCache
+from dockwise.cache.keys import SELECTORS
 from dockwise.cache.layers import LayerCache
 from dockwise.cache.root import cache_root
+from dockwise.cache.store import CappedDir
 from dockwise.commands.flags import SOURCE_HELP, add_registry_arguments, registry_access
 from dockwise.errors import DockwiseError
 from dockwise.provenance.catalogue import BaseCatalogue, KnownBase
@@ -42,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     bases = BaseCatalogue.load()
     if args.action == "clean":
         gone, gone_images, gone_blobs = layers.clean(), images.clean(), blobs.clean()
+        CappedDir(root / SELECTORS, 0).clean()  # remembered fingerprints: a few KiB
         print(
             f"removed {gone.entries} cached layers ({_size(gone.bytes)}), "
             f"{gone_images.entries} inventories ({_size(gone_images.bytes)}), "

@@ -7,12 +7,10 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
-from dockwise.analyze import ANALYZERS
-from dockwise.analyze.secrets import SecretsAnalyzer
 from dockwise.cache.images import ImageCache
+from dockwise.cache.keys import remembered_fingerprint
 from dockwise.cache.layers import LayerCache
 from dockwise.cache.root import cache_root
-from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.model import ImageInfo, LayerRef, ScanResult
 from dockwise.options import Options
 from dockwise.source import open_source
@@ -53,6 +51,8 @@ def inventory(
         image = open_source(options.source, options.platform, options.registry)
     if image.inventory is not None:  # an SBOM source brings its inventory: no layers to read
         return ScanResult(image.info, image.inventory, __version__, _now()), None
+    from dockwise.catalog import CATALOGERS, catalog  # not needed by a warm re-scan
+
     tree = FileTree.from_layers(analyze_layers(image, _selector(options), options, progress))
     inventory = catalog(tree, CATALOGERS)
     return ScanResult(_measured(image.info, tree.layers), inventory, __version__, _now()), tree
@@ -71,12 +71,31 @@ def _measured(info: ImageInfo, read: Sequence[LayerRef]) -> ImageInfo:
 
 
 def _selector(options: Options) -> Selector:
+    # imported here: catalogers and analyzers are a third of a warm re-scan, which needs
+    # only the selector's fingerprint (`_Remembered`)
+    from dockwise.catalog import CATALOGERS, wanted_globs
+
     return Selector.build(wanted_globs(CATALOGERS), _analyzers(options))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Remembered:
+    """Stands for the run's selector where only its fingerprint is needed (the image
+    cache key): the fingerprint an earlier run of the same code stored, else computed."""
+
+    options: Options
+
+    def fingerprint(self) -> list:
+        return remembered_fingerprint(cache_root(), self.options.secrets_max_size,
+                                      lambda: _selector(self.options).fingerprint())
 
 
 def _analyzers(options: Options) -> tuple:
     """The registry, with the run's own size cap on the secrets analyzer (the cap is in
     the selector's fingerprint, so a layer read with another cap is read again)."""
+    from dockwise.analyze import ANALYZERS
+    from dockwise.analyze.secrets import SecretsAnalyzer
+
     if options.secrets_max_size is None:
         return ANALYZERS
     mine = SecretsAnalyzer(options.secrets_max_size)
@@ -86,7 +105,7 @@ def _analyzers(options: Options) -> tuple:
 def _image_key(image: Image, options: Options) -> str | None:
     """Config digest plus each layer's digest, under what decides the analyses."""
     layers = [layer.ref for layer in image.layers]
-    return ImageCache.key(image.info.config_digest, layers, _selector(options))
+    return ImageCache.key(image.info.config_digest, layers, _Remembered(options))
 
 
 def _now() -> str:

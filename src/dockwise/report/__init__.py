@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dockwise.model import ScanResult
 from dockwise.report.base import Reporter, ReportError
+
+if TYPE_CHECKING:  # annotations only: `dockwise --version` need not load the model
+    from dockwise.model import ScanResult
 
 
 @dataclass(frozen=True, slots=True)

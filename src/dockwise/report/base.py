@@ -6,10 +6,12 @@ as pip-audit's `VulnerabilityFormat` and syft's `FormatEncoder` do.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from dockwise.errors import ReportError
-from dockwise.model import ScanResult
+
+if TYPE_CHECKING:  # annotations only: `dockwise --version` need not load the model
+    from dockwise.model import ScanResult
 
 __all__ = ["ReportError", "Reporter"]
 

@@ -9,7 +9,10 @@ something odd is there.
 
 from __future__ import annotations
 
-from rich.text import Text
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported in `text`: the CLI cleans its error lines without rich
+    from rich.text import Text
 
 # C0 controls, DEL and C1 controls: C1 0x9b is a one-byte CSI on some terminals.
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]
@@ -37,4 +40,6 @@ def clean(value: str) -> str:
 
 def text(value: str, style: str = "") -> Text:
     """A rich `Text` of the cleaned value: `Text` is never parsed as markup."""
+    from rich.text import Text
+
     return Text(clean(value), style=style)

@@ -16,6 +16,7 @@ from dockwise.globs import glob_regex
 from dockwise.model import LayerRef, Location, ScanWarning
 
 MAX_SYMLINK_HOPS = 40  # the same limit as Linux's ELOOP
+SHARED_MAX = 1 << 16  # distinct values kept by `Entry.shared` / the tree's version tuples
 _FEW = 16  # up to this many whiteouts per layer, a prefix scan beats walking ancestors
 
 
@@ -50,6 +51,19 @@ class Entry:
     uid: int = 0
     gid: int = 0
 
+    @classmethod
+    def shared(cls, mode: int, size: int, link: str, uid: int, gid: int) -> Entry:
+        """One object per distinct metadata: a layer of a million files holds a few
+        thousand distinct (mode, size, owner) values, so entries are interned rather than
+        allocated per path (72 bytes each). Bounded: cleared when SHARED_MAX is reached."""
+        key = (mode, size, link, uid, gid)
+        found = _SHARED.get(key)
+        if found is None:
+            if len(_SHARED) >= SHARED_MAX:
+                _SHARED.clear()
+            found = _SHARED[key] = cls(mode, size, link, uid, gid)
+        return found
+
     @property
     def is_dir(self) -> bool:
         return stat.S_ISDIR(self.mode)
@@ -57,6 +71,10 @@ class Entry:
     @property
     def is_symlink(self) -> bool:
         return stat.S_ISLNK(self.mode)
+
+
+_SHARED: dict[tuple[int, int, str, int, int], Entry] = {}
+Versions = tuple[tuple[int, Entry], ...]  # (layer index, entry), oldest first
 
 
 @dataclass(slots=True)
@@ -98,8 +116,11 @@ class FileTree:
 
     def __init__(self, layers: tuple[LayerRef, ...] = ()) -> None:
         self.layers = layers
-        # path -> versions in layer order, newest last; only versions still in effect
-        self._versions: dict[str, list[tuple[int, Entry]]] = {}
+        # path -> versions in layer order, newest last; only versions still in effect.
+        # Tuples, and a path's only version is a tuple shared by every path with the same
+        # layer and entry: per path the tree holds the path and a dict slot, nothing more.
+        self._versions: dict[str, Versions] = {}
+        self._single: dict[tuple[int, int], Versions] = {}
         self._contents: dict[tuple[str, int], bytes] = {}
         self._facts: dict[tuple[str, int], dict[str, object]] = {}
         self._kept: set[str] = set()  # paths some version of which has kept content
@@ -110,10 +131,12 @@ class FileTree:
 
     @classmethod
     def from_layers(cls, analyses: Iterable[LayerAnalysis]) -> FileTree:
-        """Apply each layer's changes on top of the ones below it."""
-        analyses = list(analyses)
-        tree = cls(tuple(a.layer for a in analyses))
+        """Apply each layer's changes on top of the ones below it. Analyses are taken one
+        at a time and not kept, so a layer's own entries are freed once merged."""
+        tree = cls()
         for analysis in analyses:
+            tree.layers += (analysis.layer,)
+            tree._by_index[analysis.layer.index] = analysis.layer
             tree._apply(analysis)
         return tree
 
@@ -141,8 +164,10 @@ class FileTree:
             if (old := self._versions.get(path)) and old[-1][1].is_dir != entry.is_dir
         }
         self._delete(analysis.whiteouts | replaced, analysis.opaque_dirs, index)
+        versions = self._versions
         for path, entry in analysis.entries.items():
-            self._versions.setdefault(path, []).append((index, entry))
+            old = versions.get(path)
+            versions[path] = self._one(index, entry) if old is None else (*old, (index, entry))
         for path, blob in analysis.contents.items():
             self._contents[(path, index)] = blob
         self._kept.update(analysis.contents)
@@ -152,6 +177,17 @@ class FileTree:
             self._link(path, target, analysis.layer)
         self.warnings.extend(analysis.warnings)
 
+    def _one(self, index: int, entry: Entry) -> Versions:
+        """The shared one-version tuple (entries are interned, so keyed by identity; the
+        tuple holds the entry, so its id is never reused while the key is there)."""
+        key = (index, id(entry))
+        found = self._single.get(key)
+        if found is None:
+            if len(self._single) >= SHARED_MAX:
+                self._single.clear()
+            found = self._single[key] = ((index, entry),)
+        return found
+
     def _link(self, path: str, target: str, layer: LayerRef) -> None:
         """A hard link to a file of a lower layer: same metadata and kept content."""
         versions = self._versions.get(target)
@@ -159,7 +195,7 @@ class FileTree:
             self.warnings.append(ScanWarning("hard link to a missing file; ignored", path, layer))
             return
         lower_index, entry = versions[-1]
-        self._versions.setdefault(path, []).append((layer.index, entry))
+        self._versions[path] = (*self._versions.get(path, ()), (layer.index, entry))
         content = self._contents.get((target, lower_index))
         if content is not None:
             self._contents[(path, layer.index)] = content
@@ -197,6 +233,12 @@ class FileTree:
     def paths(self) -> Iterator[str]:
         """Every live path, in no particular order."""
         return iter(self._versions)
+
+    def entries(self) -> Iterator[tuple[str, Entry]]:
+        """Every live path with its newest metadata, in no particular order: one pass
+        for the checks that look at every path (a million calls of `entry` cost a second)."""
+        for path, versions in self._versions.items():
+            yield path, versions[-1][1]
 
     def entry(self, path: str) -> Entry | None:
         """The newest metadata of a path as stored (symlinks not followed)."""

@@ -321,10 +321,17 @@ def add_entry(analysis: LayerAnalysis, entry: TarEntry, selector: Selector) -> N
         _add_hardlink(analysis, path, entry, selector)
         return
     link = entry.linkname if entry.typeflag == b"2" else ""
-    analysis.entries[path] = Entry(entry.mode, entry.size, link, entry.uid, entry.gid)
-    analysis.contents.pop(path, None)
-    analysis.facts.pop(path, None)
-    analysis.unread.pop(path, None)
+    if path in analysis.entries:  # the same path again in one layer: the last one wins
+        _forget(analysis, path)
+    analysis.entries[path] = Entry.shared(entry.mode, entry.size, link, entry.uid, entry.gid)
+    if entry.analyzers or entry.content is not None or entry.over_cap or entry.unread \
+            or entry.capability:
+        _add_content(analysis, path, entry, selector)
+
+
+def _add_content(analysis: LayerAnalysis, path: str, entry: TarEntry, selector: Selector) -> None:
+    """What a member brings besides its metadata: kept content, analyzers' facts, the
+    warnings of files left unread, its file capabilities."""
     if entry.analyzers:
         _run_analyzers(analysis, path, entry)
     if entry.keep and entry.content is not None:
@@ -337,6 +344,12 @@ def add_entry(analysis: LayerAnalysis, entry: TarEntry, selector: Selector) -> N
         _note_unread(analysis, path, entry, selector)
     if entry.capability:
         analysis.facts.setdefault(path, {})["capability"] = decode_capability(entry.capability)
+
+
+def _forget(analysis: LayerAnalysis, path: str) -> None:
+    analysis.contents.pop(path, None)
+    analysis.facts.pop(path, None)
+    analysis.unread.pop(path, None)
 
 
 def _note_unread(analysis: LayerAnalysis, path: str, entry: TarEntry, selector: Selector) -> None:
@@ -412,7 +425,7 @@ def _add_hardlink(analysis: LayerAnalysis, path: str, entry: TarEntry, selector:
     if source is None:
         analysis.hardlinks[path] = target
         return
-    analysis.entries[path] = Entry(source.mode, source.size, "", entry.uid, entry.gid)
+    analysis.entries[path] = Entry.shared(source.mode, source.size, "", entry.uid, entry.gid)
     content = analysis.contents.get(target)
     if content is not None and len(content) <= selector.wanted(path):
         analysis.contents[path] = content

@@ -14,7 +14,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from dockwise.globs import glob_regex
 from dockwise.source.filetree import normalize
@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # annotations only: importing analyze/ at run time loads ever
 HEAD_SIZE = 64  # bytes an analyzer sees before it claims a file
 CONFIRM_SIZE = 8000  # bytes it sees again before a file over its cap counts as unread
 EVERY_FILE = "**"  # an analyzer glob: every regular file is worth a look (found by content)
+T = TypeVar("T")
+SEEN_MAX = 1 << 16  # file names whose verdict a segment filter remembers
 
 
 def _never(path: str) -> int:
@@ -32,24 +34,35 @@ def _never(path: str) -> int:
 
 
 def _wanted(globs: Mapping[str, int]) -> Callable[[str], int]:
-    """path -> size cap (0 when no cataloger wants it); one regex per distinct cap."""
-    by_cap: dict[int, list[str]] = {}
-    for glob, cap in globs.items():
-        by_cap.setdefault(cap, []).append(glob)
-    rules = [(glob_regex(patterns), cap) for cap, patterns in sorted(by_cap.items(), reverse=True)]
+    """path -> size cap (0 when no cataloger wants it); one regex per distinct cap,
+    compiled at the first candidate path: a warm run only needs the fingerprint."""
     maybe = last_segment_filter(globs)
+    compiled = _lazy(lambda: _by_cap(globs))
 
     def wanted(path: str) -> int:
         if path.startswith(("./", "/")) or "//" in path or "/." in path:
             path = normalize(path) or ""
         if not maybe(path):
             return 0
-        for regex, cap in rules:
+        for regex, cap in compiled():
             if regex.match(path):
                 return cap
         return 0
 
     return wanted
+
+
+def _by_cap(globs: Mapping[str, int]) -> list[tuple[re.Pattern[str], int]]:
+    by_cap: dict[int, list[str]] = {}
+    for glob, cap in globs.items():
+        by_cap.setdefault(cap, []).append(glob)
+    return [(glob_regex(patterns), cap) for cap, patterns in sorted(by_cap.items(), reverse=True)]
+
+
+def _lazy(make: Callable[[], T]) -> Callable[[], T]:
+    """`make()` on the first call, the same value after. Compiling the catalogers' and
+    analyzers' globs is about a tenth of a warm re-scan, which never matches a path."""
+    return functools.cache(make)
 
 
 def last_segment_filter(globs: Iterable[str]) -> Callable[[str], bool]:
@@ -73,6 +86,7 @@ class _SegmentTest:
         self.prefixes: tuple[str, ...] = ()
         self.inside: list[str] = []
         self.always = False
+        self._seen: dict[str, bool] = {}  # file name -> whether the name tests pass
 
     def add(self, glob: str) -> None:
         parent, _, last = glob.rpartition("/")
@@ -99,11 +113,19 @@ class _SegmentTest:
     def __call__(self, path: str) -> bool:
         slash = path.rfind("/")
         base = path[slash + 1 :]
-        if base in self.names or base.endswith(self.suffixes) or base.startswith(self.prefixes):
-            return True
-        if self.inside and self._inside.search(base):
+        hit = self._seen.get(base)
+        if hit is None:  # a layer repeats its file names (index.js, __init__.py) endlessly
+            hit = self._base(base)
+            if len(self._seen) < SEEN_MAX:
+                self._seen[base] = hit
+        if hit:
             return True
         return slash > 0 and path[path.rfind("/", 0, slash) + 1 : slash] in self.dirs
+
+    def _base(self, base: str) -> bool:
+        if base in self.names or base.endswith(self.suffixes) or base.startswith(self.prefixes):
+            return True
+        return bool(self.inside) and self._inside.search(base) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +134,7 @@ class Selector:
 
     wanted: Callable[[str], int] = _never  # path -> bytes to keep for catalogers (0: none)
     analyzers: Sequence[FileAnalyzer] = ()
-    _names: re.Pattern[str] | None = field(default=None)
+    _names: Callable[[], re.Pattern[str]] | None = field(default=None)  # compiled on first use
     _maybe: Callable[[str], bool] = field(default=lambda path: True)
     globs: tuple[tuple[str, int], ...] = ()  # what `wanted` was built from (for cache keys)
     every_file: tuple[FileAnalyzer, ...] = ()  # analyzers shown every regular file
@@ -124,7 +146,7 @@ class Selector:
         return cls(
             wanted=_wanted(globs),
             analyzers=tuple(analyzers),
-            _names=glob_regex(names) if names else None,
+            _names=_lazy(lambda: glob_regex(names)) if names else None,
             _maybe=last_segment_filter(names),
             globs=tuple(sorted(globs.items())),
             every_file=tuple(a for a in analyzers if EVERY_FILE in a.globs),
@@ -136,8 +158,9 @@ class Selector:
         return [list(map(list, self.globs)), analyzers]
 
     def worth_a_look(self, name: str, mode: int) -> bool:
-        """Every file for an every-file analyzer; else executables and glob matches."""
-        return bool(self.every_file) or self._named(name, mode)
+        """Every file an every-file analyzer does not ignore; else executables and glob
+        matches."""
+        return any(not a.ignores(name) for a in self.every_file) or self._named(name, mode)
 
     def claim(
         self, name: str, head: bytes, mode: int, every: bool = False
@@ -152,4 +175,6 @@ class Selector:
             return False
         if mode & 0o111:
             return True
-        return self._names is not None and self._maybe(name) and self._names.match(name) is not None
+        return (
+            self._names is not None and self._maybe(name) and self._names().match(name) is not None
+        )

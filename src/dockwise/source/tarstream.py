@@ -264,6 +264,11 @@ def _check_header(header: bytes) -> None:
 
 def _number(field: bytes) -> int:
     """Octal, or GNU base-256 when the high bit of the first byte is set."""
+    if field and field[-1] in (0, 32):  # the common "0000644\0": one int() call
+        try:
+            return int(field[:-1], 8)
+        except ValueError:
+            pass
     if field and field[0] & 0x80:
         value = int.from_bytes(field[1:], "big")
         return value - (1 << (8 * len(field) - 8)) if field[0] & 0x40 else value
