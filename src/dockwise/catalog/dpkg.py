@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from dockwise.catalog.base import DEFAULT_MAX_SIZE, Environment, File
+from dockwise.catalog.debian_copyright import declared_licenses
 from dockwise.catalog.purls import os_purl
 from dockwise.model import Distro, Package, ScanWarning
 
@@ -68,7 +69,10 @@ class DpkgCataloger:
 
     name = "dpkg-db"
     globs = ("var/lib/dpkg/status", "var/lib/dpkg/status.d/*")
-    reads = ("var/lib/dpkg/info/*.list", "var/lib/dpkg/info/*.md5sums")
+    # each package's declared licenses; one file per package, read only when present
+    reads = (
+        "var/lib/dpkg/info/*.list", "var/lib/dpkg/info/*.md5sums", "usr/share/doc/*/copyright",
+    )  # fmt: skip
     max_size = DEFAULT_MAX_SIZE
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]:
@@ -146,6 +150,7 @@ def _package(stanza: Stanza, file: File, env: Environment, kind: _Kind) -> Packa
         source_name=source_name,
         source_version=source_version,
         maintainer=stanza.get("maintainer"),
+        licenses=_licenses(env, name) if kind.ptype == "deb" else (),
         files=tuple(dict.fromkeys(_owned_files(env, file, name, arch) + _conffiles(stanza))),
         metadata=tuple((k, v) for k, v in metadata if v),
     )
@@ -173,6 +178,12 @@ def _owned_files(env: Environment, file: File, name: str, arch: str) -> tuple[st
         if data is not None:
             return _list_paths(data, md5sums=path.endswith(".md5sums"))
     return ()
+
+
+def _licenses(env: Environment, name: str) -> tuple[str, ...]:
+    """What the package's DEP-5 copyright file declares; () when it has none or free text."""
+    data = env.tree.read_bytes(f"usr/share/doc/{name}/copyright")
+    return declared_licenses(stanzas(data.decode("utf-8", "replace"))) if data else ()
 
 
 def _conffiles(stanza: Stanza) -> tuple[str, ...]:

@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
 
 from cyclonedx.model import Property
 from cyclonedx.model.bom import Bom, BomMetaData
@@ -24,7 +23,7 @@ from cyclonedx.model.component import Component, ComponentType
 from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
 from cyclonedx.model.dependency import Dependable, Dependency
 from cyclonedx.model.impact_analysis import ImpactAnalysisState
-from cyclonedx.model.license import DisjunctiveLicense, License
+from cyclonedx.model.license import DisjunctiveLicense, License, LicenseExpression
 from cyclonedx.model.lifecycle import LifecyclePhase, PredefinedLifecycle
 from cyclonedx.model.tool import ToolRepository
 from cyclonedx.model.vulnerability import (
@@ -43,8 +42,14 @@ from packageurl import PackageURL
 from dockwise.checks.vulns.severity import distro_rating
 from dockwise.errors import ReportError
 from dockwise.model import Cvss, Distro, Finding, ImageInfo, Package, ScanResult, Severity
+from dockwise.report.licenses import Declared, combined, declared
 from dockwise.report.properties import package_properties
-from dockwise.report.supplier import distro_supplier, image_supplier, name_email
+from dockwise.report.supplier import (
+    distro_supplier,
+    image_supplier,
+    name_email,
+    package_suppliers,
+)
 from dockwise.version import __version__
 
 IMAGE_REF = "dockwise:image"
@@ -85,7 +90,10 @@ def build_bom(result: ScanResult) -> Bom:
     image = _image_component(result.image)
     inventory = result.inventory
     refs = list(_with_refs(inventory.packages))
-    components = [_package_component(p, ref) for p, ref in refs]
+    suppliers = package_suppliers(inventory.packages)
+    components = [
+        _package_component(p, ref, s) for (p, ref), s in zip(refs, suppliers, strict=True)
+    ]
     if inventory.distro is not None:
         components.insert(0, _distro_component(inventory.distro))
     bom = Bom(
@@ -324,7 +332,7 @@ def _with_refs(packages: Iterable[Package]) -> Iterator[tuple[Package, str]]:
         yield pkg, ref if seen[ref] == 1 else f"{ref}#{seen[ref]}"
 
 
-def _package_component(pkg: Package, bom_ref: str) -> Component:
+def _package_component(pkg: Package, bom_ref: str, supplier: str) -> Component:
     return Component(
         type=ComponentType.LIBRARY,
         bom_ref=bom_ref,
@@ -333,7 +341,7 @@ def _package_component(pkg: Package, bom_ref: str) -> Component:
         purl=_purl(pkg.purl),
         licenses=_licenses(pkg.licenses),
         publisher=pkg.maintainer or None,
-        supplier=_supplier(pkg.maintainer),
+        supplier=_supplier(supplier),
         properties=_properties(package_properties(pkg)),
     )
 
@@ -357,27 +365,19 @@ def _purl(value: str) -> PackageURL | None:
 
 
 def _licenses(values: tuple[str, ...]) -> list[License]:
-    """SPDX ids where they are ids, an expression when it is the only one, names otherwise.
-
-    CycloneDX allows either license objects or exactly one expression, never a mix.
-    """
-    if len(values) == 1:
-        return [_license_factory().make_from_string(values[0])]
-    return [_disjunctive(v) for v in values]
-
-
-@cache
-def _license_factory():  # noqa: ANN202 - cyclonedx's LicenseFactory, imported on first use
-    """Imported only when a package has licenses (Debian's dpkg records none): the
-    factory's import builds license-expression's SPDX index, about 20 ms."""
-    from cyclonedx.contrib.license.factories import LicenseFactory
-
-    return LicenseFactory()
+    """Each value as a license (an SPDX id, or the name as declared) when every value is
+    one license; otherwise one SPDX expression of them all, since CycloneDX allows
+    either license objects or exactly one expression, never a mix."""
+    parts = [(value, declared(value)) for value in values]
+    if all(part.simple for _, part in parts):
+        return [_license(value, part) for value, part in parts]
+    return [LicenseExpression(combined(values).expression)]
 
 
-def _disjunctive(value: str) -> DisjunctiveLicense:
-    made = _license_factory().make_from_string(value)
-    return made if isinstance(made, DisjunctiveLicense) else DisjunctiveLicense(name=value)
+def _license(value: str, part: Declared) -> DisjunctiveLicense:
+    if part.refs:
+        return DisjunctiveLicense(name=value)
+    return DisjunctiveLicense(id=part.expression)
 
 
 def _properties(pairs: Iterable[tuple[str, str]]) -> list[Property]:

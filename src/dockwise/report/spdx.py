@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from license_expression import ExpressionError, LicenseExpression
+from license_expression import LicenseExpression
 from packageurl import PackageURL
 from spdx_tools.common.spdx_licensing import spdx_licensing
 from spdx_tools.spdx.jsonschema.annotation_converter import AnnotationConverter
@@ -35,6 +35,7 @@ from spdx_tools.spdx.model import (
     Document,
     ExternalPackageRef,
     ExternalPackageRefCategory,
+    ExtractedLicensingInfo,
     PackagePurpose,
     Relationship,
     RelationshipType,
@@ -44,8 +45,14 @@ from spdx_tools.spdx.model import Package as SpdxPackage
 
 from dockwise.errors import ReportError
 from dockwise.model import Distro, ImageInfo, Package, ScanResult
+from dockwise.report.licenses import Declared, combined
 from dockwise.report.properties import package_properties
-from dockwise.report.supplier import distro_supplier, image_supplier, name_email
+from dockwise.report.supplier import (
+    distro_supplier,
+    image_supplier,
+    name_email,
+    package_suppliers,
+)
 from dockwise.version import __version__
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
@@ -97,8 +104,13 @@ def build_document(result: ScanResult) -> Document:
         if distro.codename:
             codename = [("dockwise:distro:codename", distro.codename)]
             annotations.append(_annotation(OS_ID, codename, tool, created))
-    for pkg, spdx_id in _with_ids(result.inventory.packages):
-        packages.append(_package(pkg, spdx_id))
+    refs: dict[str, str] = {}
+    suppliers = package_suppliers(result.inventory.packages)
+    ids = _with_ids(result.inventory.packages)
+    for (pkg, spdx_id), supplier in zip(ids, suppliers, strict=True):
+        declared = combined(pkg.licenses) if pkg.licenses else None
+        refs.update(declared.refs if declared else ())
+        packages.append(_package(pkg, spdx_id, declared, supplier))
         annotations.append(_annotation(spdx_id, package_properties(pkg), tool, created))
     relationships = [Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, IMAGE_ID)] + [
         Relationship(IMAGE_ID, RelationshipType.CONTAINS, p.spdx_id) for p in packages[1:]
@@ -112,7 +124,18 @@ def build_document(result: ScanResult) -> Document:
         created=created,
         creator_comment=SBOM_TYPE_COMMENT,
     )
-    return Document(info, packages, annotations=annotations, relationships=relationships)
+    return Document(
+        info, packages, annotations=annotations, relationships=relationships,
+        extracted_licensing_info=[_extracted(ref, text) for ref, text in refs.items()],
+    )  # fmt: skip
+
+
+def _extracted(ref: str, text: str) -> ExtractedLicensingInfo:
+    """A LicenseRef's definition: the package named the license but dockwise did not
+    read its text, so the text given is the name as declared (the comment says so)."""
+    return ExtractedLicensingInfo(
+        ref, text, text, comment="the license as the package metadata names it"
+    )
 
 
 def document_namespace(result: ScanResult) -> str:
@@ -133,7 +156,10 @@ def _convert(document: Document) -> dict:
     by_id: dict[str, list[dict]] = {}
     for annotation in document.annotations:
         by_id.setdefault(annotation.spdx_id, []).append(converter.convert(annotation))
-    bare = Document(document.creation_info, document.packages, relationships=document.relationships)
+    bare = Document(
+        document.creation_info, document.packages, relationships=document.relationships,
+        extracted_licensing_info=document.extracted_licensing_info,
+    )  # fmt: skip
     data = DocumentConverter().convert(bare)
     data["packages"] = [_annotated(package, by_id) for package in data.get("packages", [])]
     return data
@@ -237,9 +263,8 @@ def _with_ids(packages: Iterable[Package]) -> Iterator[tuple[Package, str]]:
         yield pkg, spdx_id if seen[spdx_id] == 1 else f"{spdx_id}-{seen[spdx_id]}"
 
 
-def _package(pkg: Package, spdx_id: str) -> SpdxPackage:
-    declared = license_expression(pkg.licenses)
-    supplier = _supplier(pkg.maintainer)
+def _package(pkg: Package, spdx_id: str, declared: Declared | None, by: str) -> SpdxPackage:
+    supplier = _supplier(by)
     purl = _purl_ref(pkg.purl)
     return SpdxPackage(
         spdx_id=spdx_id,
@@ -248,31 +273,22 @@ def _package(pkg: Package, spdx_id: str) -> SpdxPackage:
         version=pkg.version or None,
         files_analyzed=False,
         supplier=supplier,
-        license_declared=declared,
-        # Keep what the package said when it is not an SPDX expression.
+        license_declared=_expression(declared),
+        # dockwise reads what packages declare; it concludes nothing from their files
+        license_concluded=SpdxNoAssertion(),
+        # Keep what the package said when SPDX spells it otherwise (read back exactly).
         license_comment=_license_comment(pkg.licenses, declared),
         external_references=[purl] if purl else [],
         primary_package_purpose=PackagePurpose.LIBRARY,
     )
 
 
-def license_expression(licenses: tuple[str, ...]) -> LicenseExpression | SpdxNoAssertion:
-    """All declared licenses ANDed, when every one is a valid SPDX expression."""
-    if not licenses:
-        return SpdxNoAssertion()
-    text = " AND ".join(f"({value})" if len(licenses) > 1 else value for value in licenses)
-    try:
-        info = spdx_licensing.validate(text)
-        if info.errors or info.invalid_symbols:
-            return SpdxNoAssertion()
-        return spdx_licensing.parse(info.normalized_expression)
-    except (ExpressionError, AttributeError, TypeError):
-        # license-expression fails to format some of its own errors (AttributeError).
-        return SpdxNoAssertion()
+def _expression(declared: Declared | None) -> LicenseExpression | SpdxNoAssertion:
+    return spdx_licensing.parse(declared.expression) if declared else SpdxNoAssertion()
 
 
-def _license_comment(licenses: tuple[str, ...], declared: object) -> str | None:
-    if not licenses or not isinstance(declared, SpdxNoAssertion):
+def _license_comment(licenses: tuple[str, ...], declared: Declared | None) -> str | None:
+    if declared is None or declared.expression == " AND ".join(licenses):
         return None
     return "declared: " + json.dumps(list(licenses))
 
