@@ -21,8 +21,11 @@ from dockwise.report.licenses import combined, declared
         ("Expat", "MIT"),
         ("BSD-3-clause", "BSD-3-Clause"),
         ("GPL-1+ or Artistic", "GPL-1.0-or-later OR Artistic-1.0"),
-        ("REGCOMP, and GPL-1+ or Artistic", "LicenseRef-REGCOMP AND (GPL-1.0-or-later OR Artistic-1.0)"),
-        ("GPL-2.0-or-later WITH Classpath-exception-2.0", "GPL-2.0-or-later WITH Classpath-exception-2.0"),
+        (
+            "REGCOMP, and GPL-1+ or Artistic",
+            "LicenseRef-REGCOMP AND (GPL-1.0-or-later OR Artistic-1.0)",
+        ),
+        ("GPL-2.0+ WITH Classpath-exception-2.0", "GPL-2.0-or-later WITH Classpath-exception-2.0"),
         ("GPL-3+ with Bison exception", "LicenseRef-GPL-3-with-Bison-exception"),
         ("public-domain", "LicenseRef-public-domain"),
         ("Apache 2.0", "LicenseRef-Apache-2.0"),
