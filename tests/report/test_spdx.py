@@ -11,7 +11,6 @@ from dockwise.report import render as render_format
 from dockwise.report.spdx import (
     IMAGE_ID,
     SpdxJsonReporter,
-    build_document,
     document_namespace,
 )
 from tests.report.conftest import EVIL_NAME, MARKUP
@@ -22,8 +21,7 @@ def render(result):
 
 
 def assert_valid(result, out, tmp_path):
-    """Valid as built, and valid again after spdx-tools' own JSON parser reads the text."""
-    assert validate_full_spdx_document(build_document(result)) == []
+    """Valid once spdx-tools' own JSON parser reads the text (its model, fully checked)."""
     path = tmp_path / "out.spdx.json"
     path.write_text(out, encoding="utf-8")
     assert validate_full_spdx_document(parse_from_file(str(path))) == []

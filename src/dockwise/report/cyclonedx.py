@@ -17,15 +17,12 @@ import re
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from functools import lru_cache
-
-from packageurl import PackageURL
 
 from dockwise.checks.vulns.severity import distro_rating
 from dockwise.errors import ReportError
 from dockwise.model import Cvss, Distro, Finding, ImageInfo, Package, ScanResult, Severity
 from dockwise.report.licenses import Declared, combined, declared
-from dockwise.report.properties import package_properties
+from dockwise.report.properties import canonical_purl, package_properties
 from dockwise.report.supplier import (
     distro_supplier,
     image_supplier,
@@ -284,7 +281,7 @@ def _package_component(pkg: Package, bom_ref: str, supplier: str) -> dict:
         "bom-ref": bom_ref,
         "name": pkg.name,
         "version": pkg.version or None,
-        "purl": _purl(pkg.purl),
+        "purl": canonical_purl(pkg.purl),
         "licenses": _licenses(pkg.licenses),
         "publisher": pkg.maintainer or None,
         "supplier": _supplier(supplier),
@@ -301,15 +298,6 @@ def _supplier(text: str) -> dict | None:
     if "@" not in email:
         return {"name": name}
     return {"name": name, "contact": [{"name": name, "email": email}]}
-
-
-@lru_cache(maxsize=1024)  # Debian purls repeat their qualifiers; parsing is the cost
-def _purl(value: str) -> str | None:
-    """The purl in canonical form; one we cannot parse is left out, not the whole SBOM."""
-    try:
-        return PackageURL.from_string(value).to_string() if value else None
-    except ValueError:
-        return None
 
 
 def _licenses(values: tuple[str, ...]) -> list[dict]:

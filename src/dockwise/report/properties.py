@@ -1,4 +1,5 @@
-"""The `dockwise:*` facts that standard SBOM formats have no field for.
+"""The `dockwise:*` facts that standard SBOM formats have no field for, and the purl
+spelling both write.
 
 CycloneDX carries them as properties and SPDX as annotations; one list keeps the two
 formats (and the SBOM reader, which reads them back) in step. Names are documented in
@@ -8,6 +9,9 @@ docs/json-output.md.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
+
+from packageurl import PackageURL
 
 from dockwise.model import Package
 
@@ -26,3 +30,13 @@ def package_properties(pkg: Package) -> Iterator[tuple[str, str]]:
     yield "dockwise:package:source-version", pkg.source_version
     yield "dockwise:package:owned-by", pkg.owned_by
     yield "dockwise:package:found-as", pkg.found_as
+
+
+@lru_cache(maxsize=1024)  # Debian purls repeat their qualifiers; parsing is the cost
+def canonical_purl(value: str) -> str | None:
+    """The purl in canonical form, as both SBOM formats write it; one that does not
+    parse is left out (None), not the package or the whole SBOM."""
+    try:
+        return PackageURL.from_string(value).to_string() or None if value else None
+    except ValueError:
+        return None
