@@ -22,7 +22,7 @@ from dockwise.checks.vulns.severity import distro_rating
 from dockwise.errors import ReportError
 from dockwise.model import Cvss, Distro, Finding, ImageInfo, Package, ScanResult, Severity
 from dockwise.report.licenses import Declared, combined, declared
-from dockwise.report.properties import canonical_purl, package_properties
+from dockwise.report.properties import canonical_purl, json_lines, package_properties
 from dockwise.report.supplier import (
     distro_supplier,
     image_supplier,
@@ -53,7 +53,7 @@ class CycloneDxJsonReporter:
     name = "cyclonedx-json"
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(bom_dict(result), indent=2) + "\n"
+        return json_lines(bom_dict(result))
 
 
 def bom_dict(result: ScanResult) -> dict:

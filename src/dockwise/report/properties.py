@@ -1,5 +1,5 @@
-"""The `dockwise:*` facts that standard SBOM formats have no field for, and the purl
-spelling both write.
+"""The `dockwise:*` facts that standard SBOM formats have no field for, and what both SBOM
+writers share: the purl spelling and the JSON layout.
 
 CycloneDX carries them as properties and SPDX as annotations; one list keeps the two
 formats (and the SBOM reader, which reads them back) in step. Names are documented in
@@ -8,6 +8,7 @@ docs/json-output.md.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -40,3 +41,22 @@ def canonical_purl(value: str) -> str | None:
         return PackageURL.from_string(value).to_string() or None if value else None
     except ValueError:
         return None
+
+
+def json_lines(document: dict) -> str:
+    """`document` as JSON with each top-level field, and each item of a top-level list,
+    on a line of its own.
+
+    `json.dumps(indent=...)` runs Python's pure-Python encoder, about half of the time
+    of a 5,000-component SBOM; each line here goes through the C encoder instead, and
+    the file still diffs line by line (one component, package or relationship a line).
+    """
+    fields = []
+    for key, value in document.items():
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            items = ",\n".join("    " + json.dumps(item) for item in value)
+            fields.append(f"  {name}: [\n{items}\n  ]")
+        else:
+            fields.append(f"  {name}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"

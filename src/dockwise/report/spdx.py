@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from dockwise.errors import ReportError
 from dockwise.model import Distro, ImageInfo, Package, ScanResult
 from dockwise.report.licenses import Declared, combined
-from dockwise.report.properties import canonical_purl, package_properties
+from dockwise.report.properties import canonical_purl, json_lines, package_properties
 from dockwise.report.supplier import (
     distro_supplier,
     image_supplier,
@@ -58,7 +58,7 @@ class SpdxJsonReporter:
     name = "spdx-json"
 
     def render(self, result: ScanResult) -> str:
-        return json.dumps(document_dict(result), indent=2) + "\n"
+        return json_lines(document_dict(result))
 
 
 def document_dict(result: ScanResult) -> dict:
