@@ -28,7 +28,8 @@ from dockwise.report.licenses import combined, declared
         ("GPL-2.0+ WITH Classpath-exception-2.0", "GPL-2.0-or-later WITH Classpath-exception-2.0"),
         ("GPL-3+ with Bison exception", "LicenseRef-GPL-3-with-Bison-exception"),
         ("public-domain", "LicenseRef-public-domain"),
-        ("Apache 2.0", "LicenseRef-Apache-2.0"),
+        ("BSD", "LicenseRef-BSD"),
+        ("Apache 2.0", "Apache-2.0"),  # LicenseRef-Apache-2.0 is on the list as an alias
         ("LicenseRef-Proprietary OR MIT", "LicenseRef-Proprietary OR MIT"),
         ("MIT AND (", "LicenseRef-MIT-AND"),
         ("BSD-3-clause and/or GPL-3+", "LicenseRef-BSD-3-clause-and-or-GPL-3"),
@@ -46,9 +47,10 @@ def test_license_refs_name_the_declared_text():
 
 
 def test_combined_ands_every_value_once():
-    both = combined(("GPL-2+", "GPL-1+ or Artistic", "public-domain", "Apache 2.0"))
+    values = ("GPL-2+", "GPL-1+ or Artistic", "public-domain", "BSD", "GPL-2.0+", "public-domain")
+    both = combined(values)
     assert both.expression == (
         "GPL-2.0-or-later AND (GPL-1.0-or-later OR Artistic-1.0) AND LicenseRef-public-domain"
-        " AND LicenseRef-Apache-2.0"
+        " AND LicenseRef-BSD"
     )
-    assert [ref for ref, _ in both.refs] == ["LicenseRef-public-domain", "LicenseRef-Apache-2.0"]
+    assert [ref for ref, _ in both.refs] == ["LicenseRef-public-domain", "LicenseRef-BSD"]

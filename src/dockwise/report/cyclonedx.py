@@ -306,7 +306,9 @@ def _licenses(values: tuple[str, ...]) -> list[dict]:
     either license objects or exactly one expression, never a mix."""
     parts = [(value, declared(value)) for value in values]
     if all(part.simple for _, part in parts):
-        return [_license(value, part) for value, part in parts]
+        # a set in CycloneDX: `BSD-3-clause` and `BSD-3-Clause` are one license
+        licenses = (_license(value, part) for value, part in parts)
+        return list({json.dumps(lic): lic for lic in licenses}.values())
     return [{"expression": combined(values).expression}]
 
 

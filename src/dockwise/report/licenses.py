@@ -68,6 +68,8 @@ def _declared(value: str) -> Declared:
 
 
 def _all_of(parts: list[Declared]) -> Declared:
+    """Each distinct expression once (`BSD-3-clause` and `BSD-3-Clause` are one)."""
+    parts = list({p.expression: p for p in parts}.values())
     if len(parts) == 1:
         return parts[0]
     expression = " AND ".join(p.expression if p.simple else f"({p.expression})" for p in parts)
@@ -89,9 +91,14 @@ def _parse(text: str) -> Declared:
         ref = symbol.key if keep else _ref_id(symbol.key)
         refs[ref] = prose.get(symbol.key, symbol.key)
         swaps[symbol] = LicenseSymbol(ref)
-    if swaps:
-        parsed = parsed.subs(swaps)
-    return Declared(parsed.render("{symbol.key}"), tuple(refs.items()))
+    if not swaps:
+        return Declared(parsed.render("{symbol.key}"))
+    # The SPDX list knows some LicenseRefs as aliases (`LicenseRef-LGPL` is
+    # LGPL-2.0-or-later): parsed again, those become ids, as any SPDX reader makes them.
+    again = licensing.parse(parsed.subs(swaps).render("{symbol.key}"), simple=False)
+    expression = again.render("{symbol.key}")
+    left = set(_REF.findall(expression))
+    return Declared(expression, tuple((r, t) for r, t in refs.items() if r in left))
 
 
 def _known(licensing: Licensing, symbol: object) -> bool:
