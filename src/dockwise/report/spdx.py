@@ -257,6 +257,6 @@ def _supplier(maintainer: str) -> str:
     name, email = parsed
     lowered = name.lower()
     kind = "Person"
-    if any(word in lowered for word in _ORGANIZATION_WORDS):
+    if any(word in lowered for word in _ORGANIZATION_WORDS) or "@lists." in email:
         kind = "Organization"
     return f"{kind}: {name} ({email})" if email else f"{kind}: {name}"
