@@ -18,7 +18,6 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from dockwise.checks.vulns.severity import distro_rating
 from dockwise.errors import ReportError
 from dockwise.model import Cvss, Distro, Finding, ImageInfo, Package, ScanResult, Severity
 from dockwise.report.licenses import Declared, combined, declared
@@ -157,6 +156,10 @@ def _cvss_rating(cvss: Cvss, chosen: bool) -> dict:
 
 
 def _word_rating(vendor: str, raw: str, chosen: bool) -> dict:
+    # imported here: `dockwise.checks` costs about 0.3 s to import, and an SBOM without
+    # findings (`dockwise sbom`) never rates a vendor's word
+    from dockwise.checks.vulns.severity import distro_rating
+
     return {
         "source": {"name": vendor},
         "severity": _CDX_SEVERITY[distro_rating(raw)],
