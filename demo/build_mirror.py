@@ -11,6 +11,7 @@ an air-gapped site serves (docs/database.md).
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import json
@@ -49,6 +50,20 @@ def write_mirror(out: Path, data: dict) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             found = files.get(f"{feed.mirror_dir}/{unquote(path)}")
             target.write_bytes(found or _empty(path, feed.name))
+            if feed.follow is not None:  # Amazon: the repository its mirror.list names
+                _write_repository(target.parent)
+
+
+def _write_repository(directory: Path) -> None:
+    """An empty repository beside a mirror.list that names its own directory (".")."""
+    (directory / "repodata").mkdir(exist_ok=True)
+    (directory / "repodata" / "repomd.xml").write_bytes(
+        b'<repomd xmlns="http://linux.duke.edu/metadata/repo"><data type="updateinfo">'
+        b'<location href="repodata/updateinfo.xml.gz"/></data></repomd>'
+    )
+    (directory / "repodata" / "updateinfo.xml.gz").write_bytes(
+        gzip.compress(b"<updates/>", mtime=0)
+    )
 
 
 def _files(data: dict) -> dict[str, bytes]:
@@ -87,12 +102,22 @@ def _zip(records: list[dict]) -> bytes:
     return buffer.getvalue()
 
 
+# Feeds whose every file is empty the same way
+_EMPTY_BY_FEED = {
+    "distro-info": b"version,codename,series,created,release,eol\n",
+    "amazon-alas": b".\n",  # a mirror.list naming its own directory as the repository
+    "photon-cve": b"[]",
+    "oracle-elsa": bz2.compress(b"<oval_definitions/>"),
+    "azure-linux-oval": b"<oval_definitions/>",
+}
+
+
 def _empty(path: str, feed: str) -> bytes:
     """A valid file with nothing in it, in the format the path's feed expects."""
     if feed == "endoflife":  # a product without releases: the bundled snapshot answers
         return json.dumps({"result": {"name": path.removesuffix(".json"), "releases": []}}).encode()
-    if feed == "distro-info":
-        return b"version,codename,series,created,release,eol\n"
+    if feed in _EMPTY_BY_FEED:
+        return _EMPTY_BY_FEED[feed]
     if path.endswith(".zip"):
         return _zip([])
     if path.endswith(".json.gz"):  # NVD's yearly and modified files

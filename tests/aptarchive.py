@@ -36,6 +36,7 @@ class Deb:
     conffiles: tuple[str, ...] = ()
     executables: tuple[str, ...] = ()
     architecture: str = "amd64"
+    scripts: Mapping[str, str] = field(default_factory=dict)  # maintainer scripts by name
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ def build_deb(deb: Deb, work: Path) -> Path:
               "Description": f"{deb.name} for dockwise build tests"}  # fmt: skip
     (control / "control").write_text("".join(f"{k}: {v}\n" for k, v in fields.items() if v))
     (control / "md5sums").write_text(_md5sums(tree, deb))
+    for name, script in deb.scripts.items():
+        (control / name).write_text(script)
+        (control / name).chmod(0o755)
     if deb.conffiles:
         (control / "conffiles").write_text("".join(f"/{c}\n" for c in deb.conffiles))
     out = work / f"{deb.name}_{deb.version}_{deb.architecture}.deb"

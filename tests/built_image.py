@@ -26,6 +26,7 @@ DEBS = [
     }),
     Deb("demo-app", "1.0-1", {
         "usr/bin/demo-app": "#!/bin/sh\necho demo\n", "etc/demo-app.conf": "level=1\n",
+        "usr/lib/demo-app/plugin": "dropped by 1.1-1\n",
         "usr/share/man/man1/demo-app.1": ".TH DEMO-APP 1\n",
     }, depends="demo-lib (>= 1.0)", conffiles=("etc/demo-app.conf",),
         executables=("usr/bin/demo-app",)),
@@ -37,6 +38,7 @@ DEBS = [
         executables=("bin/dash",)),
 ]  # fmt: skip
 CVE = "CVE-2099-0001"
+TOOL_CVE = "CVE-2099-0002"  # demo-tool's, whose fix needs a new package (patch tests)
 INSTALLED = {"base-files": "12.4+test1", "demo-lib": "1.0-1", "demo-app": "1.0-1",
              "ca-certificates": "20230311"}
 

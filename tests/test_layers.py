@@ -45,6 +45,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("api", ("dockwise", "dockwise.api")),  # `import dockwise`: the public Python API
     ("build", ("dockwise.build",)),  # `dockwise build`: sits on the public API
     ("fleet", ("dockwise.fleet",)),  # on the public API; only fleet/api.py reaches lower
+    ("server", ("dockwise.server",)),  # `dockwise serve`: on the public API and the fleet
     ("commands", ("dockwise.commands",)),
     ("cli", ("dockwise.cli", "dockwise.__main__")),
 )  # fmt: skip

@@ -133,3 +133,18 @@ def test_java_vendor_decides_the_record():
     corretto = runtime_support("openjdk", "1.8.0_392", SCAN_DAY, "Amazon.com Inc.")
     assert (temurin.product, temurin.cycle) == ("eclipse-temurin", "17")
     assert (corretto.product, corretto.cycle) == ("amazon-corretto", "8")
+
+
+def test_azure_linux_and_mariner_from_the_vendor_table():
+    """Neither endoflife.date nor distro-info-data lists them (issue 21): the bundled
+    vendor table does, each record naming it as its source."""
+    mariner = distro_support(Distro("mariner", "2.0"), SCAN_DAY)
+    assert isinstance(mariner, Support)
+    assert (mariner.product, mariner.phase) == ("cbl-mariner", "end-of-life")
+    assert mariner.security_end == date(2025, 7, 31)
+    assert ("record", "vendor:cbl-mariner cbl-mariner 2.0") in mariner.evidence
+    azure = distro_support(Distro("azurelinux", "3.0"), SCAN_DAY)
+    assert isinstance(azure, Support)
+    assert (azure.phase, azure.support_class, azure.phase_end) == ("active", "enterprise", None)
+    assert distro_support(Distro("mariner", "1.0"), SCAN_DAY).phase == "end-of-life"
+    assert isinstance(distro_support(Distro("azurelinux", "4.0"), SCAN_DAY), SupportUnknown)

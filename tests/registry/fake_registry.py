@@ -58,7 +58,7 @@ def registry_handler(script: Script) -> type[BaseHTTPRequestHandler]:
 def blob_host_handler(script: Script, received: list[str]) -> type[BaseHTTPRequestHandler]:
     """Object storage: serves any blob, and notes every Authorization header it gets."""
 
-    class Handler(_Quiet):
+    class Handler(Quiet):
         def do_GET(self) -> None:  # noqa: N802
             received.append(self.headers.get("Authorization", ""))
             digest = self.path.split("?")[0].rsplit("/", 1)[1]
@@ -68,7 +68,7 @@ def blob_host_handler(script: Script, received: list[str]) -> type[BaseHTTPReque
     return Handler
 
 
-class _Quiet(BaseHTTPRequestHandler):
+class Quiet(BaseHTTPRequestHandler):
     """HTTP/1.1 keep-alive replies, and no request log on stderr."""
 
     protocol_version = "HTTP/1.1"
@@ -85,7 +85,7 @@ class _Quiet(BaseHTTPRequestHandler):
         pass
 
 
-class _RegistryHandler(_Quiet):
+class _RegistryHandler(Quiet):
     script: Script
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name

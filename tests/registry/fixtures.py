@@ -11,7 +11,7 @@ import pytest
 from registry import distribution, pki
 from registry.distribution import PASSWORD, USER
 from registry.sample import spec
-from registry.token_server import ISSUER, SERVICE, token_server
+from registry.token_server import behind_tokens
 from tools.imagepack import build_image, write_docker_archive, write_oci_archive
 
 
@@ -73,14 +73,8 @@ def tls_registry(tmp_path_factory, images):
 @pytest.fixture(scope="module")
 def token_registry(tmp_path_factory, images):
     """Bearer tokens from our token server; public/* is pullable anonymously."""
-    root = tmp_path_factory.mktemp("token")
-    signer = pki.make_ca("dockwise token signer")
-    bundle, _ = signer.write(root, "signer")
-    with token_server(signer) as server:
-        auth = {"token": {"realm": server.url, "service": SERVICE, "issuer": ISSUER,
-                          "rootcertbundle": str(bundle)}}  # fmt: skip
-        with distribution.run_registry(root, auth=auth) as registry:
-            for repo in ("public/app:1", "private/app:1"):
-                distribution.push(images.oci, registry, repo, creds=f"{USER}:{PASSWORD}")
-            server.requests.clear()
-            yield registry, server
+    with behind_tokens(tmp_path_factory.mktemp("token")) as (registry, server):
+        for repo in ("public/app:1", "private/app:1"):
+            distribution.push(images.oci, registry, repo, creds=f"{USER}:{PASSWORD}")
+        server.requests.clear()
+        yield registry, server

@@ -17,8 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from registry import pki
+from registry.distribution import Registry, run_registry
 from registry.pki import KeyPair, sign_jwt
 
 USERS = {"alice": "wonderland"}
@@ -52,6 +55,18 @@ class TokenServer:
             "access": self.grant(user, scopes),
         }  # fmt: skip
         return sign_jwt(self.signer, claims)
+
+
+@contextmanager
+def behind_tokens(root: Path) -> Iterator[tuple[Registry, TokenServer]]:
+    """An empty registry that takes bearer tokens from the test token server."""
+    signer = pki.make_ca("dockwise token signer")
+    bundle, _ = signer.write(root, "signer")
+    with token_server(signer) as server:
+        auth = {"token": {"realm": server.url, "service": SERVICE, "issuer": ISSUER,
+                          "rootcertbundle": str(bundle)}}  # fmt: skip
+        with run_registry(root, auth=auth) as registry:
+            yield registry, server
 
 
 @contextmanager

@@ -3,6 +3,7 @@ docs/database.md defines `--mirror`, served by the stdlib in a thread."""
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import threading
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from dockwise.vulndb.fetch import FetchPolicy
 from dockwise.vulndb.update import update
 
 ASSETS = REPO / "tests" / "assets" / "vulndb"
+UPDATEINFO = "2222-updateinfo.xml.gz"  # the name the fixtures' repomd.xml files give
 FAST = FetchPolicy(timeout=5.0, attempts=3, backoff=0.01, max_wait=0.05)
 
 
@@ -39,9 +41,30 @@ def mirror_files() -> dict[str, Path | bytes]:
         files[f"/kev/{kev.name}"] = kev
     for year in (CORPUS / "nvd").glob("nvdcve-2.0-*.json.gz"):  # 2018 to 2024, no -modified
         files[f"/nvd/{year.name}"] = year
+    files.update(vendor_files())
     for lifecycle in ("endoflife", "distro-info"):  # our fixtures, in the upstream formats
         for data in (ASSETS / lifecycle).iterdir():
             files[f"/{lifecycle}/{data.name}"] = data
+    return files
+
+
+def vendor_files() -> dict[str, Path | bytes]:
+    """The vendor feeds' fixtures in their upstream trees, kept as text for review and
+    served compressed where upstream compresses (Amazon's updateinfo.xml under the name
+    its repomd.xml gives, Oracle's OVAL as .bz2)."""
+    files: dict[str, Path | bytes] = {}
+    for path in (ASSETS / "vendors").rglob("*"):
+        if not path.is_file() or path.name == "README.md":
+            continue
+        url = "/" + path.relative_to(ASSETS / "vendors").as_posix()
+        if path.name == "updateinfo.xml":
+            files[url.replace("updateinfo.xml", UPDATEINFO)] = gzip.compress(
+                path.read_bytes(), mtime=0
+            )
+        elif path.parent.name == "oracle":  # Oracle publishes its OVAL bzip2-compressed
+            files[f"{url}.bz2"] = bz2.compress(path.read_bytes())
+        else:
+            files[url] = path
     return files
 
 

@@ -15,7 +15,7 @@ from feed_mirror import ASSETS, FAST
 
 from dockwise.cli import main
 from dockwise.lifecycle import load_snapshot
-from dockwise.lifecycle.feeds import FEED, from_api_v1
+from dockwise.lifecycle.feeds import FEED, from_api_v1, vendor_table
 from dockwise.vulndb import VulnDbError
 from dockwise.vulndb.bundle import export_bundle, import_bundle
 from dockwise.vulndb.feeds.endoflife import DISTRO_INFO_FEED, ENDOFLIFE_FEED, parse_product
@@ -95,7 +95,7 @@ def test_update_writes_the_refreshed_snapshot(mirror, tmp_path):
 
 def test_products_the_mirror_lacks_are_carried_over(mirror, tmp_path):
     doc = json.loads(refresh(mirror, tmp_path).lifecycle.read_text())
-    assert set(doc["products"]) == set(FEED.products)
+    assert set(doc["products"]) == {*FEED.products, *vendor_table()}  # the vendor table too
     carried = doc["sources"]["carried-over"]
     assert "ubuntu" in carried["products"] and "python" not in carried["products"]
     assert doc["sources"]["endoflife.date"]["url"] == f"{mirror.url}/endoflife/"
@@ -125,7 +125,7 @@ def test_db_status_lists_it_with_its_date(mirror, tmp_path, capsys):
     generated = json.loads(result.lifecycle.read_text())["generated"]
     assert main(["db", "status", "--db", str(result.path)]) == 0
     out = capsys.readouterr().out
-    products = len(FEED.products)
+    products = len(FEED.products) + len(vendor_table())
     assert f"lifecycle: {result.lifecycle} (generated {generated}, {products} products)" in out
     assert "endoflife       nodejs.json                              ok               2" in out
     assert main(["db", "status", "--db", str(result.path), "--format", "json"]) == 0

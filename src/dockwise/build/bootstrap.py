@@ -27,6 +27,7 @@ from dockwise.build.spec import BuildSpec
 from dockwise.catalog.dpkg import stanzas
 from dockwise.errors import DockwiseError
 
+MAINTAINER_SCRIPTS = ("preinst", "postinst", "prerm", "postrm", "config", "triggers")
 SHELLS = ("dash", "bash", "busybox", "zsh", "mksh")  # `shell = true` adds the first
 
 
@@ -66,6 +67,7 @@ class DebPackage:
     md5sums: bytes  # DEBIAN/md5sums ("" if the package has none)
     conffiles: tuple[str, ...]  # DEBIAN/conffiles: absolute paths
     built: int  # the newest mtime in its control archive: when the package was built
+    scripts: tuple[str, ...] = ()  # its maintainer scripts (none is ever run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ def bootstrap(spec: BuildSpec, work: Path, epoch: int | None) -> Bootstrap:
         paths = {"ROOTFS": str(rootfs), "KEYRING": keyring, "STATE": str(state)}
         _run(command, paths, epoch)
     releases = tuple(_release(p) for p in sorted((state / "lists").glob("*Release")))
-    debs = tuple(_package(p) for p in sorted((state / "archives").glob("*.deb")))
+    debs = tuple(read_deb(p) for p in sorted((state / "archives").glob("*.deb")))
     return Bootstrap(rootfs, releases, debs, command)
 
 
@@ -174,7 +176,7 @@ def _release(path: Path) -> ReleaseFile:
     )
 
 
-def _package(path: Path) -> DebPackage:
+def read_deb(path: Path) -> DebPackage:
     """The package's control data, read by dpkg-deb (the format's own tool)."""
     data = path.read_bytes()
     done = subprocess.run(["dpkg-deb", "--ctrl-tarfile", str(path)], capture_output=True)
@@ -185,6 +187,7 @@ def _package(path: Path) -> DebPackage:
         md5sums = _member(control_tar, "md5sums")
         conffiles = _member(control_tar, "conffiles").decode("utf-8", "replace").split()
         built = max((int(m.mtime) for m in control_tar.getmembers()), default=0)
+        scripts = tuple(s for s in MAINTAINER_SCRIPTS if _member(control_tar, s))
     stanza = next(stanzas(control.decode("utf-8", "replace")))
     return DebPackage(
         name=stanza.get("package"),
@@ -198,6 +201,7 @@ def _package(path: Path) -> DebPackage:
         md5sums=md5sums,
         conffiles=tuple(c for c in conffiles if c.startswith("/")),
         built=built,
+        scripts=scripts,
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dockwise.build.spec import Distribution, SpecError
+from dockwise.errors import DockwiseError
+from dockwise.model import Distro
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +58,15 @@ def resolve(dist: Distribution) -> tuple[str, tuple[str, ...]]:
                         f"{', '.join(sorted(DISTRIBUTIONS))})")  # fmt: skip
     codename = archive.codename(dist.suite)
     return codename, dist.sources or archive.sources(codename, dist.components)
+
+
+def image_release(distro: Distro | None) -> tuple[str, tuple[str, ...]]:
+    """The codename of an image's release and its suites on the distribution's archive
+    (release, -updates, -security), for `outdated` and `patch`."""
+    archive = DISTRIBUTIONS.get(distro.id) if distro else None
+    if distro is None or archive is None:
+        named = f"{distro.id} {distro.version_id}" if distro else "an unknown distribution"
+        raise DockwiseError(f"the image runs {named}, whose archive dockwise does not know; "
+                            "name it with --sources")  # fmt: skip
+    codename = distro.codename or archive.codename(distro.version_id)
+    return codename, archive.sources(codename, ("main",))

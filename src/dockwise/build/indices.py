@@ -9,7 +9,8 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,19 +31,41 @@ class Candidate:
 def available(names: Iterable[str], sources: tuple[str, ...], keyring: str | None,
               architecture: str) -> list[Candidate]:  # fmt: skip
     """Every version the `sources` offer of the packages `names`."""
+    with apt_state(sources, keyring, architecture) as apt:
+        return madison(apt, names)
+
+
+@dataclass(frozen=True, slots=True)
+class AptState:
+    """A private apt folder: the options that point apt at it, and where it downloads."""
+
+    options: tuple[str, ...]
+    archives: Path
+
+
+def madison(apt: AptState, names: Iterable[str]) -> list[Candidate]:
+    """Every version apt's indices offer of the packages `names`."""
     wanted = sorted(set(names))
+    if not wanted:
+        return []
+    listing = run_apt(["apt-cache", *apt.options, "madison", *wanted], "apt-cache failed")
+    return [c for c in map(_candidate, listing.splitlines()) if c is not None]
+
+
+@contextmanager
+def apt_state(sources: tuple[str, ...], keyring: str | None, architecture: str,
+              status: bytes = b"") -> Iterator[AptState]:  # fmt: skip
+    """A private apt folder whose `sources` apt has fetched and verified, with `status`
+    as the installed set."""
     with readable_keyring(keyring) as key, tempfile.TemporaryDirectory(prefix="dockwise-apt-") as d:
         state = Path(d)
         os.chmod(state, 0o755)  # apt's unprivileged downloader writes below it
         lines = [_OPTIONS.sub(rf"\1 [signed-by={key}] ", s) if key else s for s in sources]
         (state / "sources.list").write_text("".join(f"{line}\n" for line in lines))
-        (state / "status").touch()
+        (state / "status").write_bytes(status)
         options = _options(state, architecture)
-        _apt(["apt-get", "-q", "update", "--error-on=any", *options], "cannot read the archive")
-        if not wanted:
-            return []
-        listing = _apt(["apt-cache", *options, "madison", *wanted], "apt-cache failed")
-    return [c for c in map(_candidate, listing.splitlines()) if c is not None]
+        run_apt(["apt-get", "-q", "update", "--error-on=any", *options], "cannot read the archive")
+        yield AptState(tuple(options), state / "cache" / "archives")
 
 
 def _options(state: Path, architecture: str) -> list[str]:
@@ -62,7 +85,8 @@ def _options(state: Path, architecture: str) -> list[str]:
     return [f"-o{key}={value}" for key, value in settings.items()]
 
 
-def _apt(argv: list[str], what: str) -> str:
+def run_apt(argv: list[str], what: str) -> str:
+    """apt's output; its first error line (or a warning) as one BootstrapError."""
     done = subprocess.run(argv, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"})
     errors = [line for line in done.stderr.splitlines() if line.startswith(("E:", "W:"))]
     if done.returncode != 0 or any(line.startswith("E:") for line in errors):

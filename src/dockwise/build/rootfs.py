@@ -66,18 +66,19 @@ def package_layer(rootfs: tarfile.TarFile, packages: tuple[DebPackage, ...],
     kept = [
         Entry(normalized(info, epoch), _reader(rootfs, info) if info.isreg() else None)
         for info in rootfs.getmembers()
-        if _keep(info.name.removeprefix("./").rstrip("/"))
+        if minimal_keeps(info.name.removeprefix("./").rstrip("/"))
     ]
     kept = [e for e in kept if e.name != "."]
     paths = {e.name for e in kept}
-    md5 = _hasher({e.name: e for e in kept})
+    md5 = md5_of({e.name: e for e in kept})
     generated = [*_status_d(packages, paths, md5, epoch), *_accounts(paths, epoch),
                  *_ca_bundle(kept, epoch)]  # fmt: skip
     entries = tuple(kept + generated)
     return PackageLayer(entries, frozenset(e.name for e in entries))
 
 
-def _keep(path: str) -> bool:
+def minimal_keeps(path: str) -> bool:
+    """Whether a minimal image keeps `path` (root-relative): not pruned, or a licence."""
     if _matches(path, KEPT) or (path.startswith("usr/share/doc/") and path.count("/") == 3):
         return True  # a package's doc directory and its copyright file
     return not _matches(path, PRUNED)
@@ -95,7 +96,7 @@ def _reader(rootfs: tarfile.TarFile, info: tarfile.TarInfo) -> Callable[[], Bina
     return read
 
 
-def _hasher(entries: dict[str, Entry]) -> Callable[[str], str]:
+def md5_of(entries: dict[str, Entry]) -> Callable[[str], str]:
     """The md5 of a regular file of the layer, as dpkg records conffiles ("" if absent)."""
 
     def md5(path: str) -> str:
@@ -114,14 +115,14 @@ def _status_d(packages: tuple[DebPackage, ...], paths: set[str], md5: Callable[[
     and the md5sums of the files that are still in the image."""
     yield _directory(STATUS_D, epoch)
     for package in packages:
-        stanza = _stanza(package.control, [(c, md5(c)) for c in package.conffiles])
-        yield _file(f"{STATUS_D}/{package.name}", stanza, epoch)
+        stanza = status_stanza(package.control, [(c, md5(c)) for c in package.conffiles])
+        yield file_entry(f"{STATUS_D}/{package.name}", stanza, epoch)
         if package.md5sums:
-            yield _file(f"{STATUS_D}/{package.name}.md5sums",
-                        _present(package.md5sums, paths), epoch)  # fmt: skip
+            yield file_entry(f"{STATUS_D}/{package.name}.md5sums",
+                        listed_present(package.md5sums, paths), epoch)  # fmt: skip
 
 
-def _stanza(control: bytes, conffiles: list[tuple[str, str]]) -> bytes:
+def status_stanza(control: bytes, conffiles: list[tuple[str, str]]) -> bytes:
     """The control stanza plus `Conffiles` as dpkg's status file writes it (a conffile
     missing from the image gets dpkg's `newconffile` marker)."""
     lines = [f" {path} {digest or 'newconffile'}\n" for path, digest in conffiles]
@@ -129,7 +130,7 @@ def _stanza(control: bytes, conffiles: list[tuple[str, str]]) -> bytes:
     return control.rstrip(b"\n") + b"\n" + field
 
 
-def _present(md5sums: bytes, paths: set[str]) -> bytes:
+def listed_present(md5sums: bytes, paths: set[str]) -> bytes:
     lines = [line for line in md5sums.splitlines() if line.split(b"  ", 1)[-1].decode(
         "utf-8", "replace").lstrip("/") in paths]  # fmt: skip
     return b"".join(line + b"\n" for line in lines)
@@ -138,7 +139,7 @@ def _present(md5sums: bytes, paths: set[str]) -> bytes:
 def _accounts(paths: set[str], epoch: int) -> Iterator[Entry]:
     for name, content in (("etc/passwd", PASSWD), ("etc/group", GROUP)):
         if name not in paths:
-            yield _file(name, content, epoch)
+            yield file_entry(name, content, epoch)
 
 
 def _ca_bundle(entries: list[Entry], epoch: int) -> Iterator[Entry]:
@@ -155,7 +156,7 @@ def _ca_bundle(entries: list[Entry], epoch: int) -> Iterator[Entry]:
         with entry.open() as content:
             pem = content.read()
         parts.append(pem if pem.endswith(b"\n") else pem + b"\n")
-    yield _file(CA_BUNDLE, b"".join(parts), epoch)
+    yield file_entry(CA_BUNDLE, b"".join(parts), epoch)
 
 
 def files_layer(copies: tuple[FileCopy, ...], lower: frozenset[str], epoch: int) -> list[Entry]:
@@ -215,7 +216,7 @@ def _directory(name: str, epoch: int) -> Entry:
     return Entry(info)
 
 
-def _file(name: str, content: bytes, epoch: int) -> Entry:
+def file_entry(name: str, content: bytes, epoch: int) -> Entry:
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = len(content), 0o644, epoch
     return Entry(info, lambda: io.BytesIO(content))

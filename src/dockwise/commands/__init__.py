@@ -51,10 +51,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dockwise.commands.outdated",
         "which OS packages the distribution has newer versions of (exit 1: a security fix)",
     ),
+    "patch": (
+        "dockwise.commands.patch",
+        "upgrade an image's vulnerable OS packages in one new layer and show what it fixed",
+    ),
     "cache": ("dockwise.commands.cache", "show or empty the cache, or record a trusted base"),
     "fleet": (
         "dockwise.commands.fleet",
         "remember every image vetted; re-match them all when advisories change",
+    ),
+    "serve": (
+        "dockwise.commands.serve",
+        "serve the Harbor scanner API, the fleet API and a dashboard over HTTP",
     ),
 }
 

@@ -10,23 +10,27 @@ from dataclasses import asdict
 
 from dockwise.commands.build import add_vetting_arguments, vetting
 from dockwise.commands.flags import SOURCE_HELP, write_output
-from dockwise.errors import DockwiseError
 
 SECURITY_FIX, UP_TO_DATE = 1, 0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="SOURCE", help=SOURCE_HELP)
-    parser.add_argument(
-        "--sources", metavar="LINE", action="append", default=[],
-        help="an apt sources.list line to compare with (repeatable; default: the image "
-        "release's suite, -updates and -security on the distribution's archive)",
-    )  # fmt: skip
-    parser.add_argument("--keyring", metavar="FILE", help="OpenPGP keyring signing --sources")
+    add_archive_arguments(parser, "compare with")
     parser.add_argument("-f", "--format", dest="output_format", choices=["table", "json"],
                         default="table")  # fmt: skip
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     add_vetting_arguments(parser)
+
+
+def add_archive_arguments(parser: argparse.ArgumentParser, purpose: str) -> None:
+    """--sources and --keyring: the archive `outdated` compares with, `patch` takes from."""
+    parser.add_argument(
+        "--sources", metavar="LINE", action="append", default=[],
+        help=f"an apt sources.list line to {purpose} (repeatable; default: the image "
+        "release's suite, -updates and -security on the distribution's archive)",
+    )  # fmt: skip
+    parser.add_argument("--keyring", metavar="FILE", help="OpenPGP keyring signing --sources")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,15 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _default_sources(result) -> tuple[str, ...]:
-    from dockwise.build.distro import DISTRIBUTIONS
+    from dockwise.build.distro import image_release
 
-    distro = result.inventory.distro
-    archive = DISTRIBUTIONS.get(distro.id) if distro else None
-    if distro is None or archive is None:
-        named = f"{distro.id} {distro.version_id}" if distro else "an unknown distribution"
-        raise DockwiseError(f"the image runs {named}, whose archive dockwise does not know; "
-                            "name it with --sources")  # fmt: skip
-    return archive.sources(archive.codename(distro.version_id), ("main",))
+    return image_release(result.inventory.distro)[1]
 
 
 def _render(found, fmt: str) -> str:

@@ -48,6 +48,9 @@ _KEPT = {
 # distro-info-data CSV columns kept (their names, `-` as `_`)
 _CSV_DATES = ("release", "eol", "eol-lts", "eol-elts", "eol-esm", "eol-legacy")
 _CSV_PRODUCT = {"debian.csv": "debian", "ubuntu.csv": "ubuntu"}
+# Vendors' own statements for distributions neither source lists (Azure Linux, Mariner),
+# kept in the package: a small table with a citation per product (data/VENDOR_TABLE)
+VENDOR_TABLE = "vendor-lifecycles.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +99,23 @@ def build_snapshot(
         if slug:
             product = products.setdefault(slug, {"title": slug.title(), "kind": "os", "cycles": []})
             _merge_csv(product, text, name)
+    vendors = vendor_table()
+    for slug, record in vendors.items():
+        if slug not in products:  # endoflife.date wins once it lists the product
+            products[slug] = _product(record, "os", f"vendor:{slug}")
+    cited = {slug: record.get("source", "") for slug, record in vendors.items()}
     return {
         "format": FORMAT,
         "generated": generated.isoformat(),
-        "sources": sources or {},
+        "sources": {**(sources or {}), "vendor": cited},
         "products": products,
     }
+
+
+def vendor_table() -> dict[str, dict]:
+    """The bundled vendor table's products, by slug."""
+    text = resources.files("dockwise.lifecycle").joinpath("data", VENDOR_TABLE).read_text("utf-8")
+    return json.loads(text)["products"]
 
 
 def write_refreshed(doc: dict, db_path: Path | None = None) -> Path:
@@ -193,19 +207,20 @@ def _api_release(item: dict) -> dict:
     return out
 
 
-def _product(record: dict, kind: str) -> dict:
+def _product(record: dict, kind: str, source: str = "endoflife.date") -> dict:
     if "result" in record:
         record = from_api_v1(record)
-    cycles = [_release(item) for item in record.get("releases", []) if isinstance(item, dict)]
+    releases = record.get("releases", [])
+    cycles = [_release(item, source) for item in releases if isinstance(item, dict)]
     return {"title": record.get("title", ""), "kind": kind, "cycles": cycles}
 
 
-def _release(item: dict) -> dict:
+def _release(item: dict, source: str) -> dict:
     out = {new: item[old] for old, new in _KEPT.items() if item.get(old) not in (None, "")}
     out["cycle"] = str(out.get("cycle", ""))
     if "latest" in out:
         out["latest"] = str(out["latest"])
-    out["sources"] = ["endoflife.date"]
+    out["sources"] = [source]
     return out
 
 

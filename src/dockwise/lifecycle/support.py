@@ -24,6 +24,7 @@ DISTRO_PRODUCTS = {
     "centos": "centos", "amzn": "amazon-linux", "rocky": "rocky-linux",
     "almalinux": "almalinux", "ol": "oracle-linux", "sles": "sles", "sled": "sles",
     "opensuse-leap": "opensuse", "fedora": "fedora", "photon": "vmware-photon",
+    "azurelinux": "azure-linux", "mariner": "cbl-mariner",
 }  # fmt: skip
 RUNTIME_PRODUCTS = {
     "python": "python", "node": "nodejs", "nodejs": "nodejs", "go": "go", "golang": "go",
@@ -44,7 +45,8 @@ _MIN_PARTS = {
     "go": 2, "ruby": 2, "php": 2,
 }  # fmt: skip
 ENTERPRISE = frozenset({
-    "rhel", "sles", "oracle-linux", "amazon-linux", "vmware-photon", "dotnet", "oracle-jdk",
+    "rhel", "sles", "oracle-linux", "amazon-linux", "vmware-photon", "azure-linux",
+    "cbl-mariner", "dotnet", "oracle-jdk",
     "amazon-corretto", "microsoft-build-of-openjdk", "red-hat-build-of-openjdk", "azul-zulu",
 })  # fmt: skip
 SHORT_LIVED = frozenset({"fedora", "go"})  # every release is superseded within about a year

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from dockwise.model import ImageInfo, Inventory, LayerRef
 from dockwise.source.filetree import LayerAnalysis
@@ -27,6 +27,7 @@ class Image:
     info: ImageInfo
     layers: Sequence[Layer]
     inventory: Inventory | None = None  # an SBOM source brings its inventory ready-made
+    config: Mapping[str, Any] | None = None  # the config as stored (`dockwise patch` keeps it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,7 @@ def open_daemon(kind: str, name: str, source: str, platform: Platform | None) ->
             raise
     layers = _SpooledLayers(image.layers)
     weakref.finalize(layers, shutil.rmtree, spool, ignore_errors=True)
-    return Image(_daemon_info(image.info, kind, inspect), layers)
+    return Image(_daemon_info(image.info, kind, inspect), layers, config=image.config)
 
 
 def daemon_socket(kind: str) -> str:

@@ -30,7 +30,7 @@ def open_docker_archive(path: Path, source: str, platform: Platform | None) -> I
     if store.exists("index.json") and store.exists("oci-layout"):
         image = open_layout(store, source, SCHEME, platform)
         tags = tuple(t for t in entry.get("RepoTags") or () if isinstance(t, str))
-        return Image(dataclasses.replace(image.info, repo_tags=tags), image.layers)
+        return dataclasses.replace(image, info=dataclasses.replace(image.info, repo_tags=tags))
     return _classic(store, entry, source)
 
 
@@ -78,7 +78,7 @@ def _classic(store: TarStore, entry: dict[str, Any], source: str) -> Image:
     info = image_info(
         config, refs, source=source, scheme=SCHEME, config_digest=config_digest, repo_tags=tags
     )
-    return Image(info, layers)
+    return Image(info, layers, config=config)
 
 
 def _opener(store: TarStore, name: str):

@@ -101,7 +101,8 @@ def image_from_manifest(
         config_digest=config_desc["digest"],
         annotations=tuple(sorted(_annotations(manifest).items())),
     )
-    return Image(info, [BlobLayer(ref, blob) for ref, blob in zip(refs, blobs, strict=True)])
+    layers = [BlobLayer(ref, blob) for ref, blob in zip(refs, blobs, strict=True)]
+    return Image(info, layers, config=config)
 
 
 def blob_path(digest: str) -> str:

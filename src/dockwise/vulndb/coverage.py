@@ -7,16 +7,23 @@ the scan nothing measurable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from dockwise.model import DatabaseInfo, FeedState
+from dockwise.vulndb.feeds import amazon, azure_linux, oracle, photon, wolfi_secdb
 from dockwise.vulndb.status import is_partial
 from dockwise.vulndb.store import VulnDb
 
 # Worst last: a feed is as good as its worst file.
 _STATUS_ORDER = ("ok", "missing", "unusable", "failed")
+# Vendor feeds with one file (or index) per release: feed -> (path -> ecosystem it holds)
+_RELEASE_FILES: dict[str, Callable[[str], str]] = {
+    amazon.FEED.name: amazon.ecosystem_of,
+    photon.FEED.name: photon.ecosystem_of,
+    azure_linux.FEED.name: azure_linux.ecosystem_of,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +46,14 @@ class DatabaseCoverage:
             for feed, path, status in self.files
             if status != "ok" and any(_holds(feed, path, e) for e in wanted)
         ]
+
+
+# Vendor feeds whose every file holds all of one ecosystem's releases
+_WHOLE_FILES = {
+    wolfi_secdb.WOLFI_FEED.name: "Wolfi",
+    wolfi_secdb.CHAINGUARD_FEED.name: "Chainguard",
+    oracle.FEED.name: oracle.ECOSYSTEM,
+}
 
 
 def database_coverage(db: VulnDb) -> DatabaseCoverage:
@@ -73,13 +88,18 @@ def _severity_of_status(status: str) -> int:
 def _holds(feed: str, path: str, ecosystem: str) -> bool:
     """Whether a feed file holds advisories of `ecosystem`. Hand-written: the feeds'
     layouts say it only in their paths (an OSV archive per ecosystem family, an Alpine
-    secdb file per release, the Debian tracker and DSA/DLA lists for every release)."""
+    secdb file per release, the Debian tracker and DSA/DLA lists for every release, a
+    vendor feed's file per release)."""
     if feed == "osv":
         held = unquote(path.split("/", 1)[0])
     elif feed.startswith("debian-"):
         held = "Debian"
     elif feed == "alpine-secdb":
         held = f"Alpine:{path.split('/', 1)[0]}"
+    elif feed in _RELEASE_FILES:
+        held = _RELEASE_FILES[feed](path)
+    elif feed in _WHOLE_FILES:
+        held = _WHOLE_FILES[feed]
     else:
         return False
     return ecosystem == held or ecosystem.startswith(f"{held}:")

@@ -7,6 +7,7 @@ interrupted build leaves it untouched and removes its own temporary files.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -41,6 +43,7 @@ from dockwise.vulndb.store import DbWriter
 
 PROBLEMS = ("failed", "unusable")  # file outcomes that make a database partial
 WORKERS = 4  # parallel downloads; parsing and writing stay on one thread
+MAX_HOPS = 3  # index files followed before a feed's data file (Amazon: mirror.list, repomd.xml)
 STALE_SECONDS = 24 * 3600  # temp dirs of killed updates older than this are removed
 DEFAULT_POLICY = FetchPolicy()
 USER_AGENT = f"dockwise/{__version__} (+https://github.com/dockwise/dockwise)"
@@ -129,14 +132,14 @@ def _build(tmp_db, work, mirror, feeds, policy, progress, documents) -> list[Fil
     """Download in parallel, parse and write in feed order into `tmp_db`; whole-file
     Documents (lifecycle data) are appended to `documents` instead."""
     writer = DbWriter(tmp_db)
-    stop, unreachable = threading.Event(), UnreachableHosts()
+    stop = threading.Event()
     jobs = [(feed, path, feed.url(path, mirror)) for feed in feeds for path in feed.paths]
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="dockwise-fetch")
     try:
         with _client() as client:
+            fetcher = _Fetcher(client, work, mirror, policy, progress, stop, UnreachableHosts())
             futures = [
-                pool.submit(_fetch_one, client, url, work, n, policy, progress, stop, unreachable)
-                for n, (_, _, url) in enumerate(jobs)
+                pool.submit(fetcher.one, feed, url, n) for n, (feed, _, url) in enumerate(jobs)
             ]
             pairs = zip(jobs, futures, strict=True)
             outcomes = [_ingest(writer, job, future, progress, documents) for job, future in pairs]
@@ -154,14 +157,62 @@ def _client() -> httpx.Client:
     return httpx.Client(follow_redirects=True, headers={"User-Agent": USER_AGENT})
 
 
-def _fetch_one(client, url, work, number, policy, progress, stop, unreachable) -> Fetched:
-    def report(done: int, total: int | None) -> None:
-        if progress:
-            progress.file_advanced(url, done, total)
+@dataclass(frozen=True, slots=True)
+class _Fetcher:
+    """What every download of one update shares."""
 
-    if progress:
-        progress.file_started(url, None)
-    return fetch(client, url, work / f"download-{number}", policy, report, stop, unreachable)
+    client: httpx.Client
+    work: Path
+    mirror: str | None
+    policy: FetchPolicy
+    progress: UpdateProgress | None
+    stop: threading.Event
+    unreachable: UnreachableHosts
+
+    def one(self, feed: Feed, url: str, number: int) -> Fetched:
+        """One feed file; for a feed found through indexes, the data file they lead to."""
+        if self.progress:
+            self.progress.file_started(url, None)
+        fetched = self._get(url, url, number)
+        for _ in range(MAX_HOPS):
+            if feed.follow is None or fetched.status != "ok" or fetched.path is None:
+                return fetched
+            try:
+                target = _next_hop(feed.follow(fetched.path, fetched.url), feed, url, self.mirror)
+            except ValueError as exc:
+                return Fetched(fetched.url, "unusable", detail=str(exc))
+            if target is None:
+                return fetched
+            fetched = self._get(target, url, number)
+            if fetched.status != "ok":  # say which file the indexes led to
+                return dataclasses.replace(fetched, detail=f"{target}: {fetched.detail}")
+        return Fetched(url, "unusable", detail=f"more than {MAX_HOPS} indexes before the data")
+
+    def _get(self, url: str, label: str, number: int) -> Fetched:
+        """Progress is shown under the feed file's own URL, whichever index it is at."""
+
+        def report(done: int, total: int | None) -> None:
+            if self.progress:
+                self.progress.file_advanced(label, done, total)
+
+        dest = self.work / f"download-{number}"
+        return fetch(self.client, url, dest, self.policy, report, self.stop, self.unreachable)
+
+
+def _next_hop(target: str | None, feed: Feed, first: str, mirror: str | None) -> str | None:
+    """Where an index points, on the mirror when there is one; ValueError when it points
+    off the host the feed was fetched from (an index is data, not a redirect to obey)."""
+    if target is None:
+        return None
+    target = feed.rebase(target, mirror)
+    if _origin(target) != _origin(first):
+        raise ValueError(f"an index points off the host of {first}, to {target}")
+    return target
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
 
 
 def _ingest(writer: DbWriter, job: tuple, future: Future, progress, documents) -> FileOutcome:

@@ -34,6 +34,7 @@ _STATUS = {
     "ignored": "wont-fix",
     "ignore": "wont-fix",
     "will not fix": "wont-fix",
+    "will-not-fix": "wont-fix",
     "wont-fix": "wont-fix",
     "end-of-life": "end-of-life",
 }

@@ -41,6 +41,16 @@ LANGUAGE_ECOSYSTEMS = {
 # Package.type spellings catalogers may use when there is no purl.
 _TYPE_ALIASES = {"python": "pypi", "go": "golang", "java": "maven", "rust": "cargo"}
 _RHEL_REPOS = ("baseos", "appstream", "crb")
+# os-release ID -> the ecosystem whose releases go by the major version (`ol` 8.9 -> 8,
+# `photon` 5.0 -> 5, `amzn` 2023 -> 2023); the vendor feeds name theirs the same way.
+_BY_MAJOR = {
+    "debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux",
+    "amzn": "Amazon Linux", "ol": "Oracle Linux", "azurelinux": "Azure Linux",
+    "mariner": "CBL-Mariner", "photon": "Photon OS",
+}  # fmt: skip
+# Vendors whose advisories name the source package (Photon's `pkg`, Azure Linux's OVAL
+# objects: one spec's CVE tracking); RPM binaries of a subpackage carry other names.
+_SOURCE_KEYED = ("Photon OS", "Azure Linux", "CBL-Mariner")
 
 
 def package_distro(pkg: Package, default: Distro | None) -> Distro | None:
@@ -81,7 +91,7 @@ def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
         return (family.capitalize(),)
     if family == "rhel":
         return tuple(f"Red Hat:enterprise_linux:{major}::{repo}" for repo in _RHEL_REPOS)
-    name = {"debian": "Debian", "almalinux": "AlmaLinux", "rocky": "Rocky Linux"}.get(family)
+    name = _BY_MAJOR.get(family)
     return (f"{name}:{major}",) if name and major else ()
 
 
@@ -104,8 +114,17 @@ def queries(pkg: Package, distro_ecosystems: tuple[str, ...]) -> list[Query]:
     """Every lookup this package needs (none for a type we have no advisories for)."""
     if pkg.type in OS_PACKAGE_TYPES:
         name, version = _os_name_version(pkg)
-        return [Query(eco, name, version) for eco in distro_ecosystems]
+        return [Query(eco, n, version) for eco in distro_ecosystems for n in _names(pkg, eco, name)]
     return _language_queries(pkg)
+
+
+def _names(pkg: Package, ecosystem: str, name: str) -> tuple[str, ...]:
+    """An rpm of a vendor that keys advisories by source package (spec) is also looked
+    up under its source's name, so `openssl-libs` meets Photon's `openssl` rows."""
+    family = ecosystem.split(":", 1)[0]
+    if pkg.type == "rpm" and family in _SOURCE_KEYED and pkg.source_name not in ("", name):
+        return name, pkg.source_name
+    return (name,)
 
 
 def _os_name_version(pkg: Package) -> tuple[str, str]:

@@ -37,11 +37,14 @@ _UNSET = object()
 
 
 class RegistryClient:
-    """GETs under `/v2/<repository>/` of one registry, authorised for pulling."""
+    """Requests under `/v2/<repository>/` of one registry, authorised for pulling (and
+    for pushing when `push`)."""
 
-    def __init__(self, host: str, repository: str, access: RegistryAccess) -> None:
+    def __init__(self, host: str, repository: str, access: RegistryAccess,
+                 push: bool = False) -> None:  # fmt: skip
         self.host = host
         self.repository = repository
+        self._actions = "pull,push" if push else "pull"
         self._access = access
         self._insecure = host in access.insecure_registries
         self._plain_ok = self._insecure or is_loopback(host)
@@ -67,6 +70,29 @@ class RegistryClient:
             response.close()
             raise SourceError(f"{self.host}/{self.repository}: {self._refusal(response)}")
         return response
+
+    def send(self, method: str, path: str, *, headers: Mapping[str, str] | None = None,
+             content: bytes | None = None) -> httpx.Response:  # fmt: skip
+        """`method` on `/v2/<repository>/<path>`, or on an upload URL the registry gave;
+        read in full, no redirect followed. The Authorization goes only to the registry's
+        own origin: an upload location elsewhere gets none."""
+        if not self._base:
+            self._connect()
+        url = str(httpx.URL(f"{self._base}/v2/{self.repository}/").join(path))
+        response = self._authorised(method, url, headers or {}, content)
+        if response.status_code == 401 and "www-authenticate" in response.headers:
+            self._authorize(Challenge.parse(response.headers["www-authenticate"]))
+            response = self._authorised(method, url, headers or {}, content)
+        if response.status_code == 401:
+            raise SourceError(f"{self.host}/{self.repository}: {self._refusal(response)}")
+        return response
+
+    def _authorised(self, method: str, url: str, headers: Mapping[str, str],
+                    content: bytes | None) -> httpx.Response:  # fmt: skip
+        sent = dict(headers)
+        if self._authorization and _same_origin(httpx.URL(url), httpx.URL(self._base)):
+            sent["Authorization"] = self._authorization
+        return self._send(method, url, sent, stream=False, content=content)
 
     def close(self) -> None:
         self._registry.close()
@@ -113,11 +139,11 @@ class RegistryClient:
         return self._credentials  # type: ignore[return-value]
 
     def _token(self, challenge: Challenge, credentials: Credentials | None) -> str:
-        """A pull token for our repository from the challenge's realm."""
+        """A token for our repository's actions from the challenge's realm."""
         realm = challenge.realm
         if not realm.startswith(("https://", "http://")):
             raise SourceError(f"{self.host}: bearer challenge without a usable realm")
-        scope = f"repository:{self.repository}:pull"
+        scope = f"repository:{self.repository}:{self._actions}"
         params = {"scope": scope, **_service(challenge)}
         if credentials is not None and credentials.identity_token:
             form = {**params, "grant_type": "refresh_token", "client_id": "dockwise",

@@ -58,7 +58,7 @@ def open_registry(
         raise
     weakref.finalize(store, client.close)  # the layers keep the store alive while read
     layers = [RegistryLayer(layer.ref, layer.blob) for layer in image.layers]  # type: ignore[attr-defined]
-    return Image(_with_provenance(image.info, ref, store.top_digest), layers)
+    return Image(_with_provenance(image.info, ref, store.top_digest), layers, config=image.config)
 
 
 def fetch_manifest(client: RegistryClient, target: str) -> tuple[bytes, str]:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from dockwise.vulndb.feeds import (
     alpine_secdb,
+    amazon,
+    azure_linux,
     debian_dsa,
     debian_tracker,
     endoflife,
     epss,
     kev,
     nvd,
+    oracle,
     osv,
+    photon,
+    wolfi_secdb,
 )
 from dockwise.vulndb.feeds.base import Feed
 
@@ -20,6 +25,12 @@ FEEDS: tuple[Feed, ...] = (
     debian_dsa.DSA_FEED,
     debian_dsa.DLA_FEED,
     alpine_secdb.FEED,
+    amazon.FEED,
+    wolfi_secdb.WOLFI_FEED,
+    wolfi_secdb.CHAINGUARD_FEED,
+    photon.FEED,
+    oracle.FEED,
+    azure_linux.FEED,
     nvd.FEED,
     kev.FEED,
     epss.FEED,

@@ -10,7 +10,7 @@ Alpine's build, so those entries are skipped: there is nothing to match.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dockwise.vulndb.advisory import Advisory, Affected, Range
@@ -26,21 +26,34 @@ _NOT_AFFECTED = "0"
 
 def parse(path: Path, name: str) -> Iterator[Record]:
     """One Advisory per (CVE, package, fixed version) in one repository file."""
+    return parse_secdb(path, name, SOURCE, _alpine_release)
+
+
+def _alpine_release(body: dict, name: str) -> str:
+    return f"Alpine:{j.text(body, 'distroversion') or name.split('/', 1)[0]}"
+
+
+def parse_secdb(
+    path: Path, name: str, source: str, ecosystem_of: Callable[[dict, str], str]
+) -> Iterator[Record]:
+    """A file in the secdb format (Alpine's, and Wolfi's and Chainguard's, which have no
+    releases); `ecosystem_of(body, name)` names the ecosystem its packages belong to."""
     try:
         body = j.obj(json.loads(path.read_bytes()), "secdb")
-        ecosystem = f"Alpine:{j.text(body, 'distroversion') or name.split('/', 1)[0]}"
+        ecosystem = ecosystem_of(body, name)
         packages = j.items(body, "packages")
     except (ValueError, RecursionError) as exc:
         yield Skipped(name, f"not a secdb file ({exc})")
         return
     for index, entry in enumerate(packages):
         try:
-            yield from _package(j.obj(j.obj(entry, "entry").get("pkg"), "pkg"), ecosystem)
+            pkg = j.obj(j.obj(entry, "entry").get("pkg"), "pkg")
+            yield from _package(pkg, ecosystem, source)
         except ValueError as exc:
             yield Skipped(f"{name}:packages[{index}]", str(exc))
 
 
-def _package(pkg: dict, ecosystem: str) -> Iterator[Advisory]:
+def _package(pkg: dict, ecosystem: str, source: str) -> Iterator[Advisory]:
     name = j.text(pkg, "name")
     if not name:
         raise ValueError("package without a name")
@@ -54,7 +67,7 @@ def _package(pkg: dict, ecosystem: str) -> Iterator[Advisory]:
             if not text.split():
                 continue
             ident, *aliases = text.split()  # "CVE-2019-1 XSA-1" names one issue twice
-            yield Advisory(ident, SOURCE, aliases=tuple(aliases), affected=affected)
+            yield Advisory(ident, source, aliases=tuple(aliases), affected=affected)
 
 
 FEED = Feed(

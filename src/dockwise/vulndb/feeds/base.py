@@ -13,6 +13,10 @@ from pathlib import Path
 from dockwise.vulndb.records import Record
 
 Parser = Callable[[Path, str], Iterable[Record]]
+# (downloaded file, its URL) -> the absolute URL it points to, or None when it is the data
+# itself; ValueError when it cannot be read. For feeds whose data file's name changes with
+# every publication and is found through an index (Amazon's mirror.list and repomd.xml).
+Locator = Callable[[Path, str], "str | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +28,17 @@ class Feed:
     mirror_dir: str  # the same files under `--mirror URL`: `<URL>/<mirror_dir>/<path>`
     paths: tuple[str, ...]  # URL paths relative to the base, already percent-encoded
     parse: Parser  # (downloaded file, its path) -> records
+    follow: Locator | None = None  # set when `paths` name index files, not the data
 
     def url(self, path: str, mirror: str | None) -> str:
         """The URL of one file, upstream or on the mirror."""
         if mirror:
             return f"{mirror.rstrip('/')}/{self.mirror_dir}/{path}"
         return self.public_base + path
+
+    def rebase(self, url: str, mirror: str | None) -> str:
+        """An upstream URL an index names, on the mirror when there is one: a mirror
+        that copied the upstream tree verbatim still has upstream URLs in its indexes."""
+        if mirror and url.startswith(self.public_base):
+            return self.url(url[len(self.public_base) :], mirror)
+        return url
