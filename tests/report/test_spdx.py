@@ -153,8 +153,15 @@ def test_unknown_licenses_are_defined_license_refs(result):
         ("evil\x1b[2J <x@y>", "NOASSERTION"),
     ],
     ids=[
-        "person", "name_only", "list", "team", "empty", "parentheses", "parentheses_no_email",
-        "two_emails", "control",
+        "person",
+        "name_only",
+        "list",
+        "team",
+        "empty",
+        "parentheses",
+        "parentheses_no_email",
+        "two_emails",
+        "control",
     ],  # fmt: skip
 )
 def test_supplier_from_maintainer(result, maintainer, supplier, tmp_path):
