@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dockwise.catalog.base import DEFAULT_MAX_SIZE, Environment, File
 from dockwise.catalog.debian_copyright import declared_licenses
@@ -183,7 +184,16 @@ def _owned_files(env: Environment, file: File, name: str, arch: str) -> tuple[st
 def _licenses(env: Environment, name: str) -> tuple[str, ...]:
     """What the package's DEP-5 copyright file declares; () when it has none or free text."""
     data = env.tree.read_bytes(f"usr/share/doc/{name}/copyright")
-    return declared_licenses(stanzas(data.decode("utf-8", "replace"))) if data else ()
+    return _copyright_licenses(data) if data else ()
+
+
+@lru_cache(maxsize=256)  # packages of one source share a file; status files repeat
+def _copyright_licenses(data: bytes) -> tuple[str, ...]:
+    """Only field lines are parsed: continuation lines hold the license texts (most of
+    the file), and a License field's synopsis is on its first line."""
+    lines = data.decode("utf-8", "replace").split("\n")
+    fields = "\n".join(x for x in lines if not x.startswith((" ", "\t")))
+    return declared_licenses(stanzas(fields))
 
 
 def _conffiles(stanza: Stanza) -> tuple[str, ...]:
