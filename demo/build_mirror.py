@@ -16,14 +16,18 @@ import gzip
 import io
 import json
 import sys
+import tarfile
 import zipfile
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import unquote
 
+import zstandard
+
 from dockwise.vulndb.feeds import FEEDS
 
 DEMO = Path(__file__).resolve().parent
+VEX_ARCHIVE = "csaf_vex_2025-08-25.tar.zst"  # the day's archive Red Hat's listing names
 EPSS_HEADER = (
     "#model_version:v2025.03.14,score_date:2025-08-25T00:00:00+0000\ncve,epss,percentile\n"
 )
@@ -50,8 +54,8 @@ def write_mirror(out: Path, data: dict) -> None:
             target.parent.mkdir(parents=True, exist_ok=True)
             found = files.get(f"{feed.mirror_dir}/{unquote(path)}")
             target.write_bytes(found or _empty(path, feed.name))
-            if feed.follow is not None:  # Amazon: the repository its mirror.list names
-                _write_repository(target.parent)
+            if feed.follow is not None:  # the data file the index names
+                _FOLLOWED[feed.name](target.parent)
 
 
 def _write_repository(directory: Path) -> None:
@@ -64,6 +68,16 @@ def _write_repository(directory: Path) -> None:
     (directory / "repodata" / "updateinfo.xml.gz").write_bytes(
         gzip.compress(b"<updates/>", mtime=0)
     )
+
+
+def _write_vex_archive(directory: Path) -> None:
+    """The empty day's archive beside Red Hat's archive_latest.txt, which names it."""
+    raw = io.BytesIO()
+    tarfile.open(fileobj=raw, mode="w").close()
+    (directory / VEX_ARCHIVE).write_bytes(zstandard.ZstdCompressor().compress(raw.getvalue()))
+
+
+_FOLLOWED = {"amazon-alas": _write_repository, "redhat-csaf-vex": _write_vex_archive}
 
 
 def _files(data: dict) -> dict[str, bytes]:
@@ -109,6 +123,7 @@ _EMPTY_BY_FEED = {
     "photon-cve": b"[]",
     "oracle-elsa": bz2.compress(b"<oval_definitions/>"),
     "azure-linux-oval": b"<oval_definitions/>",
+    "redhat-csaf-vex": f"{VEX_ARCHIVE}\n".encode(),  # archive_latest.txt
 }
 
 

@@ -33,12 +33,15 @@ class SpecPackage:
     license: str = "MIT"
     vendor: str = ""
     subpackage: str = ""
+    modularity_label: str = ""  # `<module>:<stream>:<version>:<context>`, as dnf modules set
 
     def spec(self) -> str:
         """A minimal noarch spec whose %install writes `files` files over a few dirs."""
         lines = [f"Name: {self.name}", f"Version: {self.version}", f"Release: {self.release}"]
         lines += [f"Epoch: {self.epoch}"] if self.epoch is not None else []
         lines += [f"Vendor: {self.vendor}"] if self.vendor else []
+        label = self.modularity_label
+        lines += [f"%define modularitylabel {label}"] if label else []
         lines += [f"License: {self.license}", "Summary: test", "BuildArch: noarch"]
         lines += ["%description", "test", "%install", f"d=%{{buildroot}}/usr/share/{self.name}"]
         loop = "mkdir -p $d/d$((i % 7)); echo $i > $d/d$((i % 7))/f$i"

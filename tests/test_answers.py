@@ -298,3 +298,12 @@ def test_curl_sh_in_a_built_image_is_flagged(tmp_path):
     assert five.provenance.verdict.startswith(
         "Debian 12 base, built 3 years ago from github.com/org/app@abc123def456"
     )
+
+
+def test_a_fix_behind_a_subscription_is_not_fixable_by_a_rebuild():
+    pro = Finding("vulnerability", "CVE-2099-0001", Severity.HIGH, "esm only",
+                  fixed_version="7.81.0-1ubuntu1.99+esm1",
+                  evidence=(("subscription", "fixed by Ubuntu Pro (ESM) only"),))  # fmt: skip
+    section = answer(IMAGE, INVENTORY, (*FINDINGS, pro), SCAN_DAY).patching
+    assert section.verdict.startswith("a rebuild on current packages would fix 2 of 4 ")
+    assert facts(section)["fixable.subscription"] == "1"

@@ -76,6 +76,11 @@ class Distro:
 # its database, and their advisories come from the distribution.
 OS_PACKAGE_TYPES = frozenset({"deb", "apk", "rpm"})
 
+# A vulnerability's fix status in the vendor's own verdict (issue 21): every feed maps its
+# states onto these words, and every report shows them unchanged. `no-dsa` is Debian's
+# "open, but no security update planned" (fixed, if ever, in a point release).
+FIX_STATUSES = ("fixed", "open", "will-not-fix", "not-affected", "end-of-life", "no-dsa")
+
 
 @dataclass(frozen=True, slots=True)
 class Package:
@@ -293,7 +298,7 @@ class Finding:
     package: Package | None = None
     location: Location | None = None
     fixed_version: str = ""  # the version that fixes it, when one exists
-    status: str = ""  # "fixed", "not-fixed", "wont-fix", "no-dsa", "end-of-life", ...
+    status: str = ""  # one of FIX_STATUSES for vulnerabilities
     aliases: tuple[str, ...] = ()  # other ids of the same issue (CVE, GHSA, DSA, ...)
     evidence: tuple[tuple[str, str], ...] = ()  # why: feed, record, range, comparison, excerpt
     references: tuple[str, ...] = ()
@@ -304,6 +309,11 @@ class Finding:
     severity_source: str = ""
     vendor_severity: tuple[tuple[str, str], ...] = ()
     cvss: tuple[Cvss, ...] = ()
+
+    @property
+    def needs_subscription(self) -> bool:
+        """Its fix comes only through a paid channel (Ubuntu Pro/ESM): not a rebuild's."""
+        return any(key == "subscription" for key, _ in self.evidence)
 
     @property
     def deciding_cvss(self) -> Cvss | None:

@@ -8,8 +8,9 @@ import pytest
 
 from dockwise.checks import Target
 from dockwise.checks.vulns import VulnerabilityChecker
-from dockwise.checks.vulns.ecosystems import queries
-from dockwise.model import Distro, Severity
+from dockwise.checks.vulns.ecosystems import os_ecosystems, queries
+from dockwise.model import Distro, Package, Severity
+from dockwise.versions.rpm import compare as rpm_compare
 from dockwise.vulndb.advisory import Advisory, Affected, Exploitation, Range
 from tests.checks.conftest import (
     DEBIAN_9,
@@ -94,7 +95,7 @@ def test_distro_states_and_rating():
     got = [(f.rule_id, f.status, f.severity, f.fixed_version) for f in findings]
     assert got == [
         ("CVE-2023-0001", "no-dsa", Severity.LOW, ""),
-        ("CVE-2023-0002", "wont-fix", Severity.NEGLIGIBLE, ""),
+        ("CVE-2023-0002", "will-not-fix", Severity.NEGLIGIBLE, ""),
         ("CVE-2023-0003", "fixed", Severity.HIGH, "2.36-9+deb12u7"),
     ]
     assert ("status", "no-dsa (Minor issue)") in findings[0].evidence
@@ -198,3 +199,127 @@ def test_alpine_release_from_point_version():
     [finding] = _check(source, [pkg], Distro("alpine", "3.19.1"))
     assert finding.fixed_version == "1.36.1-r2"
     assert ("compare", "0 <= 1.36.1-r1 < 1.36.1-r2 (apk)") in finding.evidence
+
+
+def test_vendor_vocabulary_maps_onto_itself_and_not_affected_clears():
+    """A feed that speaks FIX_STATUSES (Red Hat VEX) keeps its words; a vendor's
+    not-affected for the release clears another record's affected verdict."""
+    source = FakeAdvisorySource([
+        _tracker("CVE-2023-0005", "will-not-fix", "Will not fix"),
+        _tracker("CVE-2023-0006", "end-of-life", "Out of support scope"),
+        _tracker("CVE-2023-0007", "open"),
+        Advisory("RH-CVE-2023-0007", "redhat-csaf-vex", aliases=("CVE-2023-0007",), affected=(
+            Affected("Debian:12", "glibc", status="not-affected", reason="code not shipped"),)),
+    ])  # fmt: skip
+    findings = _check(source, [deb("libc6", "2.36-9+deb12u4", "glibc")], DEBIAN_12)
+    assert [(f.rule_id, f.status) for f in findings] == [
+        ("CVE-2023-0005", "will-not-fix"), ("CVE-2023-0006", "end-of-life"),
+    ]  # fmt: skip
+
+
+UBUNTU_14 = Distro("ubuntu", "14.04", "trusty")
+UBUNTU_22 = Distro("ubuntu", "22.04", "jammy")
+
+
+def test_ubuntu_pro_ecosystem_name_matches_real_records():
+    """The corpus' UBUNTU-CVE-2025-38094 is keyed `Ubuntu:Pro:14.04:LTS` (the kernel under
+    ESM, no fix yet), with Ubuntu's priority as its severity entry."""
+    source = FakeAdvisorySource(osv_records("Ubuntu", "UBUNTU-CVE-2025-38094"))
+    kernel = deb("linux-image-3.13.0-24-generic", "3.13.0-24.47", "linux", "3.13.0-24.47")
+    [finding] = _check(source, [kernel], UBUNTU_14)
+    assert ("Ubuntu:Pro:14.04:LTS", "linux") in source.queries
+    assert ("Ubuntu:14.04:LTS", "linux") in source.queries
+    assert (finding.rule_id, finding.status, finding.severity) == (
+        "CVE-2025-38094", "open", Severity.MEDIUM,
+    )  # fmt: skip
+    assert ("ubuntu", "medium") in finding.vendor_severity
+
+
+def test_a_fix_only_ubuntu_pro_carries_needs_a_subscription():
+    source = FakeAdvisorySource([
+        Advisory("UBUNTU-CVE-2099-1", "osv:Ubuntu", affected=(Affected(
+            "Ubuntu:Pro:22.04:LTS", "curl",
+            (Range("ECOSYSTEM", (("introduced", "0"), ("fixed", "7.81.0-1ubuntu1.99+esm1"))),)),)),
+        Advisory("UBUNTU-CVE-2099-2", "osv:Ubuntu", affected=(Affected(
+            "Ubuntu:22.04:LTS", "curl",
+            (Range("ECOSYSTEM", (("introduced", "0"), ("fixed", "7.81.0-1ubuntu1.20"))),)),)),
+    ])  # fmt: skip
+    free = _check(source, [deb("curl", "7.81.0-1ubuntu1.15", "curl")], UBUNTU_22)
+    assert [(f.rule_id, f.needs_subscription) for f in free] == [
+        ("UBUNTU-CVE-2099-1", True), ("UBUNTU-CVE-2099-2", False),
+    ]  # fmt: skip
+    assert ("subscription", "fixed in 7.81.0-1ubuntu1.99+esm1 by Ubuntu Pro (ESM) only: "
+            "needs a subscription") in free[0].evidence  # fmt: skip
+    attached = _check(source, [deb("curl", "7.81.0-1ubuntu1.15+esm1", "curl")], UBUNTU_22)
+    assert not any(f.needs_subscription for f in attached)  # the image has Pro already
+
+
+@pytest.mark.parametrize(
+    ("distro", "expected"),
+    [
+        (Distro("sles", "15.5"), ("SUSE:Linux Enterprise Server 15 SP5",
+                                  "SUSE:Linux Enterprise Module for Basesystem 15 SP5")),
+        (Distro("sles", "15"), ("SUSE:Linux Enterprise Server 15",
+                                "SUSE:Linux Enterprise Module for Basesystem 15")),
+        (Distro("opensuse-leap", "15.5"), ("openSUSE:Leap 15.5",)),
+        (Distro("opensuse-tumbleweed", "20241201"), ("openSUSE:Tumbleweed",)),
+        (Distro("rhel", "9.3"), ("Red Hat:enterprise_linux:9",
+                                 "Red Hat:enterprise_linux:9::baseos")),
+        (Distro("rhel", "7.9"), ("Red Hat:enterprise_linux:7",
+                                 "Red Hat:enterprise_linux:7::server")),
+        (Distro("centos", "7", name="CentOS Linux"), ("Red Hat:enterprise_linux:7",)),
+        (Distro("centos", "9", name="CentOS Stream"), ()),
+        (Distro("almalinux", "9.3"), ("AlmaLinux:9",)),
+        (Distro("rocky", "9.3"), ("Rocky Linux:9",)),
+        (Distro("ubuntu", "22.04"), ("Ubuntu:22.04:LTS", "Ubuntu:Pro:22.04:LTS")),
+        (Distro("ubuntu", "23.10"), ("Ubuntu:23.10",)),
+        (Distro("wolfi", "20230201"), ("Wolfi",)),
+        (Distro("chainguard", "20230214"), ("Chainguard",)),
+    ],
+)  # fmt: skip
+def test_enterprise_releases_map_to_osv_ecosystem_names(distro, expected):
+    """Names as OSV's ecosystems list spells them (ossf/osv-schema ecosystems.json: SUSE and
+    openSUSE by marketing name, Red Hat by CPE stream)."""
+    assert os_ecosystems(distro)[: len(expected) or None] == expected
+
+
+def _rpm(name: str, version: str, source: str = "", label: str = "") -> Package:
+    return Package(name, version, "rpm", source_name=source,
+                   metadata=(("modularitylabel", label),) if label else ())  # fmt: skip
+
+
+def test_rpm_names_per_family():
+    libs = _rpm("openssl-libs", "1:3.0.7-25.el9_3", "openssl")
+    node = _rpm("nodejs", "1:18.14.2-3.module+el9.2.0", label="nodejs:18:9020020230228163431:rhel9")
+    names = {eco: [q.name for q in queries(libs, (eco,))] for eco in (
+        "Red Hat:enterprise_linux:9", "AlmaLinux:9", "SUSE:Linux Enterprise Server 15 SP5")}
+    assert names == {"Red Hat:enterprise_linux:9": ["openssl-libs", "openssl"],
+                     "AlmaLinux:9": ["openssl-libs"],
+                     "SUSE:Linux Enterprise Server 15 SP5": ["openssl"]}  # fmt: skip
+    assert [q.name for q in queries(node, ("Red Hat:enterprise_linux:9::appstream",))] == [
+        "nodejs:18/nodejs"
+    ]
+    assert {q.version for q in queries(libs, ("Red Hat:enterprise_linux:9",))} == {
+        "1:3.0.7-25.el9_3"
+    }
+
+
+def test_osv_red_hat_records_judge_binary_rpms_beside_the_vex():
+    """OSV's Red Hat records (RHSA ids, the CVEs as `upstream`) name binary rpms with an
+    explicit `0:` epoch; Red Hat's VEX names the source rpm. Both judge a RHEL 9 package,
+    and merge into one finding per CVE."""
+    rhsa = Advisory("RHSA-2099:0001", "osv:Red Hat", aliases=("CVE-2099-2001",), affected=(
+        Affected("Red Hat:enterprise_linux:9::appstream", "thunderbird-libs", (Range(
+            "ECOSYSTEM", (("introduced", "0"), ("fixed", "0:115.6.0-1.el9_3"))),)),))
+    vex = Advisory("CVE-2099-2001", "redhat-csaf-vex", affected=(
+        Affected("Red Hat:enterprise_linux:9::appstream", "thunderbird", (Range(
+            "ECOSYSTEM", (("introduced", "0"), ("fixed", "115.6.0-1.el9_3"))),),
+            status="fixed"),))  # fmt: skip
+    source = FakeAdvisorySource([rhsa, vex])
+    libs = _rpm("thunderbird-libs", "115.5.0-1.el9_3", "thunderbird")
+    [finding] = _check(source, [libs], Distro("rhel", "9.3"))
+    assert (finding.rule_id, finding.status) == ("CVE-2099-2001", "fixed")
+    assert rpm_compare(finding.fixed_version, "115.6.0-1.el9_3") == 0  # `0:` is no epoch
+    assert {v for k, v in finding.evidence if k == "feed"} == {"osv:Red Hat", "redhat-csaf-vex"}
+    patched = _rpm("thunderbird-libs", "115.6.0-1.el9_3", "thunderbird")
+    assert _check(source, [patched], Distro("rhel", "9.3")) == []

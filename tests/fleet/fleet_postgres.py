@@ -15,7 +15,9 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,9 @@ SUPERUSER = "fleet"
 class Cluster:
     host: str
     port: int
+    data: Path | None = None  # the data directory, for restart()
+    owner: str | None = None  # the user the server runs as (root runs it as postgres)
+    options: str = ""  # the server options it was started with
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://{SUPERUSER}@{self.host}:{self.port}/{database}"
@@ -39,6 +44,16 @@ class Cluster:
         dsn = f"host={self.host} port={self.port} user={SUPERUSER} dbname=postgres"
         with psycopg.connect(dsn, autocommit=True) as connection:
             connection.execute(sql)
+
+    def restart(self, down_for: float = 0) -> None:
+        """Stop the server (dropping every connection), wait, start it again."""
+        pg_ctl = [str(binaries() / "pg_ctl"), "-D", str(self.data), "-w"]
+        run = lambda *argv: subprocess.run(_as_owner([*pg_ctl, *argv], self.owner),  # noqa: E731
+                                           check=True, capture_output=True, timeout=60)  # fmt: skip
+        run("-m", "fast", "stop")
+        time.sleep(down_for)
+        # -l: the server must not hold our pipes open
+        run("-o", self.options, "-l", str(self.data.parent / "log"), "start")
 
 
 def binaries() -> Path:
@@ -58,8 +73,9 @@ def _as_owner(argv: list[str], owner: str | None) -> list[str]:
     return ["runuser", "-u", owner, "--", *argv] if owner else argv
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Cluster]:
+@contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """A throwaway cluster, stopped and removed afterwards (the fixture, and bench/)."""
     bin_dir, owner = binaries(), "postgres" if os.geteuid() == 0 else None
     root = Path(tempfile.mkdtemp(prefix="dockwise-pg-"))
     if owner:
@@ -74,7 +90,13 @@ def postgres() -> Iterator[Cluster]:
     run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
         "-w", "start")  # fmt: skip
     try:
-        yield Cluster("127.0.0.1", port)
+        yield Cluster("127.0.0.1", port, data, owner, options)
     finally:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    with running_cluster() as cluster:
+        yield cluster

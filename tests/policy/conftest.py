@@ -20,7 +20,7 @@ KEV = Finding(
 )  # fmt: skip
 UNFIXED = Finding(
     "vulnerability", "CVE-2024-2511", Severity.HIGH, "openssl: unbounded memory growth",
-    package=OPENSSL, location=OPENSSL.location, status="not-fixed",
+    package=OPENSSL, location=OPENSSL.location, status="open",
 )  # fmt: skip
 SUPPRESSED = Finding(
     "vulnerability", "CVE-2023-38545", Severity.CRITICAL, "curl: SOCKS5 heap overflow",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dockwise.answers import Fact, FiveAnswers, Section, Unanswered
 from dockwise.checks.suppress import IgnoreRule
-from dockwise.policy import Policy, describe, evaluate, parse_policy
+from dockwise.policy import Policy, describe, evaluate, finding_line, parse_policy
 from tests.policy.conftest import EOL, KEV, ROOT, SECRET, UNFIXED
 
 TODAY = dt.date(2024, 6, 1)  # demo:latest was built 2024-05-01: 31 days old
@@ -167,3 +167,19 @@ def _answers(*facts: Fact) -> FiveAnswers:
     empty = Section("?", "")
     prov = Section("Where did it come from?", "", facts, (Unanswered("x", "x", "y"),))
     return FiveAnswers(TODAY, prov, empty, empty, empty, empty)
+
+
+def test_only_fixed_leaves_out_a_fix_behind_a_subscription(bad):
+    pro = dataclasses.replace(
+        KEV, rule_id="CVE-2099-0001",
+        evidence=(("subscription", "fixed by Ubuntu Pro (ESM) only: needs a subscription"),),
+    )  # fmt: skip
+    result = dataclasses.replace(bad, findings=(*bad.findings, pro))
+    rule = {"at-least": "high", "only-fixed": True, "kinds": ["vulnerability"]}
+    assert only(evaluate(result, policy(severity=rule), TODAY), "severity").findings == (KEV,)
+
+
+def test_finding_lines_say_the_vendor_status_or_the_paid_fix():
+    assert finding_line(UNFIXED) == "CVE-2024-2511 high openssl 3.0.11-1~deb12u2 (open)"
+    paid = dataclasses.replace(KEV, evidence=(("subscription", "Ubuntu Pro (ESM) only"),))
+    assert finding_line(paid).endswith("(fix 2.36-9+deb12u3, needs a subscription)")

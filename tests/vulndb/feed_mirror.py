@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
+import tarfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,12 +16,15 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+import zstandard
 from corpus import CORPUS, REPO
 
 from dockwise.vulndb.fetch import FetchPolicy
 from dockwise.vulndb.update import update
 
 ASSETS = REPO / "tests" / "assets" / "vulndb"
+VEX = "/redhat/csaf/v2/vex"
+VEX_ARCHIVE = "csaf_vex_2099-02-01.tar.zst"
 UPDATEINFO = "2222-updateinfo.xml.gz"  # the name the fixtures' repomd.xml files give
 FAST = FetchPolicy(timeout=5.0, attempts=3, backoff=0.01, max_wait=0.05)
 
@@ -45,7 +50,31 @@ def mirror_files() -> dict[str, Path | bytes]:
     for lifecycle in ("endoflife", "distro-info"):  # our fixtures, in the upstream formats
         for data in (ASSETS / lifecycle).iterdir():
             files[f"/{lifecycle}/{data.name}"] = data
-    return files
+    return files | vex_files()
+
+
+def vex_files(documents: dict[str, bytes] | None = None) -> dict[str, Path | bytes]:
+    """Red Hat's VEX directory: the day's archive of our CSAF fixtures (or `documents`,
+    archive path -> body), the file naming it, and the per-file index beside them."""
+    if documents is None:
+        root = ASSETS / "redhat-vex"
+        documents = {str(f.relative_to(root)): f.read_bytes() for f in root.rglob("*.json")}
+    return {
+        f"{VEX}/archive_latest.txt": f"{VEX_ARCHIVE}\n".encode(),
+        f"{VEX}/{VEX_ARCHIVE}": tar_zst(documents),
+        f"{VEX}/index.txt": "".join(f"{name}\n" for name in sorted(documents)).encode(),
+    }
+
+
+def tar_zst(members: dict[str, bytes]) -> bytes:
+    """A `.tar.zst` of `members` (path -> body), as Red Hat packs its VEX archive."""
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        for name, body in sorted(members.items()):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    return zstandard.ZstdCompressor().compress(raw.getvalue())
 
 
 def vendor_files() -> dict[str, Path | bytes]:

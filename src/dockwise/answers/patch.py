@@ -16,11 +16,14 @@ from dockwise.provenance.origin import parse_time
 def section(ctx: Context) -> Section:
     """The answer to "Who is going to patch it?"."""
     vulns = [f for f in ctx.findings if f.kind == "vulnerability" and not f.suppressed]
-    fixable = [f for f in vulns if f.fixed_version]
+    fixable = [f for f in vulns if f.fixed_version and not f.needs_subscription]
+    paid = [f for f in vulns if f.fixed_version and f.needs_subscription]
     kev = [f for f in fixable if any(key == "kev" for key, _ in f.evidence)]
     facts = [
         Fact("vulnerabilities", "vulnerabilities", str(len(vulns)), "not suppressed"),
         Fact("fixable", "fixable by a rebuild", str(len(fixable)), "fixed_version known"),
+        *([Fact("fixable.subscription", "fixed only with a subscription", str(len(paid)),
+                "Ubuntu Pro (ESM)")] if paid else []),  # fmt: skip
         Fact("fixable.kev", "fixable and known exploited", str(len(kev)), "CISA KEV"),
         *by_severity("fixable.severity", fixable, "fixable {}"),
         *_age_facts(ctx),

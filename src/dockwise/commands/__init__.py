@@ -60,6 +60,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "dockwise.commands.fleet",
         "remember every image vetted; re-match them all when advisories change",
     ),
+    "worker": (
+        "dockwise.commands.worker",
+        "take queued fleet jobs (scan, rematch) from a PostgreSQL store, until SIGTERM",
+    ),
     "serve": (
         "dockwise.commands.serve",
         "serve the Harbor scanner API, the fleet API and a dashboard over HTTP",

@@ -1,4 +1,4 @@
-"""`dockwise fleet add|status|affected|rematch|history`: every image vetted, remembered,
+"""`dockwise fleet add|status|affected|rematch|history|scan`: every image vetted, remembered,
 and re-checked when new advisories land (docs/fleet.md)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 
+from dockwise.commands import fleet_scan
 from dockwise.commands.db import DB_HELP
 from dockwise.commands.flags import add_registry_arguments, registry_keywords, write_output
 from dockwise.errors import DockwiseError
@@ -47,17 +48,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     history = actions.add_parser("history", help="an image's scans and findings over releases")
     history.add_argument("image", metavar="IMAGE", help="a digest (or its prefix) or reference")
+    scan = actions.add_parser("scan", help="scan what is new or stale (queued with PostgreSQL)")
+    fleet_scan.add_arguments(scan)
     for action, run in (
         (add, _add),
         (status, _status),
         (affected, _affected),
         (rematch, _rematch),
         (history, _history),
+        (scan, _scan),
     ):
         action.add_argument("--store", metavar="URL", help=STORE_HELP)
-        if action in (add, rematch):
+        if action in (add, rematch, scan):
             action.add_argument("--db", metavar="PATH", help=DB_HELP)
-        if action is not add:
+        if action not in (add, scan):
             action.add_argument(
                 "-f", "--format", dest="output_format", choices=FORMATS, default="table"
             )
@@ -157,6 +161,11 @@ def _history(args: argparse.Namespace) -> int:
         print(digest)
     _emit(args, {"image": digest, "events": events}, header, rows)
     return 0
+
+
+def _scan(args: argparse.Namespace) -> int:
+    with _open(args) as fleet:
+        return fleet_scan.run(args, fleet)
 
 
 def _changes_line(changes) -> str:  # noqa: ANN001 - fleet.match.Changes

@@ -83,7 +83,8 @@ def _answer_facts(result: ScanResult) -> dict[str, str]:
 
 def check_severity(rule: Rule, s: Subject) -> Breach | None:
     """Findings at or above the level; `only-fixed` narrows vulnerabilities to those with
-    a fix (other kinds are always fixable: remove the secret, change the setting).
+    a fix a rebuild gets (not one behind a subscription; other kinds are always fixable:
+    remove the secret, change the setting).
     Unknown severity is its own band: it counts at every level unless `unknown` says
     "ignore" or rates it (`unknown = "medium"`), and the reason says how many it was."""
     level: Severity = rule.get("at-least")
@@ -92,7 +93,7 @@ def check_severity(rule: Rule, s: Subject) -> Breach | None:
     unknown = rule.get("unknown", "fail")
 
     def counts(f: Finding) -> bool:
-        fixable = f.kind != "vulnerability" or bool(f.fixed_version)
+        fixable = f.kind != "vulnerability" or bool(f.fixed_version and not f.needs_subscription)
         wanted = not kinds or f.kind in kinds
         return _rated(f.severity, unknown).reaches(level) and wanted and (fixable or not only_fixed)
 

@@ -114,14 +114,18 @@ def describe(verdict: Verdict) -> str:
 
 
 def finding_line(finding: Finding) -> str:
-    """`CVE-2023-32681 medium requests 2.30.0 (fix 2.31.0)`, or with the path."""
+    """`CVE-2023-32681 medium requests 2.30.0 (fix 2.31.0)`, or with the path; a
+    vulnerability without a fix says the vendor's status (`(will-not-fix)`)."""
     parts = [finding.rule_id, str(finding.severity)]
     if finding.package is not None:
         parts += [finding.package.name, finding.package.version]
     elif finding.location is not None:
         parts.append("/" + finding.location.path)
+    paid = ", needs a subscription" if finding.needs_subscription else ""
     if finding.fixed_version:
-        parts.append(f"(fix {finding.fixed_version})")
+        parts.append(f"(fix {finding.fixed_version}{paid})")
+    elif finding.kind == "vulnerability" and finding.status:
+        parts.append(f"({finding.status})")
     return " ".join(parts)
 
 

@@ -94,7 +94,7 @@ def _solution(finding: Finding) -> str:
     name = pkg.name if pkg else "the package"
     if finding.fixed_version:
         return f"Upgrade {name} to {finding.fixed_version}"
-    return f"No fixed version of {name} is known ({finding.status or 'not-fixed'})"
+    return f"No fixed version of {name} is known ({finding.status or 'open'})"
 
 
 def _identifier(ident: str) -> Json:

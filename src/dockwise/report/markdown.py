@@ -111,11 +111,12 @@ def _top_section(findings: Iterable[Finding]) -> str:
     top = [f for f in findings if not f.suppressed][:TOP_FINDINGS]
     if not top:
         return ""
-    rows = ["| severity | id | package | fixed in | where |", "| --- | --- | --- | --- | --- |"]
+    rows = ["| severity | id | package | fixed in (or status) | where |",
+            "| --- | --- | --- | --- | --- |"]
     for f in top:
         pkg = f"{f.package.name} {f.package.version}" if f.package else ""
         where = f.location.path if f.location else (f.package.location.path if f.package else "")
-        rows.append(f"| {f.severity} | {_ids(f)} | {md(pkg)} | {md(f.fixed_version)} "
+        rows.append(f"| {f.severity} | {_ids(f)} | {md(pkg)} | {md(f.fixed_version or f.status)} "
                     f"| {md(where)} |")  # fmt: skip
     return "\n".join([f"### Top {len(top)} findings", "", *rows])
 

@@ -216,6 +216,8 @@ def _result_properties(finding: Finding) -> Json:
         props["package"] = {"name": pkg.name, "version": pkg.version, "purl": pkg.purl}
     if finding.fixed_version:
         props["fixedVersion"] = finding.fixed_version
+    if finding.status:
+        props["fixStatus"] = finding.status
     layer = _layer(finding)
     if layer is not None:
         props["layer"] = _layer_json(layer)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from dockwise.model import DatabaseInfo, FeedState
-from dockwise.vulndb.feeds import amazon, azure_linux, oracle, photon, wolfi_secdb
+from dockwise.vulndb.feeds import amazon, azure_linux, oracle, photon, redhat_vex, wolfi_secdb
 from dockwise.vulndb.status import is_partial
 from dockwise.vulndb.store import VulnDb
 
@@ -53,6 +53,7 @@ _WHOLE_FILES = {
     wolfi_secdb.WOLFI_FEED.name: "Wolfi",
     wolfi_secdb.CHAINGUARD_FEED.name: "Chainguard",
     oracle.FEED.name: oracle.ECOSYSTEM,
+    redhat_vex.FEED.name: "Red Hat",  # one archive for every release
 }
 
 

@@ -18,25 +18,23 @@ from dockwise.checks.base import Target
 from dockwise.checks.vulns.ecosystems import Query, pep503, queries, release_ecosystems
 from dockwise.checks.vulns.osv_match import Verdict, evaluate
 from dockwise.checks.vulns.severity import Rating, distro_vendor, rate
-from dockwise.model import OS_PACKAGE_TYPES, Finding, Package
+from dockwise.model import FIX_STATUSES, OS_PACKAGE_TYPES, Finding, Package
 from dockwise.versions import COMPARATORS, scheme_for
 from dockwise.vulndb.advisory import Advisory, AdvisorySource, Affected, CveRecord, Exploitation
 
 MAX_REFERENCES = 10
-# Distro tracker states (Debian tracker, Ubuntu CVE tracker, Alpine secdb) -> our status.
+# Distro tracker and vendor states (Debian tracker, Ubuntu, Alpine secdb, Red Hat VEX) ->
+# FIX_STATUSES; a feed that already speaks that vocabulary maps onto itself.
 _STATUS = {
-    "open": "not-fixed",
-    "undetermined": "not-fixed",
-    "postponed": "not-fixed",
-    "needed": "not-fixed",
-    "deferred": "not-fixed",
-    "no-dsa": "no-dsa",
-    "ignored": "wont-fix",
-    "ignore": "wont-fix",
-    "will not fix": "wont-fix",
-    "will-not-fix": "wont-fix",
-    "wont-fix": "wont-fix",
-    "end-of-life": "end-of-life",
+    **{s: s for s in FIX_STATUSES if s not in ("fixed", "not-affected")},
+    "undetermined": "open",
+    "postponed": "open",
+    "needed": "open",
+    "deferred": "open",
+    "ignored": "will-not-fix",
+    "ignore": "will-not-fix",
+    "will not fix": "will-not-fix",
+    "wont-fix": "will-not-fix",
 }
 _NOT_AFFECTED_STATES = ("fixed", "not-affected", "not affected", "released", "")
 
@@ -115,17 +113,20 @@ def _entries(advisory: Advisory, query: Query) -> Iterator[Affected]:
 
 
 def judge(affected: Affected, query: Query, scheme: str, compare) -> Verdict:
-    """Ranges and versions when the entry has them; else the distro tracker's state
-    (`open`, `no-dsa`, ...), which says every version in the release is affected."""
+    """Ranges and versions when the entry has them; else the vendor's state: `open`,
+    `no-dsa`, `will-not-fix`, ... say every version in the release is affected, and
+    `not-affected` clears the vulnerability for this release as a fix would."""
     if affected.ranges or affected.versions:
         verdict = evaluate(affected, query.version, scheme, compare)
         if verdict.affected or verdict.patched or not _open_state(affected):
             return verdict
+    state = f"{affected.status}: {affected.reason}" if affected.reason else affected.status
     if _open_state(affected):
-        state = f"{affected.status}: {affected.reason}" if affected.reason else affected.status
         return Verdict(
             True, "", f"{query.ecosystem} tracker", f"no fix in {query.ecosystem} ({state})"
         )
+    if affected.status == "not-affected":
+        return Verdict(False, "", f"{query.ecosystem} vendor", f"not affected ({state})", True)
     return Verdict(False)
 
 
@@ -176,6 +177,7 @@ def build_finding(
     rating = _rating(pkg, group, affected, cves)
     fixed = _best_fix(affected)
     evidence = [pair for m in affected for pair in _match_evidence(m)]
+    evidence.extend(_subscription(pkg, affected, fixed))
     evidence.append(("severity", rating.note))
     evidence.extend(_exploitation_evidence(ids, facts))
     return Finding(
@@ -219,13 +221,22 @@ def _safe_compare(scheme: str, a: str, b: str) -> int:
         return (a > b) - (a < b)
 
 
+def _subscription(pkg: Package, affected: Sequence[Match], fixed: str) -> Iterator[tuple[str, str]]:
+    """A fix that only Ubuntu Pro (ESM) carries needs a subscription: a rebuild of a free
+    image does not get it. An installed `+esm` version shows the image already has one."""
+    if not fixed or "esm" in pkg.version:
+        return
+    if all(":Pro:" in m.query.ecosystem for m in affected if m.verdict.fixed):
+        yield "subscription", f"fixed in {fixed} by Ubuntu Pro (ESM) only: needs a subscription"
+
+
 def _status(affected: Sequence[Match]) -> str:
-    """The distro's word when it gave one (no-dsa, wont-fix, ...), else not-fixed."""
+    """The distro's word when it gave one (no-dsa, will-not-fix, ...), else open."""
     for match in affected:
         status = _STATUS.get(match.affected.status.lower())
         if status:
             return status
-    return "not-fixed"
+    return "open"
 
 
 def _rating(

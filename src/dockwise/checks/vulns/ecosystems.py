@@ -41,6 +41,14 @@ LANGUAGE_ECOSYSTEMS = {
 # Package.type spellings catalogers may use when there is no purl.
 _TYPE_ALIASES = {"python": "pypi", "go": "golang", "java": "maven", "rust": "cargo"}
 _RHEL_REPOS = ("baseos", "appstream", "crb")
+_SUSE_IDS = ("sles", "sles_sap", "sled", "opensuse-leap", "opensuse-tumbleweed")
+# The SLE 15 modules a SLES subscription includes, as OSV's SUSE ecosystem names them
+# ("SUSE:Linux Enterprise Module for Basesystem 15 SP5"): the base image's packages
+# come from Basesystem and Server Applications, not from the product itself.
+_SLE_MODULES = (
+    "Basesystem", "Server Applications", "Containers", "Development Tools",
+    "Web and Scripting", "Python 3", "Desktop Applications", "Legacy", "Public Cloud",
+)  # fmt: skip
 # os-release ID -> the ecosystem whose releases go by the major version (`ol` 8.9 -> 8,
 # `photon` 5.0 -> 5, `amzn` 2023 -> 2023); the vendor feeds name theirs the same way.
 _BY_MAJOR = {
@@ -90,13 +98,48 @@ def os_ecosystems(distro: Distro | None) -> tuple[str, ...]:
     if family in ("wolfi", "chainguard"):
         return (family.capitalize(),)
     if family == "rhel":
-        return tuple(f"Red Hat:enterprise_linux:{major}::{repo}" for repo in _RHEL_REPOS)
+        return _rhel(major)
+    if family in _SUSE_IDS:
+        return _suse(family, distro.version_id)
     name = _BY_MAJOR.get(family)
     return (f"{name}:{major}",) if name and major else ()
 
 
+def _suse(family: str, version_id: str) -> tuple[str, ...]:
+    """OSV's SUSE ecosystems are the marketing names os-release's PRETTY_NAME carries,
+    built here from ID and VERSION_ID (a derived image may rewrite PRETTY_NAME):
+    `sles` 15.5 -> `SUSE:Linux Enterprise Server 15 SP5` and the modules every SLES
+    image draws its packages from; `opensuse-leap` 15.5 -> `openSUSE:Leap 15.5`."""
+    if family == "opensuse-tumbleweed":
+        return ("openSUSE:Tumbleweed",)
+    if not version_id:
+        return ()
+    if family == "opensuse-leap":
+        return (f"openSUSE:Leap {version_id}",)
+    major, _, pack = version_id.partition(".")
+    release = f"{major} SP{pack}" if pack not in ("", "0") else major
+    products = ("Server", *(f"Module for {m}" for m in _SLE_MODULES))
+    return tuple(f"SUSE:Linux Enterprise {p} {release}" for p in products)
+
+
+def _rhel(major: str) -> tuple[str, ...]:
+    """The release (Red Hat VEX's unfixed states) and its repositories (fixes, OSV):
+    BaseOS, AppStream and CRB since RHEL 8, the Server variant before."""
+    if not major.isdigit():
+        return ()
+    stream = f"Red Hat:enterprise_linux:{major}"
+    repos = _RHEL_REPOS if int(major) >= 8 else ("server",)
+    return (stream, *(f"{stream}::{repo}" for repo in repos))
+
+
 def _family(distro: Distro) -> str:
-    return distro.id.lower()
+    """CentOS Linux (7, 8), a rebuild with no feed of its own, is judged by Red Hat's
+    records of its major release, as its builds carry RHEL's own versions; CentOS Stream,
+    which runs ahead of RHEL, is not."""
+    family = distro.id.lower()
+    if family == "centos" and "stream" not in f"{distro.name} {distro.pretty_name}".lower():
+        return "rhel"
+    return family
 
 
 def _ubuntu(version_id: str) -> tuple[str, ...]:
@@ -113,26 +156,32 @@ def _ubuntu(version_id: str) -> tuple[str, ...]:
 def queries(pkg: Package, distro_ecosystems: tuple[str, ...]) -> list[Query]:
     """Every lookup this package needs (none for a type we have no advisories for)."""
     if pkg.type in OS_PACKAGE_TYPES:
-        name, version = _os_name_version(pkg)
-        return [Query(eco, n, version) for eco in distro_ecosystems for n in _names(pkg, eco, name)]
+        return [Query(eco, name, version) for eco in distro_ecosystems
+                for name, version in _os_names(pkg, eco)]  # fmt: skip
     return _language_queries(pkg)
 
 
-def _names(pkg: Package, ecosystem: str, name: str) -> tuple[str, ...]:
-    """An rpm of a vendor that keys advisories by source package (spec) is also looked
-    up under its source's name, so `openssl-libs` meets Photon's `openssl` rows."""
-    family = ecosystem.split(":", 1)[0]
-    if pkg.type == "rpm" and family in _SOURCE_KEYED and pkg.source_name not in ("", name):
-        return name, pkg.source_name
-    return (name,)
-
-
-def _os_name_version(pkg: Package) -> tuple[str, str]:
+def _os_names(pkg: Package, ecosystem: str) -> list[tuple[str, str]]:
     """Debian/Ubuntu/Alpine advisories are per source package and source version; a
-    binNMU (`+b1`) binary version would otherwise sort above the fix it lacks."""
-    if pkg.type == "rpm":
-        return pkg.name, pkg.version
-    return pkg.source_name or pkg.name, pkg.source_version or pkg.version
+    binNMU (`+b1`) binary version would otherwise sort above the fix it lacks. RPM
+    families differ: SUSE names the source rpm, AlmaLinux and Rocky the binary rpm, Red
+    Hat either (its VEX the source), and a module's rpm as `<module>:<stream>/<rpm>`;
+    Photon and Azure Linux key by spec, so `openssl-libs` meets their `openssl` rows too.
+    An rpm is judged at its own epoch:version-release, which its source shares."""
+    if pkg.type != "rpm":
+        return [(pkg.source_name or pkg.name, pkg.source_version or pkg.version)]
+    family = ecosystem.split(":", 1)[0]
+    if family in ("SUSE", "openSUSE"):
+        return [(pkg.source_name or pkg.name, pkg.version)]
+    if family in _SOURCE_KEYED:
+        return [(n, pkg.version) for n in dict.fromkeys([pkg.name, pkg.source_name or pkg.name])]
+    if family != "Red Hat":
+        return [(pkg.name, pkg.version)]
+    names = [pkg.name, *([pkg.source_name] if pkg.source_name else [])]
+    stream = ":".join(dict(pkg.metadata).get("modularitylabel", "").split(":")[:2])
+    if stream.count(":") == 1:  # a module's rpm: only its stream's records judge it
+        names = [f"{stream}/{n}" for n in names]
+    return [(name, pkg.version) for name in dict.fromkeys(names)]
 
 
 def language_ecosystem(pkg: Package) -> str:

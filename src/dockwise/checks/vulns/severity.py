@@ -19,15 +19,17 @@ from dockwise.vulndb.advisory import Advisory, CveRecord
 
 # Distro words Severity.parse does not know. Debian urgencies: "unimportant", "not yet
 # assigned", "end-of-life" (https://security-team.debian.org/security_tracker.html);
-# Ubuntu priorities are the usual words.
+# Ubuntu priorities are the usual words; Red Hat's impact says "important" for high
+# (https://access.redhat.com/security/updates/classification/).
 _DISTRO_WORDS = {
+    "important": Severity.HIGH,
     "unimportant": Severity.NEGLIGIBLE,
     "not yet assigned": Severity.UNKNOWN,
     "end-of-life": Severity.UNKNOWN,
     "untriaged": Severity.UNKNOWN,
 }
 # What each distro calls its rating, for "where the severity came from".
-_DISTRO_TERMS = {"debian": "urgency", "ubuntu": "priority"}
+_DISTRO_TERMS = {"debian": "urgency", "ubuntu": "priority", "redhat": "impact"}
 CVSS_VERSIONS = ("4.0", "3.1", "3.0", "2.0")  # most preferred first
 # OSV `severity[].type` -> CVSS version, when the vector has no "CVSS:x.y/" prefix (v2).
 _OSV_TYPES = {"CVSS_V2": "2.0", "CVSS_V3": "3.1", "CVSS_V4": "4.0"}

@@ -15,6 +15,7 @@ from dockwise.vulndb.feeds import (
     oracle,
     osv,
     photon,
+    redhat_vex,
     wolfi_secdb,
 )
 from dockwise.vulndb.feeds.base import Feed
@@ -25,6 +26,7 @@ FEEDS: tuple[Feed, ...] = (
     debian_dsa.DSA_FEED,
     debian_dsa.DLA_FEED,
     alpine_secdb.FEED,
+    redhat_vex.FEED,
     amazon.FEED,
     wolfi_secdb.WOLFI_FEED,
     wolfi_secdb.CHAINGUARD_FEED,

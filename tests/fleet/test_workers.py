@@ -1,0 +1,306 @@
+"""The fleet's workers for real: a private PostgreSQL, Debian's docker-registry with 20
+images pushed by skopeo, `dockwise worker` processes and `fleet scan`; and `fleet scan`
+over SQLite, which runs the same task functions itself. Every wait is bounded.
+
+A scan is made slow deterministically with $DOCKWISE_TEST_SCAN_PAUSE (seconds the scan
+task sleeps before reading the image; a test hook only), so a worker can be killed
+while it holds a job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from fleet_fixtures import build_db
+from registry import distribution, sample
+
+from dockwise.cli import main
+from dockwise.fleet import queue
+from dockwise.fleet.runner import PARENT_ENV
+from dockwise.fleet.scanning import MANUAL, NEW, PAUSE_ENV, ScanJob
+from dockwise.fleet.schema import images, scan_runs
+from dockwise.fleet.store import open_fleet
+from tools.imagepack import build_image, write_oci_archive
+
+COUNT = 20
+SMALL = 4  # images of the SQLite test: each scan is a child process, minutes on a busy CI
+DEADLINE = 180.0  # seconds any one wait may take before the test fails
+STALLED = "2"  # --stalled-after: a killed worker's job is queued again within seconds
+
+
+@dataclass(frozen=True)
+class Pushed:
+    host: str
+    digests: tuple[str, ...]
+
+    def name(self, i: int) -> str:
+        return f"registry:{self.host}/fleet/app{i}:1"
+
+    def by_digest(self, i: int) -> str:
+        return f"registry:{self.host}/fleet/app{i}@{self.digests[i]}"
+
+
+@pytest.fixture(scope="module")
+def pushed(tmp_path_factory, registry_tools) -> Iterator[Pushed]:
+    """20 images sharing their base layer, each with its own top layer."""
+    root = tmp_path_factory.mktemp("workers-registry")
+    base = sample.spec()
+    with distribution.run_registry(root) as registry:
+        digests = []
+        for i in range(COUNT):
+            spec = dataclasses.replace(
+                base, layers=[base.layers[0], {"usr/share/doc/app/README": f"app {i}\n"}]
+            )
+            write_oci_archive(spec, root / f"{i}.tar")
+            distribution.push(root / f"{i}.tar", registry, f"fleet/app{i}:1")
+            digests.append(build_image(spec).manifest_digest)
+        yield Pushed(registry.host, tuple(digests))
+
+
+@pytest.fixture
+def pg_url(postgres, tmp_path: Path, monkeypatch) -> Iterator[str]:
+    """A fresh PostgreSQL store; workers started by the test inherit these variables."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("DOCKWISE_STORE_RESULTS", str(tmp_path / "results"))
+    name = f"workers_{tmp_path.name.lower().replace('-', '_')}"[:60]
+    postgres.admin(f'CREATE DATABASE "{name}"')
+    yield postgres.url(name)
+    postgres.admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+class Workers:
+    """`dockwise worker` processes, each logging to a file; all stopped at the end."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path, self.running = tmp_path, []
+
+    def start(self, url: str, db: Path, pause: float = 0) -> subprocess.Popen:
+        env = {**os.environ, **({PAUSE_ENV: str(pause)} if pause else {})}
+        log = open(self.tmp_path / f"worker-{len(self.running)}.log", "wb")  # noqa: SIM115
+        argv = [sys.executable, "-m", "dockwise", "worker", "--store", url, "--db", str(db),
+                "--stalled-after", STALLED]  # fmt: skip
+        process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.running.append(process)
+        return process
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text() for p in sorted(self.tmp_path.glob("worker-*.log")))
+
+    def stop_all(self) -> None:
+        for process in self.running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.running:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[Workers]:
+    started = Workers(tmp_path)
+    yield started
+    started.stop_all()
+
+
+def wait_until(check: Callable[[], bool], what: str, workers: Workers | None = None) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {DEADLINE:g} s: {what}\n{workers.logs() if workers else ''}")
+        time.sleep(0.2)
+
+
+def sql(url: str, query: str, *params) -> list[tuple]:
+    dsn = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        return connection.execute(query, params).fetchall()
+
+
+def jobs(url: str) -> list[tuple]:
+    """(id, status, attempts, priority) of every job, in id order."""
+    return sql(url, "SELECT id, status::text, attempts, priority FROM procrastinate_jobs "
+                    "ORDER BY id")  # fmt: skip
+
+
+def scans_per_digest(url: str) -> dict[str, int]:
+    query = (sa.select(images.c.digest, sa.func.count(scan_runs.c.id))
+             .join(scan_runs, scan_runs.c.image_id == images.c.id).group_by(images.c.digest))
+    with open_fleet(url) as fleet, fleet.engine.connect() as connection:
+        return dict(connection.execute(query).all())
+
+
+def fleet_scan(capsys, url: str, db: Path, pushed: Pushed, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["fleet", "scan", "--store", url, "--db", str(db),
+                 "--insecure-registry", pushed.host, *argv])  # fmt: skip
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_two_workers_drain_twenty_jobs_and_each_digest_is_analysed_once(
+    capsys, pushed, pg_url, workers, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    names = [pushed.name(i) for i in range(COUNT)]
+    # Ten queued as new images first, then all twenty by hand, by tag and by digest: one
+    # job per digest (a pending job keeps its priority, so those ten stay "new").
+    with open_fleet(pg_url) as fleet, queue.make_app(fleet).open() as app:
+        early = [ScanJob(name, pushed.digests[i], NEW) for i, name in enumerate(names[:10])]
+        queued = queue.enqueue_scans(app, early, {"insecure_registry": [pushed.host]})
+    assert [q.pending for q in queued] == [False] * 10
+    code, out, err = fleet_scan(capsys, pg_url, db, pushed, *names,
+                                *[pushed.by_digest(i) for i in range(COUNT)])  # fmt: skip
+    assert (code, err) == (0, "")
+    assert out == "queued 10 scans (10 already queued, 0 unchanged)\n"
+    assert [priority for *_, priority in jobs(pg_url)] == [NEW] * 10 + [MANUAL] * 10
+
+    workers.start(pg_url, db)
+    workers.start(pg_url, db)
+    code, out, err = fleet_scan(capsys, pg_url, db, pushed, "--wait", *names)
+    assert (code, err) == (0, ""), workers.logs()
+    assert out.splitlines()[-1] == "scanned 20 images, 0 failed"
+    assert scans_per_digest(pg_url) == dict.fromkeys(pushed.digests, 1)
+    assert [(status, attempts) for _, status, attempts, _ in jobs(pg_url)] == [
+        ("succeeded", 1)
+    ] * COUNT  # procrastinate counts the finished run as an attempt
+    started = sql(pg_url, "SELECT j.priority FROM procrastinate_events e JOIN "
+                          "procrastinate_jobs j ON j.id = e.job_id WHERE e.type = 'started' "
+                          "ORDER BY e.at, e.id")  # fmt: skip
+    assert [p for (p,) in started] == [MANUAL] * 10 + [NEW] * 10  # manual before new
+
+    code, out, err = fleet_scan(capsys, pg_url, db, pushed, *names)
+    assert (code, out, err) == (0, "queued 0 scans (0 already queued, 20 unchanged)\n", "")
+
+
+def _children_of(pid: int) -> list[int]:
+    """Task children (`dockwise.fleet.runner`) started by worker `pid`, alive or zombie."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"dockwise.fleet.runner" in cmdline and f"{PARENT_ENV}={pid}".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_worker_killed_mid_scan_has_its_job_retried_and_done_once(
+    capsys, pushed, pg_url, workers, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    doomed = workers.start(pg_url, db, pause=600)
+    code, out, err = fleet_scan(capsys, pg_url, db, pushed, pushed.name(0))
+    assert (code, err) == (0, "")
+    wait_until(lambda: [s for _, s, *_ in jobs(pg_url)] == ["doing"], "the job starts", workers)
+    wait_until(lambda: _children_of(doomed.pid), "the scan's child starts", workers)
+    child = _children_of(doomed.pid)[0]
+
+    doomed.kill()  # SIGKILL: no goodbye, the job stays `doing`
+    doomed.wait(timeout=10)
+    wait_until(lambda: not Path(f"/proc/{child}").exists() or _zombie(child),
+               "the scan's child dies with its worker")  # fmt: skip
+    workers.start(pg_url, db)
+    wait_until(lambda: [s for _, s, *_ in jobs(pg_url)] == ["succeeded"], "the retry", workers)
+    [(_, _, attempts, _)] = jobs(pg_url)
+    assert attempts == 2  # the killed run (put back by the stalled-job check), the retry
+    assert scans_per_digest(pg_url) == {pushed.digests[0]: 1}
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_worker_waits_out_a_postgresql_restart_and_drains_the_queue(
+    capsys, pushed, pg_url, workers, postgres, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    worker = workers.start(pg_url, db, pause=1)
+    names = [pushed.name(i) for i in range(5)]
+    assert fleet_scan(capsys, pg_url, db, pushed, *names)[0] == 0
+    wait_until(lambda: "succeeded" in {s for _, s, *_ in jobs(pg_url)}, "a first scan", workers)
+
+    # Every connection dropped, and down longer than the worker waits for a connection:
+    # its session ends; a new one reaps the old one's job and takes the rest.
+    postgres.restart(down_for=queue.POOL_TIMEOUT + 3)
+
+    wait_until(lambda: {s for _, s, *_ in jobs(pg_url)} == {"succeeded"}, "the queue drains",
+               workers)  # fmt: skip
+    assert worker.poll() is None, workers.logs()  # the same process, reconnected
+    assert "lost the database" in workers.logs()  # a new session, not a new process
+    assert scans_per_digest(pg_url) == {d: 1 for d in pushed.digests[:5]}
+
+
+def test_one_pending_rematch_per_image(pg_url):
+    with open_fleet(pg_url) as fleet, queue.make_app(fleet).open() as app:
+        first = queue.enqueue_rematch(app, 7)
+        again = queue.enqueue_rematch(app, 7)
+        other = queue.enqueue_rematch(app, 8)
+    assert (first.pending, again.pending, other.pending) == (False, True, False)
+    assert again.job_id == first.job_id != other.job_id
+
+
+def test_a_worker_needs_postgresql(capsys, tmp_path):
+    code = main(["worker", "--store", f"sqlite:///{tmp_path / 'fleet.db'}"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("dockwise: error: the job queue needs a PostgreSQL")
+    assert len(err.splitlines()) == 1
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, monkeypatch) -> str:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("DOCKWISE_STORE_RESULTS", str(tmp_path / "results"))
+    return f"sqlite:///{tmp_path / 'fleet.db'}"
+
+
+def test_sqlite_fleet_scan_runs_the_jobs_itself_new_then_stale(
+    capsys, pushed, sqlite_url, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    names = [pushed.name(i) for i in range(SMALL)]
+    digests = pushed.digests[:SMALL]
+    code, out, err = fleet_scan(capsys, sqlite_url, db, pushed, "--jobs", "2", *names,
+                                pushed.by_digest(0))  # the same digest twice: one scan
+    assert (code, out, err) == (0, f"scanned {SMALL} images, 0 failed, 0 unchanged\n", "")
+    assert scans_per_digest(sqlite_url) == dict.fromkeys(digests, 1)
+    # No names: the stored ones are asked for their digest again; none moved.
+    code, out, err = fleet_scan(capsys, sqlite_url, db, pushed)
+    assert (code, out, err) == (0, f"scanned 0 images, 0 failed, {SMALL} unchanged\n", "")
+    code, out, err = fleet_scan(capsys, sqlite_url, db, pushed, "--stale", "0m")
+    assert (code, out, err) == (0, f"scanned {SMALL} images, 0 failed, 0 unchanged\n", "")
+    assert scans_per_digest(sqlite_url) == dict.fromkeys(digests, 2)
+
+
+def test_a_task_past_its_timeout_is_stopped(capsys, sqlite_url, demo_image, tmp_path,
+                                            monkeypatch):  # fmt: skip
+    db = build_db(tmp_path, tmp_path / "v.db")
+    monkeypatch.setenv(PAUSE_ENV, "600")
+    capsys.readouterr()
+    code = main(["fleet", "scan", "--store", sqlite_url, "--db", str(db), "--task-timeout",
+                 "1", str(demo_image)])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert err == f"dockwise: error: scan {demo_image}: stopped after the task timeout (1 s)\n"
+    assert out == "scanned 0 images, 1 failed, 0 unchanged\n"
+    assert scans_per_digest(sqlite_url) == {}
