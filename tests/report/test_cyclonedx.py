@@ -88,10 +88,19 @@ def test_package_components(result):
 
 def test_several_licenses_never_mix_with_an_expression(result):
     libc = by_name(json.loads(render(result)), "libc6")
-    assert libc["licenses"] == [{"license": {"id": "LGPL-2.1"}}, {"license": {"name": "GPL-2+"}}]
+    # DEP-5's LGPL-2.1 and GPL-2+ are SPDX ids; a name SPDX lacks stays as declared
+    assert sorted(lic["license"]["id"] for lic in libc["licenses"]) == [
+        "GPL-2.0-or-later", "LGPL-2.1-only"
+    ]  # fmt: skip
     pkg = dataclasses.replace(result.inventory.packages[0], licenses=("MIT AND ISC", "Zlib"))
-    inventory = dataclasses.replace(result.inventory, packages=(pkg,))
-    assert_valid(render(dataclasses.replace(result, inventory=inventory)))
+    odd = dataclasses.replace(pkg, name="odd", purl="", licenses=("public-domain", "MIT"))
+    inventory = dataclasses.replace(result.inventory, packages=(pkg, odd))
+    doc = json.loads(render(dataclasses.replace(result, inventory=inventory)))
+    assert by_name(doc, pkg.name)["licenses"] == [{"expression": "(MIT AND ISC) AND Zlib"}]
+    odd_licenses = by_name(doc, "odd")["licenses"]
+    assert {"license": {"name": "public-domain"}} in odd_licenses
+    assert {"license": {"id": "MIT"}} in odd_licenses
+    assert_valid(json.dumps(doc))
 
 
 def test_duplicate_packages_get_unique_bom_refs(result):

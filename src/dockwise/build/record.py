@@ -152,23 +152,21 @@ def sbom(result: ScanResult, facts: BuildFacts, name: str) -> bytes:
     """The vetted inventory as CycloneDX 1.6, each Debian package with its `.deb` hash and
     the archive state and spec digest as metadata properties; timestamp and serial number
     come from the build, so a rebuild writes the same document."""
-    from cyclonedx.model import HashAlgorithm, HashType, Property
-    from cyclonedx.output.json import JsonV1Dot6
-
-    from dockwise.report.cyclonedx import build_bom
+    from dockwise.report.cyclonedx import bom_dict
 
     stable = dataclasses.replace(
         result, generated=facts.created, image=dataclasses.replace(result.image, source=name)
     )
-    bom = build_bom(stable)
+    bom = bom_dict(stable)
     hashes = {(p.name, p.version): p.sha256 for p in facts.bootstrap.packages}
-    for component in bom.components:
-        found = hashes.get((component.name, component.version or ""))
+    for component in bom.get("components", []):
+        found = hashes.get((component["name"], component.get("version", "")))
         if found:
-            component.hashes.add(HashType(alg=HashAlgorithm.SHA_256, content=found))
-    for key, value in _sbom_properties(facts):
-        bom.metadata.properties.add(Property(name=key, value=value))
-    return JsonV1Dot6(bom).output_as_string(indent=2).encode() + b"\n"
+            component["hashes"] = [{"alg": "SHA-256", "content": found}]
+    bom["metadata"]["properties"] = [
+        {"name": key, "value": value} for key, value in _sbom_properties(facts)
+    ]
+    return json.dumps(bom, indent=2).encode() + b"\n"
 
 
 def _sbom_properties(facts: BuildFacts) -> Iterator[tuple[str, str]]:

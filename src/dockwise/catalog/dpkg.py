@@ -12,8 +12,10 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dockwise.catalog.base import DEFAULT_MAX_SIZE, Environment, File
+from dockwise.catalog.debian_copyright import declared_licenses
 from dockwise.catalog.purls import os_purl
 from dockwise.model import Distro, Package, ScanWarning
 
@@ -68,7 +70,10 @@ class DpkgCataloger:
 
     name = "dpkg-db"
     globs = ("var/lib/dpkg/status", "var/lib/dpkg/status.d/*")
-    reads = ("var/lib/dpkg/info/*.list", "var/lib/dpkg/info/*.md5sums")
+    # each package's declared licenses; one file per package, read only when present
+    reads = (
+        "var/lib/dpkg/info/*.list", "var/lib/dpkg/info/*.md5sums", "usr/share/doc/*/copyright",
+    )  # fmt: skip
     max_size = DEFAULT_MAX_SIZE
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]:
@@ -146,6 +151,7 @@ def _package(stanza: Stanza, file: File, env: Environment, kind: _Kind) -> Packa
         source_name=source_name,
         source_version=source_version,
         maintainer=stanza.get("maintainer"),
+        licenses=_licenses(env, name) if kind.ptype == "deb" else (),
         files=tuple(dict.fromkeys(_owned_files(env, file, name, arch) + _conffiles(stanza))),
         metadata=tuple((k, v) for k, v in metadata if v),
     )
@@ -173,6 +179,21 @@ def _owned_files(env: Environment, file: File, name: str, arch: str) -> tuple[st
         if data is not None:
             return _list_paths(data, md5sums=path.endswith(".md5sums"))
     return ()
+
+
+def _licenses(env: Environment, name: str) -> tuple[str, ...]:
+    """What the package's DEP-5 copyright file declares; () when it has none or free text."""
+    data = env.tree.read_bytes(f"usr/share/doc/{name}/copyright")
+    return _copyright_licenses(data) if data else ()
+
+
+@lru_cache(maxsize=256)  # packages of one source share a file; status files repeat
+def _copyright_licenses(data: bytes) -> tuple[str, ...]:
+    """Only field lines are parsed: continuation lines hold the license texts (most of
+    the file), and a License field's synopsis is on its first line."""
+    lines = data.decode("utf-8", "replace").split("\n")
+    fields = "\n".join(x for x in lines if not x.startswith((" ", "\t")))
+    return declared_licenses(stanzas(fields))
 
 
 def _conffiles(stanza: Stanza) -> tuple[str, ...]:

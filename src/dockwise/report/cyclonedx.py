@@ -1,50 +1,33 @@
 """`--format cyclonedx-json`: CycloneDX 1.6 JSON (https://cyclonedx.org/docs/1.6/json/).
 
-The only module that imports cyclonedx-python-lib, so the library's model stays at the
-output edge. The image is `metadata.component` (type container), the distro an
-operating-system component and every package a library component. What CycloneDX has no
-field for (layer, location, run config) goes into `dockwise:*` properties, documented in
-docs/json-output.md. Serial number and timestamp come from the result, so the same result
-always gives the same document.
+Written directly as dicts dumped to JSON: cyclonedx-python-lib's object model took
+seconds to serialise a few thousand components (bench/sbom_writers_bench.py); the
+library stays in the tests as the strict validator of every document this writes.
+The image is `metadata.component` (type container), the distro an operating-system
+component and every package a library component. What CycloneDX has no field for
+(layer, location, run config) goes into `dockwise:*` properties, documented in
+docs/json-output.md. Serial number and timestamp come from the result, so the same
+result always gives the same document.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
-from decimal import Decimal
-from functools import cache
 
-from cyclonedx.model import Property
-from cyclonedx.model.bom import Bom, BomMetaData
-from cyclonedx.model.bom_ref import BomRef
-from cyclonedx.model.component import Component, ComponentType
-from cyclonedx.model.contact import OrganizationalContact, OrganizationalEntity
-from cyclonedx.model.dependency import Dependable, Dependency
-from cyclonedx.model.impact_analysis import ImpactAnalysisState
-from cyclonedx.model.license import DisjunctiveLicense, License
-from cyclonedx.model.lifecycle import LifecyclePhase, PredefinedLifecycle
-from cyclonedx.model.tool import ToolRepository
-from cyclonedx.model.vulnerability import (
-    BomTarget,
-    Vulnerability,
-    VulnerabilityAnalysis,
-    VulnerabilityRating,
-    VulnerabilityReference,
-    VulnerabilityScoreSource,
-    VulnerabilitySeverity,
-    VulnerabilitySource,
-)
-from cyclonedx.output.json import JsonV1Dot6
-from packageurl import PackageURL
-
-from dockwise.checks.vulns.severity import distro_rating
 from dockwise.errors import ReportError
 from dockwise.model import Cvss, Distro, Finding, ImageInfo, Package, ScanResult, Severity
-from dockwise.report.properties import package_properties
-from dockwise.report.supplier import distro_supplier, image_supplier, name_email
+from dockwise.report.licenses import Declared, combined, declared
+from dockwise.report.properties import canonical_purl, json_lines, package_properties
+from dockwise.report.supplier import (
+    distro_supplier,
+    image_supplier,
+    name_email,
+    package_suppliers,
+)
 from dockwise.version import __version__
 
 IMAGE_REF = "dockwise:image"
@@ -59,12 +42,8 @@ _CDX_SEVERITY = {
     Severity.CRITICAL: "critical",
 }
 _CHOSEN = "the rating dockwise judged by"
-_CVSS_METHOD = {
-    "2.0": VulnerabilityScoreSource.CVSS_V2,
-    "3.0": VulnerabilityScoreSource.CVSS_V3,
-    "3.1": VulnerabilityScoreSource.CVSS_V3_1,
-    "4.0": VulnerabilityScoreSource.CVSS_V4,
-}
+_CVSS_METHOD = {"2.0": "CVSSv2", "3.0": "CVSSv3", "3.1": "CVSSv31", "4.0": "CVSSv4"}
+_CVSS_PREFIX = re.compile(r"^CVSS:\d\.\d/?")
 
 
 class CycloneDxJsonReporter:
@@ -73,76 +52,48 @@ class CycloneDxJsonReporter:
     name = "cyclonedx-json"
 
     def render(self, result: ScanResult) -> str:
-        bom = build_bom(result)
-        try:
-            return JsonV1Dot6(bom).output_as_string(indent=2) + "\n"
-        except Exception as e:  # the library raises assorted types for an invalid model
-            raise ReportError(f"cyclonedx: cannot serialise the SBOM: {e}") from e
+        return json_lines(bom_dict(result))
 
 
-def build_bom(result: ScanResult) -> Bom:
-    """The cyclonedx-python-lib model of `result`, with the image depending on the rest."""
-    image = _image_component(result.image)
+def bom_dict(result: ScanResult) -> dict:
+    """The CycloneDX document of `result` as JSON-ready dicts, the image depending on
+    every other component."""
     inventory = result.inventory
     refs = list(_with_refs(inventory.packages))
-    components = [_package_component(p, ref) for p, ref in refs]
+    suppliers = package_suppliers(inventory.packages)
+    components = [
+        _package_component(p, ref, s) for (p, ref), s in zip(refs, suppliers, strict=True)
+    ]
     if inventory.distro is not None:
         components.insert(0, _distro_component(inventory.distro))
-    bom = Bom(
-        serial_number=serial_number(result),
-        metadata=BomMetaData(
-            timestamp=_timestamp(result.generated),
-            tools=ToolRepository(components=[_tool(result.tool_version)]),
-            component=image,
+    image = _image_component(result.image)
+    dependencies = [{"ref": IMAGE_REF, "dependsOn": [c["bom-ref"] for c in components]}]
+    dependencies += [{"ref": c["bom-ref"]} for c in components]
+    return _compact({
+        "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "serialNumber": serial_number(result).urn,
+        "version": 1,
+        "metadata": {
+            "timestamp": _timestamp(result.generated),
             # CISA's SBOM type `analyzed`: read from the built image's bytes
-            lifecycles=[PredefinedLifecycle(LifecyclePhase.POST_BUILD)],
-        ),
-        components=components,
-        vulnerabilities=_vulnerabilities(result.findings, dict(reversed(refs))),
-    )
-    bom.register_dependency = _DependencyIndex(bom).register  # type: ignore[method-assign]
-    bom.register_dependency(image, components)
-    return bom
+            "lifecycles": [{"phase": "post-build"}],
+            "tools": {"components": [_tool(result.tool_version)]},
+            "component": image,
+        },
+        "components": components,
+        "dependencies": dependencies,
+        "vulnerabilities": _vulnerabilities(result.findings, dict(reversed(refs))),
+    })  # fmt: skip
 
 
-class _DependencyIndex:
-    """`Bom.register_dependency` with a dict lookup instead of a scan of every dependency.
-
-    The library finds a target's `Dependency` with a linear `filter` over the whole graph,
-    and `Bom.validate()`, which every serialisation runs, calls it once per component:
-    quadratic (20,000 packages took minutes). Set on the instance rather than in a
-    subclass because py-serializable finds a class's fields by its qualified name.
-    Same semantics: the first dependency (in the set's order) whose ref equals the target's.
-    """
-
-    def __init__(self, bom: Bom) -> None:
-        self._bom = bom
-        self._by_ref: dict[BomRef, Dependency] = {}
-        self._indexed: object = None  # the dependency set the index was built from
-        self._count = -1
-
-    def register(self, target: Dependable, depends_on: Iterable[Dependable] | None = None) -> None:
-        depends_on = list(depends_on or ())
-        deps = self._bom._dependencies
-        if deps is not self._indexed or len(deps) != self._count:
-            self._by_ref = {}
-            for dep in deps:
-                self._by_ref.setdefault(dep.ref, dep)
-            self._indexed = deps
-        known = self._by_ref.get(target.bom_ref)
-        if known is None:
-            children = [Dependency(ref=d.bom_ref) for d in depends_on]
-            known = Dependency(ref=target.bom_ref, dependencies=children)
-            deps.add(known)
-            self._by_ref[target.bom_ref] = known
-        elif depends_on:
-            known.dependencies.update(Dependency(ref=d.bom_ref) for d in depends_on)
-        self._count = len(deps)
-        for dependent in depends_on:
-            self.register(dependent)
+def _compact(value: dict) -> dict:
+    """Absent rather than empty: CycloneDX readers take a missing field as unknown."""
+    return {k: v for k, v in value.items() if v is not None and v != [] and v != {}}
 
 
-def _vulnerabilities(findings: Iterable[Finding], refs: dict[Package, str]) -> list[Vulnerability]:
+def _vulnerabilities(findings: Iterable[Finding], refs: dict[Package, str]) -> list[dict]:
     """One CycloneDX vulnerability per finding that names a package in the SBOM.
 
     `refs` maps each package to the bom-ref of its first component. Suppressed findings
@@ -157,58 +108,64 @@ def _vulnerabilities(findings: Iterable[Finding], refs: dict[Package, str]) -> l
     return out
 
 
-def _vulnerability(finding: Finding, ref: str, index: int) -> Vulnerability:
+def _vulnerability(finding: Finding, ref: str, index: int) -> dict:
     evidence = dict(finding.evidence)  # the first value of each key: enough for the source
-    return Vulnerability(
-        bom_ref=f"vuln:{finding.rule_id}:{index}",
-        id=finding.rule_id,
-        source=VulnerabilitySource(name=evidence.get("feed") or None),
-        references=[
-            VulnerabilityReference(id=alias, source=VulnerabilitySource(name=_id_source(alias)))
-            for alias in finding.aliases
+    return _compact({
+        "bom-ref": f"vuln:{finding.rule_id}:{index}",
+        "id": finding.rule_id,
+        "source": _source(evidence.get("feed")),
+        "references": [
+            {"id": alias, "source": _source(_id_source(alias))} for alias in finding.aliases
         ],
-        ratings=_ratings(finding),
-        description=finding.title or None,
-        recommendation=_recommendation(finding),
-        analysis=_analysis(finding),
-        affects=[BomTarget(ref=ref)],
-        properties=_properties(_finding_properties(finding)),
-    )
+        "ratings": _ratings(finding),
+        "description": finding.title or None,
+        "recommendation": _recommendation(finding),
+        "analysis": _analysis(finding),
+        "affects": [{"ref": ref}],
+        "properties": _properties(_finding_properties(finding)),
+    })  # fmt: skip
 
 
-def _ratings(finding: Finding) -> list[VulnerabilityRating]:
-    """Every CVSS assessment (scored) and vendor word the records offered; CycloneDX keeps
-    ratings as a sorted set, so the one dockwise judged by says so in `justification`."""
+def _source(name: str | None) -> dict | None:
+    return {"name": name} if name else None
+
+
+def _ratings(finding: Finding) -> list[dict]:
+    """Every CVSS assessment (scored) and vendor word the records offered; the one
+    dockwise judged by says so in `justification` (consumers may sort ratings)."""
     decided = finding.deciding_cvss
     ratings = [_cvss_rating(c, c is decided) for c in finding.cvss]
     for vendor, raw in finding.vendor_severity:
         chose = decided is None and finding.severity_source.split(" ")[0] == vendor
         ratings.append(_word_rating(vendor, raw, chose))
     if not ratings:
-        severity = VulnerabilitySeverity(_CDX_SEVERITY[finding.severity])
-        other = VulnerabilityScoreSource.OTHER
-        ratings.append(VulnerabilityRating(severity=severity, method=other))
+        ratings.append({"severity": _CDX_SEVERITY[finding.severity], "method": "other"})
     return ratings
 
 
-def _cvss_rating(cvss: Cvss, chosen: bool) -> VulnerabilityRating:
-    return VulnerabilityRating(
-        source=VulnerabilitySource(name=cvss.source),
-        score=None if cvss.score is None else Decimal(str(cvss.score)),
-        severity=VulnerabilitySeverity(_CDX_SEVERITY[cvss.severity]),
-        method=_CVSS_METHOD[cvss.version],
-        vector=cvss.vector,
-        justification=_CHOSEN if chosen else None,
-    )
+def _cvss_rating(cvss: Cvss, chosen: bool) -> dict:
+    return _compact({
+        "source": _source(cvss.source),
+        "score": cvss.score,
+        "severity": _CDX_SEVERITY[cvss.severity],
+        "method": _CVSS_METHOD[cvss.version],
+        # the method names the CVSS version, so the vector goes without its `CVSS:3.1/`
+        "vector": _CVSS_PREFIX.sub("", cvss.vector) or None,
+        "justification": _CHOSEN if chosen else None,
+    })  # fmt: skip
 
 
-def _word_rating(vendor: str, raw: str, chosen: bool) -> VulnerabilityRating:
-    return VulnerabilityRating(
-        source=VulnerabilitySource(name=vendor),
-        severity=VulnerabilitySeverity(_CDX_SEVERITY[distro_rating(raw)]),
-        method=VulnerabilityScoreSource.OTHER,
-        justification=f"{vendor} rates it {raw}" + (f"; {_CHOSEN}" if chosen else ""),
-    )
+def _word_rating(vendor: str, raw: str, chosen: bool) -> dict:
+    # imported here: `dockwise.checks` costs about 0.3 s to import, and an SBOM without
+    # findings (`dockwise sbom`) never rates a vendor's word
+    from dockwise.checks.vulns.severity import distro_rating
+
+    return {
+        "source": {"name": vendor},
+        "severity": _CDX_SEVERITY[distro_rating(raw)],
+        "method": "other",
+        "justification": f"{vendor} rates it {raw}" + (f"; {_CHOSEN}" if chosen else ""),
+    }
 
 
 def _recommendation(finding: Finding) -> str | None:
@@ -217,12 +174,11 @@ def _recommendation(finding: Finding) -> str | None:
     return f"upgrade {finding.package.name} to {finding.fixed_version} or later"
 
 
-def _analysis(finding: Finding) -> VulnerabilityAnalysis | None:
+def _analysis(finding: Finding) -> dict | None:
     if not finding.suppressed:
         return None
     fixed = finding.suppressed.startswith("vex fixed")
-    state = ImpactAnalysisState.RESOLVED if fixed else ImpactAnalysisState.NOT_AFFECTED
-    return VulnerabilityAnalysis(state=state, detail=finding.suppressed)
+    return {"state": "resolved" if fixed else "not_affected", "detail": finding.suppressed}
 
 
 def _finding_properties(finding: Finding) -> Iterator[tuple[str, str]]:
@@ -248,32 +204,30 @@ def serial_number(result: ScanResult) -> uuid.UUID:
     return uuid.uuid5(_SERIAL_NAMESPACE, key)
 
 
-def _timestamp(generated: str) -> datetime | None:
-    """The run time; None lets the library use "now" when the result has none."""
+def _timestamp(generated: str) -> str:
+    """The run time in UTC, whole seconds; "now" only for a result that has none."""
     if not generated:
-        return None
+        return datetime.now(UTC).replace(microsecond=0).isoformat()
     try:
         parsed = datetime.fromisoformat(generated)
     except ValueError as e:
         raise ReportError(f"{generated!r}: invalid generated timestamp") from e
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).isoformat()
 
 
-def _tool(version: str) -> Component:
-    return Component(
-        type=ComponentType.APPLICATION, name="dockwise", version=version or __version__
-    )
+def _tool(version: str) -> dict:
+    return {"type": "application", "name": "dockwise", "version": version or __version__}
 
 
-def _image_component(image: ImageInfo) -> Component:
-    return Component(
-        type=ComponentType.CONTAINER,
-        bom_ref=IMAGE_REF,
-        name=image.source,
-        version=image.manifest_digest or image.config_digest or None,
-        supplier=_supplier(image_supplier(image)),
-        properties=_properties(_image_properties(image)),
-    )
+def _image_component(image: ImageInfo) -> dict:
+    return _compact({
+        "type": "container",
+        "bom-ref": IMAGE_REF,
+        "name": image.source,
+        "version": image.manifest_digest or image.config_digest or None,
+        "supplier": _supplier(image_supplier(image)),
+        "properties": _properties(_image_properties(image)),
+    })  # fmt: skip
 
 
 def _image_properties(image: ImageInfo) -> Iterator[tuple[str, str]]:
@@ -299,16 +253,16 @@ def _image_properties(image: ImageInfo) -> Iterator[tuple[str, str]]:
     )
 
 
-def _distro_component(distro: Distro) -> Component:
-    return Component(
-        type=ComponentType.OPERATING_SYSTEM,
-        bom_ref=f"os:{distro.id}@{distro.version_id}",
-        name=distro.id,
-        version=distro.version_id or None,
-        description=distro.pretty_name or None,
-        supplier=_supplier(distro_supplier(distro)),
-        properties=_properties([("dockwise:distro:codename", distro.codename)]),
-    )
+def _distro_component(distro: Distro) -> dict:
+    return _compact({
+        "type": "operating-system",
+        "bom-ref": f"os:{distro.id}@{distro.version_id}",
+        "name": distro.id,
+        "version": distro.version_id or None,
+        "description": distro.pretty_name or None,
+        "supplier": _supplier(distro_supplier(distro)),
+        "properties": _properties([("dockwise:distro:codename", distro.codename)]),
+    })  # fmt: skip
 
 
 def _with_refs(packages: Iterable[Package]) -> Iterator[tuple[Package, str]]:
@@ -324,65 +278,52 @@ def _with_refs(packages: Iterable[Package]) -> Iterator[tuple[Package, str]]:
         yield pkg, ref if seen[ref] == 1 else f"{ref}#{seen[ref]}"
 
 
-def _package_component(pkg: Package, bom_ref: str) -> Component:
-    return Component(
-        type=ComponentType.LIBRARY,
-        bom_ref=bom_ref,
-        name=pkg.name,
-        version=pkg.version or None,
-        purl=_purl(pkg.purl),
-        licenses=_licenses(pkg.licenses),
-        publisher=pkg.maintainer or None,
-        supplier=_supplier(pkg.maintainer),
-        properties=_properties(package_properties(pkg)),
-    )
+def _package_component(pkg: Package, bom_ref: str, supplier: str) -> dict:
+    return _compact({
+        "type": "library",
+        "bom-ref": bom_ref,
+        "name": pkg.name,
+        "version": pkg.version or None,
+        "purl": canonical_purl(pkg.purl),
+        "licenses": _licenses(pkg.licenses),
+        "publisher": pkg.maintainer or None,
+        "supplier": _supplier(supplier),
+        "properties": _properties(package_properties(pkg)),
+    })  # fmt: skip
 
 
-def _supplier(text: str) -> OrganizationalEntity | None:
+def _supplier(text: str) -> dict | None:
     """The same supplier the SPDX output names; absent (not guessed) when nothing says."""
     parsed = name_email(text)
     if parsed is None:
         return None
     name, email = parsed
-    contacts = [OrganizationalContact(name=name, email=email)] if "@" in email else []
-    return OrganizationalEntity(name=name, contacts=contacts)
+    if "@" not in email:
+        return {"name": name}
+    return {"name": name, "contact": [{"name": name, "email": email}]}
 
 
-def _purl(value: str) -> PackageURL | None:
-    """The parsed purl; one we cannot parse is left out rather than losing the whole SBOM."""
-    try:
-        return PackageURL.from_string(value) if value else None
-    except ValueError:
-        return None
+def _licenses(values: tuple[str, ...]) -> list[dict]:
+    """Each value as a license (an SPDX id, or the name as declared) when every value is
+    one license; otherwise one SPDX expression of them all, since CycloneDX allows
+    either license objects or exactly one expression, never a mix."""
+    parts = [(value, declared(value)) for value in values]
+    if all(part.simple for _, part in parts):
+        # a set in CycloneDX: `BSD-3-clause` and `BSD-3-Clause` are one license
+        licenses = (_license(value, part) for value, part in parts)
+        return list({json.dumps(lic): lic for lic in licenses}.values())
+    return [{"expression": combined(values).expression}]
 
 
-def _licenses(values: tuple[str, ...]) -> list[License]:
-    """SPDX ids where they are ids, an expression when it is the only one, names otherwise.
-
-    CycloneDX allows either license objects or exactly one expression, never a mix.
-    """
-    if len(values) == 1:
-        return [_license_factory().make_from_string(values[0])]
-    return [_disjunctive(v) for v in values]
+def _license(value: str, part: Declared) -> dict:
+    if part.refs:
+        return {"license": {"name": value}}
+    return {"license": {"id": part.expression}}
 
 
-@cache
-def _license_factory():  # noqa: ANN202 - cyclonedx's LicenseFactory, imported on first use
-    """Imported only when a package has licenses (Debian's dpkg records none): the
-    factory's import builds license-expression's SPDX index, about 20 ms."""
-    from cyclonedx.contrib.license.factories import LicenseFactory
-
-    return LicenseFactory()
-
-
-def _disjunctive(value: str) -> DisjunctiveLicense:
-    made = _license_factory().make_from_string(value)
-    return made if isinstance(made, DisjunctiveLicense) else DisjunctiveLicense(name=value)
-
-
-def _properties(pairs: Iterable[tuple[str, str]]) -> list[Property]:
+def _properties(pairs: Iterable[tuple[str, str]]) -> list[dict]:
     """Empty values are left out: an absent property reads as "unknown", as it should."""
-    return [Property(name=name, value=value) for name, value in pairs if value]
+    return [{"name": name, "value": value} for name, value in pairs if value]
 
 
 def _platform(image: ImageInfo) -> str:

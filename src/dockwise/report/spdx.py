@@ -1,13 +1,14 @@
 """`--format spdx-json`: SPDX 2.3 JSON (https://spdx.github.io/spdx-spec/v2.3/).
 
-The only module that imports spdx-tools, so its model stays at the output edge. The
-document DESCRIBES one package for the image (purpose CONTAINER, the manifest digest as
-version and checksum); the image CONTAINS a package for the distro (purpose
-OPERATING-SYSTEM) and one package per dockwise package. SPDX 2.3 has no field for a
-layer or for where a package was found, so each package carries one annotation whose
-comment is a JSON object of the same `dockwise:*` names the CycloneDX output uses
-(docs/sbom-formats.md). Namespace and creation time come from the result, so the same
-result always gives the same document.
+Written directly as dicts dumped to JSON (spdx-tools' model and converter cost seconds
+on a few thousand packages: bench/sbom_writers_bench.py); spdx-tools stays in the tests
+as the validator of every document this writes. The document DESCRIBES one package for
+the image (purpose CONTAINER, the manifest digest as version and checksum); the image
+CONTAINS a package for the distro (purpose OPERATING-SYSTEM) and one package per
+dockwise package. SPDX 2.3 has no field for a layer or for where a package was found,
+so each package carries one annotation whose comment is a JSON object of the same
+`dockwise:*` names the CycloneDX output uses (docs/sbom-formats.md). Namespace and
+creation time come from the result, so the same result always gives the same document.
 """
 
 from __future__ import annotations
@@ -19,33 +20,16 @@ import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from license_expression import ExpressionError, LicenseExpression
-from packageurl import PackageURL
-from spdx_tools.common.spdx_licensing import spdx_licensing
-from spdx_tools.spdx.jsonschema.annotation_converter import AnnotationConverter
-from spdx_tools.spdx.jsonschema.document_converter import DocumentConverter
-from spdx_tools.spdx.model import (
-    Actor,
-    ActorType,
-    Annotation,
-    AnnotationType,
-    Checksum,
-    ChecksumAlgorithm,
-    CreationInfo,
-    Document,
-    ExternalPackageRef,
-    ExternalPackageRefCategory,
-    PackagePurpose,
-    Relationship,
-    RelationshipType,
-    SpdxNoAssertion,
-)
-from spdx_tools.spdx.model import Package as SpdxPackage
-
 from dockwise.errors import ReportError
 from dockwise.model import Distro, ImageInfo, Package, ScanResult
-from dockwise.report.properties import package_properties
-from dockwise.report.supplier import distro_supplier, image_supplier, name_email
+from dockwise.report.licenses import Declared, combined
+from dockwise.report.properties import canonical_purl, json_lines, package_properties
+from dockwise.report.supplier import (
+    distro_supplier,
+    image_supplier,
+    name_email,
+    package_suppliers,
+)
 from dockwise.version import __version__
 
 DOCUMENT_ID = "SPDXRef-DOCUMENT"
@@ -56,13 +40,10 @@ OS_ID = "SPDXRef-OperatingSystem"
 SBOM_TYPE_COMMENT = "SBOM type: analyzed"
 # Not resolvable, only unique: the spec asks for a URI, not a web page.
 NAMESPACE_BASE = "https://github.com/dockwise/spdx"
+NOASSERTION = "NOASSERTION"
 # uuid5 namespace shared with the CycloneDX serial number: uuid5(NAMESPACE_URL, ...).
 _UUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/dockwise")
-_CHECKSUM_ALGORITHMS = {
-    "sha256": ChecksumAlgorithm.SHA256,
-    "sha384": ChecksumAlgorithm.SHA384,
-    "sha512": ChecksumAlgorithm.SHA512,
-}
+_CHECKSUM_ALGORITHMS = {"sha256": "SHA256", "sha384": "SHA384", "sha512": "SHA512"}
 _NOT_ID_CHARS = re.compile(r"[^A-Za-z0-9.-]+")
 # substrings of a lowered name (so `inc.`, never `inc`: Vincent is a person)
 _ORGANIZATION_WORDS = (
@@ -77,42 +58,67 @@ class SpdxJsonReporter:
     name = "spdx-json"
 
     def render(self, result: ScanResult) -> str:
-        document = build_document(result)
-        try:
-            data = _convert(document)
-        except Exception as e:  # the converter raises assorted types for an invalid model
-            raise ReportError(f"spdx: cannot serialise the SBOM: {e}") from e
-        return json.dumps(_spec_spelling(data), indent=2) + "\n"
+        return json_lines(document_dict(result))
 
 
-def build_document(result: ScanResult) -> Document:
-    """The spdx-tools model of `result`: image DESCRIBED, everything else CONTAINED in it."""
-    created = _created(result.generated)
-    tool = Actor(ActorType.TOOL, f"dockwise-{result.tool_version or __version__}")
-    packages = [_image_package(result.image)]
-    annotations = [_annotation(IMAGE_ID, _image_facts(result.image), tool, created)]
+def document_dict(result: ScanResult) -> dict:
+    """The SPDX document of `result`: image DESCRIBED, everything else CONTAINED in it."""
+    tool = f"Tool: dockwise-{result.tool_version or __version__}"
+    stamp = _Stamp(tool, _created(result.generated))
+    packages = [_image_package(result.image, stamp)]
     distro = result.inventory.distro
     if distro is not None:
-        packages.append(_os_package(distro))
-        if distro.codename:
-            codename = [("dockwise:distro:codename", distro.codename)]
-            annotations.append(_annotation(OS_ID, codename, tool, created))
-    for pkg, spdx_id in _with_ids(result.inventory.packages):
-        packages.append(_package(pkg, spdx_id))
-        annotations.append(_annotation(spdx_id, package_properties(pkg), tool, created))
-    relationships = [Relationship(DOCUMENT_ID, RelationshipType.DESCRIBES, IMAGE_ID)] + [
-        Relationship(IMAGE_ID, RelationshipType.CONTAINS, p.spdx_id) for p in packages[1:]
+        packages.append(_os_package(distro, stamp))
+    refs: dict[str, str] = {}
+    suppliers = package_suppliers(result.inventory.packages)
+    ids = _with_ids(result.inventory.packages)
+    for (pkg, spdx_id), supplier in zip(ids, suppliers, strict=True):
+        declared = combined(pkg.licenses) if pkg.licenses else None
+        refs.update(declared.refs if declared else ())
+        packages.append(_package(pkg, spdx_id, declared, supplier, stamp))
+    relationships = [_relationship(DOCUMENT_ID, "DESCRIBES", IMAGE_ID)] + [
+        _relationship(IMAGE_ID, "CONTAINS", p["SPDXID"]) for p in packages[1:]
     ]
-    info = CreationInfo(
-        spdx_version="SPDX-2.3",
-        spdx_id=DOCUMENT_ID,
-        name=result.image.source or "image",
-        document_namespace=document_namespace(result),
-        creators=[tool],
-        created=created,
-        creator_comment=SBOM_TYPE_COMMENT,
-    )
-    return Document(info, packages, annotations=annotations, relationships=relationships)
+    document = {
+        "SPDXID": DOCUMENT_ID,
+        "creationInfo": {"created": stamp.created, "creators": [tool],
+                         "comment": SBOM_TYPE_COMMENT},
+        "dataLicense": "CC0-1.0",
+        "name": result.image.source or "image",
+        "spdxVersion": "SPDX-2.3",
+        "documentNamespace": document_namespace(result),
+        "packages": packages,
+        "relationships": relationships,
+    }  # fmt: skip
+    if refs:
+        document["hasExtractedLicensingInfos"] = [_extracted(r, t) for r, t in refs.items()]
+    return document
+
+
+class _Stamp:
+    """Who annotates and when: the same for every annotation of one document."""
+
+    __slots__ = ("tool", "created")
+
+    def __init__(self, tool: str, created: str) -> None:
+        self.tool, self.created = tool, created
+
+    def annotations(self, facts: Iterable[tuple[str, str | list[str]]]) -> list[dict]:
+        """One annotation per element; the comment is a JSON object, so any value survives."""
+        comment = json.dumps({name: value for name, value in facts if value}, sort_keys=True)
+        return [{"annotationDate": self.created, "annotationType": "OTHER",
+                 "annotator": self.tool, "comment": comment}]  # fmt: skip
+
+
+def _relationship(element: str, kind: str, related: str) -> dict:
+    return {"spdxElementId": element, "relatedSpdxElement": related, "relationshipType": kind}
+
+
+def _extracted(ref: str, text: str) -> dict:
+    """A LicenseRef's definition: the package named the license but dockwise did not
+    read its text, so the text given is the name as declared (the comment says so)."""
+    return {"licenseId": ref, "extractedText": text, "name": text,
+            "comment": "the license as the package metadata names it"}  # fmt: skip
 
 
 def document_namespace(result: ScanResult) -> str:
@@ -123,74 +129,46 @@ def document_namespace(result: ScanResult) -> str:
     return f"{NAMESPACE_BASE}/{slug}-{uuid.uuid5(_UUID_NAMESPACE, key)}"
 
 
-def _convert(document: Document) -> dict:
-    """The JSON-ready dict, with annotations attached in one pass.
-
-    spdx-tools' converter searches the whole annotation list for every package, which is
-    quadratic (80 s for 3,000 packages), so it converts a copy without them.
-    """
-    converter = AnnotationConverter()
-    by_id: dict[str, list[dict]] = {}
-    for annotation in document.annotations:
-        by_id.setdefault(annotation.spdx_id, []).append(converter.convert(annotation))
-    bare = Document(document.creation_info, document.packages, relationships=document.relationships)
-    data = DocumentConverter().convert(bare)
-    data["packages"] = [_annotated(package, by_id) for package in data.get("packages", [])]
-    return data
-
-
-def _annotated(package: dict, by_id: dict[str, list[dict]]) -> dict:
-    """`annotations` right after `SPDXID`, where spdx-tools itself puts them."""
-    annotations = by_id.get(package["SPDXID"])
-    if not annotations:
-        return package
-    return {"SPDXID": package["SPDXID"], "annotations": annotations} | package
-
-
-def _spec_spelling(data: dict) -> dict:
-    """`PACKAGE-MANAGER` as the spec text, Syft and Trivy spell it (spdx-tools writes `_`).
-
-    The 2.3 JSON schema accepts both spellings here (spdx/spdx-spec#793), but only
-    `OPERATING_SYSTEM` for the package purpose, so that one is left as spdx-tools writes it.
-    """
-    for package in data.get("packages", []):
-        for ref in package.get("externalRefs", []):
-            ref["referenceCategory"] = ref["referenceCategory"].replace("_", "-")
-    return data
-
-
-def _created(generated: str) -> datetime:
-    """The run time (whole seconds, UTC); "now" only for a result that has none."""
+def _created(generated: str) -> str:
+    """The run time (whole seconds, UTC, `Z`); "now" only for a result that has none."""
     if not generated:
-        return datetime.now(UTC).replace(microsecond=0)
-    try:
-        parsed = datetime.fromisoformat(generated)
-    except ValueError as e:
-        raise ReportError(f"{generated!r}: invalid generated timestamp") from e
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).replace(microsecond=0)
+        parsed = datetime.now(UTC)
+    else:
+        try:
+            parsed = datetime.fromisoformat(generated)
+        except ValueError as e:
+            raise ReportError(f"{generated!r}: invalid generated timestamp") from e
+    utc = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _image_package(image: ImageInfo) -> SpdxPackage:
+def _image_package(image: ImageInfo, stamp: _Stamp) -> dict:
     digest = image.manifest_digest or image.config_digest
     checksum = _checksum(digest)
-    return SpdxPackage(
-        spdx_id=IMAGE_ID,
-        name=image.source or "image",
-        download_location=SpdxNoAssertion(),
-        version=digest or None,
-        files_analyzed=False,
-        checksums=[checksum] if checksum else [],
-        supplier=_supplier(image_supplier(image)),
-        primary_package_purpose=PackagePurpose.CONTAINER,
-    )
+    return _element({
+        "SPDXID": IMAGE_ID,
+        "annotations": stamp.annotations(_image_facts(image)),
+        "checksums": [checksum] if checksum else None,
+        "downloadLocation": NOASSERTION,
+        "filesAnalyzed": False,
+        "name": image.source or "image",
+        "primaryPackagePurpose": "CONTAINER",
+        "supplier": _supplier(image_supplier(image)),
+        "versionInfo": digest or None,
+    })  # fmt: skip
 
 
-def _checksum(digest: str) -> Checksum | None:
+def _element(fields: dict) -> dict:
+    """Absent rather than empty: SPDX readers take a missing field as unknown."""
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _checksum(digest: str) -> dict | None:
     """`sha256:<hex>` as an SPDX checksum; anything else is left out, not guessed."""
     algorithm, _, value = digest.partition(":")
     if algorithm not in _CHECKSUM_ALGORITHMS or not re.fullmatch(r"[0-9a-f]+", value):
         return None
-    return Checksum(_CHECKSUM_ALGORITHMS[algorithm], value)
+    return {"algorithm": _CHECKSUM_ALGORITHMS[algorithm], "checksumValue": value}
 
 
 def _image_facts(image: ImageInfo) -> Iterator[tuple[str, str | list[str]]]:
@@ -210,17 +188,20 @@ def _platform(image: ImageInfo) -> str:
     return "/".join(part for part in (image.os, image.architecture, image.variant) if part)
 
 
-def _os_package(distro: Distro) -> SpdxPackage:
-    return SpdxPackage(
-        spdx_id=OS_ID,
-        name=distro.id,
-        download_location=SpdxNoAssertion(),
-        version=distro.version_id or None,
-        files_analyzed=False,
-        description=distro.pretty_name or None,
-        supplier=_supplier(distro_supplier(distro)),
-        primary_package_purpose=PackagePurpose.OPERATING_SYSTEM,
-    )
+def _os_package(distro: Distro, stamp: _Stamp) -> dict:
+    codename = [("dockwise:distro:codename", distro.codename)]
+    return _element({
+        "SPDXID": OS_ID,
+        "annotations": stamp.annotations(codename) if distro.codename else None,
+        "description": distro.pretty_name or None,
+        "downloadLocation": NOASSERTION,
+        "filesAnalyzed": False,
+        "name": distro.id,
+        # the 2.3 schema's spelling here (spdx/spdx-spec#793), not the spec text's
+        "primaryPackagePurpose": "OPERATING_SYSTEM",
+        "supplier": _supplier(distro_supplier(distro)),
+        "versionInfo": distro.version_id or None,
+    })  # fmt: skip
 
 
 def _with_ids(packages: Iterable[Package]) -> Iterator[tuple[Package, str]]:
@@ -237,78 +218,45 @@ def _with_ids(packages: Iterable[Package]) -> Iterator[tuple[Package, str]]:
         yield pkg, spdx_id if seen[spdx_id] == 1 else f"{spdx_id}-{seen[spdx_id]}"
 
 
-def _package(pkg: Package, spdx_id: str) -> SpdxPackage:
-    declared = license_expression(pkg.licenses)
-    supplier = _supplier(pkg.maintainer)
-    purl = _purl_ref(pkg.purl)
-    return SpdxPackage(
-        spdx_id=spdx_id,
-        name=pkg.name,
-        download_location=SpdxNoAssertion(),
-        version=pkg.version or None,
-        files_analyzed=False,
-        supplier=supplier,
-        license_declared=declared,
-        # Keep what the package said when it is not an SPDX expression.
-        license_comment=_license_comment(pkg.licenses, declared),
-        external_references=[purl] if purl else [],
-        primary_package_purpose=PackagePurpose.LIBRARY,
-    )
+def _package(
+    pkg: Package, spdx_id: str, declared: Declared | None, supplier: str, stamp: _Stamp
+) -> dict:
+    purl = canonical_purl(pkg.purl)
+    return _element({
+        "SPDXID": spdx_id,
+        "annotations": stamp.annotations(package_properties(pkg)),
+        "downloadLocation": NOASSERTION,
+        # `PACKAGE-MANAGER` as the spec text, Syft and Trivy spell it (the schema takes both)
+        "externalRefs": [{"referenceCategory": "PACKAGE-MANAGER", "referenceLocator": purl,
+                          "referenceType": "purl"}] if purl else None,
+        "filesAnalyzed": False,
+        # dockwise reads what packages declare; it concludes nothing from their files
+        "licenseConcluded": NOASSERTION,
+        "licenseDeclared": declared.expression if declared else NOASSERTION,
+        # Keep what the package said when SPDX spells it otherwise (read back exactly).
+        "licenseComments": _license_comment(pkg.licenses, declared),
+        "name": pkg.name,
+        "primaryPackagePurpose": "LIBRARY",
+        "supplier": _supplier(supplier),
+        "versionInfo": pkg.version or None,
+    })  # fmt: skip
 
 
-def license_expression(licenses: tuple[str, ...]) -> LicenseExpression | SpdxNoAssertion:
-    """All declared licenses ANDed, when every one is a valid SPDX expression."""
-    if not licenses:
-        return SpdxNoAssertion()
-    text = " AND ".join(f"({value})" if len(licenses) > 1 else value for value in licenses)
-    try:
-        info = spdx_licensing.validate(text)
-        if info.errors or info.invalid_symbols:
-            return SpdxNoAssertion()
-        return spdx_licensing.parse(info.normalized_expression)
-    except (ExpressionError, AttributeError, TypeError):
-        # license-expression fails to format some of its own errors (AttributeError).
-        return SpdxNoAssertion()
-
-
-def _license_comment(licenses: tuple[str, ...], declared: object) -> str | None:
-    if not licenses or not isinstance(declared, SpdxNoAssertion):
+def _license_comment(licenses: tuple[str, ...], declared: Declared | None) -> str | None:
+    if declared is None or declared.expression == " AND ".join(licenses):
         return None
     return "declared: " + json.dumps(list(licenses))
 
 
-def _supplier(maintainer: str) -> Actor | SpdxNoAssertion:
+def _supplier(maintainer: str) -> str:
     """`Name <email>` as a Person, or an Organization for teams and lists; NOASSERTION
-    when the image says nothing.
-
-    SPDX serialises actors as `Person: name (email)`, so names with brackets or
-    parentheses could not be read back and are left as NOASSERTION too.
-    """
+    when the image says nothing (see `name_email` for what an actor can carry)."""
     parsed = name_email(maintainer)
     if parsed is None:
-        return SpdxNoAssertion()
+        return NOASSERTION
     name, email = parsed
     lowered = name.lower()
-    kind = ActorType.PERSON
-    if any(word in lowered for word in _ORGANIZATION_WORDS) or (email or "").startswith("lists."):
-        kind = ActorType.ORGANIZATION
-    return Actor(kind, name, email or None)
-
-
-def _purl_ref(purl: str) -> ExternalPackageRef | None:
-    """The purl in canonical form; one that does not parse is left out, not the package."""
-    try:
-        canonical = PackageURL.from_string(purl).to_string() if purl else ""
-    except ValueError:
-        return None
-    if not canonical:
-        return None
-    return ExternalPackageRef(ExternalPackageRefCategory.PACKAGE_MANAGER, "purl", canonical)
-
-
-def _annotation(
-    spdx_id: str, facts: Iterable[tuple[str, str | list[str]]], tool: Actor, created: datetime
-) -> Annotation:
-    """One annotation per element; the comment is a JSON object, so any value survives."""
-    comment = json.dumps({name: value for name, value in facts if value}, sort_keys=True)
-    return Annotation(spdx_id, AnnotationType.OTHER, tool, created, comment)
+    kind = "Person"
+    if any(word in lowered for word in _ORGANIZATION_WORDS) or "@lists." in email:
+        kind = "Organization"
+    return f"{kind}: {name} ({email})" if email else f"{kind}: {name}"

@@ -328,7 +328,7 @@ def _purpose(package: dict[str, Any]) -> str:
 def _actor(value: str) -> str:
     """`Person: Jane (jane@x)` -> `Jane <jane@x>`; NOASSERTION -> ""."""
     _, _, rest = value.partition(": ")
-    name, _, email = rest.partition(" (")
+    name, _, email = rest.rpartition(" (") if rest.endswith(")") else (rest, "", "")
     email = email.removesuffix(")")
     return f"{name} <{email}>" if email else name
 

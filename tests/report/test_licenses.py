@@ -1,0 +1,56 @@
+"""Declared licenses as SPDX expressions: SPDX ids, DEP-5 short names, and the rest as
+LicenseRefs that name what was declared."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockwise.report.licenses import combined, declared
+
+
+@pytest.mark.parametrize(
+    ("value", "expression"),
+    [
+        ("MIT", "MIT"),
+        ("mit", "MIT"),
+        ("GPL-2.0+", "GPL-2.0-or-later"),
+        ("GPL-2+", "GPL-2.0-or-later"),
+        ("GPL-2", "GPL-2.0-only"),
+        ("LGPL-2.1+", "LGPL-2.1-or-later"),
+        ("Apache-2", "Apache-2.0"),
+        ("Expat", "MIT"),
+        ("BSD-3-clause", "BSD-3-Clause"),
+        ("GPL-1+ or Artistic", "GPL-1.0-or-later OR Artistic-1.0"),
+        (
+            "REGCOMP, and GPL-1+ or Artistic",
+            "LicenseRef-REGCOMP AND (GPL-1.0-or-later OR Artistic-1.0)",
+        ),
+        ("GPL-2.0+ WITH Classpath-exception-2.0", "GPL-2.0-or-later WITH Classpath-exception-2.0"),
+        ("GPL-3+ with Bison exception", "LicenseRef-GPL-3-with-Bison-exception"),
+        ("public-domain", "LicenseRef-public-domain"),
+        ("BSD", "LicenseRef-BSD"),
+        ("Apache 2.0", "Apache-2.0"),  # LicenseRef-Apache-2.0 is on the list as an alias
+        ("LicenseRef-Proprietary OR MIT", "LicenseRef-Proprietary OR MIT"),
+        ("MIT AND (", "LicenseRef-MIT-AND"),
+        ("BSD-3-clause and/or GPL-3+", "LicenseRef-BSD-3-clause-and-or-GPL-3"),
+    ],
+)  # fmt: skip
+def test_declared(value, expression):
+    assert declared(value).expression == expression
+
+
+def test_license_refs_name_the_declared_text():
+    assert declared("GPL-3+ with Bison exception or MIT").refs == (
+        ("LicenseRef-GPL-3-with-Bison-exception", "GPL-3+ with Bison exception"),
+    )
+    assert declared("MIT").refs == ()
+
+
+def test_combined_ands_every_value_once():
+    values = ("GPL-2+", "GPL-1+ or Artistic", "public-domain", "BSD", "GPL-2.0+", "public-domain")
+    both = combined(values)
+    assert both.expression == (
+        "GPL-2.0-or-later AND (GPL-1.0-or-later OR Artistic-1.0) AND LicenseRef-public-domain"
+        " AND LicenseRef-BSD"
+    )
+    assert [ref for ref, _ in both.refs] == ["LicenseRef-public-domain", "LicenseRef-BSD"]
