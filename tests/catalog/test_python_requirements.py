@@ -8,6 +8,7 @@ import pytest
 from declared_corpus import declared_params, declared_tree, expected_pairs
 
 from dockwise.catalog import catalog
+from dockwise.catalog.python import PythonInstalledCataloger
 from dockwise.catalog.python_requirements import MAX_INCLUDE_DEPTH, PythonRequirementsCataloger
 from dockwise.source.filetree import FileTree
 
@@ -211,3 +212,15 @@ def test_hostile_documents_warn() -> None:
         "d/requirements.txt",
     ]
     assert "10000 line(s)" in next(w.message for w in inventory.warnings if w.path[0] == "b")
+
+
+def test_a_declared_package_also_installed_is_reported_once() -> None:
+    """Issue 15's rule: installed wins, the lockfile is extra evidence, nothing doubles."""
+    files = {
+        "app/requirements.txt": b"Django==2.2\nflask==3.0.0\n",
+        "usr/lib/python3/site-packages/Django-2.2.dist-info/METADATA":
+            b"Metadata-Version: 2.1\nName: Django\nVersion: 2.2\n",
+    }  # fmt: skip
+    found = catalog(FileTree.from_files(files), (*REQS, PythonInstalledCataloger())).packages
+    got = sorted((p.name, p.found_as, dict(p.metadata).get("declared_in", "")) for p in found)
+    assert got == [("Django", "installed", "app/requirements.txt"), ("flask", "declared", "")]

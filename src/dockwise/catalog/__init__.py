@@ -14,6 +14,7 @@ from dockwise.catalog.base import Cataloger, Environment, File
 from dockwise.catalog.cargo import CargoCataloger
 from dockwise.catalog.conda import CondaMetaCataloger
 from dockwise.catalog.conda_environment import CondaEnvironmentCataloger
+from dockwise.catalog.declared import fold_declared
 from dockwise.catalog.distro import DISTRO_GLOBS, detect_distro
 from dockwise.catalog.dotnet import DotnetDepsCataloger
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger
@@ -98,6 +99,7 @@ def catalog(tree: FileTree, catalogers: Sequence[Cataloger] = CATALOGERS) -> Inv
             found, problems = _parse_with_layers(cataloger, file, env)
             packages.extend(found)
             warnings.extend(problems)
+    packages = fold_declared(packages)
     packages.sort(key=lambda p: (p.type, p.name, p.version, p.location.path))
     owned = mark_owned(packages)
     return Inventory(distro, owned, tuple(warnings), notable_files(tree, owned))

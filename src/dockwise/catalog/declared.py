@@ -9,7 +9,9 @@ never matched as if it were an exact release.
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
+from collections.abc import Sequence
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException
@@ -77,3 +79,31 @@ def declared_package(
         metadata=tuple(sorted((k, str(v)) for k, v in meta.items() if v)),
         found_as="declared",
     )
+
+
+def fold_declared(packages: Sequence[Package]) -> list[Package]:
+    """A declared package that is also installed (the same purl, qualifiers aside) is
+    reported once, as installed, with the lockfile or manifest as extra evidence
+    (metadata `declared_in`): a lockfile never doubles a count."""
+    installed = {_identity(p): p for p in packages if p.found_as == "installed" and p.purl}
+    declared_in: dict[str, set[str]] = {}
+    kept = []
+    for package in packages:
+        twin = installed.get(_identity(package)) if package.found_as == "declared" else None
+        if twin is None:
+            kept.append(package)
+        else:
+            declared_in.setdefault(_identity(twin), set()).add(package.location.path)
+    return [_with_evidence(p, declared_in.get(_identity(p))) if p.found_as == "installed"
+            else p for p in kept]  # fmt: skip
+
+
+def _identity(package: Package) -> str:
+    return package.purl.split("?", 1)[0].split("#", 1)[0]
+
+
+def _with_evidence(package: Package, paths: set[str] | None) -> Package:
+    if not paths:
+        return package
+    meta = dict(package.metadata) | {"declared_in": " ".join(sorted(paths))}
+    return dataclasses.replace(package, metadata=tuple(sorted(meta.items())))
