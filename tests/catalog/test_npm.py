@@ -321,3 +321,19 @@ def test_bun_lock_huge() -> None:
 )
 def test_author_is_the_supplier(value, expected):
     assert author({"author": value}) == expected
+
+
+@pytest.mark.parametrize(
+    ("manifest", "expected"),
+    [
+        ({"contributors": ["Doug <doug@example.org> (http://x)", "Jon <jon@example.org>"]},
+         "Doug <doug@example.org>"),
+        ({"maintainers": [{"name": "Mae", "email": "mae@example.org"}], "contributors": ["C"]},
+         "Mae <mae@example.org>"),
+        ({"author": "A", "contributors": ["C"]}, "A"),
+        ({"contributors": "not a list", "maintainers": []}, ""),
+    ],
+    ids=["contributors", "maintainers-first", "author-wins", "hostile"],
+)
+def test_without_an_author_the_first_maintainer_or_contributor_supplies(manifest, expected):
+    assert author(manifest) == expected

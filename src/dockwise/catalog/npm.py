@@ -127,8 +127,21 @@ def _manifest_package(name: str, version: str, manifest: dict, role: str) -> Pac
 
 
 def author(manifest: dict) -> str:
-    """`author` as `Name <email>`: npm's `Name <email> (url)` string or `{name, email}`."""
-    value = manifest.get("author")
+    """The supplier as `Name <email>`: `author`, else the first of `maintainers`, else of
+    `contributors` (many packages, such as jshttp's, name only contributors)."""
+    for value in (manifest.get("author"), *_first(manifest, "maintainers", "contributors")):
+        person = _person(value)
+        if person:
+            return person
+    return ""
+
+
+def _first(manifest: dict, *keys: str) -> list:
+    return [v[0] for v in (manifest.get(k) for k in keys) if isinstance(v, list) and v]
+
+
+def _person(value: object) -> str:
+    """npm's `Name <email> (url)` string or `{name, email}` object."""
     if isinstance(value, dict):
         name, mail = value.get("name"), value.get("email")
         name = name.strip() if isinstance(name, str) else ""
