@@ -48,8 +48,9 @@ def installed(result: ScanResult) -> Installed:
     return Installed(tuple((p.name, p.version) for p in debs(result)), fixed)
 
 
-def compare_with_archive(images: Sequence[Installed], sources: tuple[str, ...],
-                         keyring: str | None, architecture: str) -> list[list[Upgrade]]:  # fmt: skip
+def compare_with_archive(
+    images: Sequence[Installed], sources: tuple[str, ...], keyring: str | None, architecture: str
+) -> list[list[Upgrade]]:
     """Each image's upgrades: the indices of `sources` fetched once, and apt asked once
     for the union of the images' package names (a fleet shares most of them)."""
     names = {name for image in images for name, _ in image.packages}

@@ -57,8 +57,8 @@ def _check(release: _Release, installed: dict[int, api.Installed], sources: tupl
             release.architecture or "amd64")  # fmt: skip
     except DockwiseError as exc:
         return dict.fromkeys(installed, ArchiveCheck(f"not checked: {exc}"))
-    return {image_id: _verdict(upgrades) for image_id, upgrades in zip(installed, found,
-                                                                          strict=True)}
+    pairs = zip(installed, found, strict=True)
+    return {image_id: _verdict(upgrades) for image_id, upgrades in pairs}
 
 
 def _verdict(upgrades: list[api.Upgrade]) -> ArchiveCheck:
@@ -87,8 +87,8 @@ def _releases(fleet: Fleet) -> dict[_Release, dict[int, api.Installed]]:
 
 def _debs(connection: sa.Connection) -> dict[int, list[tuple[str, str]]]:
     ip, p = image_packages.c, packages.c
-    query = (sa.select(ip.image_id, p.name, p.version)
-             .join_from(image_packages, packages, ip.package_id == p.id).where(p.type == _DEB))  # fmt: skip
+    query = (sa.select(ip.image_id, p.name, p.version).where(p.type == _DEB)
+             .join_from(image_packages, packages, ip.package_id == p.id))  # fmt: skip
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for image_id, name, version in connection.execute(query):
         found[image_id].append((name, version))
