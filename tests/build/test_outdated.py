@@ -10,8 +10,10 @@ import tarfile
 import pytest
 from aptarchive import SUITE
 from built_image import CVE, run_build, write_spec
+from corpus import fresh
 
 from dockwise import cli
+from dockwise.vulndb.store import DbWriter
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +114,8 @@ def suites(mirror, *names: str) -> list[str]:
 
 
 def test_fleet_status_says_the_archive_has_a_security_fix(store, mirror, archive, capsys):
-    line, _ = fleet_status(capsys, store, archive,
-                           *suites(mirror, SUITE, f"{SUITE}-updates", f"{SUITE}-security"))  # fmt: skip
+    every = suites(mirror, SUITE, f"{SUITE}-updates", f"{SUITE}-security")
+    line, _ = fleet_status(capsys, store, archive, *every)
     assert line["archive"] == "fixes"
     assert f"the archive has fixes: demo-app 1.1-1 ({SUITE}-security)" in line["rebuild"]
     assert [(u["package"], u["available"], u["fixes"]) for u in line["upgrades"]] == [
@@ -146,8 +148,35 @@ def test_fleet_status_with_an_unread_archive_says_not_checked(store, archive, ca
     assert f"archive not checked: {why}" in err
 
 
-def test_fleet_status_table_never_says_no_for_an_unread_archive(store, archive, capsys):
+def test_fleet_status_table_has_the_archive_column(store, mirror, archive, capsys):
     capsys.readouterr()
-    code = cli.main(["fleet", "status", "--store", store, "--check-archive", "--offline"])
-    out = capsys.readouterr().out
-    assert code == 0 and "archive not checked" in out or "a fix is published" in out
+    code = cli.main(["fleet", "status", "--store", store, "--check-archive", "--keyring",
+                     str(archive.keyring), *suites(mirror, SUITE)])  # fmt: skip
+    header, row = capsys.readouterr().out.splitlines()
+    assert code == 0 and header.split()[-2:] == ["ARCHIVE", "REBUILD"]
+    assert "  current  " in row
+
+
+@pytest.fixture(scope="module")
+def unmatched_store(tmp_path_factory, image) -> str:
+    """The image in a store matched against a database without advisories: only the
+    archive can say it needs a rebuild."""
+    work = tmp_path_factory.mktemp("unmatched")
+    DbWriter(work / "empty.db").finish({"built": fresh()})
+    url = f"sqlite:///{work / 'fleet.db'}"
+    assert cli.main(["fleet", "add", image, "--db", str(work / "empty.db"), "--store", url,
+                     "-q"]) == 0  # fmt: skip
+    return url
+
+
+def test_the_archive_alone_decides_rebuild_and_an_unread_one_is_never_no(
+    unmatched_store, mirror, archive, capsys
+):
+    every = suites(mirror, SUITE, f"{SUITE}-updates", f"{SUITE}-security")
+    line, _ = fleet_status(capsys, unmatched_store, archive, *every)
+    assert line["rebuild"] == [f"the archive has fixes: demo-app 1.1-1 ({SUITE}-security)"]
+    capsys.readouterr()
+    assert cli.main(["fleet", "status", "--store", unmatched_store, "--check-archive",
+                     "--offline"]) == 0  # fmt: skip
+    [row] = capsys.readouterr().out.splitlines()[1:]
+    assert row.endswith("  not checked  archive not checked")

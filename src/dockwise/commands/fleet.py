@@ -270,10 +270,12 @@ def _status(args: argparse.Namespace) -> int:
         for warning in check_bases(fleet, registry_access(args)) if args.check_base else ():
             print(f"dockwise: warning: {warning}", file=sys.stderr)
         lines = status(fleet, archive=_check_archive(args, fleet) if args.check_archive else None)
-    header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "BASE", "REBUILD")
+    archive = ("ARCHIVE",) if args.check_archive else ()
+    header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "BASE", *archive, "REBUILD")
     rows = [(s.name, s.worst, s.kev, s.fixable, "eol" if s.eol else "-",
              "-" if s.age_days is None else f"{s.age_days}d", s.base.split(":")[0] or "-",
-             _rebuild_cell(s)) for s in lines]  # fmt: skip
+             *((s.archive.split(":")[0],) if archive else ()), _rebuild_cell(s))
+            for s in lines]  # fmt: skip
     _emit(args, lines, header, rows)
     return 0
 
