@@ -13,6 +13,7 @@ from built_image import CVE, run_build, write_spec
 from corpus import fresh
 
 from dockwise import cli
+from dockwise.build.indices import apt_state, madison
 from dockwise.vulndb.store import DbWriter
 
 
@@ -180,3 +181,10 @@ def test_the_archive_alone_decides_rebuild_and_an_unread_one_is_never_no(
                      "--offline"]) == 0  # fmt: skip
     [row] = capsys.readouterr().out.splitlines()[1:]
     assert row.endswith("  not checked  archive not checked")
+
+
+def test_a_hostile_package_name_is_not_an_apt_option(mirror, archive):
+    """apt reads options anywhere on its command line: `-x` would fail madison."""
+    with apt_state((f"deb {mirror}/ {SUITE} main",), str(archive.keyring), "amd64") as apt:
+        found = madison(apt, ["demo-app", "-x", "--version"])
+    assert {c.package for c in found} == {"demo-app"}
