@@ -73,10 +73,14 @@ def scan(source: str, db: Path, keywords: dict[str, Any]) -> ScanResult:
     return dockwise.scan(source, db=db, quiet=True, **keywords)
 
 
+# the scan keywords that say how to reach a registry (registry_access's parameters)
+REGISTRY_KEYWORDS = ("username", "password", "insecure_registry", "ca_cert", "offline")
+
+
 def image_digest(source: str, keywords: dict[str, Any]) -> str:
     """The source's manifest (else config) digest, read without reading its layers; ""
     for a source that has neither (a directory, an SBOM)."""
-    registry = {k: v for k, v in keywords.items() if k not in ("platform", "no_cache", "key")}
+    registry = {k: v for k, v in keywords.items() if k in REGISTRY_KEYWORDS}
     access = registry_access(**registry)
     info = open_source(source, keywords.get("platform"), access).info
     return info.manifest_digest or info.config_digest
