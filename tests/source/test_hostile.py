@@ -276,7 +276,8 @@ def test_stream_past_the_time_limit_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(layer_module, "clock", lambda: next(ticks))
     monkeypatch.setenv(layer_module.SECONDS_VARIABLE, "60")
     path = tmp_path / "image.tar"
-    write_oci_archive(ImageSpec(layers=[{"big": bytes(16 << 20)}]), path)
+    # 32 MiB: the clock is read once per chunk of layer.STEP bytes, more than 6 times here
+    write_oci_archive(ImageSpec(layers=[{"big": bytes(32 << 20)}]), path)
     code, _, err = run(capsys, str(path))
     assert_one_line_error(code, err, "still inflating after 60 s", "layer sha256:")
 
@@ -334,6 +335,30 @@ def test_sparse_file_compressing_1000_to_1_is_read_past(tmp_path, capsys):
     result = json.loads(out)
     assert result["distro"]["id"] == "debian"
     assert result["warnings"] == []
+
+
+@pytest.mark.parametrize("padding", [0, 3, layer_module.READ + 5])
+def test_gzip_members_and_zero_padding_read_as_one_stream(tmp_path, capsys, padding):
+    """The first member is inflated in big steps, the others by IGzipFile; the zero bytes
+    gzip allows after a member (here more than one read of them) are skipped."""
+    tar = layer_tar({"etc/os-release": "ID=debian\n", "usr/share/big": os.urandom(3 << 20)})
+    head, tail = tar[: len(tar) // 2], tar[len(tar) // 2 :]
+    blob = gzip.compress(head, mtime=0) + bytes(padding) + gzip.compress(tail, mtime=0)
+    layer = PackedLayer(blob + bytes(padding), "sha256:" + hashlib.sha256(tar).hexdigest())
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    code, out, err = run(capsys, "--format", "json", str(path))
+    assert code == 0, err
+    assert json.loads(out)["distro"]["id"] == "debian"
+
+
+def test_truncated_gzip_layer_is_one_line(tmp_path, capsys):
+    blob = gzip.compress(layer_tar({"etc/os-release": "ID=debian\n"}), mtime=0)
+    layer = PackedLayer(blob[: len(blob) // 2], "sha256:" + "0" * 64)
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "corrupt gzip stream", "layer sha256:")
 
 
 # -- valid images with hostile contents: warnings, exit 0 ----------------------------
