@@ -165,10 +165,11 @@ class _Prefetch:
 
     isal, zstandard and hashlib release the GIL, but only for the length of one call, and
     taking it back waits for the parsing thread to give it up. So the chunks are large
-    (STEP): each call is long beside the parse of a chunk and the worker seldom waits.
-    With IGzipFile's 512 KiB reads the two threads took turns instead of running side by
-    side (cold debian-min: 0.74 s for the layers, the inflate alone 0.35 s). At most
-    QUEUED chunks wait in memory.
+    (STEP) and the calls few: with IGzipFile's 512 KiB reads the two threads mostly took
+    turns (cold debian-min at load 0.9: 0.74 s for the layers, wall about equal to CPU,
+    the inflate alone 0.35 s). Large steps cut the layer pass's voluntary context
+    switches from about 1,000 to 700; see bench/README.md for what could be measured of
+    the wall time on the shared machine. At most QUEUED chunks wait in memory.
     """
 
     QUEUED = 4
