@@ -58,6 +58,9 @@ images = Table(
     Column("base_digest", String, nullable=False, server_default=""),
     Column("base_latest", String),
     Column("base_checked", String),
+    # its most recently seen reference, "" without one (revision 0005): every answer
+    # names its images, and looking the name up per row cost more than the answer
+    Column("name", String, nullable=False, server_default=""),
 )  # fmt: skip
 
 references = Table(
