@@ -144,7 +144,7 @@ findings = Table(
     Column("last_release", Integer, ForeignKey("db_releases.id"), nullable=False),
     Column("resolved_release", Integer, ForeignKey("db_releases.id")),
     UniqueConstraint("image_id", "package_id", "vuln_id"),
-    Index("findings_vuln", "vuln_id"),
+    Index("findings_vuln", "vuln_id", "status"),  # revision 0005: counts read it alone
     Index("findings_image_status", "image_id", "status"),
 )  # fmt: skip
 
