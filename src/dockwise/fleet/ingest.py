@@ -99,7 +99,7 @@ def ingest_batch(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     whole batch, each with many rows, so the commit and the round trips are paid once
     per batch, not per image. The result files first (content-addressed: a failed
     transaction leaves at most unreferenced files, never a dangling row)."""
-    files = [fleet.results.put(item.data) for item in batch]
+    files = fleet.results.put_many([item.data for item in batch])
     digests, when = [image_identity(item.saved) for item in batch], now()
     with fleet.engine.begin() as connection:
         ids = _image_rows(connection, batch, digests, files, when)

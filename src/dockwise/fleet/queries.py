@@ -254,8 +254,8 @@ def _by_package(what: str) -> tuple[sa.Select, sa.Select]:
         .join_from(image_packages, packages, ip.package_id == p.id)
         .join(images, images.c.id == ip.image_id).where(wanted)
     )  # fmt: skip
-    counted = (sa.select(sa.func.count())
-               .join_from(image_packages, packages, ip.package_id == p.id).where(wanted))  # fmt: skip
+    counted = sa.select(sa.func.count()).join_from(
+        image_packages, packages, ip.package_id == p.id).where(wanted)  # fmt: skip
     return rows, counted
 
 
