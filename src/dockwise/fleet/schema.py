@@ -111,6 +111,7 @@ image_packages = Table(
     Column("owned_by", String, nullable=False),  # the OS package that installed it, if any
     Column("layer", Integer),  # position of the layer that introduced it
     Index("image_packages_package", "package_id", "image_id"),
+    sqlite_with_rowid=False,  # revision 0006: the rows in the key's b-tree, no rowid copy
 )  # fmt: skip
 
 scan_runs = Table(
@@ -145,7 +146,6 @@ findings = Table(
     Column("resolved_release", Integer, ForeignKey("db_releases.id")),
     UniqueConstraint("image_id", "package_id", "vuln_id"),
     Index("findings_vuln", "vuln_id", "status"),  # revision 0005: counts read it alone
-    Index("findings_image_status", "image_id", "status"),
 )  # fmt: skip
 
 notifications = Table(
