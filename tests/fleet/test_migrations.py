@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from dockwise.fleet.store import migrate, open_fleet
 
 FIRST = "0001"
-LATEST = "0006"
+LATEST = "0007"
 
 
 def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
@@ -35,6 +35,8 @@ def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
         base = connection.execute(sa.text("SELECT base_name, base_digest, base_latest FROM images"))
         assert [tuple(r) for r in base] == [("", "", None)]  # 0004: no base known, unchecked
         assert connection.execute(sa.text("SELECT count(*) FROM discovered")).scalar() == 0
+        archive = connection.execute(sa.text("SELECT archive_state, archive_checked FROM images"))
+        assert [tuple(r) for r in archive] == [(None, None)]  # 0007: never checked
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
         assert version.scalar() == LATEST
 

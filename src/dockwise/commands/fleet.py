@@ -277,11 +277,11 @@ def _status(args: argparse.Namespace) -> int:
         for warning in check_bases(fleet, registry_access(args)) if args.check_base else ():
             print(f"dockwise: warning: {warning}", file=sys.stderr)
         lines = status(fleet, archive=_check_archive(args, fleet) if args.check_archive else None)
-    archive = ("ARCHIVE",) if args.check_archive else ()
+    archive = ("ARCHIVE",) if args.check_archive or any(s.archive for s in lines) else ()
     header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "BASE", *archive, "REBUILD")
     rows = [(s.name, s.worst, s.kev, s.fixable, "eol" if s.eol else "-",
              "-" if s.age_days is None else f"{s.age_days}d", s.base.split(":")[0] or "-",
-             *((s.archive.split(":")[0],) if archive else ()), _rebuild_cell(s))
+             *((s.archive.split(":")[0] or "-",) if archive else ()), _rebuild_cell(s))
             for s in lines]  # fmt: skip
     _emit(args, lines, header, rows)
     return 0

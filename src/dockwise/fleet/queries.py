@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from dockwise.fleet import FleetError, api
-from dockwise.fleet.archive import ArchiveCheck
+from dockwise.fleet.archive import ArchiveCheck, stored
 from dockwise.fleet.schema import (
     db_releases,
     discovered,
@@ -45,8 +45,9 @@ class ImageStatus:
     age_days: int | None  # since the image was built
     rebuild: tuple[str, ...]  # why a rebuild is needed; empty when it is not
     base: str = ""  # the base: "" (none named), "not checked", "current", "moved"
-    archive: str = ""  # "" (not asked), "not checked: why", "current", "upgrades", "fixes"
+    archive: str = ""  # "" (never asked), "not checked: why", "current", "upgrades", "fixes"
     upgrades: tuple[api.Upgrade, ...] = ()  # what the archive has newer, and fixes
+    archive_checked: str = ""  # when the archive said so; "" for a check of this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,8 @@ class HistoryEvent:
 def status(fleet: Fleet, today: date | None = None,
            archive: dict[int, ArchiveCheck] | None = None) -> list[ImageStatus]:  # fmt: skip
     """Every image, worst first: the numbers that decide what to rebuild; `archive`, by
-    image id, is what `check_archive` found newer in the distribution's archive."""
+    image id, is what `check_archive` found newer in the distribution's archive (without
+    it, the last check kept on each image)."""
     today = today or datetime.now(UTC).date()
     with fleet.engine.connect() as connection:
         totals = _open_totals(connection)
@@ -95,8 +97,13 @@ def status(fleet: Fleet, today: date | None = None,
         rows = connection.execute(sa.select(
             images.c.id, images.c.name, images.c.digest, images.c.created, images.c.distro_id,
             images.c.distro_version, images.c.distro_codename, images.c.base_name,
-            images.c.base_digest, images.c.base_latest)).all()  # fmt: skip
-    checked = {} if archive is None else {row.id: archive.get(row.id, NO_DEBS) for row in rows}
+            images.c.base_digest, images.c.base_latest, images.c.archive_state,
+            images.c.archive_upgrades, images.c.archive_checked)).all()  # fmt: skip
+    if archive is None:
+        checked = {row.id: stored(row.archive_state, row.archive_upgrades, row.archive_checked)
+                   for row in rows}  # fmt: skip
+    else:
+        checked = {row.id: archive.get(row.id, NO_DEBS) for row in rows}
     lines = [_status_line(row, totals, fixable, today, checked.get(row.id))
              for row in rows]  # fmt: skip
     return sorted(lines, key=lambda s: (-_rank(s.worst), -s.kev, -s.fixable, s.name))
@@ -125,6 +132,7 @@ def _status_line(row, totals, fixable, today: date,  # noqa: ANN001
         str(api.Severity(worst)) if worst is not None else "none", int(kev or 0),
         int(fixes or 0), eol, _age_days(row.created, today), tuple(reasons), base,
         archive.state if archive else "", archive.upgrades if archive else (),
+        archive.checked if archive else "",
     )  # fmt: skip
 
 

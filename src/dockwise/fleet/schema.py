@@ -61,6 +61,11 @@ images = Table(
     # its most recently seen reference, "" without one (revision 0005): every answer
     # names its images, and looking the name up per row cost more than the answer
     Column("name", String, nullable=False, server_default=""),
+    # the last archive check that read the archive (revision 0007): its state, the
+    # upgrades it found (JSON), when; None: never checked
+    Column("archive_state", String),
+    Column("archive_upgrades", Text),
+    Column("archive_checked", String),
 )  # fmt: skip
 
 references = Table(
