@@ -84,7 +84,8 @@ class Paged(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), PagedHandler)
         self.loop, self.paths = loop, []
         # `together`: manifest HEADs answer only once that many are in flight at once
-        self.together = threading.Barrier(together, timeout=30) if together else None
+        self.together = threading.Barrier(together, timeout=10) if together else None
+        self.apart = 0  # HEADs that came when the others had given up waiting
 
     @property
     def host(self) -> str:
@@ -101,6 +102,7 @@ class PagedHandler(BaseHTTPRequestHandler):
             try:
                 self.server.together.wait()
             except threading.BrokenBarrierError:  # asked one after another
+                self.server.apart += 1
                 return self.send_error(503)
         self.send_response(200)
         self.send_header("Docker-Content-Digest", HEAD_DIGEST)
@@ -184,7 +186,8 @@ def test_tags_are_resolved_at_once(capsys, store_url):
     """team/b's three manifests are answered only when all three are asked together."""
     with paged(together=len(Paged.TAGS["team/b"])) as server:
         found = discover(capsys, f"registry:{server.host}/team", "--include", "team/b")
-    assert found["failed"] == [] and found["references"] == 3
+    assert server.apart == 0 and found["failed"] == [] and found["references"] == 3
+    assert set(pending(store_url).values()) == {HEAD_DIGEST}  # from the HEADs, no GET
 
 
 def test_a_tag_gone_since_it_was_listed_is_a_warning(capsys, store_url, monkeypatch):
