@@ -99,7 +99,7 @@ def ingest_batch(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     whole batch, each with many rows, so the commit and the round trips are paid once
     per batch, not per image. The result files first (content-addressed: a failed
     transaction leaves at most unreferenced files, never a dangling row)."""
-    files = [fleet.results.put(item.data) for item in batch]
+    files = fleet.results.put_many([item.data for item in batch])
     digests, when = [image_identity(item.saved) for item in batch], now()
     with fleet.engine.begin() as connection:
         ids = _image_rows(connection, batch, digests, files, when)
@@ -168,13 +168,27 @@ def _image_values(saved: api.Saved, result_digest: str, when: str) -> dict:
 
 def _references(connection: Connection, named: list[tuple[int, list[str]]], when: str) -> None:
     """Each registry reference among the names of each image: inserted, or its last
-    seen moved to now (first seen kept), in one upsert."""
+    seen moved to now (first seen kept), in one upsert; then the images' names."""
     refs = {(image_id, r.domain, r.repository, r.tag)
             for image_id, found in named for name in found if (r := _reference(name))}  # fmt: skip
     rows = [dict(image_id=i, registry=d, repository=r, tag=t, first_seen=when, last_seen=when)
             for i, d, r, t in sorted(refs)]  # fmt: skip
     upsert(connection, references, rows, ("registry", "repository", "tag", "image_id"),
            ("last_seen",))  # fmt: skip
+    for chunk in chunks(sorted({row["image_id"] for row in rows})):
+        connection.execute(images.update().where(images.c.id.in_(chunk))
+                           .values(name=latest_name(images.c.id)))  # fmt: skip
+
+
+def latest_name(image_id: sa.ColumnElement) -> sa.ScalarSelect:
+    """The image's most recently seen reference, as `registry/repository:tag`: kept on
+    the image (`images.name`) whenever its references change."""
+    r = references.c
+    return (
+        sa.select(r.registry + "/" + r.repository + ":" + r.tag)
+        .where(r.image_id == image_id).order_by(r.last_seen.desc(), r.id.desc()).limit(1)
+        .scalar_subquery()
+    )  # fmt: skip
 
 
 def _reference(name: str):  # noqa: ANN202 - api.Reference | None
