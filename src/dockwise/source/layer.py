@@ -20,13 +20,12 @@ import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import isal.igzip
 import zstandard
-from isal.igzip_lib import DECOMP_GZIP, IgzipDecompressor, IsalError
 
 from dockwise.errors import SourceError
 from dockwise.humanize import human_size
@@ -35,9 +34,6 @@ from dockwise.source.capability import decode as decode_capability
 from dockwise.source.filetree import Entry, LayerAnalysis, normalize
 from dockwise.source.selector import Selector
 from dockwise.source.tarstream import CHUNK, TarEntry, iter_tar
-
-STEP = 4 << 20  # tar bytes per chunk the inflating thread hands over (`_Prefetch`)
-READ = 1 << 20  # stored bytes per read
 
 MAX_LAYER_BYTES = 64 << 30  # inflated per layer; far above any real layer, below any disk
 MAX_LAYER_SECONDS = 3600  # per layer, a last resort against a stream that trickles forever
@@ -127,10 +123,11 @@ def analyze_blob(blob: Blob, layer: LayerRef, selector: Selector) -> LayerAnalys
     with blob.open() as raw:
         stored = _Counting(raw, blob.size)
         kind = _compression(stored.peek(6))
+        reader = _decompressor(stored, kind)
         # a plain tar's stored digest is its diff_id: hash it once
-        tar_hash = _Hasher() if kind != "none" else None
-        chunks = _checked(_tar_chunks(stored, kind), kind, blob.name, limits)
-        prefetch = _Prefetch(chunks, tar_hash)
+        tar_hash = _Hasher() if reader is not None else None
+        checked = _checked_reader(stored if reader is None else reader, kind, blob.name, limits)
+        prefetch = _Prefetch(checked, tar_hash)
         analysis = LayerAnalysis(layer)
         try:
             for entry in iter_tar(prefetch.read, selector):
@@ -142,6 +139,8 @@ def analyze_blob(blob: Blob, layer: LayerRef, selector: Selector) -> LayerAnalys
             ) from None
         finally:
             prefetch.close()
+            if reader is not None:
+                reader.close()
     count_unread(analysis)
     if blob.size >= 0 and stored.count != blob.size:
         raise SourceError(f"blob {blob.name}: truncated ({stored.count} of {blob.size} bytes)")
@@ -161,30 +160,23 @@ def measured(analysis: LayerAnalysis, tar_size: int) -> LayerAnalysis:
 
 
 class _Prefetch:
-    """Inflates and hashes in worker threads while the caller parses tar headers.
+    """Reads, inflates and hashes in a worker thread while the caller parses tar headers.
 
-    isal, zstandard and hashlib release the GIL, but only for the length of one call, and
-    taking it back waits for the parsing thread to give it up. So the chunks are large
-    (STEP) and the calls few: with IGzipFile's 512 KiB reads the two threads mostly took
-    turns (cold debian-min at load 0.9: 0.74 s for the layers, wall about equal to CPU,
-    the inflate alone 0.35 s). Large steps cut the layer pass's voluntary context
-    switches from about 1,000 to 700; see bench/README.md for what could be measured of
-    the wall time on the shared machine. At most QUEUED chunks wait in memory.
+    isal, zstandard and hashlib release the GIL, so on two cores the parse runs beside
+    the decompression instead of after it. At most QUEUED chunks wait in memory.
     """
 
-    QUEUED = 4
+    QUEUED = 8
 
-    def __init__(self, chunks: Iterator[bytes], hasher: _Hasher | None) -> None:
-        self._chunks = chunks
+    def __init__(self, read: Callable[[int], bytes], hasher: _Hasher | None) -> None:
         self._hasher = hasher
         self._queue: queue.Queue[bytes | BaseException] = queue.Queue(self.QUEUED)
         self._stop = threading.Event()
         self._done = False
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(read,), daemon=True)
         self._thread.start()
 
     def read(self, n: int = -1) -> bytes:
-        """The next chunk, whatever `n` asks (tarstream buffers)."""
         if self._done:
             return b""
         item = self._queue.get()
@@ -192,6 +184,8 @@ class _Prefetch:
             self._done = True
             raise item
         self._done = not item
+        if self._hasher is not None:
+            self._hasher.feed(item)
         return item
 
     def close(self) -> None:
@@ -200,19 +194,15 @@ class _Prefetch:
         if self._hasher is not None:
             self._hasher.feed(b"")
 
-    def _run(self) -> None:
+    def _run(self, read: Callable[[int], bytes]) -> None:
         try:
-            for data in self._chunks:
-                if self._stop.is_set():
-                    return
-                if self._hasher is not None:
-                    self._hasher.feed(data)
+            while not self._stop.is_set():
+                data = read(CHUNK)
                 self._put(data)
-            self._put(b"")
+                if not data:
+                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
             self._put(exc)
-        finally:
-            self._chunks.close()
 
     def _put(self, item: bytes | BaseException) -> None:
         while not self._stop.is_set():
@@ -248,82 +238,6 @@ class _Hasher:
             self.count += len(data)
 
 
-def _tar_chunks(stored: _Counting, kind: str) -> Iterator[bytes]:
-    """The tar stream, STEP bytes at a time (why so many: `_Prefetch`)."""
-    if kind == "gzip":
-        yield from _gunzip(stored)
-        return
-    reader = _decompressor(stored, kind)
-    try:
-        while data := (stored if reader is None else reader).read(STEP):
-            yield data
-    finally:
-        if reader is not None:
-            reader.close()
-
-
-def _gunzip(stored: _Counting) -> Iterator[bytes]:
-    """A gzip stream inflated by isal's IgzipDecompressor, STEP bytes per call.
-
-    Hand-written instead of read through IGzipFile: its C reader calls back into Python
-    for every 512 KiB of input, and each call waits for the GIL (`_Prefetch`). Real layers
-    are one gzip member; any members after the first are left to IGzipFile, since a new
-    decompressor per member would copy the rest of the input each time.
-    """
-    inflater = IgzipDecompressor(flag=DECOMP_GZIP)
-    data = b""
-    while not inflater.eof:
-        if not data and inflater.needs_input:
-            data = stored.read(READ)
-            if not data:
-                raise EOFError("compressed stream ended before the end-of-stream marker")
-        out = inflater.decompress(data, STEP)
-        data = b""
-        if out:
-            yield out
-    rest = _past_padding(inflater.unused_data, stored)
-    if rest:
-        with isal.igzip.IGzipFile(fileobj=_Chain(rest, stored), mode="rb") as members:
-            while data := members.read(STEP):
-                yield data
-
-
-def _past_padding(rest: bytes, stored: _Counting) -> bytes:
-    """What follows a gzip member once the zero bytes gzip allows between members are
-    skipped (as Python's gzip does); empty at the end of the stream."""
-    rest = rest.lstrip(b"\0")
-    while not rest:
-        more = stored.read(READ)
-        if not more:
-            return b""
-        rest = more.lstrip(b"\0")
-    return rest
-
-
-class _Chain:
-    """Bytes already read, then the rest of the stored stream: where IGzipFile reads the
-    gzip members after the first from."""
-
-    def __init__(self, first: bytes, rest: _Counting) -> None:
-        self._first = first
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        if not self._first:
-            return self._rest.read(n)
-        n = len(self._first) if n is None or n < 0 else n
-        data, self._first = self._first[:n], self._first[n:]
-        return data
-
-    def readinto(self, buffer) -> int:  # noqa: ANN001 - the io protocol's buffer
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
 def _compression(magic: bytes) -> str:
     if magic.startswith(b"\x1f\x8b"):
         return "gzip"
@@ -338,10 +252,11 @@ def _compression(magic: bytes) -> str:
 
 def _decompressor(stored: _Counting, kind: str) -> BinaryIO | None:
     """A decompressing reader; None for a plain tar."""
+    if kind == "gzip":
+        return isal.igzip.IGzipFile(fileobj=stored, mode="rb")
     if kind == "zstd":
         dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
-        return dctx.stream_reader(stored, read_size=READ, read_across_frames=True,
-                                  closefd=False)
+        return dctx.stream_reader(stored, read_across_frames=True, closefd=False)
     if kind == "bzip2":
         return bz2.BZ2File(stored)
     if kind == "xz":
@@ -349,31 +264,33 @@ def _decompressor(stored: _Counting, kind: str) -> BinaryIO | None:
     return None
 
 
-def _checked(
-    chunks: Iterator[bytes], kind: str, name: str, limits: InflateLimits
-) -> Iterator[bytes]:
-    """The tar stream's chunks, with codec errors turned into SourceError and decompression
-    bombs stopped at the absolute limits (a plain tar cannot inflate)."""
-    if kind == "none":
-        yield from chunks
-        return
+def _checked_reader(
+    reader: BinaryIO | _Counting, kind: str, name: str, limits: InflateLimits
+) -> Callable[[int], bytes]:
+    """A `read(n)` over the tar stream that turns codec errors into SourceError and
+    stops decompression bombs at the absolute limits (a plain tar cannot inflate)."""
+    if isinstance(reader, _Counting):
+        return reader.read
     inflated = 0
     deadline = clock() + limits.max_seconds
-    try:
-        for data in chunks:
-            inflated += len(data)
-            if inflated > limits.max_bytes:
-                raise SourceError(
-                    f"layer {name}: {kind} stream inflates past {limits.max_bytes:,} bytes "
-                    f"(a decompression bomb? {BYTES_VARIABLE} raises the limit)")
-            if clock() > deadline:
-                raise SourceError(
-                    f"layer {name}: {kind} stream still inflating after "
-                    f"{limits.max_seconds:,} s ({SECONDS_VARIABLE} raises the limit)")
-            yield data
-    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError, IsalError,
-            zstandard.ZstdError) as exc:  # fmt: skip
-        raise SourceError(f"layer {name}: corrupt {kind} stream ({exc})") from None
+
+    def read(n: int) -> bytes:
+        nonlocal inflated
+        try:
+            data = reader.read(n)
+        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError,
+                zstandard.ZstdError) as exc:  # fmt: skip
+            raise SourceError(f"layer {name}: corrupt {kind} stream ({exc})") from None
+        inflated += len(data)
+        if inflated > limits.max_bytes:
+            raise SourceError(f"layer {name}: {kind} stream inflates past {limits.max_bytes:,} "
+                              f"bytes (a decompression bomb? {BYTES_VARIABLE} raises the limit)")
+        if clock() > deadline:
+            raise SourceError(f"layer {name}: {kind} stream still inflating after "
+                              f"{limits.max_seconds:,} s ({SECONDS_VARIABLE} raises the limit)")
+        return data
+
+    return read
 
 
 def _verify(name: str, what: str, expected: str, actual) -> None:  # noqa: ANN001 - a hashlib hash
