@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from fleet_fixtures import GZIP, GZIP_ADVISORY, GZIP_CVE, build_db
 
 from dockwise.cli import main
-from dockwise.fleet.ingest import refresh_references
-from dockwise.fleet.schema import findings, image_packages, notifications, scan_runs
+from dockwise.fleet import api
+from dockwise.fleet.add import add_results
+from dockwise.fleet.ingest import Pending, refresh_references
+from dockwise.fleet.schema import findings, image_packages, notifications, references, scan_runs
 from dockwise.fleet.store import open_fleet
 
 WITHDRAWN = {**GZIP_ADVISORY, "withdrawn": "2026-12-02T00:00:00Z",
@@ -149,6 +151,26 @@ def test_saved_results_and_scan_store_go_to_the_same_image(capsys, store_url, de
     assert line["worst"] == "critical" and line["kev"] == 0
 
 
+def test_a_saved_results_file_name_is_never_taken_for_a_reference(
+    capsys, store_url, demo_image, tmp_path
+):
+    """The name of a saved result is where it was read from, not what the image is
+    called: results handed over by name only (the Python API, the bench) must not
+    become `docker.io/library/result-0.json`, whether stored or seen again."""
+    db = build_db(tmp_path, tmp_path / "v.db")
+    saved = tmp_path / "a.json"
+    code, _, _ = run(capsys, "scan", "-q", "--db", str(db), "-f", "json", "-o", str(saved),
+                     str(demo_image))  # fmt: skip
+    assert code == 0
+    data = saved.read_bytes()
+    with open_fleet(store_url) as fleet:
+        for name in ("result-0.json", "result-1.json"):
+            add_results(fleet, [Pending(api.read_saved(data, name), data, name, "result")])
+        with fleet.engine.connect() as connection:
+            names = connection.execute(sa.select(references.c.repository)).scalars().all()
+    assert not [n for n in names if "json" in n]
+
+
 def test_a_bad_source_is_one_line_and_the_others_are_still_added(
     capsys, store_url, demo_image, tmp_path
 ):
@@ -283,7 +305,7 @@ def test_an_image_is_named_by_its_latest_reference(capsys, store_url, demo_image
     _, [copy, *_], _ = _saved_copies(capsys, db, demo_image, tmp_path)
     assert run(capsys, "fleet", "add", "-q", "--db", str(db), str(copy))[0] == 0
     with open_fleet(store_url) as fleet:  # seen again under another tag (as `fleet scan` does)
-        refresh_references(fleet, [(1, "registry:example.org/b:2")])
+        refresh_references(fleet, [(1, ["registry:example.org/b:2"])])
     [line] = as_json(capsys, "fleet", "status")
     [holder] = affected(capsys, GZIP_CVE)
     assert line["name"] == holder["name"] == "example.org/b:2"

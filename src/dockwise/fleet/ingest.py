@@ -58,6 +58,13 @@ class Pending:
         data = api.encode_result(result)
         return cls(api.read_saved(data, source), data, source, kind)
 
+    @property
+    def names(self) -> list[str]:
+        """A scan's source names the image; a saved result's source is only the file it
+        was read from, whatever that file is called or wherever it is now."""
+        tags = list(self.saved.image.repo_tags)
+        return [self.source, *tags] if self.kind == "scan" else tags
+
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -104,7 +111,7 @@ def ingest_batch(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     with fleet.engine.begin() as connection:
         ids = _image_rows(connection, batch, digests, files, when)
         placed = [(ids[d], item) for d, item in zip(digests, batch, strict=True)]
-        _references(connection, [(i, _names(item)) for i, item in placed], when)
+        _references(connection, [(i, item.names) for i, item in placed], when)
         _layers(connection, [(i, item.saved) for i, item in placed])
         _packages(connection, [(i, item.saved) for i, item in placed])
         insert_rows(connection, scan_runs, [dict(
@@ -114,21 +121,17 @@ def ingest_batch(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     return [Ingested(ids[d], d, True) for d in digests]
 
 
-def _names(item: Pending) -> list[str]:
-    return [item.source, *item.saved.image.repo_tags]
-
-
 def seen_again(fleet: Fleet, image_id: int, digest: str, source: str) -> Ingested:
     """An image stored before under the same digest: only its reference is refreshed."""
-    refresh_references(fleet, [(image_id, source)])
+    refresh_references(fleet, [(image_id, [source])])
     return Ingested(image_id, digest, False)
 
 
-def refresh_references(fleet: Fleet, seen: Sequence[tuple[int, str]]) -> None:
+def refresh_references(fleet: Fleet, seen: Sequence[tuple[int, Sequence[str]]]) -> None:
     """Images stored before: only their references are refreshed (`seen`: each image's
-    id and the source it came from this time), in one statement."""
+    id and the names it came under this time), in one statement."""
     with fleet.engine.begin() as connection:
-        _references(connection, [(image_id, [source]) for image_id, source in seen], now())
+        _references(connection, [(image_id, list(names)) for image_id, names in seen], now())
 
 
 def _image_rows(
