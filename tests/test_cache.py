@@ -382,4 +382,3 @@ def test_a_layer_entry_of_bad_structure_is_a_miss(tmp_path, lines, good):
     cache._write("k" * 64, HEAD + lines)
     loaded = cache.load("k" * 64, LayerRef(0, ""))
     assert cache.has("k" * 64) and (loaded is not None) == good
-
