@@ -34,6 +34,8 @@ _REGULAR = (b"0", b"\0", b"7")
 # name, mode+uid+gid+size, typeflag, magic: the fields a plain member needs, in one call
 _PLAIN_FIELDS = struct.Struct("100s36s20xc100x6s")
 _USTAR = b"ustar\x00"  # POSIX; GNU's "ustar  " has no prefix field
+_MAGICS = (_USTAR, b"ustar ")
+_Meta = tuple[Entry, int, bool]  # `_plain_meta`: the entry, bytes to skip, a directory
 _LINKS_AND_SPECIALS = (b"1", b"2", b"3", b"4", b"5", b"6")
 
 
@@ -175,7 +177,7 @@ def iter_tar(
 
 
 def _plain_run(stream: Buffered, selector: Selector, plain: dict[str, Entry],
-               metas: dict[bytes, dict[bytes, tuple[Entry, int] | None]]) -> int:
+               metas: dict[bytes, dict[bytes, _Meta | None]]) -> int:
     """Record the directories and unwanted regular files from here on straight into
     `plain`, reading their headers in place in the buffered chunk, and skip their data;
     stop (nothing consumed) at any other member, which takes the general path: other
@@ -190,17 +192,17 @@ def _plain_run(stream: Buffered, selector: Selector, plain: dict[str, Entry],
     while pos + BLOCK <= len(buf):
         name, meta, typeflag, magic = unpack(buf, pos)
         cache = metas.get(typeflag)
-        if cache is None or magic[:5] != b"ustar" or (magic == _USTAR and buf[pos + 345]):
+        if cache is None or magic not in _MAGICS or (magic == _USTAR and buf[pos + 345]):
             break
         known = cache.get(meta) or _plain_meta(meta, typeflag, cache)
         if known is None:
             break
-        entry, padded = known
-        path = _plain_path(name, padded < 0)
-        if path is None or path in plain or (padded >= 0 and not wanted_by_none(path, entry.mode)):
+        entry, padded, directory = known
+        path = _plain_path(name, directory)
+        if path is None or path in plain or not (directory or wanted_by_none(path, entry.mode)):
             break
         plain[path] = entry
-        pos += BLOCK + max(padded, 0)
+        pos += BLOCK + padded
         count += 1
         if pos > len(buf):  # the data runs past this chunk
             stream.pos = len(buf)
@@ -210,10 +212,9 @@ def _plain_run(stream: Buffered, selector: Selector, plain: dict[str, Entry],
     return count
 
 
-def _plain_meta(meta: bytes, typeflag: bytes,
-                cache: dict[bytes, tuple[Entry, int] | None]) -> tuple[Entry, int] | None:
-    """The shared Entry of a header's mode, uid, gid and size fields, with the padded
-    size of the data to skip (-1 for a directory: none); None for fields `_number` has to
+def _plain_meta(meta: bytes, typeflag: bytes, cache: dict[bytes, _Meta | None]) -> _Meta | None:
+    """The shared Entry of a header's mode, uid, gid and size fields, the padded size of
+    the data to skip and whether it is a directory; None for fields `_number` has to
     decide. Remembered: a layer repeats the same few field values."""
     try:
         mode, uid, gid = (int(meta[i : i + 8].rstrip(b"\0 "), 8) for i in (0, 8, 16))
@@ -223,10 +224,10 @@ def _plain_meta(meta: bytes, typeflag: bytes,
     if mode < 0 or size < 0 or uid < 0 or gid < 0:
         known = None
     elif typeflag == b"5":
-        known = Entry.shared(mode & 0o7777 | 0o040000, 0, "", uid, gid), -1
+        known = Entry.shared(mode & 0o7777 | 0o040000, 0, "", uid, gid), 0, True
     else:
         padded = -(-size // BLOCK) * BLOCK
-        known = Entry.shared(mode & 0o7777 | 0o100000, size, "", uid, gid), padded
+        known = Entry.shared(mode & 0o7777 | 0o100000, size, "", uid, gid), padded, False
     if len(cache) >= SHARED_MAX:
         cache.clear()
     cache[meta] = known
