@@ -151,8 +151,9 @@ class Selector:
     globs: tuple[tuple[str, int], ...] = ()  # what `wanted` was built from (for cache keys)
     every_file: tuple[FileAnalyzer, ...] = ()  # analyzers shown every regular file
     _segments: tuple[_SegmentTest, ...] = ()  # the catalogers' and analyzers' filters
-    _plain_names: dict[str, bool] = field(default_factory=dict)  # file name -> `_plain_name`
-    _plain_dirs: dict[str, bool] = field(default_factory=dict)  # directory -> `_plain_dir`
+    # remembered verdicts of `plain`: file name -> `_plain_name`, directory -> `_plain_dir`
+    _plain_names: dict[str, bool] = field(default_factory=dict, compare=False)
+    _plain_dirs: dict[str, bool] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, globs: Mapping[str, int], analyzers: Sequence[FileAnalyzer]) -> Selector:
