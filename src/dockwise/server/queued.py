@@ -1,0 +1,60 @@
+"""The server's scans on a PostgreSQL store: jobs on the fleet's `scan` queue, done by
+`dockwise worker` processes on any machine, so a scan outlives the server process and
+two servers share one queue. The same interface as `Scans` (submit, state, close).
+
+Harbor's registry credentials never go into a job: a job row is readable by everyone
+with access to the database. Workers pull with their own credentials
+($DOCKWISE_REGISTRY_USERNAME/PASSWORD, e.g. a Harbor robot account: docs/server.md).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from dockwise import __version__
+from dockwise.fleet import queue
+from dockwise.fleet.ingest import stored
+from dockwise.fleet.scanning import NEW
+from dockwise.fleet.scanning import ScanJob as QueueJob
+from dockwise.fleet.store import Fleet
+from dockwise.server.scans import ScanJob, State
+
+RUNNING = ("todo", "doing")  # todo: waiting, or waiting to be retried after a failure
+LATEST = sa.text("SELECT id, status::text, attempts FROM procrastinate_jobs "
+                 "WHERE queueing_lock = :lock ORDER BY id DESC LIMIT 1")  # fmt: skip
+
+
+class QueuedScans:
+    """The scans of a server whose store is PostgreSQL."""
+
+    def __init__(self, fleet: Fleet, ca_cert: str | None = None):
+        self.fleet, self.ca_cert = fleet, ca_cert
+        self._app = queue.make_app(fleet).open()
+
+    def submit(self, job: ScanJob) -> None:
+        """Queue the scan unless its result is stored; a pending job for the digest is
+        that job (the queueing lock), so 200 requests for one image queue one scan."""
+        if stored(self.fleet, job.digest, __version__) is not None:
+            return
+        keywords = {"insecure_registry": list(job.insecure), "ca_cert": self.ca_cert}
+        queue.enqueue_scans(self._app, [QueueJob(job.source, job.digest, NEW)], keywords)
+
+    def state(self, digest: str) -> State:
+        """The latest job for the digest: waiting or running is "running"; a failed one
+        (after its retries) is "failed". The store says whether a result is there."""
+        if stored(self.fleet, digest, __version__) is not None:
+            return State("done")
+        lock = QueueJob("", digest, NEW).lock
+        with self.fleet.engine.connect() as connection:
+            row = connection.execute(LATEST, {"lock": lock}).first()
+        if row is None:
+            return State("idle")
+        if row.status in RUNNING:
+            return State("running")
+        if row.status == "succeeded":  # stored by another dockwise version: scan again
+            return State("idle")
+        return State("failed", f"scan job {row.id} {row.status} after {row.attempts} "
+                               "attempts (the worker's log says why)")  # fmt: skip
+
+    def close(self) -> None:
+        self._app.close()
