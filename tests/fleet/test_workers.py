@@ -9,21 +9,27 @@ while it holds a job.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import dataclasses
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 import sqlalchemy as sa
 from fleet_fixtures import build_db
 from registry import distribution, sample
+from serve.harbor_spec import validate
 
 from dockwise.cli import main
 from dockwise.fleet import queue
@@ -31,11 +37,13 @@ from dockwise.fleet.runner import PARENT_ENV
 from dockwise.fleet.scanning import MANUAL, NEW, PAUSE_ENV, ScanJob
 from dockwise.fleet.schema import images, scan_runs
 from dockwise.fleet.store import open_fleet
+from dockwise.server.tokens import new_token
 from tools.imagepack import build_image, write_oci_archive
 
 COUNT = 20
 SMALL = 4  # images of the SQLite test: each scan is a child process, minutes on a busy CI
 DEADLINE = 180.0  # seconds any one wait may take before the test fails
+PROOF = 240.0  # seconds the whole serve + workers proof may take
 STALLED = "2"  # --stalled-after: a killed worker's job is queued again within seconds
 
 
@@ -304,3 +312,90 @@ def test_a_task_past_its_timeout_is_stopped(capsys, sqlite_url, demo_image, tmp_
     assert err == f"dockwise: error: scan {demo_image}: stopped after the task timeout (1 s)\n"
     assert out == "scanned 0 images, 1 failed, 0 unchanged\n"
     assert scans_per_digest(sqlite_url) == {}
+
+
+HARBOR_SECRET = "harbor-robot-secret-x7"  # must never reach a job row
+SCAN_REQUEST = "application/vnd.scanner.adapter.scan.request+json; version=1.1"
+VULN_1_1 = "application/vnd.security.vulnerability.report; version=1.1"
+
+
+@contextmanager
+def serving(url: str, db: Path, pushed: Pushed, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`dockwise serve` on the PostgreSQL store, on loopback: its URL, a write token."""
+    port, token = distribution.free_port(), new_token(tmp_path / "tokens", "harbor", "write")
+    argv = [sys.executable, "-m", "dockwise", "serve", "--store", url, "--db", str(db),
+            "--port", str(port), "--allow-registry", pushed.host, "--allow-address",
+            "127.0.0.1/32", "--rate-limit", "5000/second", "--token-file",
+            str(tmp_path / "tokens")]  # fmt: skip
+    with (tmp_path / "server.log").open("wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _up(base) or process.poll() is not None, "dockwise serve starts")
+        assert process.poll() is None, (tmp_path / "server.log").read_text()
+        yield base, token
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _up(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def harbor_body(pushed: Pushed, i: int) -> bytes:
+    secret = base64.b64encode(f"robot$harbor:{HARBOR_SECRET}".encode()).decode()
+    return json.dumps({
+        "registry": {"url": f"http://{pushed.host}", "authorization": f"Basic {secret}"},
+        "artifact": {"repository": f"fleet/app{i}", "digest": pushed.digests[i], "tag": "1",
+                     "mime_type": "application/vnd.oci.image.manifest.v1+json"},
+    }).encode()  # fmt: skip
+
+
+async def harbor_scan(client: httpx.AsyncClient, body: bytes) -> tuple[int, httpx.Response]:
+    """One request as Harbor makes it: POST, then GET the report, waiting Refresh-After
+    seconds after each 302; (how many 302s, the last response)."""
+    posted = validate(await client.post("/api/v1/scan", content=body,
+                                        headers={"content-type": SCAN_REQUEST}))  # fmt: skip
+    if posted.status_code != 202:
+        return 0, posted
+    waits, deadline = 0, time.monotonic() + PROOF
+    while True:
+        report = validate(await client.get(f"/api/v1/scan/{posted.json()['id']}/report",
+                                           headers={"accept": VULN_1_1}))  # fmt: skip
+        if report.status_code != 302 or time.monotonic() > deadline:
+            return waits, report
+        waits += 1
+        await asyncio.sleep(float(report.headers["refresh-after"]))
+
+
+def test_serve_on_postgresql_queues_harbor_scans_for_two_workers(
+    pushed, pg_url, workers, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    workers.start(pg_url, db)
+    workers.start(pg_url, db)
+    requests = [i % COUNT for i in range(200)]
+
+    async def all_requests(base: str, token: str) -> list[tuple[int, httpx.Response]]:
+        limits = httpx.Limits(max_connections=200)  # 200 at once, on loopback
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60,
+                                     headers={"authorization": f"Bearer {token}"}) as client:
+            return await asyncio.gather(*(harbor_scan(client, harbor_body(pushed, i))
+                                          for i in requests))  # fmt: skip
+
+    with serving(pg_url, db, pushed, tmp_path) as (base, token):
+        answers = asyncio.run(asyncio.wait_for(all_requests(base, token), PROOF))
+    assert [r.status_code for _, r in answers] == [200] * 200, workers.logs()
+    digests = [r.json()["artifact"]["digest"] for _, r in answers]
+    assert digests == [pushed.digests[i] for i in requests]
+    assert sum(waits for waits, _ in answers) > 0  # some were served a 302 first
+    assert scans_per_digest(pg_url) == dict.fromkeys(pushed.digests, 1)
+    assert [(status, priority) for _, status, _, priority in jobs(pg_url)] == [
+        ("succeeded", NEW)
+    ] * COUNT  # one job per digest, under its queueing lock
+    rows = sql(pg_url, "SELECT args::text FROM procrastinate_jobs")
+    assert rows and not [args for (args,) in rows if HARBOR_SECRET in args or "robot" in args]
