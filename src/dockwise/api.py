@@ -134,12 +134,14 @@ def _options(
     ca_cert: PathLike | None = None,
     offline: bool = False,
     secrets_max_size: int | str | None = None,
+    layer_cache: PathLike | None = None,
 ) -> Options:
     """The run's Options; an unknown keyword is a TypeError naming it."""
     access = registry_access(username, password, insecure_registry, _text(ca_cert), offline)
     return Options(source=os.fspath(source), platform=platform, quiet=quiet, no_cache=no_cache,
                    registry=access, key=_text(key),
-                   secrets_max_size=resolve_secrets_max_size(secrets_max_size))  # fmt: skip
+                   secrets_max_size=resolve_secrets_max_size(secrets_max_size),
+                   layer_cache=_text(layer_cache))  # fmt: skip
 
 
 def _text(path: PathLike | None) -> str | None:

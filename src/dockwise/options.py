@@ -34,6 +34,9 @@ class Options:
     platform: str | None = None
     quiet: bool = False
     no_cache: bool = False  # neither read nor write the layer cache
+    # where `layers/` (each layer's analysis) lives; None: the user's cache. A fleet's
+    # workers share their store's, so a base layer is analysed once per fleet
+    layer_cache: str | None = None
     registry: RegistryAccess = field(default_factory=RegistryAccess)
     key: str | None = None  # cosign public key (PEM) to verify registry signatures with
     secrets_max_size: int | None = None  # bytes; None: the rules' default (secrets.toml)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dockwise.catalog import catalog
-from dockwise.catalog.debian_copyright import declared_licenses
+from dockwise.catalog.debian_copyright import MAX_LICENSES, declared_licenses
 from dockwise.catalog.dpkg import DpkgCataloger, stanzas
 from dockwise.source.filetree import FileTree
 
@@ -62,3 +62,10 @@ def test_the_dpkg_reader_fills_licenses_following_symlinked_doc_dirs():
         "libgcc-s1": ("GPL-3+",),
         "nodoc": (),
     }
+
+
+def test_a_file_naming_thousands_of_licenses_is_cut_at_the_cap():
+    header = "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+    body = "".join(f"Files: f{i}\nCopyright: x\nLicense: LIC-{i}\n\n" for i in range(5000))
+    found = declared_licenses(stanzas(header + body))
+    assert found == tuple(f"LIC-{i}" for i in range(MAX_LICENSES))

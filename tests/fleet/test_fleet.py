@@ -257,3 +257,27 @@ def test_a_hostile_saved_result_is_one_line(capsys, store_url, tmp_path, body, s
     code, out, err = run(capsys, "fleet", "add", str(bad))
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and said in err and str(bad) in err
+
+
+def test_workers_share_layer_analyses_through_the_store(store_url, demo_image, tmp_path,
+                                                        monkeypatch):  # fmt: skip
+    """Two workers (each its own user cache) scan the same layers: the second reads the
+    first one's analyses from beside the store, and analyses no layer itself."""
+    from dockwise.fleet.scanning import ScanJob, scan_image
+    from dockwise.source.registry.fetch import LayerFetcher
+
+    db, analysed = build_db(tmp_path, tmp_path / "v.db"), []
+    real = LayerFetcher.analyze
+    monkeypatch.setattr(LayerFetcher, "analyze",
+                        lambda self, *a: analysed.append(a[0]) or real(self, *a))  # fmt: skip
+    counts = []
+    with open_fleet(store_url) as fleet:
+        for worker in ("one", "two"):
+            monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / worker))
+            scan_image(fleet, ScanJob(str(demo_image), "", 0, force=True), db, {})
+            counts.append(len(analysed))
+        shared = fleet.results.root / "layers"
+    assert counts[0] > 0 and counts[1] == counts[0]  # the second worker analysed nothing
+    assert shared.is_dir()
+    assert not (tmp_path / "one" / "dockwise" / "layers").exists()
+    assert not (tmp_path / "two" / "dockwise" / "layers").exists()

@@ -17,6 +17,9 @@ from pathlib import Path
 from dockwise.build.bootstrap import BootstrapError, readable_keyring
 
 _OPTIONS = re.compile(r"^(deb)\s+(?!\[)")
+# Debian policy 5.6.1's package names: an image's hostile name ("-oAPT::...") must not
+# become an apt option on madison's command line
+_PACKAGE_NAME = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +48,7 @@ class AptState:
 
 def madison(apt: AptState, names: Iterable[str]) -> list[Candidate]:
     """Every version apt's indices offer of the packages `names`."""
-    wanted = sorted(set(names))
+    wanted = sorted({name for name in names if _PACKAGE_NAME.match(name)})
     if not wanted:
         return []
     listing = run_apt(["apt-cache", *apt.options, "madison", *wanted], "apt-cache failed")

@@ -15,6 +15,9 @@ from typing import Protocol
 
 # The spec's own URL; early drafts wrote `.../dep5` or `.../DEP-5` (both in the wild).
 _FORMAT_MARKERS = ("copyright-format", "dep5", "dep-5")
+# Distinct licenses kept per file: Debian's largest (texlive, the kernel) name a few
+# dozen; a hostile file naming 400,000 made a 78 MB SBOM. The rest are not read.
+MAX_LICENSES = 128
 
 
 class Paragraph(Protocol):
@@ -35,9 +38,13 @@ def declared_licenses(paragraphs: Iterator[Paragraph]) -> tuple[str, ...]:
     header = next(paragraphs, None)
     if header is None or not _machine_readable(header.get("format")):
         return ()
-    found = [_first_line(header.get("license"))]
-    found += [_first_line(p.get("license")) for p in paragraphs if "files" in p.fields]
-    return tuple(dict.fromkeys(value for value in found if value))
+    found = dict.fromkeys([_first_line(header.get("license"))])
+    for paragraph in paragraphs:
+        if len(found) > MAX_LICENSES:
+            break
+        if "files" in paragraph.fields:
+            found[_first_line(paragraph.get("license"))] = None
+    return tuple(value for value in found if value)[:MAX_LICENSES]
 
 
 def _machine_readable(format_field: str) -> bool:

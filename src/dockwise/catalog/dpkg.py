@@ -187,8 +187,21 @@ def _licenses(env: Environment, name: str) -> tuple[str, ...]:
     return _copyright_licenses(data) if data else ()
 
 
-@lru_cache(maxsize=256)  # packages of one source share a file; status files repeat
 def _copyright_licenses(data: bytes) -> tuple[str, ...]:
+    """Remembered for ordinary sizes only: the cache lives as long as the process (a
+    worker or server scans many images), and must not keep a hostile image's huge files."""
+    return _remembered_licenses(data) if len(data) <= CACHED_COPYRIGHT else _licenses_of(data)
+
+
+CACHED_COPYRIGHT = 256 * 1024  # bytes; Debian's copyright files are mostly a few KB
+
+
+@lru_cache(maxsize=256)  # packages of one source share a file; status files repeat
+def _remembered_licenses(data: bytes) -> tuple[str, ...]:
+    return _licenses_of(data)
+
+
+def _licenses_of(data: bytes) -> tuple[str, ...]:
     """Only field lines are parsed: continuation lines hold the license texts (most of
     the file), and a License field's synopsis is on its first line."""
     lines = data.decode("utf-8", "replace").split("\n")

@@ -18,6 +18,7 @@ from dockwise.commands.flags import (
     registry_keywords,
     write_output,
 )
+from dockwise.commands.outdated import add_archive_arguments
 from dockwise.errors import DockwiseError
 from dockwise.model import Severity
 from dockwise.vulndb.paths import resolve_db_path
@@ -48,6 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--check-base", action="store_true",
         help="first ask each base image's registry whether its reference moved",
     )  # fmt: skip
+    status.add_argument(
+        "--check-archive", action="store_true",
+        help="first ask each release's archive (as `outdated` does) which packages it has "
+        "newer, and which open findings those fix",
+    )  # fmt: skip
+    add_archive_arguments(status, "check with")
     add_registry_arguments(status.add_argument_group("registry access (--check-base)"))
     affected = actions.add_parser("affected", help="images affected by CVE-ID, PURL or PACKAGE")
     affected.add_argument("what", metavar="CVE-ID|PURL|PACKAGE")
@@ -262,13 +269,32 @@ def _status(args: argparse.Namespace) -> int:
     with _open(args) as fleet:
         for warning in check_bases(fleet, registry_access(args)) if args.check_base else ():
             print(f"dockwise: warning: {warning}", file=sys.stderr)
-        lines = status(fleet)
-    header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "BASE", "REBUILD")
+        lines = status(fleet, archive=_check_archive(args, fleet) if args.check_archive else None)
+    archive = ("ARCHIVE",) if args.check_archive else ()
+    header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "BASE", *archive, "REBUILD")
     rows = [(s.name, s.worst, s.kev, s.fixable, "eol" if s.eol else "-",
              "-" if s.age_days is None else f"{s.age_days}d", s.base.split(":")[0] or "-",
-             "; ".join(s.rebuild) if s.rebuild else "no") for s in lines]  # fmt: skip
+             *((s.archive.split(":")[0],) if archive else ()), _rebuild_cell(s))
+            for s in lines]  # fmt: skip
     _emit(args, lines, header, rows)
     return 0
+
+
+def _check_archive(args: argparse.Namespace, fleet):  # noqa: ANN001, ANN202 - lazy imports
+    """Each image's archive check; one warning per reason an archive was not read."""
+    from dockwise.fleet.archive import check_archive
+
+    checks = check_archive(fleet, tuple(args.sources), args.keyring, registry_access(args).offline)
+    for reason in sorted({c.state for c in checks.values() if c.state.startswith("not checked")}):
+        print(f"dockwise: warning: archive {reason}", file=sys.stderr)
+    return checks
+
+
+def _rebuild_cell(line) -> str:  # noqa: ANN001 - fleet.queries.ImageStatus
+    """Why to rebuild; without a reason, "no" only if the archive (when asked) was read."""
+    if line.rebuild:
+        return "; ".join(line.rebuild)
+    return "archive not checked" if line.archive.startswith("not checked") else "no"
 
 
 def _affected(args: argparse.Namespace) -> int:

@@ -34,15 +34,13 @@ def add_archive_arguments(parser: argparse.ArgumentParser, purpose: str) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    from dockwise.build.indices import available
-    from dockwise.build.outdated import debs, upgrades
+    from dockwise.build.outdated import compare_with_archive, installed
     from dockwise.build.vetting import vet
 
     result = vet(args.source, vetting(args), no_cache=False)
     sources = tuple(args.sources) or _default_sources(result)
-    names = [p.name for p in debs(result)]
-    found = upgrades(result, available(names, sources, args.keyring,
-                                       result.image.architecture or "amd64"))  # fmt: skip
+    [found] = compare_with_archive([installed(result)], sources, args.keyring,
+                                   result.image.architecture or "amd64")  # fmt: skip
     write_output(_render(found, args.output_format), args.output)
     return SECURITY_FIX if any(u.security for u in found) else UP_TO_DATE
 

@@ -3,8 +3,9 @@
 The fleet sits on dockwise's public API (STYLE.md §11): scans go through `dockwise.scan`
 and results through the one codec (`model_json`). What the public API does not offer yet
 (a source's digest without reading its layers, matching an inventory against a database,
-a release's end of life, the database's identity) is called here and nowhere else, so
-the day the API grows it, only this file changes.
+a release's end of life, the database's identity, `outdated`'s comparison with the
+distribution's archive) is called here and nowhere else, so the day the API grows it,
+only this file changes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 
 import msgspec
 
+from dockwise.build.distro import image_release
+from dockwise.build.outdated import Installed, Upgrade, compare_with_archive
 from dockwise.checks.base import Target
 from dockwise.checks.lifecycle import LifecycleChecker
 from dockwise.checks.vulns import VulnerabilityChecker
@@ -58,6 +61,7 @@ __all__ = [
     "read_saved", "release_of", "retry_after", "scan", "RegistryAccess", "glob_regex",
     "manifest_digest", "registry_access", "repositories", "tag_digests", "tags", "SEVERITIES",
     "SEVERITY_COLOURS", "Bar", "bar_chart", "render_page", "markdown_cell",
+    "Installed", "Upgrade", "compare_with_archive", "archive_sources",
 ]  # fmt: skip
 
 
@@ -69,10 +73,14 @@ def scan(source: str, db: Path, keywords: dict[str, Any]) -> ScanResult:
     return dockwise.scan(source, db=db, quiet=True, **keywords)
 
 
+# the scan keywords that say how to reach a registry (registry_access's parameters)
+REGISTRY_KEYWORDS = ("username", "password", "insecure_registry", "ca_cert", "offline")
+
+
 def image_digest(source: str, keywords: dict[str, Any]) -> str:
     """The source's manifest (else config) digest, read without reading its layers; ""
     for a source that has neither (a directory, an SBOM)."""
-    registry = {k: v for k, v in keywords.items() if k not in ("platform", "no_cache", "key")}
+    registry = {k: v for k, v in keywords.items() if k in REGISTRY_KEYWORDS}
     access = registry_access(**registry)
     info = open_source(source, keywords.get("platform"), access).info
     return info.manifest_digest or info.config_digest
@@ -235,6 +243,12 @@ def end_of_life(distro: Distro | None, today: date) -> str:
         return ""
     findings = LifecycleChecker(today).check(_target(distro, ()))
     return "; ".join(f.title for f in findings if f.rule_id.endswith("-eol"))
+
+
+def archive_sources(distro: Distro) -> tuple[str, ...]:
+    """The release's suite, -updates and -security on its distribution's archive: what
+    `outdated` reads without --sources; a one-line error for an archive not known."""
+    return image_release(distro)[1]
 
 
 def _target(distro: Distro | None, packages: Iterable[Package]) -> Target:

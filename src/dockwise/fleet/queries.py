@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from dockwise.fleet import FleetError, api
+from dockwise.fleet.archive import ArchiveCheck
 from dockwise.fleet.schema import (
     db_releases,
     discovered,
@@ -28,6 +29,7 @@ from dockwise.fleet.store import Fleet
 
 VULN_ID = re.compile(r"^[A-Z][A-Z0-9]*-[\w.:-]+$")  # CVE-2024-1, GHSA-xxxx, DSA-5000-1, GO-...
 MAX_PACKAGES_SAID = 5
+NO_DEBS = ArchiveCheck("not checked: no Debian packages")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,8 @@ class ImageStatus:
     age_days: int | None  # since the image was built
     rebuild: tuple[str, ...]  # why a rebuild is needed; empty when it is not
     base: str = ""  # the base: "" (none named), "not checked", "current", "moved"
+    archive: str = ""  # "" (not asked), "not checked: why", "current", "upgrades", "fixes"
+    upgrades: tuple[api.Upgrade, ...] = ()  # what the archive has newer, and fixes
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +76,10 @@ class HistoryEvent:
     status: str = ""
 
 
-def status(fleet: Fleet, today: date | None = None) -> list[ImageStatus]:
-    """Every image, worst first: the numbers that decide what to rebuild."""
+def status(fleet: Fleet, today: date | None = None,
+           archive: dict[int, ArchiveCheck] | None = None) -> list[ImageStatus]:  # fmt: skip
+    """Every image, worst first: the numbers that decide what to rebuild; `archive`, by
+    image id, is what `check_archive` found newer in the distribution's archive."""
     today = today or datetime.now(UTC).date()
     with fleet.engine.connect() as connection:
         names = _names(connection)
@@ -83,21 +89,25 @@ def status(fleet: Fleet, today: date | None = None) -> list[ImageStatus]:
             images.c.id, images.c.digest, images.c.created, images.c.distro_id,
             images.c.distro_version, images.c.distro_codename, images.c.base_name,
             images.c.base_digest, images.c.base_latest)).all()  # fmt: skip
-    lines = [_status_line(row, names, totals, fixable, today) for row in rows]
+    checked = {} if archive is None else {row.id: archive.get(row.id, NO_DEBS) for row in rows}
+    lines = [_status_line(row, names, totals, fixable, today, checked.get(row.id))
+             for row in rows]  # fmt: skip
     return sorted(lines, key=lambda s: (-_rank(s.worst), -s.kev, -s.fixable, s.name))
 
 
-def _status_line(row, names, totals, fixable, today: date) -> ImageStatus:  # noqa: ANN001
+def _status_line(row, names, totals, fixable, today: date,  # noqa: ANN001
+                 archive: ArchiveCheck | None) -> ImageStatus:  # fmt: skip
     worst, kev, fixes = totals.get(row.id, (None, 0, 0))
     eol = _end_of_life(row.distro_id, row.distro_version, row.distro_codename, today)
     os_fixes = sorted(fixable.get(row.id, ()))
     reasons = []
     if os_fixes:
-        shown = ", ".join(os_fixes[:MAX_PACKAGES_SAID])
-        more = len(os_fixes) - MAX_PACKAGES_SAID
         plural = "s" if len(os_fixes) != 1 else ""
-        reasons.append(f"a fix is published for {len(os_fixes)} OS package{plural}: {shown}"
-                       + (f" and {more} more" if more > 0 else ""))  # fmt: skip
+        reasons.append(f"a fix is published for {len(os_fixes)} OS package{plural}: "
+                       f"{_listed(os_fixes)}")  # fmt: skip
+    if archive and archive.fixes:
+        reasons.append("the archive has fixes: " + _listed(
+            [f"{u.package} {u.available} ({u.suite})" for u in archive.fixes]))  # fmt: skip
     if eol:
         reasons.append(eol)
     base = _base(row)
@@ -107,7 +117,14 @@ def _status_line(row, names, totals, fixable, today: date) -> ImageStatus:  # no
         names.get(row.id, row.digest), row.digest,
         str(api.Severity(worst)) if worst is not None else "none", int(kev or 0),
         int(fixes or 0), eol, _age_days(row.created, today), tuple(reasons), base,
+        archive.state if archive else "", archive.upgrades if archive else (),
     )  # fmt: skip
+
+
+def _listed(items: list[str]) -> str:
+    """The first few, and how many more: a reason stays one readable line."""
+    more = len(items) - MAX_PACKAGES_SAID
+    return ", ".join(items[:MAX_PACKAGES_SAID]) + (f" and {more} more" if more > 0 else "")
 
 
 def _base(row: sa.Row) -> str:

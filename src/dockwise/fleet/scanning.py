@@ -150,6 +150,9 @@ def scan_image(
     """The `scan` task: pull and inventory the image unless this version stored its
     digest (a retried job finds its own earlier work done), store it, match it."""
     _test_pause()
+    # the layers' analyses live beside the store's result files (a shared path when
+    # workers run on several machines): a base layer is analysed once per fleet
+    keywords = {"layer_cache": os.fspath(fleet.results.root), **keywords}
     if job.force:
         item = ingest_batch(
             fleet, [Pending.of(api.scan(job.source, db, keywords), job.source, "scan")]

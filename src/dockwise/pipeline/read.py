@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dockwise.cache.images import ImageCache
 from dockwise.cache.keys import remembered_fingerprint
@@ -118,7 +119,8 @@ def analyze_layers(
     """Each layer's analysis, from the layer cache when an earlier run stored it; the
     layers read instead have their registry blobs fetched ahead and kept
     (source/registry/fetch.py)."""
-    cache = None if options.no_cache else LayerCache(cache_root())
+    layers_root = Path(options.layer_cache) if options.layer_cache else cache_root()
+    cache = None if options.no_cache else LayerCache(layers_root)
     blobs = None if options.no_cache else BlobCache(cache_root())
     keys = [cache.key(layer.ref, selector) if cache else None for layer in image.layers]
     misses = [i for i, key in enumerate(keys) if not (cache and key and cache.has(key))]
