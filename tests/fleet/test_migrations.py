@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
 import sqlalchemy as sa
 
 from dockwise.fleet.store import migrate, open_fleet
@@ -49,11 +48,9 @@ def test_opening_a_current_store_again_changes_nothing(store_url):
         assert sa.inspect(fleet.engine).get_table_names() == before
 
 
-def test_processes_opening_a_new_store_together_migrate_it_once(store_url, request):
+def test_processes_opening_a_new_store_together_migrate_it_once(store_url):
     """A server and its workers started at once on an empty database: each opens the
-    store (PostgreSQL's advisory lock makes them take turns)."""
-    if store_url.startswith("sqlite"):  # known, not fixed yet: concurrent SQLite migrations
-        request.applymarker(pytest.mark.xfail(strict=True, reason="SQLite migration race"))
+    store and they take turns (PostgreSQL's advisory lock, SQLite's write lock)."""
     code = "import sys; from dockwise.fleet.store import open_fleet; open_fleet(sys.argv[1])"
     started = [subprocess.Popen([sys.executable, "-c", code, store_url], stderr=subprocess.PIPE)
                for _ in range(4)]  # fmt: skip

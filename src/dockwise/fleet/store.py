@@ -99,11 +99,14 @@ def migrate(engine: Engine, revision: str = HEAD) -> None:
 
 
 def _one_migrator(connection: sa.Connection) -> None:
-    """On PostgreSQL, processes opening a new store together (a server and its workers
-    starting at once) migrate it one after the other: the next one finds it done.
-    SQLite's write lock serialises them already."""
+    """Processes opening a new store together (a server and its workers starting at
+    once) migrate it one after the other: the next one finds it done. PostgreSQL: an
+    advisory lock. SQLite: its write lock, taken now (a plain BEGIN takes it at the
+    first write, after each process has read that the tables are missing)."""
     if connection.dialect.name == "postgresql":
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
+    elif connection.dialect.name == "sqlite":  # pysqlite sends no BEGIN of its own here
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_foreign_keys(connection: sa.Connection, state: str) -> None:
