@@ -51,6 +51,16 @@ STALLED = "2"  # --stalled-after: a killed worker's job is queued again within s
 class Pushed:
     host: str
     digests: tuple[str, ...]
+    tops: tuple[str, ...]  # each image's own top layer: pulled by a scan of that image only
+    log: Path  # the registry's access log
+
+    def pulls(self, since: int) -> list[int]:
+        """How often each image's top layer was fetched after byte `since` of the log."""
+        with self.log.open("rb") as log:
+            log.seek(since)
+            lines = log.read().decode(errors="replace").splitlines()
+        return [sum(f"GET /v2/fleet/app{i}/blobs/{top} " in line for line in lines)
+                for i, top in enumerate(self.tops)]  # fmt: skip
 
     def name(self, i: int) -> str:
         return f"registry:{self.host}/fleet/app{i}:1"
@@ -64,16 +74,18 @@ def pushed(tmp_path_factory, registry_tools) -> Iterator[Pushed]:
     """20 images sharing their base layer, each with its own top layer."""
     root = tmp_path_factory.mktemp("workers-registry")
     base = sample.spec()
-    with distribution.run_registry(root) as registry:
-        digests = []
+    with distribution.run_registry(root, access_log=True) as registry:
+        built = []
         for i in range(COUNT):
             spec = dataclasses.replace(
                 base, layers=[base.layers[0], {"usr/share/doc/app/README": f"app {i}\n"}]
             )
             write_oci_archive(spec, root / f"{i}.tar")
             distribution.push(root / f"{i}.tar", registry, f"fleet/app{i}:1")
-            digests.append(build_image(spec).manifest_digest)
-        yield Pushed(registry.host, tuple(digests))
+            built.append(build_image(spec))
+        yield Pushed(registry.host, tuple(image.manifest_digest for image in built),
+                     tuple(image.layers[-1].digest for image in built),
+                     root / "registry.log")  # fmt: skip
 
 
 @pytest.fixture
@@ -387,9 +399,11 @@ def test_serve_on_postgresql_queues_harbor_scans_for_two_workers(
             return await asyncio.gather(*(harbor_scan(client, harbor_body(pushed, i))
                                           for i in requests))  # fmt: skip
 
+    since = pushed.log.stat().st_size
     with serving(pg_url, db, pushed, tmp_path) as (base, token):
         answers = asyncio.run(asyncio.wait_for(all_requests(base, token), PROOF))
     assert [r.status_code for _, r in answers] == [200] * 200, workers.logs()
+    assert pushed.pulls(since) == [1] * COUNT  # each image pulled once, by one worker
     digests = [r.json()["artifact"]["digest"] for _, r in answers]
     assert digests == [pushed.digests[i] for i in requests]
     assert sum(waits for waits, _ in answers) > 0  # some were served a 302 first

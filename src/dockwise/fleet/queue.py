@@ -106,7 +106,9 @@ def enqueue_rematch(app: procrastinate.App, image_id: int, priority: int = MANUA
 
 def _defer(app: procrastinate.App, task: str, lock: str, priority: int, digest: str,
            kwargs: dict[str, Any]) -> Queued:  # fmt: skip
-    deferrer = app.configure_task(task, queueing_lock=lock, priority=priority)
+    # queueing_lock: one job waiting per lock; lock: one running (a second job for the
+    # digest, queued while the first ran, waits and then finds the result stored)
+    deferrer = app.configure_task(task, queueing_lock=lock, lock=lock, priority=priority)
     try:
         return Queued(deferrer.defer(**kwargs), digest, False)
     except AlreadyEnqueued:
