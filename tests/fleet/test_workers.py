@@ -27,7 +27,7 @@ import httpx
 import psycopg
 import pytest
 import sqlalchemy as sa
-from fleet_fixtures import build_db
+from fleet_fixtures import GZIP_ADVISORY, SECRET, Receiver, build_db, serving, verified
 from registry import distribution, sample
 from serve.harbor_spec import validate
 
@@ -106,11 +106,12 @@ class Workers:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path, self.running = tmp_path, []
 
-    def start(self, url: str, db: Path, pause: float = 0) -> subprocess.Popen:
-        env = {**os.environ, **({PAUSE_ENV: str(pause)} if pause else {})}
+    def start(self, url: str, db: Path, pause: float = 0, queues: str = "scan,rematch",
+              env: dict[str, str] | None = None) -> subprocess.Popen:  # fmt: skip
+        env = {**os.environ, **({PAUSE_ENV: str(pause)} if pause else {}), **(env or {})}
         log = open(self.tmp_path / f"worker-{len(self.running)}.log", "wb")  # noqa: SIM115
         argv = [sys.executable, "-m", "dockwise", "worker", "--store", url, "--db", str(db),
-                "--stalled-after", STALLED]  # fmt: skip
+                "--stalled-after", STALLED, "--queues", queues]  # fmt: skip
         process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.running.append(process)
         return process
@@ -332,7 +333,7 @@ VULN_1_1 = "application/vnd.security.vulnerability.report; version=1.1"
 
 
 @contextmanager
-def serving(url: str, db: Path, pushed: Pushed, tmp_path: Path) -> Iterator[tuple[str, str]]:
+def dockwise_serve(url: str, db: Path, pushed: Pushed, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """`dockwise serve` on the PostgreSQL store, on loopback: its URL, a write token."""
     port, token = distribution.free_port(), new_token(tmp_path / "tokens", "harbor", "write")
     argv = [sys.executable, "-m", "dockwise", "serve", "--store", url, "--db", str(db),
@@ -400,7 +401,7 @@ def test_serve_on_postgresql_queues_harbor_scans_for_two_workers(
                                           for i in requests))  # fmt: skip
 
     since = pushed.log.stat().st_size
-    with serving(pg_url, db, pushed, tmp_path) as (base, token):
+    with dockwise_serve(pg_url, db, pushed, tmp_path) as (base, token):
         answers = asyncio.run(asyncio.wait_for(all_requests(base, token), PROOF))
     assert [r.status_code for _, r in answers] == [200] * 200, workers.logs()
     assert pushed.pulls(since) == [1] * COUNT  # each image pulled once, by one worker
@@ -413,3 +414,61 @@ def test_serve_on_postgresql_queues_harbor_scans_for_two_workers(
     ] * COUNT  # one job per digest, under its queueing lock
     rows = sql(pg_url, "SELECT args::text FROM procrastinate_jobs")
     assert rows and not [args for (args,) in rows if HARBOR_SECRET in args or "robot" in args]
+
+
+def job_args(url: str) -> str:
+    return " ".join(args for (args,) in sql(url, "SELECT args::text FROM procrastinate_jobs"))
+
+
+def test_a_notify_job_delivers_with_the_workers_webhook_and_secret(
+    capsys, pg_url, demo_image, workers, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    assert main(["fleet", "add", "-q", "--store", pg_url, "--db", str(db), str(demo_image)]) == 0
+    build_db(tmp_path, db, GZIP_ADVISORY)
+    assert main(["fleet", "rematch", "--store", pg_url, "--db", str(db)]) == 0  # a roll-up
+    capsys.readouterr()
+    with serving(Receiver([503])) as receiver:  # one failure: the webhook retries
+        code = main(["fleet", "notify", "--queue", "--store", pg_url, "--severity", "medium"])
+        assert (code, capsys.readouterr().out) == (0, "notify: queued (job 1)\n")
+        assert main(["fleet", "notify", "--queue", "--store", pg_url]) == 0
+        assert capsys.readouterr().out == "notify: already queued (job 1)\n"
+        workers.start(pg_url, db, queues="notify",
+                      env={"DOCKWISE_WEBHOOK_URL": receiver.url + "?token=t0ken",
+                           "DOCKWISE_WEBHOOK_SECRET": SECRET})  # fmt: skip
+        wait_until(lambda: jobs(pg_url)[0][1] == "succeeded", "the notify job is done", workers)
+    assert len(receiver.received) == 2  # the 503, then the delivery
+    assert all(verified(headers, body) for headers, body in receiver.received)
+    assert json.loads(receiver.received[-1][1])["images"]
+    assert not [w for w in ("t0ken", SECRET, "hook") if w in job_args(pg_url)]
+    with open_fleet(pg_url) as fleet, fleet.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM notifications "
+                                          "WHERE delivered IS NULL")).scalar() == 0  # fmt: skip
+
+
+def test_a_notify_job_refuses_a_webhook_of_its_own(capsys, pg_url):
+    code = main(["fleet", "notify", "--queue", "--store", pg_url, "--webhook", "http://x/"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith("dockwise: error: fleet notify --queue: the worker sends to its own")
+
+
+def test_a_discover_job_lists_the_registry_with_the_workers_credentials(
+    capsys, pushed, pg_url, workers, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    target = f"registry:{pushed.host}/fleet"
+    code = main(["fleet", "discover", "--queue", "--store", pg_url, target, "--insecure-registry",
+                 pushed.host, "--include", "fleet/app1*"])  # fmt: skip
+    assert (code, capsys.readouterr().out) == (0, "discover: queued (job 1)\n")
+    workers.start(pg_url, db, queues="discover",
+                  env={"DOCKWISE_REGISTRY_USERNAME": "robot", "DOCKWISE_REGISTRY_PASSWORD": "pw"})
+    wait_until(lambda: jobs(pg_url)[0][1] == "succeeded", "the discover job is done", workers)
+    listed = sql(pg_url, "SELECT repository, digest FROM discovered ORDER BY repository")
+    wanted = sorted((f"fleet/app{i}", pushed.digests[i]) for i in range(COUNT)
+                    if str(i).startswith("1"))  # fmt: skip
+    assert sorted(listed) == wanted  # app1, app10..app19
+    assert "pw" not in job_args(pg_url) and '"insecure_registry"' in job_args(pg_url)
+    code = main(["fleet", "discover", "--queue", "--store", pg_url, target, "--username", "u"])
+    assert code == 2
+    assert "the worker lists with its own registry credentials" in capsys.readouterr().err

@@ -14,6 +14,11 @@ from dockwise.commands.fleet import STORE_HELP
 from dockwise.errors import DockwiseError
 from dockwise.vulndb.paths import resolve_db_path
 
+# Seconds an idle connection stays open. uvicorn's default (5) equals the Refresh-After
+# a report in progress asks clients to wait (server/harbor.py), so a client polling on
+# its kept-alive connection raced the close: 1 of 200 requests was dropped unanswered.
+KEEP_ALIVE = 65
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -85,7 +90,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"dockwise serve: http{'s' if args.tls_cert else ''}://{args.host}:{args.port}/",
           file=sys.stderr)  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, log_level="info", server_header=False)  # fmt: skip
+                ssl_keyfile=args.tls_key, log_level="info", server_header=False,
+                timeout_keep_alive=KEEP_ALIVE)  # fmt: skip
     return 0
 
 
