@@ -70,9 +70,9 @@ def _serve(args: argparse.Namespace) -> int:
     from dockwise.server.app import Settings, create_app
     from dockwise.server.gate import Limits
     from dockwise.server.guard import Guard, networks
-    from dockwise.server.tokens import load_tokens
+    from dockwise.server.tokens import TokenFile
 
-    tokens = load_tokens(args.token_file) if args.token_file else None
+    tokens = TokenFile(Path(args.token_file)) if args.token_file else None
     if tokens is None and not _loopback(args.host):
         raise DockwiseError(f"--host {args.host} is not loopback: give --token-file")
     db = resolve_db_path(args.db)
