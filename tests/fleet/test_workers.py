@@ -14,6 +14,7 @@ import base64
 import dataclasses
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -29,6 +30,8 @@ import pytest
 import sqlalchemy as sa
 from fleet_fixtures import GZIP_ADVISORY, SECRET, Receiver, build_db, serving, verified
 from registry import distribution, sample
+from registry.fake_registry import Script, registry_handler
+from registry.fake_registry import serve as fake_registry
 from serve.harbor_spec import validate
 
 from dockwise.cli import main
@@ -319,10 +322,12 @@ def test_a_task_past_its_timeout_is_stopped(capsys, sqlite_url, demo_image, tmp_
     monkeypatch.setenv(PAUSE_ENV, "600")
     capsys.readouterr()
     code = main(["fleet", "scan", "--store", sqlite_url, "--db", str(db), "--task-timeout",
-                 "1", str(demo_image)])  # fmt: skip
+                 "1", "--retries", "1", str(demo_image)])  # fmt: skip
     out, err = capsys.readouterr()
     assert code == 2
-    assert err == f"dockwise: error: scan {demo_image}: stopped after the task timeout (1 s)\n"
+    stopped = f"scan {demo_image}: stopped after the task timeout (1 s)"
+    assert err == (f"dockwise: warning: {stopped}; trying again in 2 s\n"  # the queue's wait
+                   f"dockwise: error: {stopped}\n")  # after the one retry  # fmt: skip
     assert out == "scanned 0 images, 1 failed, 0 unchanged\n"
     assert scans_per_digest(sqlite_url) == {}
 
@@ -472,3 +477,25 @@ def test_a_discover_job_lists_the_registry_with_the_workers_credentials(
     code = main(["fleet", "discover", "--queue", "--store", pg_url, target, "--username", "u"])
     assert code == 2
     assert "the worker lists with its own registry credentials" in capsys.readouterr().err
+
+
+def test_sqlite_fleet_scan_retries_a_failed_scan_as_the_queue_does(
+    capsys, sqlite_url, tmp_path, monkeypatch
+):
+    """A registry that serves one corrupt layer, then the right one: the scan fails
+    once, is tried again after the queue's first wait, and is stored once."""
+    script = Script(build_image(sample.spec()), corrupt_next=1)
+    monkeypatch.setenv("DOCKWISE_REGISTRY_USERNAME", "alice")  # the fake's Basic auth
+    monkeypatch.setenv("DOCKWISE_REGISTRY_PASSWORD", "wonderland")
+    db = build_db(tmp_path, tmp_path / "v.db")
+    capsys.readouterr()
+    with fake_registry(registry_handler(script)) as host:
+        code = main(["fleet", "scan", "--store", sqlite_url, "--db", str(db),
+                     "--insecure-registry", host, f"registry:{host}/app:1"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert (code, out) == (0, "scanned 1 images, 0 failed, 0 unchanged\n")
+    layers = "|".join(layer.digest for layer in script.image.layers)
+    assert re.fullmatch(rf"dockwise: warning: blob ({layers}): digest mismatch \(got \S+\); "
+                        r"trying again in 2 s\n", err)  # fmt: skip
+    assert script.corrupt_next == 0
+    assert scans_per_digest(sqlite_url) == {script.image.manifest_digest: 1}

@@ -30,8 +30,14 @@ QUEUES = ("scan", "rematch", "notify", "discover")
 SCAN_TASK, REMATCH_TASK = "dockwise.scan", "dockwise.rematch"
 NOTIFY_TASK, DISCOVER_TASK = "dockwise.notify", "dockwise.discover"
 # 2, 4, 8, 16, 32 s between attempts: a registry or database blip passes, a broken image
-# fails after five tries and stays in the queue's history with its error.
-RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
+# fails after five retries (six runs) and stays in the queue's history with its error.
+# The embedded pool (SQLite) applies the same policy (workers.run_embedded).
+def retry_policy(retries: int = 5) -> procrastinate.RetryStrategy:
+    """procrastinate's max_attempts counts retries: the first failed run is attempt 0."""
+    return procrastinate.RetryStrategy(max_attempts=retries, exponential_wait=2)
+
+
+RETRY = retry_policy()
 # Seconds a worker waits for a database connection before it gives up and starts over
 # (workers.serve): a restart is waited out quietly, a longer outage with backoff.
 POOL_TIMEOUT = 10.0
@@ -48,6 +54,7 @@ class WorkerSettings:
     store: str
     db: str
     timeout: float = runner.DEFAULT_TIMEOUT
+    retries: int = 5  # the queue's (RETRY); `fleet scan --retries` for the SQLite pool
 
 
 @dataclass(frozen=True, slots=True)
