@@ -9,7 +9,10 @@ import json
 import os
 import sqlite3
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -190,21 +193,44 @@ def test_reports_survive_a_restart(server_home, vuln_db, images, demo_scan, serv
     assert before == scan_count(server, images.demo) == 1
 
 
-def test_a_postgresql_store_and_its_restart(tmp_path, vuln_db, images, postgres):
-    """The same scan with the fleet in PostgreSQL (the later value of --store wins); a
-    restart of PostgreSQL under the running server costs it nothing but a reconnect."""
+def test_a_postgresql_store_and_its_restart(tmp_path, vuln_db, images, postgres, monkeypatch):
+    """The same scan with the fleet in PostgreSQL (the later value of --store wins): the
+    scan goes on the queue and a `dockwise worker` does it, pulling with its own
+    credentials; a restart of PostgreSQL under the running server costs it nothing but
+    a reconnect."""
     postgres.admin('CREATE DATABASE "serve_harbor"')
     store = postgres.url("serve_harbor")
-    with run_server(tmp_path, vuln_db, images, "--store", store) as server:
+    monkeypatch.setenv("DOCKWISE_STORE_RESULTS", str(tmp_path / "results"))  # both see it
+    with run_server(tmp_path, vuln_db, images, "--store", store) as server, \
+            worker(tmp_path, store, vuln_db) as log:  # fmt: skip
         with server.client() as client:
             scan_id = post_scan(client, scan_body(images, "test/demo", images.demo)).json()["id"]
             report = wait_report(client, scan_id)
             restart_postgres(postgres)
             images_api = client.get("/fleet/v1/images").json()
             again = wait_report(client, scan_id, VULN_1_0)
-    assert report.status_code == again.status_code == 200 and report.json()["vulnerabilities"]
+    assert report.status_code == again.status_code == 200, log.read_text()
+    assert report.json()["vulnerabilities"]
     assert [i["digest"] for i in images_api] == [images.demo]
     assert not (tmp_path / "fleet.db").exists()
+
+
+@contextmanager
+def worker(home: Path, store: str, db: Path) -> Iterator[Path]:
+    """`dockwise worker` with the registry's robot credentials in its environment (the
+    server queues Harbor's scans without Harbor's); its log file."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(home / "worker-cache"),
+           "DOCKWISE_REGISTRY_USERNAME": USER, "DOCKWISE_REGISTRY_PASSWORD": PASSWORD}  # fmt: skip
+    log = home / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "dockwise", "worker", "--store", store,
+                                    "--db", str(db), "--stalled-after", "2"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env)  # fmt: skip
+    try:
+        yield log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def restart_postgres(cluster) -> None:  # noqa: ANN001 - fleet_postgres.Cluster
