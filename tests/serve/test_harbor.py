@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.client
 import json
 import os
 import sqlite3
@@ -22,6 +23,8 @@ from fleet.fleet_postgres import binaries
 from harbor_spec import validate
 from registry.distribution import PASSWORD, USER
 from serving import Server, run_server
+
+from dockwise.server.harbor import REFRESH_AFTER
 
 SCAN_REQUEST = "application/vnd.scanner.adapter.scan.request+json; version=1.1"
 VULN_1_1 = "application/vnd.security.vulnerability.report; version=1.1"
@@ -267,3 +270,27 @@ def test_200_concurrent_requests_pull_each_digest_once(server, images):
     assert [r.status_code for r in reports] == [200] * 200
     assert {r.json()["artifact"]["digest"] for r in reports} == set(images.variants)
     assert [scan_count(server, digest) for digest in images.variants] == [1] * 20
+
+
+def test_a_kept_alive_connection_outlives_refresh_after(server):
+    """Harbor waits Refresh-After seconds, then asks again on the same connection: the
+    server must not have closed it meanwhile (uvicorn's default closes it after 5 s, the
+    same 5 s, and the request was lost unanswered)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        statuses = [_get(connection, "/healthz")]
+        opened = connection.sock
+        time.sleep(int(REFRESH_AFTER) + 1)  # idle as long as Harbor is, and a bit
+        statuses.append(_get(connection, "/healthz"))  # a closed one raises
+        assert connection.sock is opened  # the same connection, not a new one
+    finally:
+        connection.close()
+    assert statuses == [200, 200]
+
+
+def _get(connection: http.client.HTTPConnection, path: str) -> int:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    return response.status
