@@ -350,10 +350,35 @@ def test_a_layer_of_many_entries_round_trips_through_the_streamed_encoding(tmp_p
     analysis = LayerAnalysis(ref)
     for i in range(ENCODE_BATCH * 2 + 3):
         analysis.entries[f"app/f{i}"] = Entry.shared(0o100644, i % 7, "", 0, 0)
-    analysis.contents["app/f1"] = b"kept"
+    odd = {"app/new\nline": Entry.shared(0o100644, 1, "", 0, 0),
+           b"app/caf\xe9".decode("utf-8", "surrogateescape"): Entry.shared(0o100600, 2, "", 5, 6),
+           "app/link": Entry.shared(0o120777, 0, "f1", 0, 0), "app/f0": Entry(0o100644, 0)}
+    analysis.entries |= odd  # app/f0 again, an equal Entry that is not the shared one
+    analysis.contents["app/f1"] = b"kept\n\n"
     analysis.facts["app/f2"] = {"entries": None}
     cache = LayerCache(tmp_path)
     cache.store("k" * 64, analysis)
     loaded = cache.load("k" * 64, ref)
-    assert loaded.entries == analysis.entries and loaded.contents == {"app/f1": b"kept"}
+    assert loaded.entries == analysis.entries and loaded.contents == {"app/f1": b"kept\n\n"}
+    assert list(loaded.entries) == list(analysis.entries)  # in tar order
     assert loaded.facts == {"app/f2": {"entries": None}}
+
+
+HEAD = (b'{"format":3,"uncompressed_size":0,"contents":[],"whiteouts":[],"opaque":[],'
+        b'"hardlinks":{},"facts":{},"warnings":[]}\n')
+
+
+@pytest.mark.parametrize(("lines", "good"), [
+    (b'["a"]\n[0]\n[[420,0,"",0,0]]\n', True),
+    (b'["a","b"]\n[0]\n[[420,0,"",0,0]]\n', False),  # a kind missing
+    (b'["a"]\n[1]\n[[420,0,"",0,0]]\n', False),  # a kind out of range
+    (b'["a"]\n[0]\n[[420,0]]\n', False),  # a value cut short
+    (b'["a"]\n', False),  # lines missing
+], ids=["good", "kinds", "range", "value", "lines"])  # fmt: skip
+def test_a_layer_entry_of_bad_structure_is_a_miss(tmp_path, lines, good):
+    from dockwise.cache.layers import LayerCache
+
+    cache = LayerCache(tmp_path)
+    cache._write("k" * 64, HEAD + lines)
+    loaded = cache.load("k" * 64, LayerRef(0, ""))
+    assert cache.has("k" * 64) and (loaded is not None) == good

@@ -160,3 +160,25 @@ def test_python_dash_m(image):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["schema"] == "dockwise-sbom/1"
+
+
+def test_reading_an_archive_leaves_network_crypto_and_yaml_libraries_unimported(image, tmp_path):
+    """Imports are most of a warm run's time (issue 20): an SBOM of an archive without YAML
+    or requirements files needs no PyYAML or packaging, and neither it nor `scan`'s
+    pipeline needs httpx (with the rich, click and pygments its package imports) or
+    cryptography, which only a registry image or a --key calls for."""
+    code = (
+        "import sys\n"
+        "from dockwise import cli\n"
+        f"cli.main(['sbom', '-q', '-f', 'cyclonedx-json', '-o', '/dev/null', {image!r}])\n"
+        "sbom = {m.split('.')[0] for m in sys.modules}\n"
+        "import dockwise.commands.scan, dockwise.pipeline.check\n"
+        "scan = {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(sbom & {'yaml', 'packaging', 'httpx', 'cryptography'}),"
+        " sorted(scan & {'httpx', 'cryptography', 'pygments', 'click'}))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "[]"]

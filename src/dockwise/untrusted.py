@@ -11,12 +11,14 @@ try/except for three exception types copied into every parser.
 
 from __future__ import annotations
 
+import functools
 import json
 from itertools import accumulate
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import pyjson5
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 # Real documents nest far less: npm v1 lockfiles, the deepest seen, stay under 50 levels.
 # CPython's parsers and encoders give up near 1,000 levels minus the caller's own stack.
@@ -24,10 +26,17 @@ MAX_DEPTH = 256
 # Nodes a YAML document stands for once its aliases are expanded.
 MAX_YAML_NODES = 5_000_000
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEP = [1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256)]
-_YAML_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+
+
+@functools.cache
+def _yaml() -> tuple[ModuleType, type]:
+    """PyYAML and its fastest safe loader, imported on first use: 13 ms that every `sbom`
+    paid, where most images hold no YAML file a cataloger reads."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class DocumentError(ValueError):
@@ -54,9 +63,10 @@ def load_yaml(data: bytes | str, *, aliases: bool = True) -> Any:
 
 def load_yaml_documents(data: bytes | str, *, aliases: bool = True) -> list[Any]:
     """Every document of a `---`-separated stream, bounded together as load_yaml's one."""
+    yaml, loader = _yaml()
     try:
         _check_yaml_events(data, aliases)
-        return list(yaml.load_all(data, Loader=_YAML_LOADER))
+        return list(yaml.load_all(data, Loader=loader))
     except yaml.YAMLError as exc:
         raise DocumentError(f"invalid YAML ({_first_line(exc)})") from None
     except RecursionError:
@@ -66,6 +76,8 @@ def load_yaml_documents(data: bytes | str, *, aliases: bool = True) -> list[Any]
 def load_jsonc(data: bytes | str) -> Any:
     """JSON with comments and trailing commas (bun.lock, tsconfig-style files), through
     pyjson5, which bounds nesting itself; failures are a one-line DocumentError."""
+    import pyjson5  # on first use, as `_yaml`: few images hold a JSONC file
+
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
         return pyjson5.decode(text, maxdepth=MAX_DEPTH)
@@ -122,8 +134,9 @@ def _check_yaml_events(data: bytes | str, aliases: bool) -> None:
     sizes: dict[str, int] = {}
     open_nodes: list[list] = [[None, 0]]  # [anchor, nodes so far] per open collection
     total = 0
-    for event in yaml.parse(data, Loader=_YAML_LOADER):
-        if isinstance(event, _YAML_OPEN):
+    yaml, loader = _yaml()
+    for event in yaml.parse(data, Loader=loader):
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             open_nodes.append([event.anchor, 1])
             if len(open_nodes) > MAX_DEPTH:
                 raise DocumentError(f"invalid YAML (nested deeper than {MAX_DEPTH} levels)")
@@ -140,7 +153,7 @@ def _check_yaml_events(data: bytes | str, aliases: bool) -> None:
 def _leaf(event: yaml.Event, open_nodes: list[list], sizes: dict[str, int],
           aliases: bool) -> int:
     """The nodes a scalar or an alias adds, also counted into its parent collection."""
-    if isinstance(event, yaml.ScalarEvent):
+    if isinstance(event, _yaml()[0].ScalarEvent):
         return _close(open_nodes, sizes, event.anchor, 1)
     if not aliases:
         raise DocumentError("YAML aliases are not allowed here")

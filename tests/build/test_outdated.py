@@ -158,6 +158,21 @@ def test_fleet_status_table_has_the_archive_column(store, mirror, archive, capsy
     assert "  current  " in row
 
 
+def test_the_last_archive_check_is_kept_for_status_offline(store, mirror, archive, capsys):
+    every = suites(mirror, SUITE, f"{SUITE}-updates", f"{SUITE}-security")
+    checked, _ = fleet_status(capsys, store, archive, *every)
+    unread, _ = fleet_status(capsys, store, archive, "--offline")  # keeps the last answer
+    assert unread["archive"] == "not checked: offline"
+    assert cli.main(["fleet", "status", "--store", store, "--offline", "-f", "json"]) == 0
+    [line] = json.loads(capsys.readouterr().out)
+    assert (line["archive"], line["upgrades"]) == ("fixes", checked["upgrades"])
+    assert line["archive_checked"] and checked["archive_checked"] == ""
+    assert f"the archive has fixes: demo-app 1.1-1 ({SUITE}-security)" in line["rebuild"]
+    assert cli.main(["fleet", "status", "--store", store, "--offline"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[-2:] == ["ARCHIVE", "REBUILD"] and "  fixes  " in row
+
+
 @pytest.fixture(scope="module")
 def unmatched_store(tmp_path_factory, image) -> str:
     """The image in a store matched against a database without advisories: only the

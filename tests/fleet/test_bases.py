@@ -75,3 +75,17 @@ def test_discover_checks_the_bases_in_its_registry(capsys, store_url, demo_image
     assert main(["fleet", "discover", "-q", f"registry:{plain_registry.host}/test"]) == 0
     lines, _ = status(capsys)
     assert lines["sha256:" + "c" * 64]["base"] == "moved"
+
+
+def test_fleet_scan_checks_the_bases_when_online(capsys, store_url, demo_image, images,
+                                                 plain_registry, tmp_path):  # fmt: skip
+    base = f"{plain_registry.host}/test/app:1"
+    [path] = saved_on_base(capsys, demo_image, tmp_path, base, {"e": OLD})
+    assert main(["fleet", "add", "-q", str(path)]) == 0
+    db = str(tmp_path / "v.db")
+    assert main(["fleet", "scan", "-q", "--offline", "--db", db]) == 0
+    lines, _ = status(capsys)
+    assert lines["sha256:" + "e" * 64]["base"] == "not checked"
+    assert main(["fleet", "scan", "-q", "--db", db]) == 0
+    lines, _ = status(capsys)
+    assert lines["sha256:" + "e" * 64]["base"] == "moved"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -79,9 +80,12 @@ class Paged(ThreadingHTTPServer):
     TAGS = {"team/a": ["1.9", "1.10", "2.0-rc1", "latest"], "team/b": ["1", "2-rc1", "3"],
             "other/x": ["1", "gone"]}  # fmt: skip
 
-    def __init__(self, loop: bool = False) -> None:
+    def __init__(self, loop: bool = False, together: int = 0) -> None:
         super().__init__(("127.0.0.1", 0), PagedHandler)
         self.loop, self.paths = loop, []
+        # `together`: manifest HEADs answer only once that many are in flight at once
+        self.together = threading.Barrier(together, timeout=10) if together else None
+        self.apart = 0  # HEADs that came when the others had given up waiting
 
     @property
     def host(self) -> str:
@@ -94,6 +98,12 @@ class PagedHandler(BaseHTTPRequestHandler):
             return self.send_error(404)
         if not self.path.startswith("/v2/team/b/manifests/"):
             return self.send_error(405)
+        if self.server.together:
+            try:
+                self.server.together.wait()
+            except threading.BrokenBarrierError:  # asked one after another
+                self.server.apart += 1
+                return self.send_error(503)
         self.send_response(200)
         self.send_header("Docker-Content-Digest", HEAD_DIGEST)
         self.send_header("Content-Length", "0")
@@ -138,8 +148,8 @@ class PagedHandler(BaseHTTPRequestHandler):
         pass
 
 
-def paged(loop: bool = False):  # noqa: ANN201 - a context manager of a Paged
-    return serving(Paged(loop))
+def paged(loop: bool = False, together: int = 0):  # noqa: ANN201 - a context manager
+    return serving(Paged(loop, together))
 
 
 def test_link_pages_globs_and_the_tag_limit(capsys, store_url, monkeypatch):
@@ -170,6 +180,14 @@ def test_a_link_back_to_a_page_read_is_an_error_not_a_loop(capsys, store_url, mo
         code = main(["fleet", "discover", f"registry:{server.host}"])
     out, err = capsys.readouterr()
     assert (code, out) == (2, "") and err.count("\n") == 1 and "already read" in err
+
+
+def test_tags_are_resolved_at_once(capsys, store_url):
+    """team/b's three manifests are answered only when all three are asked together."""
+    with paged(together=len(Paged.TAGS["team/b"])) as server:
+        found = discover(capsys, f"registry:{server.host}/team", "--include", "team/b")
+    assert server.apart == 0 and found["failed"] == [] and found["references"] == 3
+    assert set(pending(store_url).values()) == {HEAD_DIGEST}  # from the HEADs, no GET
 
 
 def test_a_tag_gone_since_it_was_listed_is_a_warning(capsys, store_url, monkeypatch):

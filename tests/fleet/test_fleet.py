@@ -11,7 +11,10 @@ import sqlalchemy as sa
 from fleet_fixtures import GZIP, GZIP_ADVISORY, GZIP_CVE, build_db
 
 from dockwise.cli import main
-from dockwise.fleet.schema import findings, image_packages, notifications, scan_runs
+from dockwise.fleet import api
+from dockwise.fleet.add import add_results
+from dockwise.fleet.ingest import Pending, refresh_references
+from dockwise.fleet.schema import findings, image_packages, notifications, references, scan_runs
 from dockwise.fleet.store import open_fleet
 
 WITHDRAWN = {**GZIP_ADVISORY, "withdrawn": "2026-12-02T00:00:00Z",
@@ -29,6 +32,13 @@ def as_json(capsys, *argv: str):
     code, out, err = run(capsys, *argv, "--format", "json")
     assert (code, err) == (0, "")
     return json.loads(out)
+
+
+def affected(capsys, *argv: str) -> list[dict]:
+    """`fleet affected` as JSON: the rows, checked to be the whole answer."""
+    page = as_json(capsys, "fleet", "affected", *argv)
+    assert page["total"] == len(page["rows"])
+    return page["rows"]
 
 
 def count(url: str, table: sa.Table, *where) -> int:
@@ -92,19 +102,19 @@ def outbox(url: str) -> list[dict]:
 def test_affected_by_cve_purl_and_package_name(capsys, store_url, demo_image, tmp_path):
     db = build_db(tmp_path, tmp_path / "v.db", GZIP_ADVISORY, epss={GZIP_CVE: 0.25})
     assert run(capsys, "fleet", "add", "-q", "--db", str(db), str(demo_image))[0] == 0
-    [by_cve] = as_json(capsys, "fleet", "affected", GZIP_CVE)
+    [by_cve] = affected(capsys, GZIP_CVE)
     assert (by_cve["package"], by_cve["fixed_version"], by_cve["severity"]) == (
         GZIP, "1.12-1+deb12u1", "critical")  # fmt: skip
     assert by_cve["name"] == "docker.io/library/dockwise-demo:1.0"
     assert by_cve["epss"] == 0.25  # the database's EPSS score, kept with the finding
-    by_alias = as_json(capsys, "fleet", "affected", "DEBIAN-CVE-2099-0001")
+    by_alias = affected(capsys, "DEBIAN-CVE-2099-0001")
     assert by_alias == [by_cve]  # found by the record's own id too (kept as an alias)
-    by_name = as_json(capsys, "fleet", "affected", "gzip")
+    by_name = affected(capsys, "gzip")
     assert {a["package"] for a in by_name} == {GZIP}
     purl = by_name[0]["purl"]
     versionless = purl.split("@")[0]
-    assert [a["purl"] for a in as_json(capsys, "fleet", "affected", versionless)] == [purl]
-    assert as_json(capsys, "fleet", "affected", "pkg:deb/debian/no-such-package") == []
+    assert [a["purl"] for a in affected(capsys, versionless)] == [purl]
+    assert affected(capsys, "pkg:deb/debian/no-such-package") == []
     code, out, _ = run(capsys, "fleet", "affected", GZIP_CVE)
     assert code == 0 and out.splitlines()[0].split() == [
         "IMAGE", "PACKAGE", "VULNERABILITY", "SEVERITY", "FIXED", "IN"]  # fmt: skip
@@ -139,6 +149,26 @@ def test_saved_results_and_scan_store_go_to_the_same_image(capsys, store_url, de
     assert code == 0 and out.startswith("unchanged, not rescanned:")
     [line] = as_json(capsys, "fleet", "status")
     assert line["worst"] == "critical" and line["kev"] == 0
+
+
+def test_a_saved_results_file_name_is_never_taken_for_a_reference(
+    capsys, store_url, demo_image, tmp_path
+):
+    """The name of a saved result is where it was read from, not what the image is
+    called: results handed over by name only (the Python API, the bench) must not
+    become `docker.io/library/result-0.json`, whether stored or seen again."""
+    db = build_db(tmp_path, tmp_path / "v.db")
+    saved = tmp_path / "a.json"
+    code, _, _ = run(capsys, "scan", "-q", "--db", str(db), "-f", "json", "-o", str(saved),
+                     str(demo_image))  # fmt: skip
+    assert code == 0
+    data = saved.read_bytes()
+    with open_fleet(store_url) as fleet:
+        for name in ("result-0.json", "result-1.json"):
+            add_results(fleet, [Pending(api.read_saved(data, name), data, name, "result")])
+        with fleet.engine.connect() as connection:
+            names = connection.execute(sa.select(references.c.repository)).scalars().all()
+    assert not [n for n in names if "json" in n]
 
 
 def test_a_bad_source_is_one_line_and_the_others_are_still_added(
@@ -188,7 +218,7 @@ def test_rematch_is_incremental_and_agrees_with_a_full_one(capsys, store_url, de
     full = as_json(capsys, "fleet", "rematch", "--db", str(db), "--full")
     assert (full["images"], full["opened"], full["resolved"]) == (2, 0, 0)
     assert as_json(capsys, "fleet", "rematch", "--db", str(db))["images"] == 0
-    [holder] = as_json(capsys, "fleet", "affected", GZIP_CVE)
+    [holder] = affected(capsys, GZIP_CVE)
     assert holder["name"] == "docker.io/library/dockwise-demo:1.0"
 
 
@@ -222,15 +252,7 @@ def test_saved_results_go_in_batches_and_a_repeat_is_not_stored_twice(
 
     monkeypatch.setattr(add, "BATCH", 2)  # three batches for five results
     db = build_db(tmp_path, tmp_path / "v.db")
-    saved = tmp_path / "a.json"
-    assert run(capsys, "scan", "-q", "--db", str(db), "-f", "json", "-o", str(saved),
-               str(demo_image))[0] == 0  # fmt: skip
-    document, names = json.loads(saved.read_text()), []
-    for letter in "bcd":  # the same packages under other digests and tags
-        document["image"]["manifest_digest"] = "sha256:" + letter * 64
-        document["image"]["repo_tags"] = [f"example.org/{letter}:1"]
-        names.append(tmp_path / f"{letter}.json")
-        names[-1].write_text(json.dumps(document))
+    saved, names, document = _saved_copies(capsys, db, demo_image, tmp_path)
     sources = [str(saved), *map(str, names), str(names[0])]  # b twice
     code, out, err = run(capsys, "fleet", "add", "--db", str(db), *sources)
     assert (code, err) == (0, "")
@@ -243,6 +265,50 @@ def test_saved_results_go_in_batches_and_a_repeat_is_not_stored_twice(
     statuses = as_json(capsys, "fleet", "status")
     assert sorted(s["name"] for s in statuses) == ["docker.io/library/dockwise-demo:1.0", *(
         f"example.org/{letter}:1" for letter in "bcd")]  # fmt: skip
+
+
+def _saved_copies(capsys, db, demo_image, tmp_path) -> tuple:
+    """The demo image's saved result, and three copies under other digests and tags:
+    (the result, the copies' paths, the copies' document)."""
+    saved = tmp_path / "a.json"
+    assert run(capsys, "scan", "-q", "--db", str(db), "-f", "json", "-o", str(saved),
+               str(demo_image))[0] == 0  # fmt: skip
+    document, names = json.loads(saved.read_text()), []
+    for letter in "bcd":  # the same packages under other digests and tags
+        document["image"]["manifest_digest"] = "sha256:" + letter * 64
+        document["image"]["repo_tags"] = [f"example.org/{letter}:1"]
+        names.append(tmp_path / f"{letter}.json")
+        names[-1].write_text(json.dumps(document))
+    return saved, names, document
+
+
+def test_affected_is_a_page_in_name_order_with_the_total(capsys, store_url, demo_image,
+                                                         tmp_path):  # fmt: skip
+    db = build_db(tmp_path, tmp_path / "v.db", GZIP_ADVISORY)
+    saved, names, _ = _saved_copies(capsys, db, demo_image, tmp_path)
+    assert run(capsys, "fleet", "add", "-q", "--db", str(db), str(saved), *map(str, names))[0] == 0
+    page = as_json(capsys, "fleet", "affected", GZIP_CVE, "--limit", "2")
+    assert page["total"] == 4
+    assert [a["name"] for a in page["rows"]] == ["docker.io/library/dockwise-demo:1.0",
+                                                 "example.org/b:1"]  # fmt: skip
+    code, out, err = run(capsys, "fleet", "affected", "gzip", "--limit", "3")
+    assert code == 0 and len(out.splitlines()) == 1 + 3
+    assert err == "dockwise: 3 of 4 shown (--limit N, --all)\n"
+    code, out, err = run(capsys, "fleet", "affected", "gzip", "--all")
+    assert (code, err, len(out.splitlines())) == (0, "", 1 + 4)
+    code, _, err = run(capsys, "fleet", "affected", "gzip", "--limit", "0")
+    assert code == 2 and err.count("\n") == 1 and "--limit" in err
+
+
+def test_an_image_is_named_by_its_latest_reference(capsys, store_url, demo_image, tmp_path):
+    db = build_db(tmp_path, tmp_path / "v.db", GZIP_ADVISORY)
+    _, [copy, *_], _ = _saved_copies(capsys, db, demo_image, tmp_path)
+    assert run(capsys, "fleet", "add", "-q", "--db", str(db), str(copy))[0] == 0
+    with open_fleet(store_url) as fleet:  # seen again under another tag (as `fleet scan` does)
+        refresh_references(fleet, [(1, ["registry:example.org/b:2"])])
+    [line] = as_json(capsys, "fleet", "status")
+    [holder] = affected(capsys, GZIP_CVE)
+    assert line["name"] == holder["name"] == "example.org/b:2"
 
 
 @pytest.mark.parametrize("body, said", [

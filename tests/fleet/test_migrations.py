@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from dockwise.fleet.store import migrate, open_fleet
 
 FIRST = "0001"
+LATEST = "0007"
 
 
 def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
@@ -37,8 +38,29 @@ def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
         base = connection.execute(sa.text("SELECT base_name, base_digest, base_latest FROM images"))
         assert [tuple(r) for r in base] == [("", "", None)]  # 0004: no base known, unchecked
         assert connection.execute(sa.text("SELECT count(*) FROM discovered")).scalar() == 0
+        archive = connection.execute(sa.text("SELECT archive_state, archive_checked FROM images"))
+        assert [tuple(r) for r in archive] == [(None, None)]  # 0007: never checked
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
-        assert version.scalar() == "0004"
+        assert version.scalar() == LATEST
+
+
+def test_0005_names_each_stored_image_by_its_latest_reference(store_url):
+    with open_fleet(store_url, revision="0004") as fleet, fleet.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
+            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
+            " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
+            " 'sha256:cc', 'then', 'then'), ('sha256:dd', '', 'linux', 'amd64', '', '', '',"
+            " '', '1', 'sha256:cc', 'then', 'then')"))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO image_references (image_id, registry, repository, tag, first_seen,"
+            " last_seen) SELECT id, 'example.org', 'app', tag, '2026', seen FROM images,"
+            " (SELECT '1' AS tag, '2026-01' AS seen UNION ALL SELECT '2', '2026-02') AS t"
+            " WHERE digest = 'sha256:aa'"))  # fmt: skip
+    with open_fleet(store_url) as fleet, fleet.engine.connect() as connection:
+        names = connection.execute(sa.text("SELECT digest, name FROM images ORDER BY digest"))
+        assert [tuple(r) for r in names] == [("sha256:aa", "example.org/app:2"),
+                                             ("sha256:dd", "")]  # fmt: skip
 
 
 def test_opening_a_current_store_again_changes_nothing(store_url):
@@ -58,3 +80,29 @@ def test_processes_opening_a_new_store_together_migrate_it_once(store_url):
     assert [p.returncode for p in started] == [0] * 4, errors
     with open_fleet(store_url) as fleet, fleet.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_0006_keeps_the_reverse_index_in_a_table_without_rowid(store_url):
+    with open_fleet(store_url, revision="0005") as fleet, fleet.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
+            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
+            " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
+            " 'sha256:cc', 'then', 'then')"))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
+            " VALUES ('a', '', 'deb', 'a', '1', '', ''), ('b', '', 'deb', 'b', '1', '', '')"))
+        connection.execute(sa.text(
+            "INSERT INTO image_packages (image_id, package_id, owned_by, layer) "
+            "SELECT images.id, packages.id, packages.name, 2 FROM images, packages"))  # fmt: skip
+    with open_fleet(store_url) as fleet, fleet.engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT p.name, ip.owned_by, ip.layer FROM image_packages ip JOIN packages p"
+            " ON p.id = ip.package_id ORDER BY p.name"))  # fmt: skip
+        assert [tuple(r) for r in rows] == [("a", "a", 2), ("b", "b", 2)]
+        indexes = {i["name"] for i in sa.inspect(connection).get_indexes("findings")}
+        assert "findings_image_status" not in indexes
+        if fleet.backend == "sqlite":
+            sql = connection.execute(sa.text(
+                "SELECT sql FROM sqlite_master WHERE name = 'image_packages'")).scalar()
+            assert "WITHOUT ROWID" in sql

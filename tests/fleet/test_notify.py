@@ -4,6 +4,7 @@ roll-up is signed, retried through failures, delivered once, and kept when refus
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -59,10 +60,18 @@ def test_failures_then_success_deliver_once_signed(capsys, one_rollup):
         assert (code, err) == (0, "") and out == "delivered 1 roll-ups\n"
         assert len(server.received) == 3
         keys = {headers["Idempotency-Key"] for headers, _ in server.received}
-        assert len(keys) == 1 and len({body for _, body in server.received}) == 1
+        assert len(keys) == 1
+        unstamped = [{**json.loads(body), "timestamp": 0} for _, body in server.received]
+        assert unstamped[0] == unstamped[1] == unstamped[2]  # the same roll-up each time
+        for headers, body in server.received:  # each attempt signed with its own time
+            assert verified(headers, body)
+            assert json.loads(body)["timestamp"] == int(headers["X-Dockwise-Timestamp"])
+            assert abs(int(headers["X-Dockwise-Timestamp"]) - time.time()) < 600
         headers, body = server.received[-1]
-        assert verified(headers, body)
         assert not verified(headers, body.replace(b"gzip", b"gzap"))
+        timestamp = json.loads(body)["timestamp"]
+        assert not verified(headers, body.replace(f'"timestamp":{timestamp}'.encode(),
+                                                  f'"timestamp":{timestamp + 1}'.encode()))
         document = json.loads(body)
         assert document["idempotency_key"] == keys.pop()
         [section] = document["images"]

@@ -336,6 +336,30 @@ def test_sparse_file_compressing_1000_to_1_is_read_past(tmp_path, capsys):
     assert result["warnings"] == []
 
 
+@pytest.mark.parametrize("padding", [0, 3, (1 << 20) + 5])
+def test_gzip_members_and_zero_padding_read_as_one_stream(tmp_path, capsys, padding):
+    """A layer of two gzip members reads as one tar stream; the zero bytes gzip allows
+    after a member (here more than one read of them, too) are skipped."""
+    tar = layer_tar({"etc/os-release": "ID=debian\n", "usr/share/big": os.urandom(3 << 20)})
+    head, tail = tar[: len(tar) // 2], tar[len(tar) // 2 :]
+    blob = gzip.compress(head, mtime=0) + bytes(padding) + gzip.compress(tail, mtime=0)
+    layer = PackedLayer(blob + bytes(padding), "sha256:" + hashlib.sha256(tar).hexdigest())
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    code, out, err = run(capsys, "--format", "json", str(path))
+    assert code == 0, err
+    assert json.loads(out)["distro"]["id"] == "debian"
+
+
+def test_truncated_gzip_layer_is_one_line(tmp_path, capsys):
+    blob = gzip.compress(layer_tar({"etc/os-release": "ID=debian\n"}), mtime=0)
+    layer = PackedLayer(blob[: len(blob) // 2], "sha256:" + "0" * 64)
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "corrupt gzip stream", "layer sha256:")
+
+
 # -- valid images with hostile contents: warnings, exit 0 ----------------------------
 
 

@@ -53,3 +53,23 @@ def test_files_every_file_analyzers_ignore_are_not_looked_at():
     assert selector.worth_a_look("app/config.js", 0o100644)
     assert not selector.worth_a_look("app/node_modules/x/lib/a.js", 0o100644)
     assert selector.worth_a_look("app/node_modules/.bin/tool", 0o100755)
+
+
+def test_plain_files_are_neither_wanted_nor_worth_a_look():
+    """`Selector.plain` lets the reader skip a file unseen: it must never say so of a
+    file a cataloger wants or an analyzer would look at, and it does say so of most."""
+    from dockwise.source.selector import Selector
+
+    selector = Selector.build(dict(wanted_globs(CATALOGERS)), ANALYZERS)
+    paths = [p for p in sample_paths() if not p.endswith("/")]
+    paths += [f"app/node_modules/{s}/lib/{s}" for s in SEGMENTS] + ["app/node_modules/x/y.js"]
+    plain = 0
+    for path in paths:
+        for mode in (0o100644, 0o100755):
+            if selector.plain(path, mode):
+                plain += 1
+                assert not selector.wanted(path) and not selector.worth_a_look(path, mode), path
+    assert 0 < plain < len(paths)
+    assert selector.plain("app/node_modules/x/y.js", 0o100644)
+    assert not selector.plain("app/node_modules/x/package.json", 0o100644)
+    assert not selector.plain("app/node_modules/.bin/tool", 0o100755)

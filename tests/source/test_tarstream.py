@@ -130,3 +130,64 @@ def test_large_member_content_is_exact_with_small_chunks():
     data = make_tar(tarfile.PAX_FORMAT, [(info("a/big"), big), (info("b"), b"tail")])
     found = list(iter_tar(chunked(data, 65536), Selector(lambda name: 1 << 30)))
     assert [(e.name, e.content) for e in found] == [("a/big", big), ("b", b"tail")]
+
+
+def _analysis(data: bytes, selector: Selector, chunk: int, sink: bool):
+    """The layer analysis as `layer.analyze_blob` builds it, reading `chunk` bytes at a
+    time, with or without the reader recording plain members itself; and the TarEntries."""
+    from dockwise.model import LayerRef
+    from dockwise.source.filetree import LayerAnalysis
+    from dockwise.source.layer import add_entry
+
+    stream, analysis, yielded = io.BytesIO(data), LayerAnalysis(LayerRef(0, "")), []
+    for entry in iter_tar(lambda n: stream.read(chunk), selector,
+                          analysis.entries if sink else None):  # fmt: skip
+        add_entry(analysis, entry, selector)
+        yielded.append(entry)
+    return analysis, yielded
+
+
+def _mixed_members() -> list[tuple[tarfile.TarInfo, bytes]]:
+    members = [(info("app/", tarfile.DIRTYPE, mode=0o755), b"")]
+    for i in range(300):  # plain files and directories, data across chunk boundaries
+        members.append((info(f"app/node_modules/p{i}/", tarfile.DIRTYPE, mode=0o755), b""))
+        members.append((info(f"app/node_modules/p{i}/index.js"), b"x" * (i * 7)))
+    members += [
+        (info("app/node_modules/p1/package.json"), b'{"name":"p1","version":"1.0.0"}'),
+        (info("app/node_modules/p2/tool", mode=0o755), b"#!/bin/sh\necho hi\n"),
+        (info("app/config.js"), b"password = 'hunter2hunter2'\n"),
+        (info("app/node_modules/p3/index.js"), b"again"),  # the same path twice
+        (info("./dot/x"), b"dot"), (info("app/.wh.gone"), b""), (info("app/.hidden"), b"h"),
+        (info("app/sym", tarfile.SYMTYPE, "node_modules"), b""),
+        (info("app/hard", tarfile.LNKTYPE, "app/node_modules/p1/package.json"), b""),
+        (info("app/" + "d" * 120 + "/long.js"), b"long"),
+    ]
+    big_uid = info("app/node_modules/p4/big-uid.js")
+    big_uid.uid = 1 << 30  # base-256 in GNU, PAX record in PAX, refused by ustar
+    members.append((big_uid, b"uid"))
+    return members
+
+
+@pytest.mark.parametrize("fmt", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT],
+                         ids=["ustar", "gnu", "pax"])  # fmt: skip
+@pytest.mark.parametrize("chunk", [700, 1 << 20])
+def test_plain_members_recorded_by_the_reader_give_the_same_analysis(fmt, chunk):
+    """Directories and files nobody wants go straight into the layer's entries (no
+    TarEntry); everything else takes the general path. The analysis is the same."""
+    from dockwise.analyze import ANALYZERS
+    from dockwise.catalog import CATALOGERS, wanted_globs
+
+    members = _mixed_members()
+    if fmt == tarfile.USTAR_FORMAT:
+        members = [(m, d) for m, d in members if m.uid < 1 << 21]
+    data = make_tar(fmt, members)
+    selector = Selector.build(dict(wanted_globs(CATALOGERS)), ANALYZERS)
+    general, every = _analysis(data, selector, chunk, sink=False)
+    fast, few = _analysis(data, Selector.build(dict(wanted_globs(CATALOGERS)), ANALYZERS),
+                          chunk, sink=True)  # fmt: skip
+    assert fast.entries == general.entries and list(fast.entries) == list(general.entries)
+    assert (fast.contents, fast.facts, fast.whiteouts) == (
+        general.contents, general.facts, general.whiteouts)
+    assert fast.warnings == general.warnings
+    assert "app/node_modules/p1/package.json" in fast.contents and "app" in fast.entries
+    assert len(few) < len(every) - 100  # the plain ones were never TarEntries

@@ -21,7 +21,8 @@ class FileAnalyzer(Protocol):
     def ignores(self, path: str) -> bool:
         """Whether no file at this path is ever claimed, whatever its content. Asked only
         of every-file analyzers (globs holding "**"), before the reader peeks at a file:
-        a tree of a million third-party files is then skipped by name."""
+        a tree of a million third-party files is then skipped by name. The answer must
+        depend on the directory alone: the reader asks once per directory."""
         ...
 
     def analyze(self, path: str, content: bytes) -> object | None: ...

@@ -22,7 +22,8 @@ from dockwise.model import LayerRef
 from dockwise.source.selector import Selector
 from dockwise.version import __version__
 
-FORMAT = 2  # of the entries; 2: analyses record the layer's uncompressed tar size
+FORMAT = 3  # of the entries; 2: analyses record the layer's uncompressed tar size;
+# 3: a layer's entries as paths, kinds and the kinds' values
 SELECTORS = "selectors"  # under the cache root: `remembered_fingerprint`'s files
 
 

@@ -34,7 +34,7 @@ class LayerCache(KeyedDir):
         data = self._read(key)
         try:
             return None if data is None else decode(data, layer)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, IndexError):
             return None  # a damaged entry is just a miss
 
     def store(self, key: str, analysis: LayerAnalysis) -> None:
@@ -46,9 +46,10 @@ class LayerCache(KeyedDir):
 
 
 def encode(analysis: LayerAnalysis) -> Iterator[bytes]:
-    """JSON header line, then the kept contents back to back; in pieces, the entries a
-    batch at a time, so that encoding a layer of a million files costs no more memory
-    than a batch."""
+    """A JSON header line; the entries as three lines (paths in tar order, each path's
+    metadata kind, the kinds' values: a layer of a million files holds a few thousand
+    distinct ones); then the kept contents back to back. In pieces, a batch of paths at a
+    time, so that encoding a layer of a million files costs no more memory than a batch."""
     contents, offset = [], 0
     for path, blob in analysis.contents.items():
         contents.append([path, offset, len(blob)])
@@ -56,7 +57,6 @@ def encode(analysis: LayerAnalysis) -> Iterator[bytes]:
     header = {
         "format": FORMAT,
         "uncompressed_size": analysis.layer.uncompressed_size,
-        "entries": None,
         "contents": contents,
         "whiteouts": sorted(analysis.whiteouts),
         "opaque": sorted(analysis.opaque_dirs),
@@ -64,15 +64,27 @@ def encode(analysis: LayerAnalysis) -> Iterator[bytes]:
         "facts": analysis.facts,
         "warnings": [[w.message, w.path] for w in analysis.warnings],
     }
-    before, _, after = _dumps(header).partition(b'"entries":null')
-    yield before + b'"entries":['
-    items = iter(analysis.entries.items())
+    yield _dumps(header) + b"\n"
+    yield from _list_line(iter(analysis.entries))
+    kinds: dict[int, int] = {}  # id(entry) -> its kind (entries are alive: ids are stable)
+    values = []
+    for entry in analysis.entries.values():
+        if id(entry) not in kinds:
+            kinds[id(entry)] = len(values)
+            values.append([entry.mode, entry.size, entry.link, entry.uid, entry.gid])
+    yield from _list_line(kinds[id(e)] for e in analysis.entries.values())
+    yield _dumps(values) + b"\n"
+    yield from analysis.contents.values()
+
+
+def _list_line(items: Iterator[object]) -> Iterator[bytes]:
+    """A JSON list on one line, ENCODE_BATCH items at a time."""
+    yield b"["
     sep = b""
     while batch := list(itertools.islice(items, ENCODE_BATCH)):
-        yield sep + _dumps([[p, e.mode, e.size, e.link, e.uid, e.gid] for p, e in batch])[1:-1]
+        yield sep + _dumps(batch)[1:-1]
         sep = b","
-    yield b"]" + after + b"\n"
-    yield from analysis.contents.values()
+    yield b"]\n"
 
 
 def _dumps(value: object) -> bytes:
@@ -93,18 +105,36 @@ def _plain(value: object) -> str:
 
 
 def decode(data: bytes, layer: LayerRef) -> LayerAnalysis:
-    line, _, body = data.partition(b"\n")
-    header = json.loads(line.decode("utf-8", "surrogateescape"))
+    lines = _lines(data, 4)  # header, paths, kinds, values; the contents follow
+    header = _loads(data, *lines[0])
     if header.get("format") != FORMAT:
         raise ValueError("cache format")
     analysis = LayerAnalysis(layer)
-    for path, mode, size, link, uid, gid in header["entries"]:
-        analysis.entries[path] = Entry.shared(mode, size, link, uid, gid)
+    shared = [Entry.shared(*value) for value in _loads(data, *lines[3])]
+    # in C: a million entries load in a fraction of a second, without a list per entry
+    analysis.entries = dict(zip(_loads(data, *lines[1]),
+                                map(shared.__getitem__, _loads(data, *lines[2])), strict=True))
+    body = lines[3][1] + 1
     for path, offset, length in header["contents"]:
-        analysis.contents[path] = body[offset : offset + length]
+        analysis.contents[path] = data[body + offset : body + offset + length]
     analysis.whiteouts = set(header["whiteouts"])
     analysis.opaque_dirs = set(header["opaque"])
     analysis.hardlinks = dict(header["hardlinks"])
     analysis.facts = header["facts"]
     analysis.warnings = [ScanWarning(m, p, layer) for m, p in header["warnings"]]
     return measured(analysis, header["uncompressed_size"])
+
+
+def _lines(data: bytes, count: int) -> list[tuple[int, int]]:
+    """(start, end) of the first `count` lines: read in place, not copied out."""
+    spans, start = [], 0
+    for _ in range(count):
+        end = data.index(b"\n", start)
+        spans.append((start, end))
+        start = end + 1
+    return spans
+
+
+def _loads(data: bytes, start: int, end: int) -> object:
+    with memoryview(data) as view:
+        return json.loads(str(view[start:end], "utf-8", "surrogateescape"))

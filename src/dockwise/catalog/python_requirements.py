@@ -23,15 +23,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import SpecifierSet
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
+from typing import TYPE_CHECKING
 
 from dockwise.catalog.base import Environment, File
 from dockwise.catalog.declared import ManifestError, declared_package, unreadable
@@ -40,6 +32,9 @@ from dockwise.catalog.python import normalize_name
 from dockwise.globs import glob_regex
 from dockwise.model import Location, Package, ScanWarning
 from dockwise.source.filetree import FileTree, normalize
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 MAX_REQUIREMENTS_SIZE = 4 * 1024 * 1024
 MAX_INCLUDE_DEPTH = 8  # pip has no limit; a deeper chain is a loop in disguise or hostile
@@ -251,6 +246,9 @@ class RequirementsWalk:
 
 def parse_requirement(text: str, path: str, options: list) -> Declared | None:
     """One requirement line; None when it names no package pip could identify."""
+    # imported on first use: 25 ms of every `sbom`, where most images have no requirements
+    from packaging.requirements import InvalidRequirement, Requirement
+
     hashes = ",".join(value for option, value in options if option == "--hash" and value)
     try:
         requirement = Requirement(text)
@@ -285,6 +283,13 @@ def _archive(text: str, path: str, hashes: str) -> Declared | None:
     egg = _EGG.search(location)
     if egg:
         return Declared(egg.group(1), "", path, _meta(meta))
+    from packaging.utils import (  # on first use, as in parse_requirement
+        InvalidSdistFilename,
+        InvalidWheelFilename,
+        parse_sdist_filename,
+        parse_wheel_filename,
+    )
+
     filename = posixpath.basename(location.split("#", 1)[0].split("?", 1)[0])
     try:
         if filename.endswith(".whl"):

@@ -29,6 +29,7 @@ STORE_HELP = (
 )
 FORMATS = ("table", "json")
 NOTIFY_LEVELS = ("critical", "high", "medium")  # the outbox keeps medium and above
+AFFECTED_LIMIT = 100  # a fleet-wide CVE is a row per image: a page, and the count
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +59,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_registry_arguments(status.add_argument_group("registry access (--check-base)"))
     affected = actions.add_parser("affected", help="images affected by CVE-ID, PURL or PACKAGE")
     affected.add_argument("what", metavar="CVE-ID|PURL|PACKAGE")
+    shown = affected.add_mutually_exclusive_group()
+    shown.add_argument("--limit", type=int, default=AFFECTED_LIMIT, metavar="N",
+                       help=f"show the first N in name order (default: {AFFECTED_LIMIT}); "
+                            "the total is always said")  # fmt: skip
+    shown.add_argument("--all", dest="limit", action="store_const", const=None,
+                       help="show every one")  # fmt: skip
     rematch = actions.add_parser(
         "rematch", help="re-match stored inventories against the current database"
     )
@@ -311,11 +318,11 @@ def _status(args: argparse.Namespace) -> int:
         for warning in check_bases(fleet, registry_access(args)) if args.check_base else ():
             print(f"dockwise: warning: {warning}", file=sys.stderr)
         lines = status(fleet, archive=_check_archive(args, fleet) if args.check_archive else None)
-    archive = ("ARCHIVE",) if args.check_archive else ()
+    archive = ("ARCHIVE",) if args.check_archive or any(s.archive for s in lines) else ()
     header = ("IMAGE", "WORST", "KEV", "FIXABLE", "EOL", "AGE", "BASE", *archive, "REBUILD")
     rows = [(s.name, s.worst, s.kev, s.fixable, "eol" if s.eol else "-",
              "-" if s.age_days is None else f"{s.age_days}d", s.base.split(":")[0] or "-",
-             *((s.archive.split(":")[0],) if archive else ()), _rebuild_cell(s))
+             *((s.archive.split(":")[0] or "-",) if archive else ()), _rebuild_cell(s))
             for s in lines]  # fmt: skip
     _emit(args, lines, header, rows)
     return 0
@@ -339,14 +346,21 @@ def _rebuild_cell(line) -> str:  # noqa: ANN001 - fleet.queries.ImageStatus
 
 
 def _affected(args: argparse.Namespace) -> int:
-    from dockwise.fleet.queries import affected
+    """A page and the total: JSON says both; a table says the rest is left out on
+    stderr (what a pipe reads stays rows only)."""
+    from dockwise.fleet.queries import affected_page
 
+    if args.limit is not None and args.limit < 1:
+        raise DockwiseError("fleet affected: --limit needs a number above 0")
     with _open(args) as fleet:
-        found = affected(fleet, args.what)
+        page = affected_page(fleet, args.what, args.limit)
     header = ("IMAGE", "PACKAGE", "VULNERABILITY", "SEVERITY", "FIXED IN")
     rows = [(a.name, a.package, a.vuln_id or "-", a.severity or "-", a.fixed_version or "-")
-            for a in found]  # fmt: skip
-    _emit(args, found, header, rows)
+            for a in page.rows]  # fmt: skip
+    _emit(args, page, header, rows)
+    if args.output_format == "table" and page.total > len(page.rows):
+        print(f"dockwise: {len(page.rows)} of {page.total} shown (--limit N, --all)",
+              file=sys.stderr)  # fmt: skip
     return 0
 
 

@@ -1,6 +1,7 @@
 """`dockwise fleet scan [SOURCE...] [--stale AGE] [--jobs N] [--wait]`: scan what is new
 or stale. With SQLite it runs the scans itself, N at a time; with PostgreSQL it queues
-them for `dockwise worker` processes and returns (or, with --wait, follows them)."""
+them for `dockwise worker` processes and returns (or, with --wait, follows them).
+Online, it then asks whether each stored image's base moved, as `status --check-base`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import argparse
 import sys
 import time
 
-from dockwise.commands.flags import add_registry_arguments, registry_keywords
+from dockwise.commands.flags import add_registry_arguments, registry_access, registry_keywords
 from dockwise.vulndb.paths import resolve_db_path
 
 WAIT_POLL = 1.0  # seconds between two looks at the queue with --wait
@@ -50,7 +51,20 @@ def run(args: argparse.Namespace, fleet) -> int:  # noqa: ANN001 - Fleet, import
         code = _enqueue(args, fleet, planned, keywords)
     else:
         code = _embedded(args, fleet, planned, keywords)
+    _check_bases(args, fleet)
     return 2 if planned.errors else code
+
+
+def _check_bases(args: argparse.Namespace, fleet) -> None:  # noqa: ANN001 - Fleet
+    """Whether the bases moved, once the scans are stored (queued scans: at their next
+    `fleet scan` or `status --check-base`); nothing offline, where status says "not
+    checked" (or the last answer) anyway."""
+    from dockwise.fleet.bases import check_bases
+
+    access = registry_access(args)
+    if not access.offline:
+        for warning in check_bases(fleet, access):
+            print(f"dockwise: warning: {warning}", file=sys.stderr)
 
 
 def _enqueue(args: argparse.Namespace, fleet, planned, keywords: dict) -> int:  # noqa: ANN001

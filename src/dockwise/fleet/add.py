@@ -115,7 +115,7 @@ def add_results(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
             continue
         image_id = done[digest].image_id if digest in done else known[digest][0]
         outcome.append(Ingested(image_id, digest, False))
-        again.append((image_id, item.source))
+        again.append((image_id, item.names))
     if again:
         refresh_references(fleet, again)
     return outcome

@@ -1,10 +1,15 @@
 """`fleet status --check-archive`: `dockwise outdated`'s question asked of every stored
 image. The images are grouped by release and architecture, so each group's indices are
 fetched once and apt is asked once for the union of their package names; the images'
-own packages and open findings come from the store, no image is read again."""
+own packages and open findings come from the store, no image is read again. What an
+archive that was read said is kept on each image (`stored`), so `fleet status` shows
+the last answer later, offline; a check that could not read its archive keeps the
+previous answer."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -12,6 +17,7 @@ import sqlalchemy as sa
 
 from dockwise.errors import DockwiseError
 from dockwise.fleet import api
+from dockwise.fleet.ingest import now
 from dockwise.fleet.schema import findings, image_packages, images, packages
 from dockwise.fleet.store import Fleet
 
@@ -25,10 +31,25 @@ class ArchiveCheck:
 
     state: str
     upgrades: tuple[api.Upgrade, ...] = ()
+    checked: str = ""  # when the archive said so (a stored answer), "" for this run's
 
     @property
     def fixes(self) -> tuple[api.Upgrade, ...]:
         return tuple(u for u in self.upgrades if u.security)
+
+    @property
+    def read(self) -> bool:
+        """The archive was read: an answer worth keeping."""
+        return not self.state.startswith("not checked")
+
+
+def stored(state: str | None, upgrades: str | None, checked: str | None) -> ArchiveCheck | None:
+    """The check kept on an image (its three columns), None if never checked."""
+    if state is None:
+        return None
+    found = tuple(api.Upgrade(**{**u, "fixes": tuple(u["fixes"])})
+                  for u in json.loads(upgrades or "[]"))  # fmt: skip
+    return ArchiveCheck(state, found, checked or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +64,19 @@ def check_archive(fleet: Fleet, sources: tuple[str, ...], keyring: str | None,
     checks: dict[int, ArchiveCheck] = {}
     for release, installed in _releases(fleet).items():
         checks.update(_check(release, installed, sources, keyring, offline))
+    _keep(fleet, checks)
     return checks
+
+
+def _keep(fleet: Fleet, checks: dict[int, ArchiveCheck]) -> None:
+    """Each answer of an archive that was read, on its image, in one statement."""
+    when = now()
+    rows = [{"iid": image_id, "archive_state": check.state, "archive_checked": when,
+             "archive_upgrades": json.dumps([dataclasses.asdict(u) for u in check.upgrades])}
+            for image_id, check in checks.items() if check.read]  # fmt: skip
+    if rows:
+        with fleet.engine.begin() as connection:
+            connection.execute(images.update().where(images.c.id == sa.bindparam("iid")), rows)
 
 
 def _check(release: _Release, installed: dict[int, api.Installed], sources: tuple[str, ...],

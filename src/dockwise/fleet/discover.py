@@ -4,14 +4,19 @@ references to scan, not scans.
 The registry's catalog and each repository's tags are listed (paged by `Link`), kept
 or dropped by include and exclude globs, cut to the highest `--tag-limit` tags per
 repository, and each kept tag is resolved to the digest it names now (one manifest
-request). A tag already stored under the same digest only has its last-seen time moved;
-`fleet scan` (or `fleet add`) scans what no stored image holds yet (`queries.unscanned`).
+request). Tags are listed and resolved `RESOLVERS` at a time (the requests wait on the
+network, not the CPU); each repository's tags are split among at most that many
+clients, each with its own connection and token. A tag already stored under the same
+digest only has its last-seen time moved; `fleet scan` (or `fleet add`) scans what no
+stored image holds yet (`queries.unscanned`).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,6 +29,7 @@ from dockwise.fleet.sql import upsert
 from dockwise.fleet.store import Fleet
 
 SCHEME = "registry:"
+RESOLVERS = 8  # requests at once: a registry is not to be flooded by one discovery
 NUMBER = re.compile(r"(\d+)")
 
 
@@ -62,16 +68,31 @@ def discover(
     found: dict[tuple[str, str], str] = {}
     failed: list[str] = []
     names = list(api.repositories(host, access, prefix))
-    for repository in names:
-        kept = [t for t in api.tags(host, repository, access) if selection.wanted(repository, t)]
-        chosen = highest(kept, selection.tag_limit)
-        for tag, digest in api.tag_digests(host, repository, chosen, access):
-            if isinstance(digest, str):
-                found[(repository, tag)] = digest
-            else:  # a tag deleted since it was listed, a broken manifest
-                failed.append(f"{repository}:{tag} ({digest})")
+    with ThreadPoolExecutor(RESOLVERS) as pool:
+        chosen = pool.map(lambda name: _chosen(host, name, access, selection), names)
+        jobs = [(name, part) for name, tags in zip(names, chosen, strict=True)
+                for part in _parts(tags)]  # fmt: skip
+        answers = pool.map(lambda job: list(api.tag_digests(host, *job, access)), jobs)
+        for (repository, _), resolved in zip(jobs, answers, strict=True):
+            for tag, digest in resolved:
+                if isinstance(digest, str):
+                    found[(repository, tag)] = digest
+                else:  # a tag deleted since it was listed, a broken manifest
+                    failed.append(f"{repository}:{tag} ({digest})")
     new, moved = _record(fleet, host, found)
     return Discovered(len(names), len(found), new, moved, tuple(failed))
+
+
+def _chosen(host: str, repository: str, access: api.RegistryAccess,
+            selection: Selection) -> list[str]:  # fmt: skip
+    kept = [t for t in api.tags(host, repository, access) if selection.wanted(repository, t)]
+    return highest(kept, selection.tag_limit)
+
+
+def _parts(tags: list[str]) -> list[list[str]]:
+    """A repository's tags in at most RESOLVERS parts, one client each."""
+    size = max(1, math.ceil(len(tags) / RESOLVERS))
+    return [tags[start : start + size] for start in range(0, len(tags), size)]
 
 
 def parse_target(target: str) -> tuple[str, str]:

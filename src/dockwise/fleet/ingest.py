@@ -58,6 +58,13 @@ class Pending:
         data = api.encode_result(result)
         return cls(api.read_saved(data, source), data, source, kind)
 
+    @property
+    def names(self) -> list[str]:
+        """A scan's source names the image; a saved result's source is only the file it
+        was read from, whatever that file is called or wherever it is now."""
+        tags = list(self.saved.image.repo_tags)
+        return [self.source, *tags] if self.kind == "scan" else tags
+
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -109,12 +116,12 @@ def ingest_batch(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     whole batch, each with many rows, so the commit and the round trips are paid once
     per batch, not per image. The result files first (content-addressed: a failed
     transaction leaves at most unreferenced files, never a dangling row)."""
-    files = [fleet.results.put(item.data) for item in batch]
+    files = fleet.results.put_many([item.data for item in batch])
     digests, when = [image_identity(item.saved) for item in batch], now()
     with fleet.engine.begin() as connection:
         ids = _image_rows(connection, batch, digests, files, when)
         placed = [(ids[d], item) for d, item in zip(digests, batch, strict=True)]
-        _references(connection, [(i, _names(item)) for i, item in placed], when)
+        _references(connection, [(i, item.names) for i, item in placed], when)
         _layers(connection, [(i, item.saved) for i, item in placed])
         _packages(connection, [(i, item.saved) for i, item in placed])
         insert_rows(connection, scan_runs, [dict(
@@ -124,21 +131,17 @@ def ingest_batch(fleet: Fleet, batch: Sequence[Pending]) -> list[Ingested]:
     return [Ingested(ids[d], d, True) for d in digests]
 
 
-def _names(item: Pending) -> list[str]:
-    return [item.source, *item.saved.image.repo_tags]
-
-
 def seen_again(fleet: Fleet, image_id: int, digest: str, source: str) -> Ingested:
     """An image stored before under the same digest: only its reference is refreshed."""
-    refresh_references(fleet, [(image_id, source)])
+    refresh_references(fleet, [(image_id, [source])])
     return Ingested(image_id, digest, False)
 
 
-def refresh_references(fleet: Fleet, seen: Sequence[tuple[int, str]]) -> None:
+def refresh_references(fleet: Fleet, seen: Sequence[tuple[int, Sequence[str]]]) -> None:
     """Images stored before: only their references are refreshed (`seen`: each image's
-    id and the source it came from this time), in one statement."""
+    id and the names it came under this time), in one statement."""
     with fleet.engine.begin() as connection:
-        _references(connection, [(image_id, [source]) for image_id, source in seen], now())
+        _references(connection, [(image_id, list(names)) for image_id, names in seen], now())
 
 
 def _image_rows(
@@ -178,13 +181,27 @@ def _image_values(saved: api.Saved, result_digest: str, when: str) -> dict:
 
 def _references(connection: Connection, named: list[tuple[int, list[str]]], when: str) -> None:
     """Each registry reference among the names of each image: inserted, or its last
-    seen moved to now (first seen kept), in one upsert."""
+    seen moved to now (first seen kept), in one upsert; then the images' names."""
     refs = {(image_id, r.domain, r.repository, r.tag)
             for image_id, found in named for name in found if (r := _reference(name))}  # fmt: skip
     rows = [dict(image_id=i, registry=d, repository=r, tag=t, first_seen=when, last_seen=when)
             for i, d, r, t in sorted(refs)]  # fmt: skip
     upsert(connection, references, rows, ("registry", "repository", "tag", "image_id"),
            ("last_seen",))  # fmt: skip
+    for chunk in chunks(sorted({row["image_id"] for row in rows})):
+        connection.execute(images.update().where(images.c.id.in_(chunk))
+                           .values(name=latest_name(images.c.id)))  # fmt: skip
+
+
+def latest_name(image_id: sa.ColumnElement) -> sa.ScalarSelect:
+    """The image's most recently seen reference, as `registry/repository:tag`: kept on
+    the image (`images.name`) whenever its references change."""
+    r = references.c
+    return (
+        sa.select(r.registry + "/" + r.repository + ":" + r.tag)
+        .where(r.image_id == image_id).order_by(r.last_seen.desc(), r.id.desc()).limit(1)
+        .scalar_subquery()
+    )  # fmt: skip
 
 
 def _reference(name: str):  # noqa: ANN202 - api.Reference | None

@@ -33,6 +33,7 @@ from dockwise.fleet.store import Fleet
 
 SIGNATURE_HEADER = "X-Dockwise-Signature-256"
 KEY_HEADER = "Idempotency-Key"
+TIMESTAMP_HEADER = "X-Dockwise-Timestamp"
 EVENT = "dockwise.fleet.rollup"
 SECRET_ENV = "DOCKWISE_WEBHOOK_SECRET"
 URL_ENV = "DOCKWISE_WEBHOOK_URL"
@@ -101,8 +102,16 @@ def _rollup(row: sa.Row, names: dict[str, list[str]], threshold: api.Severity) -
         "release": {"digest": row.digest, "built": row.built},
         "threshold": str(threshold), "images": sections,
     }  # fmt: skip
-    body = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
-    return Rollup(row.id, key, len(sections), body)
+    return Rollup(row.id, key, len(sections), _encode(document))
+
+
+def _encode(document: dict) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def stamped(body: bytes, when: int) -> bytes:
+    """The roll-up with the time it is sent, inside what the signature covers."""
+    return _encode({**json.loads(body), "timestamp": when})
 
 
 def _at_least(finding: dict, threshold: api.Severity) -> bool:
@@ -148,13 +157,16 @@ class Webhook:
     timeout: float = 30.0
 
     def __call__(self, key: str, body: bytes) -> None:
-        headers = {"Content-Type": "application/json", KEY_HEADER: key,
-                   SIGNATURE_HEADER: sign(self.secret, body),
-                   "User-Agent": f"dockwise/{__version__}"}  # fmt: skip
         reason = ""
         with httpx.Client(timeout=self.timeout) as client:
             for attempt in range(1, self.attempts + 1):
-                done, wait, reason = self._attempt(client, body, headers)
+                when = int(time.time())
+                sent = stamped(body, when)  # each attempt: a retry is not a stale replay
+                headers = {"Content-Type": "application/json", KEY_HEADER: key,
+                           SIGNATURE_HEADER: sign(self.secret, sent),
+                           TIMESTAMP_HEADER: str(when),
+                           "User-Agent": f"dockwise/{__version__}"}  # fmt: skip
+                done, wait, reason = self._attempt(client, sent, headers)
                 if done:
                     return
                 if attempt < self.attempts:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from dockwise.fleet import FleetError, api
-from dockwise.fleet.archive import ArchiveCheck
+from dockwise.fleet.archive import ArchiveCheck, stored
 from dockwise.fleet.schema import (
     db_releases,
     discovered,
@@ -45,8 +45,9 @@ class ImageStatus:
     age_days: int | None  # since the image was built
     rebuild: tuple[str, ...]  # why a rebuild is needed; empty when it is not
     base: str = ""  # the base: "" (none named), "not checked", "current", "moved"
-    archive: str = ""  # "" (not asked), "not checked: why", "current", "upgrades", "fixes"
+    archive: str = ""  # "" (never asked), "not checked: why", "current", "upgrades", "fixes"
     upgrades: tuple[api.Upgrade, ...] = ()  # what the archive has newer, and fixes
+    archive_checked: str = ""  # when the archive said so; "" for a check of this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,14 @@ class Affected:
 
 
 @dataclass(frozen=True, slots=True)
+class AffectedPage:
+    """A page of `fleet affected`'s answer and the answer's whole size."""
+
+    total: int
+    rows: tuple[Affected, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class HistoryEvent:
     """A scan of the image, or a finding's life over database releases."""
 
@@ -79,23 +88,28 @@ class HistoryEvent:
 def status(fleet: Fleet, today: date | None = None,
            archive: dict[int, ArchiveCheck] | None = None) -> list[ImageStatus]:  # fmt: skip
     """Every image, worst first: the numbers that decide what to rebuild; `archive`, by
-    image id, is what `check_archive` found newer in the distribution's archive."""
+    image id, is what `check_archive` found newer in the distribution's archive (without
+    it, the last check kept on each image)."""
     today = today or datetime.now(UTC).date()
     with fleet.engine.connect() as connection:
-        names = _names(connection)
         totals = _open_totals(connection)
         fixable = _fixable_os_packages(connection)
         rows = connection.execute(sa.select(
-            images.c.id, images.c.digest, images.c.created, images.c.distro_id,
+            images.c.id, images.c.name, images.c.digest, images.c.created, images.c.distro_id,
             images.c.distro_version, images.c.distro_codename, images.c.base_name,
-            images.c.base_digest, images.c.base_latest)).all()  # fmt: skip
-    checked = {} if archive is None else {row.id: archive.get(row.id, NO_DEBS) for row in rows}
-    lines = [_status_line(row, names, totals, fixable, today, checked.get(row.id))
+            images.c.base_digest, images.c.base_latest, images.c.archive_state,
+            images.c.archive_upgrades, images.c.archive_checked)).all()  # fmt: skip
+    if archive is None:
+        checked = {row.id: stored(row.archive_state, row.archive_upgrades, row.archive_checked)
+                   for row in rows}  # fmt: skip
+    else:
+        checked = {row.id: archive.get(row.id, NO_DEBS) for row in rows}
+    lines = [_status_line(row, totals, fixable, today, checked.get(row.id))
              for row in rows]  # fmt: skip
     return sorted(lines, key=lambda s: (-_rank(s.worst), -s.kev, -s.fixable, s.name))
 
 
-def _status_line(row, names, totals, fixable, today: date,  # noqa: ANN001
+def _status_line(row, totals, fixable, today: date,  # noqa: ANN001
                  archive: ArchiveCheck | None) -> ImageStatus:  # fmt: skip
     worst, kev, fixes = totals.get(row.id, (None, 0, 0))
     eol = _end_of_life(row.distro_id, row.distro_version, row.distro_codename, today)
@@ -114,10 +128,11 @@ def _status_line(row, names, totals, fixable, today: date,  # noqa: ANN001
     if base == "moved":
         reasons.append(f"its base {row.base_name} has a newer digest ({row.base_latest[:19]}…)")
     return ImageStatus(
-        names.get(row.id, row.digest), row.digest,
+        row.name or row.digest, row.digest,
         str(api.Severity(worst)) if worst is not None else "none", int(kev or 0),
         int(fixes or 0), eol, _age_days(row.created, today), tuple(reasons), base,
         archive.state if archive else "", archive.upgrades if archive else (),
+        archive.checked if archive else "",
     )  # fmt: skip
 
 
@@ -157,14 +172,6 @@ def _age_days(created: str, today: date) -> int | None:
         return None
 
 
-def _names(connection: Connection) -> dict[int, str]:
-    """Each image's most recently seen reference."""
-    r = references.c
-    query = sa.select(r.image_id, r.registry, r.repository, r.tag).order_by(r.last_seen, r.id)
-    return {row.image_id: f"{row.registry}/{row.repository}:{row.tag}"
-            for row in connection.execute(query)}  # fmt: skip
-
-
 def _open_totals(connection: Connection) -> dict[int, tuple]:
     f = findings.c
     query = (
@@ -191,51 +198,55 @@ def _fixable_os_packages(connection: Connection) -> dict[int, set[str]]:
     return found
 
 
-def affected(fleet: Fleet, what: str) -> list[Affected]:
-    """Images affected by a vulnerability id, or holding a purl or package name: one
-    query each, names included (a fleet-wide CVE can return thousands of rows)."""
+def affected(fleet: Fleet, what: str, limit: int | None = None) -> list[Affected]:
+    """Images affected by a vulnerability id, or holding a purl or package name (all of
+    them without a `limit`)."""
+    return list(affected_page(fleet, what, limit).rows)
+
+
+def affected_page(fleet: Fleet, what: str, limit: int | None) -> AffectedPage:
+    """The first `limit` answers in name order, and how many there are: a fleet-wide
+    CVE is a row per image, and a page of them with the count is what a person reads.
+    One query for the count (of the findings or reverse-index rows alone: their foreign
+    keys make the joins one row each) and one for the page, sorted by the database
+    (building every row and sorting in Python was half a 20,000-row answer's time)."""
     with fleet.engine.connect() as connection:
-        if VULN_ID.match(what):
-            rows = _by_vulnerability(connection, what)
-        else:
-            rows = connection.execute(_by_package(what)).all()
-    found = [
+        query, counted = (_by_vulnerability(connection, what) if VULN_ID.match(what)
+                          else _by_package(what))  # fmt: skip
+        total = connection.execute(counted).scalar_one()
+        page = query.order_by(*_ORDER)
+        rows = connection.execute(page if limit is None else page.limit(limit)).all()
+    return AffectedPage(total, tuple(
         Affected(name or digest, digest, f"{package}@{version}", purl, vuln_id,
                  str(api.Severity(severity)) if vuln_id else "", fixed, status, epss)
         for name, digest, package, version, purl, vuln_id, severity, fixed, status, epss in rows
-    ]  # fmt: skip
-    return sorted(found, key=lambda a: (a.name, a.package, a.vuln_id))
+    ))  # fmt: skip
 
 
-def _latest_name(image_id: sa.ColumnElement) -> sa.ScalarSelect:
-    """The image's most recently seen reference, as `registry/repository:tag`."""
-    r = references.c
-    return (
-        sa.select(r.registry + "/" + r.repository + ":" + r.tag)
-        .where(r.image_id == image_id).order_by(r.last_seen.desc(), r.id.desc()).limit(1)
-        .scalar_subquery()
-    )  # fmt: skip
+# by name (the digest without one), then package and id: the order both backends give
+_ORDER = (sa.func.coalesce(sa.func.nullif(images.c.name, ""), images.c.digest),
+          packages.c.name, packages.c.version, sa.literal_column("vuln_id"))  # fmt: skip
 
 
-def _by_vulnerability(connection: Connection, vuln_id: str) -> list[sa.Row]:
-    """Open findings under this id; failing that, those that carry it as an alias."""
+def _by_vulnerability(connection: Connection, vuln_id: str) -> tuple[sa.Select, sa.Select]:
+    """Open findings under this id; failing that, those that carry it as an alias:
+    (the rows, their count)."""
     f, p = findings.c, packages.c
-    base = (
-        sa.select(_latest_name(f.image_id), images.c.digest, p.name, p.version, p.purl,
+    held = sa.select(f.id).where(f.vuln_id == vuln_id, f.status == "open").limit(1)
+    wanted = f.vuln_id == vuln_id if connection.execute(held).first() else sa.or_(
+        f.aliases == vuln_id, f.aliases.like(f"{vuln_id} %"),
+        f.aliases.like(f"% {vuln_id}"), f.aliases.like(f"% {vuln_id} %"))  # fmt: skip
+    rows = (
+        sa.select(images.c.name, images.c.digest, p.name, p.version, p.purl,
                   f.vuln_id, f.severity, f.fixed_version, f.fix_status, f.epss)
         .join_from(findings, packages, f.package_id == p.id)
         .join(images, images.c.id == f.image_id)
-        .where(f.status == "open")
+        .where(f.status == "open", wanted)
     )  # fmt: skip
-    rows = connection.execute(base.where(f.vuln_id == vuln_id)).all()
-    if rows:
-        return rows
-    alias = sa.or_(f.aliases == vuln_id, f.aliases.like(f"{vuln_id} %"),
-                   f.aliases.like(f"% {vuln_id}"), f.aliases.like(f"% {vuln_id} %"))  # fmt: skip
-    return connection.execute(base.where(alias)).all()
+    return rows, sa.select(sa.func.count()).where(f.status == "open", wanted)
 
 
-def _by_package(what: str) -> sa.Select:
+def _by_package(what: str) -> tuple[sa.Select, sa.Select]:
     """By purl (exact, or every version of a versionless one), else by package name:
     one probe of the packages index, then the reverse index."""
     p, ip = packages.c, image_packages.c
@@ -245,12 +256,15 @@ def _by_package(what: str) -> sa.Select:
     else:
         wanted = p.name == what
     none = sa.literal("")
-    return (
-        sa.select(_latest_name(ip.image_id), images.c.digest, p.name, p.version, p.purl,
-                  none, sa.literal(0), none, none, sa.null())
+    rows = (
+        sa.select(images.c.name, images.c.digest, p.name, p.version, p.purl,
+                  none.label("vuln_id"), sa.literal(0), none, none, sa.null())
         .join_from(image_packages, packages, ip.package_id == p.id)
         .join(images, images.c.id == ip.image_id).where(wanted)
     )  # fmt: skip
+    counted = sa.select(sa.func.count()).join_from(
+        image_packages, packages, ip.package_id == p.id).where(wanted)  # fmt: skip
+    return rows, counted
 
 
 def history(fleet: Fleet, image: str) -> tuple[str, list[HistoryEvent]]:

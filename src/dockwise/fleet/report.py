@@ -22,8 +22,7 @@ from dockwise.fleet import api
 from dockwise.fleet.ingest import now
 from dockwise.fleet.pages import trend
 from dockwise.fleet.queries import ImageStatus, status
-from dockwise.fleet.queries import _names as image_names
-from dockwise.fleet.schema import db_releases, findings, packages
+from dockwise.fleet.schema import db_releases, findings, images, packages
 from dockwise.fleet.store import Fleet
 
 TREND_RELEASES = 12  # releases in the trend chart; the JSON has them all
@@ -94,14 +93,15 @@ def _changes(connection: Connection, latest: ReleasePoint) -> tuple[Change, ...]
     release_id = connection.execute(
         sa.select(db_releases.c.id).where(db_releases.c.digest == latest.digest)).scalar_one()
     query = (
-        sa.select(f.image_id, p.name, p.version, f.vuln_id, f.severity, f.fixed_version, f.kev,
-                  f.epss, f.first_release, f.resolved_release)
+        sa.select(images.c.name.label("image"), images.c.digest, p.name, p.version, f.vuln_id,
+                  f.severity, f.fixed_version, f.kev, f.epss, f.first_release,
+                  f.resolved_release)
         .join_from(findings, packages, f.package_id == p.id)
+        .join(images, images.c.id == f.image_id)
         .where(sa.or_(f.first_release == release_id, f.resolved_release == release_id))
     )  # fmt: skip
-    names = image_names(connection)
     rows = [Change("resolved" if row.resolved_release == release_id else "new",
-                   names.get(row.image_id, str(row.image_id)), f"{row.name}@{row.version}",
+                   row.image or row.digest, f"{row.name}@{row.version}",
                    row.vuln_id, str(api.Severity(row.severity)), row.fixed_version,
                    bool(row.kev), row.epss) for row in connection.execute(query)]  # fmt: skip
     return tuple(sorted(rows, key=lambda c: (c.change, -_rank(c.severity), c.image, c.vuln_id)))

@@ -58,6 +58,14 @@ images = Table(
     Column("base_digest", String, nullable=False, server_default=""),
     Column("base_latest", String),
     Column("base_checked", String),
+    # its most recently seen reference, "" without one (revision 0005): every answer
+    # names its images, and looking the name up per row cost more than the answer
+    Column("name", String, nullable=False, server_default=""),
+    # the last archive check that read the archive (revision 0007): its state, the
+    # upgrades it found (JSON), when; None: never checked
+    Column("archive_state", String),
+    Column("archive_upgrades", Text),
+    Column("archive_checked", String),
 )  # fmt: skip
 
 references = Table(
@@ -108,6 +116,7 @@ image_packages = Table(
     Column("owned_by", String, nullable=False),  # the OS package that installed it, if any
     Column("layer", Integer),  # position of the layer that introduced it
     Index("image_packages_package", "package_id", "image_id"),
+    sqlite_with_rowid=False,  # revision 0006: the rows in the key's b-tree, no rowid copy
 )  # fmt: skip
 
 scan_runs = Table(
@@ -141,8 +150,7 @@ findings = Table(
     Column("last_release", Integer, ForeignKey("db_releases.id"), nullable=False),
     Column("resolved_release", Integer, ForeignKey("db_releases.id")),
     UniqueConstraint("image_id", "package_id", "vuln_id"),
-    Index("findings_vuln", "vuln_id"),
-    Index("findings_image_status", "image_id", "status"),
+    Index("findings_vuln", "vuln_id", "status"),  # revision 0005: counts read it alone
 )  # fmt: skip
 
 notifications = Table(

@@ -14,12 +14,13 @@ from dockwise.answers import answer
 from dockwise.checks import Target, build_checkers
 from dockwise.checks.suppress import Suppressions
 from dockwise.checks.vulns.coverage import with_coverage
-from dockwise.model import Finding, ScanResult
+from dockwise.model import Finding, ImageInfo, ScanResult
 from dockwise.options import Options
 from dockwise.pipeline.read import Progress, inventory
 from dockwise.provenance import BaseCatalogue, Provenance, lessons, provenance
 from dockwise.runprofile.derive import derive
-from dockwise.source.registry.signatures import find_signatures, read_public_key
+from dockwise.source.registry.cosign import SignatureLookup
+from dockwise.source.registry.reference import SCHEME as REGISTRY
 from dockwise.vulndb.advisory import AdvisorySource
 from dockwise.vulndb.coverage import DatabaseCoverage
 
@@ -41,7 +42,7 @@ def scan(options: Options, settings: ScanSettings, progress: Progress | None = N
     Nothing is filtered out here: `--severity`, `--only-fixed` and hiding suppressed
     findings are display choices made by the caller.
     """
-    key = read_public_key(options.key)  # a bad --key fails before any download
+    key = _public_key(options.key)  # a bad --key fails before any download
     today = settings.today or datetime.now(UTC).date()
     result, tree = inventory(options, progress)
     result = with_coverage(result, settings.database)
@@ -56,11 +57,32 @@ def _provenance(result: ScanResult, options: Options, key: bytes | None, today: 
     """Worked out once per scan; the catalogue of known bases learns from every image."""
     image = result.image
     catalogue = None if options.no_cache else BaseCatalogue.load()
-    signatures = find_signatures(image, options.registry)  # None unless from a registry
+    signatures = _signatures(image, options)
     prov = provenance(image, result.inventory.distro, today, catalogue, signatures, key)
     if catalogue is not None:
         catalogue.learn(*lessons(image, prov, today)).save()
     return prov
+
+
+# The two below import the registry client only when a key is given or the image is from a
+# registry: httpx, and the rich, click and pygments of its command line, are 50 ms of scan.
+
+
+def _public_key(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    from dockwise.source.registry.signatures import read_public_key
+
+    return read_public_key(path)
+
+
+def _signatures(image: ImageInfo, options: Options) -> SignatureLookup | None:
+    """Cosign signatures of a registry image; None for any other."""
+    if image.scheme != REGISTRY:
+        return None
+    from dockwise.source.registry.signatures import find_signatures
+
+    return find_signatures(image, options.registry)
 
 
 def _check(target: Target, advisories: AdvisorySource, today: date) -> list[Finding]:

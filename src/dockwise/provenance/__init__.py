@@ -5,17 +5,29 @@ signatures, and what its build history did (download-and-execute, secrets, pinni
 (`checks.history`) applies the history rules inside `dockwise scan`.
 """
 
-from dockwise.provenance.base import BaseImage, infer_base
-from dockwise.provenance.catalogue import BaseCatalogue, KnownBase
-from dockwise.provenance.origin import Metadata, Origin, origin
-from dockwise.provenance.signature import (
-    SignatureState,
-    SignatureStatus,
-    signature_status,
-    verify_simple_signing,
-)
-from dockwise.provenance.summary import Provenance, lessons, provenance, verdict
-from dockwise.source.registry.cosign import SignatureArtifact, SignatureLookup
+from importlib import import_module
+
+# each name from its module on first use (PEP 562): `sbom` needs only origin's `metadata`,
+# and importing the signature module brings cryptography, 20 ms of every `sbom`
+_MODULES = {
+    "dockwise.provenance.base": ("BaseImage", "infer_base"),
+    "dockwise.provenance.catalogue": ("BaseCatalogue", "KnownBase"),
+    "dockwise.provenance.origin": ("Metadata", "Origin", "origin"),
+    "dockwise.provenance.signature": (
+        "SignatureState", "SignatureStatus", "signature_status", "verify_simple_signing",
+    ),
+    "dockwise.provenance.summary": ("Provenance", "lessons", "provenance", "verdict"),
+    "dockwise.source.registry.cosign": ("SignatureArtifact", "SignatureLookup"),
+}  # fmt: skip
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str):  # noqa: ANN202 - whatever the submodule defines
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(module), name)
+
 
 __all__ = [
     "BaseCatalogue",

@@ -13,14 +13,14 @@ import base64
 import binascii
 from dataclasses import dataclass
 from enum import StrEnum
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from typing import TYPE_CHECKING
 
 from dockwise.model import ImageInfo
 from dockwise.source.registry.cosign import SignatureLookup
 from dockwise.untrusted import load_json
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
 PAYLOAD_TYPE = "cosign container image signature"
 
@@ -84,6 +84,10 @@ def verify_simple_signing(
     Pure: no network, no clock. The digest check matters as much as the signature: a
     valid signature of another image proves nothing about this one.
     """
+    # cryptography is imported here, when a signature is checked: `scan` of an archive
+    # has none, and the import is 10 ms
+    from cryptography.hazmat.primitives import serialization
+
     try:
         signature = base64.b64decode(signature_b64, validate=True)
         key = serialization.load_pem_public_key(public_key_pem)
@@ -95,6 +99,10 @@ def verify_simple_signing(
 
 
 def _signature_ok(key: object, signature: bytes, payload: bytes) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
     try:
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
@@ -108,6 +116,10 @@ def _signature_ok(key: object, signature: bytes, payload: bytes) -> bool:
 
 def _rsa_ok(key: rsa.RSAPublicKey, signature: bytes, payload: bytes) -> bool:
     """PKCS#1 v1.5 (sigstore's default for RSA keys), else PSS."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
     pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
     for scheme in (padding.PKCS1v15(), pss):
         try:

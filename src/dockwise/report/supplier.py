@@ -7,7 +7,6 @@ import re
 from collections.abc import Sequence
 
 from dockwise.model import Distro, ImageInfo, Package
-from dockwise.provenance.origin import metadata
 
 _NAME_EMAIL = re.compile(r"^\s*([^<>]+?)\s*(?:<([^<>()\s]+)>)?\s*$")
 # the image's own words for who made it, strongest first (OCI annotations, then labels)
@@ -16,6 +15,9 @@ _IMAGE_FIELDS = ("vendor", "authors", "maintainer")
 
 def image_supplier(image: ImageInfo) -> str:
     """The vendor, authors or maintainer label or annotation, else the config's author."""
+    # imported here: the provenance package brings cryptography (cosign), 20 ms of `sbom`
+    from dockwise.provenance.origin import metadata
+
     found = {m.field: m.value for m in metadata(image)}
     return next((found[f] for f in _IMAGE_FIELDS if found.get(f)), image.author)
 

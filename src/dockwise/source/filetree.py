@@ -157,17 +157,21 @@ class FileTree:
         return cls.from_layers([analysis])
 
     def _apply(self, analysis: LayerAnalysis) -> None:
-        index = analysis.layer.index
+        index, entries, versions = analysis.layer.index, analysis.entries, self._versions
         replaced = {  # a file replaced by a directory, or back: the old one goes entirely
             path
-            for path, entry in analysis.entries.items()
-            if (old := self._versions.get(path)) and old[-1][1].is_dir != entry.is_dir
+            for path in versions.keys() & entries.keys()  # in C, over the smaller of the two
+            if versions[path][-1][1].is_dir != entries[path].is_dir
         }
         self._delete(analysis.whiteouts | replaced, analysis.opaque_dirs, index)
-        versions = self._versions
-        for path, entry in analysis.entries.items():
+        ones: dict[int, Versions] = {}  # id(entry) -> `_one`: no call for most paths
+        for path, entry in entries.items():
             old = versions.get(path)
-            versions[path] = self._one(index, entry) if old is None else (*old, (index, entry))
+            if old is not None:
+                versions[path] = (*old, (index, entry))
+            else:
+                versions[path] = ones.get(id(entry)) or ones.setdefault(
+                    id(entry), self._one(index, entry))
         for path, blob in analysis.contents.items():
             self._contents[(path, index)] = blob
         self._kept.update(analysis.contents)

@@ -130,7 +130,7 @@ def analyze_blob(blob: Blob, layer: LayerRef, selector: Selector) -> LayerAnalys
         prefetch = _Prefetch(checked, tar_hash)
         analysis = LayerAnalysis(layer)
         try:
-            for entry in iter_tar(prefetch.read, selector):
+            for entry in iter_tar(prefetch.read, selector, analysis.entries):
                 add_entry(analysis, entry, selector)
         except SourceError as exc:
             message = str(exc)

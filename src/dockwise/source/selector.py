@@ -33,10 +33,9 @@ def _never(path: str) -> int:
     return 0
 
 
-def _wanted(globs: Mapping[str, int]) -> Callable[[str], int]:
+def _wanted(globs: Mapping[str, int], maybe: Callable[[str], bool]) -> Callable[[str], int]:
     """path -> size cap (0 when no cataloger wants it); one regex per distinct cap,
     compiled at the first candidate path: a warm run only needs the fingerprint."""
-    maybe = last_segment_filter(globs)
     compiled = _lazy(lambda: _by_cap(globs))
 
     def wanted(path: str) -> int:
@@ -59,6 +58,14 @@ def _by_cap(globs: Mapping[str, int]) -> list[tuple[re.Pattern[str], int]]:
     return [(glob_regex(patterns), cap) for cap, patterns in sorted(by_cap.items(), reverse=True)]
 
 
+def _remember(cache: dict[str, bool], key: str, verdict: bool) -> bool:
+    """Store a verdict in a bounded cache (emptied when full) and return it."""
+    if len(cache) >= SEEN_MAX:
+        cache.clear()
+    cache[key] = verdict
+    return verdict
+
+
 def _lazy(make: Callable[[], T]) -> Callable[[], T]:
     """`make()` on the first call, the same value after. Compiling the catalogers' and
     analyzers' globs is about a tenth of a warm re-scan, which never matches a path."""
@@ -75,7 +82,7 @@ def last_segment_filter(globs: Iterable[str]) -> Callable[[str], bool]:
     test = _SegmentTest()
     for glob in globs:
         test.add(glob)
-    return test if not test.always else lambda path: True
+    return test
 
 
 class _SegmentTest:
@@ -112,17 +119,22 @@ class _SegmentTest:
 
     def __call__(self, path: str) -> bool:
         slash = path.rfind("/")
-        base = path[slash + 1 :]
+        if self.base_hit(path[slash + 1 :]):
+            return True
+        return slash > 0 and path[path.rfind("/", 0, slash) + 1 : slash] in self.dirs
+
+    def base_hit(self, base: str) -> bool:
+        """Whether a file of this name may match, whatever its directory."""
         hit = self._seen.get(base)
         if hit is None:  # a layer repeats its file names (index.js, __init__.py) endlessly
             hit = self._base(base)
             if len(self._seen) < SEEN_MAX:
                 self._seen[base] = hit
-        if hit:
-            return True
-        return slash > 0 and path[path.rfind("/", 0, slash) + 1 : slash] in self.dirs
+        return hit
 
     def _base(self, base: str) -> bool:
+        if self.always:
+            return True
         if base in self.names or base.endswith(self.suffixes) or base.startswith(self.prefixes):
             return True
         return bool(self.inside) and self._inside.search(base) is not None
@@ -138,19 +150,54 @@ class Selector:
     _maybe: Callable[[str], bool] = field(default=lambda path: True)
     globs: tuple[tuple[str, int], ...] = ()  # what `wanted` was built from (for cache keys)
     every_file: tuple[FileAnalyzer, ...] = ()  # analyzers shown every regular file
+    _segments: tuple[_SegmentTest, ...] = ()  # the catalogers' and analyzers' filters
+    # remembered verdicts of `plain`: file name -> `_plain_name`, directory -> `_plain_dir`
+    _plain_names: dict[str, bool] = field(default_factory=dict, compare=False)
+    _plain_dirs: dict[str, bool] = field(default_factory=dict, compare=False)
 
     @classmethod
     def build(cls, globs: Mapping[str, int], analyzers: Sequence[FileAnalyzer]) -> Selector:
         """From catalogers' globs with their size caps, and the content analyzers."""
         names = [g for a in analyzers for g in a.globs if g != EVERY_FILE]
+        wanted_segments, named_segments = last_segment_filter(globs), last_segment_filter(names)
         return cls(
-            wanted=_wanted(globs),
+            wanted=_wanted(globs, wanted_segments),
             analyzers=tuple(analyzers),
             _names=_lazy(lambda: glob_regex(names)) if names else None,
-            _maybe=last_segment_filter(names),
+            _maybe=named_segments,
             globs=tuple(sorted(globs.items())),
             every_file=tuple(a for a in analyzers if EVERY_FILE in a.globs),
+            _segments=(wanted_segments, named_segments),
         )
+
+    def plain(self, path: str, mode: int) -> bool:
+        """True when no cataloger wants this regular file and no analyzer would look at it,
+        so the reader records its metadata and skips it unseen; False when unsure. `path`
+        is clean (`normalize`). Decided per file name and per directory, both remembered:
+        a layer lists a directory's files together and repeats file names endlessly."""
+        if mode & 0o111 and self.analyzers:
+            return False
+        directory, _, base = path.rpartition("/")
+        verdict = self._plain_names.get(base)
+        if verdict is None:
+            verdict = _remember(self._plain_names, base, self._plain_name(base))
+        if not verdict:
+            return False
+        verdict = self._plain_dirs.get(directory)
+        if verdict is None:
+            verdict = _remember(self._plain_dirs, directory, self._plain_dir(directory, path))
+        return verdict
+
+    def _plain_name(self, base: str) -> bool:
+        return bool(self._segments) and not any(test.base_hit(base) for test in self._segments)
+
+    def _plain_dir(self, directory: str, path: str) -> bool:
+        """No filter names this directory, and every every-file analyzer ignores it (asked
+        with the directory's first file: `FileAnalyzer.ignores` depends on the directory)."""
+        parent = directory.rpartition("/")[2]
+        if directory and any(parent in test.dirs for test in self._segments):
+            return False
+        return all(a.ignores(path) for a in self.every_file)
 
     def fingerprint(self) -> list:
         """Everything that decides what a layer analysis keeps, as plain data."""

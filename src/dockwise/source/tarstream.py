@@ -11,10 +11,12 @@ Reference: https://www.gnu.org/software/tar/manual/html_node/Standard.html
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from dockwise.errors import SourceError
+from dockwise.source.filetree import SHARED_MAX, Entry
 from dockwise.source.selector import CONFIRM_SIZE, HEAD_SIZE, Selector
 
 BLOCK = 512
@@ -29,6 +31,11 @@ _MODE_BITS = {
     b"2": 0o120000, b"3": 0o020000, b"4": 0o060000, b"5": 0o040000, b"6": 0o010000,
 }  # fmt: skip
 _REGULAR = (b"0", b"\0", b"7")
+# name, mode+uid+gid+size, typeflag, magic: the fields a plain member needs, in one call
+_PLAIN_FIELDS = struct.Struct("100s36s20xc100x6s")
+_USTAR = b"ustar\x00"  # POSIX; GNU's "ustar  " has no prefix field
+_MAGICS = (_USTAR, b"ustar ")
+_Meta = tuple[Entry, int, bool]  # `_plain_meta`: the entry, bytes to skip, a directory
 _LINKS_AND_SPECIALS = (b"1", b"2", b"3", b"4", b"5", b"6")
 
 
@@ -60,8 +67,8 @@ class Buffered:
 
     def __init__(self, read: Callable[[int], bytes]) -> None:
         self._read = read
-        self._buf = b""
-        self._pos = 0
+        self.buf = b""
+        self.pos = 0
 
     def take(self, n: int, keep: int = -1) -> bytes:
         """Consume the next `n` bytes and return the first `keep` of them (all by default).
@@ -70,10 +77,10 @@ class Buffered:
         join over memoryviews); the chunk that holds the rest stays the buffer, uncopied.
         """
         keep = n if keep < 0 else min(keep, n)
-        buf, pos = self._buf, self._pos
+        buf, pos = self.buf, self.pos
         have = len(buf) - pos
         if n <= have:
-            self._pos = pos + n
+            self.pos = pos + n
             return buf[pos : pos + keep]
         views = [memoryview(buf)[pos : pos + keep]] if keep else []
         need, want = n - have, keep - have
@@ -86,7 +93,7 @@ class Buffered:
                 views.append(memoryview(chunk)[:want])
             need -= len(chunk)
             want -= len(chunk)
-        self._buf, self._pos = chunk, len(chunk) + need
+        self.buf, self.pos = chunk, len(chunk) + need
         data = b"".join(views)
         for view in views:
             view.release()
@@ -94,8 +101,8 @@ class Buffered:
 
     def peek(self, n: int) -> bytes:
         """The next `n` bytes (fewer at the end of the stream), without consuming them."""
-        if len(self._buf) - self._pos < n:
-            parts = [self._buf[self._pos :]]
+        if len(self.buf) - self.pos < n:
+            parts = [self.buf[self.pos :]]
             have = len(parts[0])
             while have < n:
                 chunk = self._read(CHUNK)
@@ -103,42 +110,53 @@ class Buffered:
                     break
                 parts.append(chunk)
                 have += len(chunk)
-            self._buf, self._pos = b"".join(parts), 0
-        return self._buf[self._pos : self._pos + n]
+            self.buf, self.pos = b"".join(parts), 0
+        return self.buf[self.pos : self.pos + n]
 
     def skip(self, n: int) -> None:
-        available = len(self._buf) - self._pos
+        available = len(self.buf) - self.pos
         if n <= available:
-            self._pos += n
+            self.pos += n
             return
         n -= available
-        self._buf, self._pos = b"", 0
+        self.buf, self.pos = b"", 0
         while n > 0:
             chunk = self._read(CHUNK)
             if not chunk:
                 raise SourceError("truncated tar stream")
             if len(chunk) > n:
-                self._buf, self._pos = chunk, n
+                self.buf, self.pos = chunk, n
                 return
             n -= len(chunk)
 
     def drain(self) -> None:
         """Read to the end so that a digest over the whole stream is complete."""
-        self._buf, self._pos = b"", 0
+        self.buf, self.pos = b"", 0
         while self._read(CHUNK):
             pass
 
 
-def iter_tar(read: Callable[[int], bytes], selector: Selector) -> Iterator[TarEntry]:
-    """Yield each member, with the content of those the selector wants or an analyzer claims."""
+def iter_tar(
+    read: Callable[[int], bytes], selector: Selector, plain: dict[str, Entry] | None = None
+) -> Iterator[TarEntry]:
+    """Yield each member, with the content of those the selector wants or an analyzer claims.
+
+    With `plain`, the members that need nothing but their metadata (see `_plain_member`)
+    are recorded there instead, without a TarEntry: most of a layer of a million files.
+    """
     stream = Buffered(read)
     pending: dict[str, str] = {}  # long name / PAX overrides for the next header
-    for count in range(MAX_ENTRIES + 1):
+    metas: dict[bytes, dict] = {b"0": {}, b"5": {}}  # typeflag -> `_plain_meta`'s cache
+    count = 0
+    while count <= MAX_ENTRIES:
+        if plain is not None and count and not pending:  # the first header is checksummed
+            count += _plain_run(stream, selector, plain, metas)
+        count += 1
         header = stream.take(BLOCK)
         if header.count(0) == BLOCK:
             stream.drain()
             return
-        if count == 0 or header[257:262] != b"ustar":
+        if count == 1 or header[257:262] != b"ustar":
             _check_header(header)
         entry = _parse_header(header, pending)
         padded = -(-entry.size // BLOCK) * BLOCK
@@ -156,6 +174,76 @@ def iter_tar(read: Callable[[int], bytes], selector: Selector) -> Iterator[TarEn
         read_member(stream, entry, padded, selector)
         yield entry
     raise SourceError(f"more than {MAX_ENTRIES} tar entries")
+
+
+def _plain_run(stream: Buffered, selector: Selector, plain: dict[str, Entry],
+               metas: dict[bytes, dict[bytes, _Meta | None]]) -> int:
+    """Record the directories and unwanted regular files from here on straight into
+    `plain`, reading their headers in place in the buffered chunk, and skip their data;
+    stop (nothing consumed) at any other member, which takes the general path: other
+    types, unclean names (whiteouts, `./x`), paths already in this layer, ustar prefixes,
+    odd number fields, a header across chunks. Returns how many it recorded.
+
+    The same Entry the general path gives, with no TarEntry and one call for a run of
+    members: about two thirds of the per-entry time on a layer of a million files.
+    """
+    buf, pos, count = stream.buf, stream.pos, 0
+    unpack, wanted_by_none = _PLAIN_FIELDS.unpack_from, selector.plain
+    while pos + BLOCK <= len(buf):
+        name, meta, typeflag, magic = unpack(buf, pos)
+        cache = metas.get(typeflag)
+        if cache is None or magic not in _MAGICS or (magic == _USTAR and buf[pos + 345]):
+            break
+        known = cache.get(meta) or _plain_meta(meta, typeflag, cache)
+        if known is None:
+            break
+        entry, padded, directory = known
+        path = _plain_path(name, directory)
+        if path is None or path in plain or not (directory or wanted_by_none(path, entry.mode)):
+            break
+        plain[path] = entry
+        pos += BLOCK + padded
+        count += 1
+        if pos > len(buf):  # the data runs past this chunk
+            stream.pos = len(buf)
+            stream.skip(pos - len(buf))
+            buf, pos = stream.buf, stream.pos
+    stream.pos = pos
+    return count
+
+
+def _plain_meta(meta: bytes, typeflag: bytes, cache: dict[bytes, _Meta | None]) -> _Meta | None:
+    """The shared Entry of a header's mode, uid, gid and size fields, the padded size of
+    the data to skip and whether it is a directory; None for fields `_number` has to
+    decide. Remembered: a layer repeats the same few field values."""
+    try:
+        mode, uid, gid = (int(meta[i : i + 8].rstrip(b"\0 "), 8) for i in (0, 8, 16))
+        size = int(meta[24:36].rstrip(b"\0 "), 8)
+    except ValueError:
+        mode = size = -1  # base-256 or malformed
+    if mode < 0 or size < 0 or uid < 0 or gid < 0:
+        known = None
+    elif typeflag == b"5":
+        known = Entry.shared(mode & 0o7777 | 0o040000, 0, "", uid, gid), 0, True
+    else:
+        padded = -(-size // BLOCK) * BLOCK
+        known = Entry.shared(mode & 0o7777 | 0o100000, size, "", uid, gid), padded, False
+    if len(cache) >= SHARED_MAX:
+        cache.clear()
+    cache[meta] = known
+    return known
+
+
+def _plain_path(name: bytes, directory: bool) -> str | None:
+    """The name field as `normalize` gives it, for a name it would keep but for a final
+    slash (a directory's); None for any other."""
+    end = name.find(0)
+    path = (name if end < 0 else name[:end]).decode("utf-8", "surrogateescape")
+    if not path or path[0] in "./" or "//" in path or "/." in path:
+        return None
+    if path[-1] == "/":
+        return path[:-1] if directory else None
+    return path
 
 
 def read_member(stream: Buffered, entry: TarEntry, padded: int, selector: Selector) -> None:

@@ -28,10 +28,9 @@ from dockwise.source.blobstore import MAX_JSON
 from dockwise.source.oci import INDEX_TYPES, Platform, open_layout
 from dockwise.source.registry.client import RegistryClient
 from dockwise.source.registry.fetch import RegistryLayer
-from dockwise.source.registry.reference import Reference
+from dockwise.source.registry.reference import SCHEME, Reference
 from dockwise.untrusted import load_json
 
-SCHEME = "registry"
 RESOLVED = "io.dockwise.registry.resolved"  # annotation: what the reference pointed at
 MANIFEST_TYPES = (
     "application/vnd.oci.image.index.v1+json",

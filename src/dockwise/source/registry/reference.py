@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from dockwise.errors import SourceError
 
+SCHEME = "registry"  # ImageInfo.scheme of an image read from a registry (registry/image.py)
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_ENDPOINT = "registry-1.docker.io"  # where docker.io's API actually answers
 _HUB_ALIASES = {"docker.io", "index.docker.io", "registry-1.docker.io"}
