@@ -4,6 +4,8 @@ and a fresh fleet store per test on each backend."""
 from __future__ import annotations
 
 import gzip
+import hashlib
+import hmac
 import itertools
 import json
 import subprocess
@@ -11,7 +13,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TypeVar
 
@@ -94,3 +96,39 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch) -> It
     monkeypatch.setenv("DOCKWISE_STORE", url)
     yield url
     cluster.admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+SECRET = "s3cret-do-not-print"
+
+
+class Receiver(ThreadingHTTPServer):
+    """Answers each POST with the next status of `plan` (then 200), and keeps what came."""
+
+    def __init__(self, plan: list[int]) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.plan, self.received = list(plan), []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((dict(self.headers), body))
+        status = self.server.plan.pop(0) if self.server.plan else 200
+        self.send_response(status)
+        if status >= 500:
+            self.send_header("Retry-After", "0")  # the test's backoff: none
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def verified(headers: dict, body: bytes) -> bool:
+    """What a receiver does: recompute the HMAC over the raw body, compare in constant time."""
+    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(headers["X-Dockwise-Signature-256"], expected)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import sqlalchemy as sa
 
 from dockwise.fleet.store import migrate, open_fleet
@@ -65,6 +68,18 @@ def test_opening_a_current_store_again_changes_nothing(store_url):
         before = sa.inspect(fleet.engine).get_table_names()
         migrate(fleet.engine)
         assert sa.inspect(fleet.engine).get_table_names() == before
+
+
+def test_processes_opening_a_new_store_together_migrate_it_once(store_url):
+    """A server and its workers started at once on an empty database: each opens the
+    store and they take turns (PostgreSQL's advisory lock, SQLite's write lock)."""
+    code = "import sys; from dockwise.fleet.store import open_fleet; open_fleet(sys.argv[1])"
+    started = [subprocess.Popen([sys.executable, "-c", code, store_url], stderr=subprocess.PIPE)
+               for _ in range(4)]  # fmt: skip
+    errors = [p.communicate(timeout=120)[1].decode() for p in started]
+    assert [p.returncode for p in started] == [0] * 4, errors
+    with open_fleet(store_url) as fleet, fleet.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM alembic_version")).scalar() == 1
 
 
 def test_0006_keeps_the_reverse_index_in_a_table_without_rowid(store_url):

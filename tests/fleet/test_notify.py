@@ -3,49 +3,26 @@ roll-up is signed, retried through failures, delivered once, and kept when refus
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
-from fleet_fixtures import GZIP, GZIP_ADVISORY, GZIP_CVE, build_db, serving
+from fleet_fixtures import (
+    GZIP,
+    GZIP_ADVISORY,
+    GZIP_CVE,
+    SECRET,
+    Receiver,
+    build_db,
+    serving,
+    verified,
+)
 
 from dockwise.cli import main
 from dockwise.fleet.schema import notifications
 from dockwise.fleet.store import open_fleet
-
-SECRET = "s3cret-do-not-print"
-
-
-class Receiver(ThreadingHTTPServer):
-    """Answers each POST with the next status of `plan` (then 200), and keeps what came."""
-
-    def __init__(self, plan: list[int]) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.plan, self.received = list(plan), []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((dict(self.headers), body))
-        status = self.server.plan.pop(0) if self.server.plan else 200
-        self.send_response(status)
-        if status >= 500:
-            self.send_header("Retry-After", "0")  # the test's backoff: none
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def serve(plan: list[int]) -> Iterator[Receiver]:
@@ -74,12 +51,6 @@ def undelivered(url: str) -> int:
     with open_fleet(url) as fleet, fleet.engine.connect() as connection:
         query = sa.select(sa.func.count()).where(notifications.c.delivered.is_(None))
         return connection.execute(query.select_from(notifications)).scalar_one()
-
-
-def verified(headers: dict, body: bytes) -> bool:
-    """What a receiver does: recompute the HMAC over the raw body, compare in constant time."""
-    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(headers["X-Dockwise-Signature-256"], expected)
 
 
 def test_failures_then_success_deliver_once_signed(capsys, one_rollup):

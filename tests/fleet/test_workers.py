@@ -9,21 +9,30 @@ while it holds a job.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import dataclasses
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 import sqlalchemy as sa
-from fleet_fixtures import build_db
+from fleet_fixtures import GZIP_ADVISORY, SECRET, Receiver, build_db, serving, verified
 from registry import distribution, sample
+from registry.fake_registry import Script, registry_handler
+from registry.fake_registry import serve as fake_registry
+from serve.harbor_spec import validate
 
 from dockwise.cli import main
 from dockwise.fleet import queue
@@ -31,11 +40,13 @@ from dockwise.fleet.runner import PARENT_ENV
 from dockwise.fleet.scanning import MANUAL, NEW, PAUSE_ENV, ScanJob
 from dockwise.fleet.schema import images, scan_runs
 from dockwise.fleet.store import open_fleet
+from dockwise.server.tokens import new_token
 from tools.imagepack import build_image, write_oci_archive
 
 COUNT = 20
 SMALL = 4  # images of the SQLite test: each scan is a child process, minutes on a busy CI
 DEADLINE = 180.0  # seconds any one wait may take before the test fails
+PROOF = 240.0  # seconds the whole serve + workers proof may take
 STALLED = "2"  # --stalled-after: a killed worker's job is queued again within seconds
 
 
@@ -43,6 +54,16 @@ STALLED = "2"  # --stalled-after: a killed worker's job is queued again within s
 class Pushed:
     host: str
     digests: tuple[str, ...]
+    tops: tuple[str, ...]  # each image's own top layer: pulled by a scan of that image only
+    log: Path  # the registry's access log
+
+    def pulls(self, since: int) -> list[int]:
+        """How often each image's top layer was fetched after byte `since` of the log."""
+        with self.log.open("rb") as log:
+            log.seek(since)
+            lines = log.read().decode(errors="replace").splitlines()
+        return [sum(f"GET /v2/fleet/app{i}/blobs/{top} " in line for line in lines)
+                for i, top in enumerate(self.tops)]  # fmt: skip
 
     def name(self, i: int) -> str:
         return f"registry:{self.host}/fleet/app{i}:1"
@@ -56,16 +77,18 @@ def pushed(tmp_path_factory, registry_tools) -> Iterator[Pushed]:
     """20 images sharing their base layer, each with its own top layer."""
     root = tmp_path_factory.mktemp("workers-registry")
     base = sample.spec()
-    with distribution.run_registry(root) as registry:
-        digests = []
+    with distribution.run_registry(root, access_log=True) as registry:
+        built = []
         for i in range(COUNT):
             spec = dataclasses.replace(
                 base, layers=[base.layers[0], {"usr/share/doc/app/README": f"app {i}\n"}]
             )
             write_oci_archive(spec, root / f"{i}.tar")
             distribution.push(root / f"{i}.tar", registry, f"fleet/app{i}:1")
-            digests.append(build_image(spec).manifest_digest)
-        yield Pushed(registry.host, tuple(digests))
+            built.append(build_image(spec))
+        yield Pushed(registry.host, tuple(image.manifest_digest for image in built),
+                     tuple(image.layers[-1].digest for image in built),
+                     root / "registry.log")  # fmt: skip
 
 
 @pytest.fixture
@@ -86,11 +109,12 @@ class Workers:
     def __init__(self, tmp_path: Path) -> None:
         self.tmp_path, self.running = tmp_path, []
 
-    def start(self, url: str, db: Path, pause: float = 0) -> subprocess.Popen:
-        env = {**os.environ, **({PAUSE_ENV: str(pause)} if pause else {})}
+    def start(self, url: str, db: Path, pause: float = 0, queues: str = "scan,rematch",
+              env: dict[str, str] | None = None) -> subprocess.Popen:  # fmt: skip
+        env = {**os.environ, **({PAUSE_ENV: str(pause)} if pause else {}), **(env or {})}
         log = open(self.tmp_path / f"worker-{len(self.running)}.log", "wb")  # noqa: SIM115
         argv = [sys.executable, "-m", "dockwise", "worker", "--store", url, "--db", str(db),
-                "--stalled-after", STALLED]  # fmt: skip
+                "--stalled-after", STALLED, "--queues", queues]  # fmt: skip
         process = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.running.append(process)
         return process
@@ -298,9 +322,180 @@ def test_a_task_past_its_timeout_is_stopped(capsys, sqlite_url, demo_image, tmp_
     monkeypatch.setenv(PAUSE_ENV, "600")
     capsys.readouterr()
     code = main(["fleet", "scan", "--store", sqlite_url, "--db", str(db), "--task-timeout",
-                 "1", str(demo_image)])  # fmt: skip
+                 "1", "--retries", "1", str(demo_image)])  # fmt: skip
     out, err = capsys.readouterr()
     assert code == 2
-    assert err == f"dockwise: error: scan {demo_image}: stopped after the task timeout (1 s)\n"
+    stopped = f"scan {demo_image}: stopped after the task timeout (1 s)"
+    assert err == (f"dockwise: warning: {stopped}; trying again in 2 s\n"  # the queue's wait
+                   f"dockwise: error: {stopped}\n")  # after the one retry  # fmt: skip
     assert out == "scanned 0 images, 1 failed, 0 unchanged\n"
     assert scans_per_digest(sqlite_url) == {}
+
+
+HARBOR_SECRET = "harbor-robot-secret-x7"  # must never reach a job row
+SCAN_REQUEST = "application/vnd.scanner.adapter.scan.request+json; version=1.1"
+VULN_1_1 = "application/vnd.security.vulnerability.report; version=1.1"
+
+
+@contextmanager
+def dockwise_serve(url: str, db: Path, pushed: Pushed, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """`dockwise serve` on the PostgreSQL store, on loopback: its URL, a write token."""
+    port, token = distribution.free_port(), new_token(tmp_path / "tokens", "harbor", "write")
+    argv = [sys.executable, "-m", "dockwise", "serve", "--store", url, "--db", str(db),
+            "--port", str(port), "--allow-registry", pushed.host, "--allow-address",
+            "127.0.0.1/32", "--rate-limit", "5000/second", "--token-file",
+            str(tmp_path / "tokens")]  # fmt: skip
+    with (tmp_path / "server.log").open("wb") as log:
+        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _up(base) or process.poll() is not None, "dockwise serve starts")
+        assert process.poll() is None, (tmp_path / "server.log").read_text()
+        yield base, token
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _up(base: str) -> bool:
+    try:
+        return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def harbor_body(pushed: Pushed, i: int) -> bytes:
+    secret = base64.b64encode(f"robot$harbor:{HARBOR_SECRET}".encode()).decode()
+    return json.dumps({
+        "registry": {"url": f"http://{pushed.host}", "authorization": f"Basic {secret}"},
+        "artifact": {"repository": f"fleet/app{i}", "digest": pushed.digests[i], "tag": "1",
+                     "mime_type": "application/vnd.oci.image.manifest.v1+json"},
+    }).encode()  # fmt: skip
+
+
+async def harbor_scan(client: httpx.AsyncClient, body: bytes) -> tuple[int, httpx.Response]:
+    """One request as Harbor makes it: POST, then GET the report, waiting Refresh-After
+    seconds after each 302; (how many 302s, the last response)."""
+    posted = validate(await client.post("/api/v1/scan", content=body,
+                                        headers={"content-type": SCAN_REQUEST}))  # fmt: skip
+    if posted.status_code != 202:
+        return 0, posted
+    waits, deadline = 0, time.monotonic() + PROOF
+    while True:
+        report = validate(await client.get(f"/api/v1/scan/{posted.json()['id']}/report",
+                                           headers={"accept": VULN_1_1}))  # fmt: skip
+        if report.status_code != 302 or time.monotonic() > deadline:
+            return waits, report
+        waits += 1
+        await asyncio.sleep(float(report.headers["refresh-after"]))
+
+
+def test_serve_on_postgresql_queues_harbor_scans_for_two_workers(
+    pushed, pg_url, workers, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    workers.start(pg_url, db)
+    workers.start(pg_url, db)
+    requests = [i % COUNT for i in range(200)]
+
+    async def all_requests(base: str, token: str) -> list[tuple[int, httpx.Response]]:
+        limits = httpx.Limits(max_connections=200)  # 200 at once, on loopback
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60,
+                                     headers={"authorization": f"Bearer {token}"}) as client:
+            return await asyncio.gather(*(harbor_scan(client, harbor_body(pushed, i))
+                                          for i in requests))  # fmt: skip
+
+    since = pushed.log.stat().st_size
+    with dockwise_serve(pg_url, db, pushed, tmp_path) as (base, token):
+        answers = asyncio.run(asyncio.wait_for(all_requests(base, token), PROOF))
+    assert [r.status_code for _, r in answers] == [200] * 200, workers.logs()
+    assert pushed.pulls(since) == [1] * COUNT  # each image pulled once, by one worker
+    digests = [r.json()["artifact"]["digest"] for _, r in answers]
+    assert digests == [pushed.digests[i] for i in requests]
+    assert sum(waits for waits, _ in answers) > 0  # some were served a 302 first
+    assert scans_per_digest(pg_url) == dict.fromkeys(pushed.digests, 1)
+    assert [(status, priority) for _, status, _, priority in jobs(pg_url)] == [
+        ("succeeded", NEW)
+    ] * COUNT  # one job per digest, under its queueing lock
+    rows = sql(pg_url, "SELECT args::text FROM procrastinate_jobs")
+    assert rows and not [args for (args,) in rows if HARBOR_SECRET in args or "robot" in args]
+
+
+def job_args(url: str) -> str:
+    return " ".join(args for (args,) in sql(url, "SELECT args::text FROM procrastinate_jobs"))
+
+
+def test_a_notify_job_delivers_with_the_workers_webhook_and_secret(
+    capsys, pg_url, demo_image, workers, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    assert main(["fleet", "add", "-q", "--store", pg_url, "--db", str(db), str(demo_image)]) == 0
+    build_db(tmp_path, db, GZIP_ADVISORY)
+    assert main(["fleet", "rematch", "--store", pg_url, "--db", str(db)]) == 0  # a roll-up
+    capsys.readouterr()
+    with serving(Receiver([503])) as receiver:  # one failure: the webhook retries
+        code = main(["fleet", "notify", "--queue", "--store", pg_url, "--severity", "medium"])
+        assert (code, capsys.readouterr().out) == (0, "notify: queued (job 1)\n")
+        assert main(["fleet", "notify", "--queue", "--store", pg_url]) == 0
+        assert capsys.readouterr().out == "notify: already queued (job 1)\n"
+        workers.start(pg_url, db, queues="notify",
+                      env={"DOCKWISE_WEBHOOK_URL": receiver.url + "?token=t0ken",
+                           "DOCKWISE_WEBHOOK_SECRET": SECRET})  # fmt: skip
+        wait_until(lambda: jobs(pg_url)[0][1] == "succeeded", "the notify job is done", workers)
+    assert len(receiver.received) == 2  # the 503, then the delivery
+    assert all(verified(headers, body) for headers, body in receiver.received)
+    assert json.loads(receiver.received[-1][1])["images"]
+    assert not [w for w in ("t0ken", SECRET, "hook") if w in job_args(pg_url)]
+    with open_fleet(pg_url) as fleet, fleet.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM notifications "
+                                          "WHERE delivered IS NULL")).scalar() == 0  # fmt: skip
+
+
+def test_a_notify_job_refuses_a_webhook_of_its_own(capsys, pg_url):
+    code = main(["fleet", "notify", "--queue", "--store", pg_url, "--webhook", "http://x/"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err.startswith("dockwise: error: fleet notify --queue: the worker sends to its own")
+
+
+def test_a_discover_job_lists_the_registry_with_the_workers_credentials(
+    capsys, pushed, pg_url, workers, tmp_path
+):
+    db = build_db(tmp_path, tmp_path / "v.db")
+    target = f"registry:{pushed.host}/fleet"
+    code = main(["fleet", "discover", "--queue", "--store", pg_url, target, "--insecure-registry",
+                 pushed.host, "--include", "fleet/app1*"])  # fmt: skip
+    assert (code, capsys.readouterr().out) == (0, "discover: queued (job 1)\n")
+    workers.start(pg_url, db, queues="discover",
+                  env={"DOCKWISE_REGISTRY_USERNAME": "robot", "DOCKWISE_REGISTRY_PASSWORD": "pw"})
+    wait_until(lambda: jobs(pg_url)[0][1] == "succeeded", "the discover job is done", workers)
+    listed = sql(pg_url, "SELECT repository, digest FROM discovered ORDER BY repository")
+    wanted = sorted((f"fleet/app{i}", pushed.digests[i]) for i in range(COUNT)
+                    if str(i).startswith("1"))  # fmt: skip
+    assert sorted(listed) == wanted  # app1, app10..app19
+    assert "pw" not in job_args(pg_url) and '"insecure_registry"' in job_args(pg_url)
+    code = main(["fleet", "discover", "--queue", "--store", pg_url, target, "--username", "u"])
+    assert code == 2
+    assert "the worker lists with its own registry credentials" in capsys.readouterr().err
+
+
+def test_sqlite_fleet_scan_retries_a_failed_scan_as_the_queue_does(
+    capsys, sqlite_url, tmp_path, monkeypatch
+):
+    """A registry that serves one corrupt layer, then the right one: the scan fails
+    once, is tried again after the queue's first wait, and is stored once."""
+    script = Script(build_image(sample.spec()), corrupt_next=1)
+    monkeypatch.setenv("DOCKWISE_REGISTRY_USERNAME", "alice")  # the fake's Basic auth
+    monkeypatch.setenv("DOCKWISE_REGISTRY_PASSWORD", "wonderland")
+    db = build_db(tmp_path, tmp_path / "v.db")
+    capsys.readouterr()
+    with fake_registry(registry_handler(script)) as host:
+        code = main(["fleet", "scan", "--store", sqlite_url, "--db", str(db),
+                     "--insecure-registry", host, f"registry:{host}/app:1"])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert (code, out) == (0, "scanned 1 images, 0 failed, 0 unchanged\n")
+    layers = "|".join(layer.digest for layer in script.image.layers)
+    assert re.fullmatch(rf"dockwise: warning: blob ({layers}): digest mismatch \(got \S+\); "
+                        r"trying again in 2 s\n", err)  # fmt: skip
+    assert script.corrupt_next == 0
+    assert scans_per_digest(sqlite_url) == {script.image.manifest_digest: 1}

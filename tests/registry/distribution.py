@@ -40,16 +40,17 @@ needs_registry = pytest.mark.usefixtures("registry_tools")
 @contextmanager
 def run_registry(
     root: Path, *, tls: tuple[Path, Path] | None = None, ca: Path | None = None,
-    auth: dict | None = None,
+    auth: dict | None = None, access_log: bool = False,
 ) -> Iterator[Registry]:  # fmt: skip
-    """`docker-registry serve` with a config written under ROOT; stopped afterwards."""
+    """`docker-registry serve` with a config written under ROOT; stopped afterwards.
+    access_log: every request is a line of ROOT/registry.log (what was pulled)."""
     port = free_port()
     http: dict = {"addr": f"127.0.0.1:{port}", "headers": {"X-Content-Type-Options": ["nosniff"]}}
     if tls:
         http["tls"] = {"certificate": str(tls[0]), "key": str(tls[1])}
     config = {
         "version": 0.1,
-        "log": {"level": "error", "accesslog": {"disabled": True}},
+        "log": {"level": "error", "accesslog": {"disabled": not access_log}},
         "storage": {"filesystem": {"rootdirectory": str(root / "data")}},
         "http": http,
         **({"auth": auth} if auth else {}),

@@ -29,6 +29,7 @@ class Script:
     redirect_to: str = ""  # base URL of a BlobHost; "" serves blobs directly
     failures: list[tuple[int, str]] = field(default_factory=list)  # (status, Retry-After)
     corrupt_layer: bool = False
+    corrupt_next: int = 0  # corrupt only the next N layer downloads, then serve them right
     seen: list[tuple[str, str]] = field(default_factory=list)  # (path, Authorization)
 
     def blobs(self) -> dict[str, bytes]:
@@ -114,7 +115,14 @@ class _RegistryHandler(Quiet):
         elif script.redirect_to:
             location = f"{script.redirect_to}/storage/{digest}?X-Amz-Signature=secret"
             self.reply(307, b"", {"Location": location})
-        elif script.corrupt_layer and digest != script.image.config_digest:
+        elif digest != script.image.config_digest and self._corrupt():
             self.reply(200, data[:4] + bytes([data[4] ^ 1]) + data[5:])  # gzip mtime
         else:
             self.reply(200, data)
+
+    def _corrupt(self) -> bool:
+        script = self.script
+        if script.corrupt_next > 0:
+            script.corrupt_next -= 1
+            return True
+        return script.corrupt_layer

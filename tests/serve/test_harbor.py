@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import http.client
 import json
 import os
 import sqlite3
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -19,6 +23,8 @@ from fleet.fleet_postgres import binaries
 from harbor_spec import validate
 from registry.distribution import PASSWORD, USER
 from serving import Server, run_server
+
+from dockwise.server.harbor import REFRESH_AFTER
 
 SCAN_REQUEST = "application/vnd.scanner.adapter.scan.request+json; version=1.1"
 VULN_1_1 = "application/vnd.security.vulnerability.report; version=1.1"
@@ -190,21 +196,44 @@ def test_reports_survive_a_restart(server_home, vuln_db, images, demo_scan, serv
     assert before == scan_count(server, images.demo) == 1
 
 
-def test_a_postgresql_store_and_its_restart(tmp_path, vuln_db, images, postgres):
-    """The same scan with the fleet in PostgreSQL (the later value of --store wins); a
-    restart of PostgreSQL under the running server costs it nothing but a reconnect."""
+def test_a_postgresql_store_and_its_restart(tmp_path, vuln_db, images, postgres, monkeypatch):
+    """The same scan with the fleet in PostgreSQL (the later value of --store wins): the
+    scan goes on the queue and a `dockwise worker` does it, pulling with its own
+    credentials; a restart of PostgreSQL under the running server costs it nothing but
+    a reconnect."""
     postgres.admin('CREATE DATABASE "serve_harbor"')
     store = postgres.url("serve_harbor")
-    with run_server(tmp_path, vuln_db, images, "--store", store) as server:
+    monkeypatch.setenv("DOCKWISE_STORE_RESULTS", str(tmp_path / "results"))  # both see it
+    with run_server(tmp_path, vuln_db, images, "--store", store) as server, \
+            worker(tmp_path, store, vuln_db) as log:  # fmt: skip
         with server.client() as client:
             scan_id = post_scan(client, scan_body(images, "test/demo", images.demo)).json()["id"]
             report = wait_report(client, scan_id)
             restart_postgres(postgres)
             images_api = client.get("/fleet/v1/images").json()
             again = wait_report(client, scan_id, VULN_1_0)
-    assert report.status_code == again.status_code == 200 and report.json()["vulnerabilities"]
+    assert report.status_code == again.status_code == 200, log.read_text()
+    assert report.json()["vulnerabilities"]
     assert [i["digest"] for i in images_api] == [images.demo]
     assert not (tmp_path / "fleet.db").exists()
+
+
+@contextmanager
+def worker(home: Path, store: str, db: Path) -> Iterator[Path]:
+    """`dockwise worker` with the registry's robot credentials in its environment (the
+    server queues Harbor's scans without Harbor's); its log file."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(home / "worker-cache"),
+           "DOCKWISE_REGISTRY_USERNAME": USER, "DOCKWISE_REGISTRY_PASSWORD": PASSWORD}  # fmt: skip
+    log = home / "worker.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "dockwise", "worker", "--store", store,
+                                    "--db", str(db), "--stalled-after", "2"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env)  # fmt: skip
+    try:
+        yield log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def restart_postgres(cluster) -> None:  # noqa: ANN001 - fleet_postgres.Cluster
@@ -241,3 +270,27 @@ def test_200_concurrent_requests_pull_each_digest_once(server, images):
     assert [r.status_code for r in reports] == [200] * 200
     assert {r.json()["artifact"]["digest"] for r in reports} == set(images.variants)
     assert [scan_count(server, digest) for digest in images.variants] == [1] * 20
+
+
+def test_a_kept_alive_connection_outlives_refresh_after(server):
+    """Harbor waits Refresh-After seconds, then asks again on the same connection: the
+    server must not have closed it meanwhile (uvicorn's default closes it after 5 s, the
+    same 5 s, and the request was lost unanswered)."""
+    host, port = server.url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        statuses = [_get(connection, "/healthz")]
+        opened = connection.sock
+        time.sleep(int(REFRESH_AFTER) + 1)  # idle as long as Harbor is, and a bit
+        statuses.append(_get(connection, "/healthz"))  # a closed one raises
+        assert connection.sock is opened  # the same connection, not a new one
+    finally:
+        connection.close()
+    assert statuses == [200, 200]
+
+
+def _get(connection: http.client.HTTPConnection, path: str) -> int:
+    connection.request("GET", path)
+    response = connection.getresponse()
+    response.read()
+    return response.status

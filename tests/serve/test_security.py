@@ -25,7 +25,7 @@ from dockwise.server import ServerError, scans
 from dockwise.server.app import Settings, create_app
 from dockwise.server.gate import Limits
 from dockwise.server.guard import Guard, Refused, internal, networks
-from dockwise.server.tokens import find_token, load_tokens, new_token
+from dockwise.server.tokens import TokenFile, find_token, load_tokens, new_token
 
 DIGEST = "sha256:" + "a" * 64
 
@@ -138,7 +138,7 @@ def stalled(tmp_path, vuln_db, monkeypatch) -> Iterator[str]:
     token = new_token(tokens, "harbor", "write")
     fleet = open_fleet(f"sqlite:///{tmp_path / 'fleet.db'}")
     app = create_app(Settings(fleet, vuln_db, Guard(("127.0.0.1:*",), networks(["127.0.0.1"]))),
-                     scans.Scans(fleet, vuln_db, 1), Limits(load_tokens(tokens)))  # fmt: skip
+                     scans.Scans(fleet, vuln_db, 1), Limits(TokenFile(tokens)))  # fmt: skip
     server = uvicorn.Server(uvicorn.Config(app, port=free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -163,3 +163,21 @@ def test_a_running_scan_answers_302_with_refresh_after(stalled, images):
                                       headers={"accept": VULN_1_1}))  # fmt: skip
     assert accepted.status_code == 202
     assert running.status_code == 302 and int(running.headers["refresh-after"]) > 0
+
+
+def test_the_token_file_is_read_again_when_it_changes(stalled, tmp_path):
+    """Added and revoked tokens count at the next request; a broken file lets none in."""
+    url, harbor = stalled
+    tokens = tmp_path / "tokens"
+
+    def status(token: str) -> int:
+        headers = {"authorization": f"Bearer {token}"}
+        return httpx.get(f"{url}/api/v1/metadata", headers=headers, timeout=30).status_code
+
+    assert status(harbor) == 200
+    ci = new_token(tokens, "ci", "read")  # appended while the server runs
+    assert (status(harbor), status(ci)) == (200, 200)
+    tokens.write_text(tokens.read_text().splitlines()[1] + "\n")  # harbor's line removed
+    assert (status(harbor), status(ci)) == (401, 200)
+    tokens.write_text("a line that is no token\n")
+    assert (status(harbor), status(ci)) == (401, 401)

@@ -125,6 +125,9 @@ def _discover_arguments(discover: argparse.ArgumentParser) -> None:
         help="keep the N highest tags per repository (natural order: 1.10 above 1.9)",
     )  # fmt: skip
     discover.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    discover.add_argument("--queue", action="store_true",
+                          help="with PostgreSQL: queue it for a worker (--queues discover), "
+                               "which lists with its own registry credentials")  # fmt: skip
     add_registry_arguments(discover.add_argument_group("registry access"))
     discover.add_argument(
         "-f", "--format", dest="output_format", choices=FORMATS, default="table"
@@ -149,6 +152,10 @@ def _notify_arguments(notify: argparse.ArgumentParser) -> None:
                              "(default: medium)")  # fmt: skip
     notify.add_argument("--attempts", type=int, default=5, metavar="N",
                         help="tries per roll-up before giving up (default: 5)")  # fmt: skip
+    notify.add_argument("--queue", action="store_true",
+                        help="with PostgreSQL: queue it for a worker (--queues notify), which "
+                             "sends to its own $DOCKWISE_WEBHOOK_URL with its own "
+                             "secret")  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
@@ -213,6 +220,8 @@ def _discover(args: argparse.Namespace) -> int:
     if args.tag_limit is not None and args.tag_limit < 1:
         raise DockwiseError("fleet discover: --tag-limit needs a number above 0")
     selection = Selection(tuple(args.include), tuple(args.exclude), args.tag_limit)
+    if args.queue:
+        return _queue_discover(args, selection)
     with _open(args) as fleet:
         found = discover(fleet, args.target, access, selection)
         warnings = check_bases(fleet, access, parse_target(args.target)[0])  # bases there
@@ -226,9 +235,38 @@ def _discover(args: argparse.Namespace) -> int:
     return 0
 
 
+def _queue_discover(args: argparse.Namespace, selection) -> int:  # noqa: ANN001 - Selection
+    from dockwise.fleet.discover import parse_target
+    from dockwise.fleet.queue import enqueue_discover
+
+    parse_target(args.target)  # a bad target fails here, not in a worker's log
+    if args.username or args.password_stdin:
+        raise DockwiseError("fleet discover --queue: the worker lists with its own registry "
+                            "credentials (its $DOCKWISE_REGISTRY_USERNAME/PASSWORD); a "
+                            "job row is no place for a password")  # fmt: skip
+    chosen = {"include": list(selection.include), "exclude": list(selection.exclude),
+              "tag_limit": selection.tag_limit}  # fmt: skip
+    return _queued(args, "discover", lambda app: enqueue_discover(
+        app, args.target, chosen, registry_keywords(args)))  # fmt: skip
+
+
+def _queued(args: argparse.Namespace, what: str, enqueue) -> int:  # noqa: ANN001 - a callable
+    """Queue one job on the store's queue and say which: a pending one is that one."""
+    from dockwise.fleet.queue import make_app
+
+    with _open(args) as fleet, make_app(fleet).open() as app:
+        queued = enqueue(app)
+    state = "already queued" if queued.pending else "queued"
+    if not getattr(args, "quiet", False):
+        print(f"{what}: {state} (job {queued.job_id})")
+    return 0
+
+
 def _notify(args: argparse.Namespace) -> int:
     from dockwise.fleet.notify import deliver
 
+    if args.queue:
+        return _queue_notify(args)
     send = _printer() if args.print_rollups else _webhook(args)
     with _open(args) as fleet:
         done = deliver(fleet, send, Severity.parse(args.severity))
@@ -237,6 +275,17 @@ def _notify(args: argparse.Namespace) -> int:
               + (f", {done.empty} with nothing at or above {args.severity}" if done.empty
                  else ""))  # fmt: skip
     return 0
+
+
+def _queue_notify(args: argparse.Namespace) -> int:
+    from dockwise.fleet.queue import enqueue_notify
+
+    if args.webhook or args.secret_file or args.print_rollups:
+        raise DockwiseError("fleet notify --queue: the worker sends to its own "
+                            "$DOCKWISE_WEBHOOK_URL with its own $DOCKWISE_WEBHOOK_SECRET; "
+                            "a job row is no place for either")  # fmt: skip
+    return _queued(args, "notify", lambda app: enqueue_notify(app, args.severity,
+                                                              max(1, args.attempts)))  # fmt: skip
 
 
 def _printer():  # noqa: ANN202 - notify.Send
@@ -250,23 +299,15 @@ def _printer():  # noqa: ANN202 - notify.Send
 def _webhook(args: argparse.Namespace):  # noqa: ANN202 - notify.Webhook
     """The webhook and its secret from flags or the environment; the secret is never
     shown, not even its length."""
-    import os
+    from dockwise.fleet.notify import webhook
 
-    from dockwise.fleet.notify import SECRET_ENV, URL_ENV, Webhook
-
-    url = args.webhook or os.environ.get(URL_ENV, "")
-    if not url:
-        raise DockwiseError(f"fleet notify: --webhook URL, ${URL_ENV} or --print")
-    secret = os.environ.get(SECRET_ENV, "").encode()
+    secret = b""
     if args.secret_file:
         try:
             secret = Path(args.secret_file).read_bytes().strip()
         except OSError as exc:
             raise DockwiseError(f"{args.secret_file}: cannot read ({exc.strerror})") from None
-    if not secret:
-        raise DockwiseError(f"fleet notify: a webhook needs a shared secret (--secret-file "
-                            f"or ${SECRET_ENV})")  # fmt: skip
-    return Webhook(url, secret, attempts=max(1, args.attempts))
+    return webhook(args.attempts, args.webhook or "", secret)
 
 
 def _status(args: argparse.Namespace) -> int:

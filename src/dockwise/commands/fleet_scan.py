@@ -26,6 +26,9 @@ def add_arguments(scan: argparse.ArgumentParser) -> None:
     scan.add_argument("--wait", action="store_true",
                       help="with PostgreSQL: follow the queued scans until they finish")
     add_task_timeout(scan)
+    scan.add_argument("--retries", type=int, default=5, metavar="N",
+                      help="with SQLite: try a failed scan again up to N times, 2, 4, 8 ... s "
+                           "apart, as the queue does (default: 5)")  # fmt: skip
     scan.add_argument("--platform", metavar="OS/ARCH[/VARIANT]", help="the platform to read")
     scan.add_argument("-q", "--quiet", action="store_true", help="only errors")
     add_registry_arguments(scan.add_argument_group("registry access"))
@@ -99,7 +102,8 @@ def _embedded(args: argparse.Namespace, fleet, planned, keywords: dict) -> int: 
     from dockwise.fleet.workers import run_embedded
 
     store = fleet.engine.url.render_as_string(hide_password=False)
-    settings = WorkerSettings(store, str(resolve_db_path(args.db)), args.task_timeout)
+    settings = WorkerSettings(store, str(resolve_db_path(args.db)), args.task_timeout,
+                              max(0, args.retries))  # fmt: skip
     with _progress(args, len(planned.jobs)) as advance:
         finished = []
 
@@ -109,7 +113,10 @@ def _embedded(args: argparse.Namespace, fleet, planned, keywords: dict) -> int: 
             if outcome.error:
                 print(f"dockwise: error: {outcome.error}", file=sys.stderr)
 
-        outcomes = run_embedded(planned.jobs, settings, args.jobs, keywords, done)
+        def retrying(_job, why: str, wait: float) -> None:  # noqa: ANN001 - a ScanJob
+            print(f"dockwise: warning: {why}; trying again in {wait:.0f} s", file=sys.stderr)
+
+        outcomes = run_embedded(planned.jobs, settings, args.jobs, keywords, done, retrying)
     failed = sum(1 for o in outcomes if o.error)
     _say(args, f"scanned {len(outcomes) - failed} images, {failed} failed, "
                f"{planned.unchanged} unchanged")  # fmt: skip

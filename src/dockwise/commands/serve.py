@@ -14,6 +14,11 @@ from dockwise.commands.fleet import STORE_HELP
 from dockwise.errors import DockwiseError
 from dockwise.vulndb.paths import resolve_db_path
 
+# Seconds an idle connection stays open. uvicorn's default (5) equals the Refresh-After
+# a report in progress asks clients to wait (server/harbor.py), so a client polling on
+# its kept-alive connection raced the close: 1 of 200 requests was dropped unanswered.
+KEEP_ALIVE = 65
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
@@ -65,10 +70,9 @@ def _serve(args: argparse.Namespace) -> int:
     from dockwise.server.app import Settings, create_app
     from dockwise.server.gate import Limits
     from dockwise.server.guard import Guard, networks
-    from dockwise.server.scans import Scans
-    from dockwise.server.tokens import load_tokens
+    from dockwise.server.tokens import TokenFile
 
-    tokens = load_tokens(args.token_file) if args.token_file else None
+    tokens = TokenFile(Path(args.token_file)) if args.token_file else None
     if tokens is None and not _loopback(args.host):
         raise DockwiseError(f"--host {args.host} is not loopback: give --token-file")
     db = resolve_db_path(args.db)
@@ -81,13 +85,26 @@ def _serve(args: argparse.Namespace) -> int:
         raise DockwiseError(f"--rate-limit or --allow-address: {exc}") from None
     _check_tls(args.tls_cert, args.tls_key)
     fleet = open_fleet(args.store)
-    app = create_app(Settings(fleet, db, guard), Scans(fleet, db, args.workers, args.ca_cert),
+    app = create_app(Settings(fleet, db, guard), _scans(fleet, db, args),
                      Limits(tokens, args.rate_limit, args.max_body))  # fmt: skip
     print(f"dockwise serve: http{'s' if args.tls_cert else ''}://{args.host}:{args.port}/",
           file=sys.stderr)  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, log_level="info", server_header=False)  # fmt: skip
+                ssl_keyfile=args.tls_key, log_level="info", server_header=False,
+                timeout_keep_alive=KEEP_ALIVE)  # fmt: skip
     return 0
+
+
+def _scans(fleet, db: Path, args: argparse.Namespace):  # noqa: ANN001, ANN202 - Fleet, Scans
+    """With PostgreSQL, `dockwise worker` processes do the scans (the queue); with
+    SQLite, this process's own thread pool (--workers)."""
+    if fleet.backend == "postgresql":
+        from dockwise.server.queued import QueuedScans
+
+        return QueuedScans(fleet, args.ca_cert)
+    from dockwise.server.scans import Scans
+
+    return Scans(fleet, db, args.workers, args.ca_cert)
 
 
 def _check_tls(cert: str | None, key: str | None) -> None:

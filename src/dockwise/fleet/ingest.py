@@ -84,20 +84,30 @@ def image_identity(saved: api.Saved) -> str:
 
 def stored(fleet: Fleet, digest: str, analyzer_version: str) -> int | None:
     """The image's id when this digest was stored by this analyzer version."""
-    held = stored_many(fleet, [digest]).get(digest)
+    with fleet.engine.connect() as connection:
+        return stored_in(connection, digest, analyzer_version)
+
+
+def stored_in(connection: sa.Connection, digest: str, analyzer_version: str) -> int | None:
+    """The same on an open connection (inside a caller's transaction or lock)."""
+    held = stored_on(connection, [digest]).get(digest)
     return held[0] if held and held[1] == analyzer_version else None
 
 
 def stored_many(fleet: Fleet, digests: Sequence[str]) -> dict[str, tuple[int, str]]:
     """(image id, analyzer version) by digest, of those digests the store holds."""
-    found: dict[str, tuple[int, str]] = {}
     with fleet.engine.connect() as connection:
-        for batch in chunks(sorted(set(digests))):
-            query = sa.select(images.c.digest, images.c.id, images.c.analyzer_version)
-            for digest, image_id, version in connection.execute(
-                query.where(images.c.digest.in_(batch))
-            ):  # fmt: skip
-                found[digest] = (image_id, version)
+        return stored_on(connection, digests)
+
+
+def stored_on(connection: sa.Connection, digests: Sequence[str]) -> dict[str, tuple[int, str]]:
+    found: dict[str, tuple[int, str]] = {}
+    for batch in chunks(sorted(set(digests))):
+        query = sa.select(images.c.digest, images.c.id, images.c.analyzer_version)
+        for digest, image_id, version in connection.execute(
+            query.where(images.c.digest.in_(batch))
+        ):  # fmt: skip
+            found[digest] = (image_id, version)
     return found
 
 

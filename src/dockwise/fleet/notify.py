@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -193,3 +194,16 @@ def shown(url: str) -> str:
     """The URL without user, password or query (a token often rides there)."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def webhook(attempts: int, url: str = "", secret: bytes = b"") -> Webhook:
+    """The webhook given, else $DOCKWISE_WEBHOOK_URL and $DOCKWISE_WEBHOOK_SECRET (a
+    worker's: neither goes into a job row, a URL may carry a token)."""
+    url = url or os.environ.get(URL_ENV, "")
+    if not url:
+        raise FleetError(f"fleet notify: --webhook URL, ${URL_ENV} or --print")
+    secret = secret or os.environ.get(SECRET_ENV, "").encode()
+    if not secret:
+        raise FleetError(f"fleet notify: a webhook needs a shared secret (--secret-file "
+                         f"or ${SECRET_ENV})")  # fmt: skip
+    return Webhook(url, secret, attempts=max(1, attempts))

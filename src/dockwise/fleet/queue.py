@@ -2,8 +2,9 @@
 own database, so workers on any machine that reaches it share them, and a queued job
 survives any process dying (docs/fleet.md, "Scaling out").
 
-Queues `scan`, `rematch`, `notify`, `discover`; a queueing lock per digest (scan) and per
-image (rematch) keeps at most one of each pending; priorities manual > new > scheduled;
+Queues `scan`, `rematch`, `notify`, `discover`; a queueing lock per digest (scan), per
+image (rematch), per registry (discover) and one for the outbox (notify) keeps at most
+one of each pending and one running; priorities manual > new > scheduled;
 retries with exponential backoff. procrastinate's tables are created the first time a
 queue is opened on a store (under an advisory lock, so two workers starting together
 create them once); they are procrastinate's own schema, not an Alembic revision, so a
@@ -27,9 +28,16 @@ from dockwise.fleet.store import Fleet
 
 QUEUES = ("scan", "rematch", "notify", "discover")
 SCAN_TASK, REMATCH_TASK = "dockwise.scan", "dockwise.rematch"
+NOTIFY_TASK, DISCOVER_TASK = "dockwise.notify", "dockwise.discover"
 # 2, 4, 8, 16, 32 s between attempts: a registry or database blip passes, a broken image
-# fails after five tries and stays in the queue's history with its error.
-RETRY = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
+# fails after five retries (six runs) and stays in the queue's history with its error.
+# The embedded pool (SQLite) applies the same policy (workers.run_embedded).
+def retry_policy(retries: int = 5) -> procrastinate.RetryStrategy:
+    """procrastinate's max_attempts counts retries: the first failed run is attempt 0."""
+    return procrastinate.RetryStrategy(max_attempts=retries, exponential_wait=2)
+
+
+RETRY = retry_policy()
 # Seconds a worker waits for a database connection before it gives up and starts over
 # (workers.serve): a restart is waited out quietly, a longer outage with backoff.
 POOL_TIMEOUT = 10.0
@@ -46,6 +54,7 @@ class WorkerSettings:
     store: str
     db: str
     timeout: float = runner.DEFAULT_TIMEOUT
+    retries: int = 5  # the queue's (RETRY); `fleet scan --retries` for the SQLite pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +84,8 @@ def make_app(fleet: Fleet) -> procrastinate.App:
     options = {"pass_context": True, "retry": RETRY}
     app.task(name=SCAN_TASK, queue="scan", **options)(_scan)
     app.task(name=REMATCH_TASK, queue="rematch", **options)(_rematch)
+    app.task(name=NOTIFY_TASK, queue="notify", **options)(_notify)
+    app.task(name=DISCOVER_TASK, queue="discover", **options)(_discover)
     return app
 
 
@@ -93,7 +104,7 @@ def enqueue_scans(
     app: procrastinate.App, jobs: Iterable[ScanJob], keywords: dict[str, Any]
 ) -> list[Queued]:  # fmt: skip
     """Defer one scan job per digest; a digest with a pending job gets that job's id."""
-    safe = {k: v for k, v in keywords.items() if k not in SECRET_KEYWORDS}
+    safe = _safe(keywords)
     return [_defer(app, SCAN_TASK, job.lock, job.priority, job.digest, {
         "source": job.source, "digest": job.digest, "force": job.force, "keywords": safe,
     }) for job in jobs]  # fmt: skip
@@ -104,9 +115,30 @@ def enqueue_rematch(app: procrastinate.App, image_id: int, priority: int = MANUA
     return _defer(app, REMATCH_TASK, f"rematch:{image_id}", priority, "", {"image_id": image_id})
 
 
+def enqueue_notify(app: procrastinate.App, severity: str, attempts: int) -> Queued:
+    """Defer a delivery of the outbox: one pending and one running at a time (roll-ups
+    go out in order); the worker's environment names the webhook and its secret."""
+    return _defer(app, NOTIFY_TASK, "notify", MANUAL, "",
+                  {"severity": severity, "attempts": attempts})  # fmt: skip
+
+
+def enqueue_discover(app: procrastinate.App, target: str, selection: dict[str, Any],
+                     keywords: dict[str, Any]) -> Queued:  # fmt: skip
+    """Defer listing a registry (`selection`: include, exclude, tag_limit), one pending per
+    target; the worker pulls with its own credentials."""
+    return _defer(app, DISCOVER_TASK, f"discover:{target}", MANUAL, "",
+                  {"target": target, **selection, "keywords": _safe(keywords)})  # fmt: skip
+
+
+def _safe(keywords: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in keywords.items() if k not in SECRET_KEYWORDS}
+
+
 def _defer(app: procrastinate.App, task: str, lock: str, priority: int, digest: str,
            kwargs: dict[str, Any]) -> Queued:  # fmt: skip
-    deferrer = app.configure_task(task, queueing_lock=lock, priority=priority)
+    # queueing_lock: one job waiting per lock; lock: one running (a second job for the
+    # digest, queued while the first ran, waits and then finds the result stored)
+    deferrer = app.configure_task(task, queueing_lock=lock, lock=lock, priority=priority)
     try:
         return Queued(deferrer.defer(**kwargs), digest, False)
     except AlreadyEnqueued:
@@ -138,6 +170,14 @@ async def _scan(context: procrastinate.JobContext, source: str, digest: str = ""
 
 async def _rematch(context: procrastinate.JobContext, image_id: int) -> dict:
     return await _child(context, "rematch", {"image_id": image_id})
+
+
+async def _notify(context: procrastinate.JobContext, **args: Any) -> dict:  # noqa: ANN401
+    return await _child(context, "notify", args)
+
+
+async def _discover(context: procrastinate.JobContext, **args: Any) -> dict:  # noqa: ANN401
+    return await _child(context, "discover", args)
 
 
 async def _child(context: procrastinate.JobContext, task: str, args: dict) -> dict:

@@ -85,7 +85,8 @@ def _timed_out(request: Request, timeout: float) -> str:
 
 
 def _name(request: Request) -> str:
-    return str(request.args.get("source") or request.args.get("image_id") or "")
+    args = request.args
+    return str(args.get("source") or args.get("image_id") or args.get("target") or "")
 
 
 def _answer(request: Request, code: int | None, out: bytes, err: bytes) -> dict:
@@ -145,7 +146,30 @@ def _rematch(fleet, db: Path, args: dict[str, Any]) -> dict:  # noqa: ANN001 - F
     return asdict(rematch_image(fleet, db, int(args["image_id"])))
 
 
-TASKS = {"scan": _scan, "rematch": _rematch}
+def _notify(fleet, db: Path, args: dict[str, Any]) -> dict:  # noqa: ANN001 - Fleet
+    """Deliver the outbox to the webhook of this worker's environment."""
+    from dockwise.fleet.api import Severity
+    from dockwise.fleet.notify import deliver, webhook
+
+    send = webhook(int(args.get("attempts", 5)))
+    return asdict(deliver(fleet, send, Severity.parse(args.get("severity", "medium"))))
+
+
+def _discover(fleet, db: Path, args: dict[str, Any]) -> dict:  # noqa: ANN001 - Fleet
+    """List a registry into the store with this worker's registry credentials."""
+    from dockwise.fleet.api import registry_access
+    from dockwise.fleet.bases import check_bases
+    from dockwise.fleet.discover import Selection, discover, parse_target
+
+    access = registry_access(**args.get("keywords", {}))
+    selection = Selection(tuple(args.get("include", ())), tuple(args.get("exclude", ())),
+                          args.get("tag_limit"))  # fmt: skip
+    found = discover(fleet, args["target"], access, selection)
+    warnings = check_bases(fleet, access, parse_target(args["target"])[0])
+    return {**asdict(found), "warnings": warnings}
+
+
+TASKS = {"scan": _scan, "rematch": _rematch, "notify": _notify, "discover": _discover}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -26,6 +26,7 @@ STORE_ENV = "DOCKWISE_STORE"
 RESULTS_ENV = "DOCKWISE_STORE_RESULTS"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 HEAD = "head"
+MIGRATE_LOCK = 0x666C6565  # pg_advisory_xact_lock key: "flee"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +92,21 @@ def migrate(engine: Engine, revision: str = HEAD) -> None:
         # enforced; the pragma only works outside a transaction (Alembic's batch docs).
         _sqlite_foreign_keys(connection, "OFF")
         with connection.begin():
+            _one_migrator(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         _sqlite_foreign_keys(connection, "ON")
+
+
+def _one_migrator(connection: sa.Connection) -> None:
+    """Processes opening a new store together (a server and its workers starting at
+    once) migrate it one after the other: the next one finds it done. PostgreSQL: an
+    advisory lock. SQLite: its write lock, taken now (a plain BEGIN takes it at the
+    first write, after each process has read that the tables are missing)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
+    elif connection.dialect.name == "sqlite":  # pysqlite sends no BEGIN of its own here
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_foreign_keys(connection: sa.Connection, state: str) -> None:

@@ -16,11 +16,14 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import procrastinate
+import procrastinate.jobs
 import procrastinate.worker
 import psycopg
 import psycopg_pool
@@ -144,26 +147,59 @@ class Outcome:
     job: ScanJob
     answer: dict | None
     error: str = ""
+    attempts: int = 1
+
+
+Retrying = Callable[[ScanJob, str, float], None]  # (job, why it failed, seconds to wait)
 
 
 def run_embedded(
     jobs: Sequence[ScanJob], settings: queue.WorkerSettings, workers: int,
-    keywords: dict, done: Callable[[Outcome], None],
+    keywords: dict, done: Callable[[Outcome], None], retrying: Retrying | None = None,
 ) -> list[Outcome]:  # fmt: skip
     """The SQLite way: the same scan task, `workers` child processes at a time, highest
-    priority first; `done` is called as each finishes (the progress bar)."""
+    priority first, a failed one tried again as the queue would (`settings.retries`);
+    `done` is called as each finishes (the progress bar), `retrying` before a wait."""
 
     def one(job: ScanJob) -> Outcome:
         args = {"source": job.source, "digest": job.digest, "force": job.force,
                 "keywords": keywords}  # fmt: skip
         request = runner.Request("scan", settings.store, settings.db, args)
-        try:
-            outcome = Outcome(job, runner.run(request, settings.timeout))
-        except FleetError as exc:
-            outcome = Outcome(job, None, str(exc))
+        outcome = _with_retries(job, lambda: runner.run(request, settings.timeout),
+                                settings.retries, retrying)  # fmt: skip
         done(outcome)
         return outcome
 
     ordered = sorted(jobs, key=lambda job: -job.priority)
     with ThreadPoolExecutor(max(1, workers)) as pool:
         return list(pool.map(one, ordered))
+
+
+def _with_retries(job: ScanJob, run: Callable[[], dict], retries: int,
+                  retrying: Retrying | None) -> Outcome:  # fmt: skip
+    """The queue's retry policy, so a scan over SQLite backs off as a worker's job does."""
+    earlier = 0  # runs before this one
+    while True:
+        try:
+            return Outcome(job, run(), attempts=earlier + 1)
+        except FleetError as exc:
+            wait = _retry_in(retries, exc, earlier)
+            if wait is None:
+                return Outcome(job, None, str(exc), earlier + 1)
+            if retrying:
+                retrying(job, str(exc), wait)
+            time.sleep(wait)
+            earlier += 1
+
+
+def _retry_in(retries: int, exc: Exception, earlier: int) -> float | None:
+    """Seconds until the next run, or None: procrastinate's own RetryStrategy decides, for
+    a job with `earlier` runs (0 retries: none; procrastinate reads 0 as "no limit")."""
+    if retries <= 0:
+        return None
+    as_job = procrastinate.jobs.Job(queue="scan", lock=None, queueing_lock=None,
+                                    task_name=queue.SCAN_TASK, attempts=earlier)  # fmt: skip
+    decision = queue.retry_policy(retries).get_retry_decision(exception=exc, job=as_job)
+    if decision is None or decision.retry_at is None:
+        return None
+    return max(0.0, (decision.retry_at - datetime.now(UTC)).total_seconds())

@@ -21,6 +21,7 @@ from dockwise.server import dashboard, harbor
 from dockwise.server import fleet_api as fleet_routes
 from dockwise.server.gate import Gate, Limits
 from dockwise.server.guard import Guard
+from dockwise.server.queued import QueuedScans
 from dockwise.server.scans import Scans
 
 
@@ -49,7 +50,7 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": {"message": str(exc).splitlines()[0]}}, status)
 
 
-def create_app(settings: Settings, scans: Scans, limits: Limits) -> Starlette:
+def create_app(settings: Settings, scans: Scans | QueuedScans, limits: Limits) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield

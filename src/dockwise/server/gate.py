@@ -14,7 +14,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dockwise.server.tokens import Token, find_token
+from dockwise.server.tokens import TokenFile, find_token
 
 HARBOR_ERROR = "application/vnd.scanner.adapter.error+json; version=1.0"
 OPEN_PATHS = ("/healthz",)
@@ -22,7 +22,7 @@ OPEN_PATHS = ("/healthz",)
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    tokens: tuple[Token, ...] | None  # None: no token file (loopback only, see serve)
+    tokens: TokenFile | None  # None: no token file (loopback only, see serve)
     rate: str = "50/second"  # per token, `limits` notation: "600/minute", "20/second"
     max_body: int = 64 * 1024  # a Harbor scan request is well under 1 KiB
 
@@ -57,7 +57,7 @@ class Gate:
         if self.limits.tokens is None:
             client = scope.get("client") or ("local", 0)
             return f"client:{client[0]}", None
-        token = find_token(self.limits.tokens, _presented(scope))
+        token = find_token(self.limits.tokens.current(), _presented(scope))
         if token is None:
             challenge = {"www-authenticate": 'Basic realm="dockwise", charset="UTF-8"'}
             return "", (401, "a valid API token is required", challenge)

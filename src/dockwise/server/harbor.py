@@ -162,7 +162,8 @@ async def report(request: Request) -> Response:
     sbom_format = request.query_params.get("sbom_media_type", "").replace(" ", "+")
     if accept == SBOM and sbom_format not in SBOM_FORMATS:
         return error(400, "an SBOM report needs ?sbom_media_type=" + " or ".join(SBOM_FORMATS))
-    state = request.app.state.scans.state(artifact["digest"])
+    # off the event loop: with a queue, the state is a database query
+    state = await run_in_threadpool(request.app.state.scans.state, artifact["digest"])
     if state.name == "running":
         return Response(status_code=302, headers={"Refresh-After": REFRESH_AFTER})
     if state.name == "failed":

@@ -46,9 +46,8 @@ class State:
 
 
 def dispatch(pool: ThreadPoolExecutor, work: Callable[[], None]) -> Future:
-    """Where a scan runs. In-process for now; a task queue takes over here (the work
-    then must not carry the credentials into a queue row: pull first, or pass a
-    short-lived token)."""
+    """Where a scan runs: this process's pool (with a PostgreSQL store the queue
+    takes over instead: server/queued.py)."""
     return pool.submit(work)
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockwise.server import ServerError
 
+log = logging.getLogger("dockwise.server")
 SCOPES = ("read", "write")  # write: POST /api/v1/scan; read: everything else
 LINE = re.compile(r"^(?P<name>[\w.@-]{1,64}) (?P<scope>read|write) sha256:(?P<hex>[0-9a-f]{64})$")
 
@@ -50,6 +53,41 @@ def load_tokens(path: Path) -> tuple[Token, ...]:
             raise ServerError(f"{path}:{number}: not a `NAME read|write sha256:HEX` line")
         found.append(Token(match["name"], match["scope"], match["hex"]))
     return tuple(found)
+
+
+class TokenFile:
+    """The token file, read again when it changes (its mtime, size or inode), so adding
+    or revoking a token needs no restart. A file that became unreadable or malformed
+    lets no token in (a warning says why) until it is fixed: keeping the old tokens
+    would keep a revoked one valid."""
+
+    def __init__(self, path: Path):
+        self.path, self._lock = path, threading.Lock()
+        self._stamp, self._tokens = self._stat(), load_tokens(path)  # at start: an error
+
+    def current(self) -> tuple[Token, ...]:
+        """The tokens now: one stat() per request, a read only after a change."""
+        stamp = self._stat()
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp, self._tokens = stamp, self._reload()
+            return self._tokens
+
+    def _stat(self) -> tuple[int, ...]:
+        try:
+            found = self.path.stat()
+        except OSError:
+            return ()
+        return (found.st_mtime_ns, found.st_size, found.st_ino)
+
+    def _reload(self) -> tuple[Token, ...]:
+        try:
+            tokens = load_tokens(self.path)
+        except ServerError as exc:
+            log.warning("no token is accepted until the token file is fixed: %s", exc)
+            return ()
+        log.info("%s: read again, %d tokens", self.path, len(tokens))
+        return tokens
 
 
 def find_token(tokens: tuple[Token, ...], presented: str) -> Token | None:
