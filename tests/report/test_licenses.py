@@ -3,8 +3,12 @@ LicenseRefs that name what was declared."""
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+
 import pytest
 
+from dockwise.report import licenses
 from dockwise.report.licenses import combined, declared
 
 
@@ -54,3 +58,31 @@ def test_combined_ands_every_value_once():
         " AND LicenseRef-BSD"
     )
     assert [ref for ref, _ in both.refs] == ["LicenseRef-public-domain", "LicenseRef-BSD"]
+
+
+def _bundled_map() -> dict[str, list]:
+    path = resources.files("dockwise.report").joinpath("data", "licenses.json")
+    return json.loads(path.read_text("utf-8"))
+
+
+def test_bundled_map_is_what_license_expression_answers():
+    """license-expression stays the authority: every bundled answer is its answer today."""
+    bundled = _bundled_map()
+    assert len(bundled) > 150  # the Debian test images' distinct values
+    for value, (expression, refs) in bundled.items():
+        answer = licenses.computed(value)
+        assert (answer.expression, [list(r) for r in answer.refs]) == (expression, refs), value
+
+
+def test_bundled_values_skip_license_expression(monkeypatch):
+    def refuse(value):
+        raise AssertionError(f"parsed {value!r}")
+
+    monkeypatch.setattr(licenses, "computed", refuse)
+    licenses._declared.cache_clear()
+    try:
+        assert declared("GPL-1+ or Artistic").expression == "GPL-1.0-or-later OR Artistic-1.0"
+        with pytest.raises(AssertionError, match="not in the map"):
+            declared("not in the map")
+    finally:
+        licenses._declared.cache_clear()
