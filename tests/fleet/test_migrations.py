@@ -7,10 +7,11 @@ import sys
 
 import sqlalchemy as sa
 
+from dockwise.fleet import queries
 from dockwise.fleet.store import migrate, open_fleet
 
 FIRST = "0001"
-LATEST = "0007"
+LATEST = "0008"
 
 
 def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
@@ -106,3 +107,36 @@ def test_0006_keeps_the_reverse_index_in_a_table_without_rowid(store_url):
             sql = connection.execute(sa.text(
                 "SELECT sql FROM sqlite_master WHERE name = 'image_packages'")).scalar()
             assert "WITHOUT ROWID" in sql
+
+
+def test_0008_moves_titles_and_aliases_to_one_row_per_vulnerability(store_url):
+    with open_fleet(store_url, revision="0007") as fleet, fleet.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
+            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
+            " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
+            " 'sha256:cc', 'then', 'then'), ('sha256:dd', '', 'linux', 'amd64', '', '', '',"
+            " '', '1', 'sha256:cc', 'then', 'then')"))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
+            " VALUES ('a', '', 'deb', 'a', '1', '', '')"))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO db_releases (digest, built, recorded, counts) VALUES ('r', '', '', '{}')"))
+        connection.execute(sa.text(
+            "INSERT INTO findings (image_id, package_id, vuln_id, aliases, title, severity,"
+            " fixed_version, fix_status, kev, status, first_release, last_release)"
+            " SELECT images.id, packages.id, v.id, v.aliases, 'Overflow in a', 3, '', 'fixed',"
+            " false, 'open', db_releases.id, db_releases.id FROM images, packages, db_releases,"
+            " (SELECT 'DSA-1' AS id, 'CVE-2026-1 CVE-2026-2' AS aliases"
+            " UNION ALL SELECT 'CVE-2026-3', '') AS v"))  # fmt: skip
+    with open_fleet(store_url) as fleet, fleet.engine.connect() as connection:
+        described = connection.execute(sa.text(
+            "SELECT vuln_id, aliases, title FROM vulnerabilities ORDER BY vuln_id"))  # fmt: skip
+        assert [tuple(r) for r in described] == [
+            ("CVE-2026-3", "", "Overflow in a"), ("DSA-1", "CVE-2026-1 CVE-2026-2", "Overflow in a")
+        ]  # fmt: skip
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("findings")}
+        assert "title" not in columns and "aliases" not in columns
+        assert connection.execute(sa.text("SELECT count(*) FROM findings")).scalar() == 4
+        found = [(a.name, a.vuln_id) for a in queries.affected(fleet, "CVE-2026-2")]
+        assert found == [("sha256:aa", "DSA-1"), ("sha256:dd", "DSA-1")]  # by alias

@@ -20,9 +20,16 @@ from sqlalchemy import Connection
 
 from dockwise.fleet import api
 from dockwise.fleet.ingest import now
-from dockwise.fleet.schema import db_releases, findings, image_packages, images, notifications
+from dockwise.fleet.schema import (
+    db_releases,
+    findings,
+    image_packages,
+    images,
+    notifications,
+    vulnerabilities,
+)
 from dockwise.fleet.schema import packages as package_rows
-from dockwise.fleet.sql import chunks, insert_ignore, insert_rows
+from dockwise.fleet.sql import chunks, insert_ignore, insert_rows, upsert
 from dockwise.fleet.store import Fleet
 
 NOTIFY_AT = api.Severity.MEDIUM  # new findings at or above go in the outbox (and KEV ones)
@@ -33,7 +40,9 @@ OWNED = "os-package"
 
 Unit = tuple[int, bool]  # (package id, installed by an OS package)
 Key = tuple[int, int, str]  # (image id, package id, vulnerability id)
-FIELDS = ("aliases", "title", "severity", "fixed_version", "fix_status", "kev", "epss")
+# per finding; a vulnerability's aliases and title are stored once per id (`_describe`)
+FIELDS = ("severity", "fixed_version", "fix_status", "kev", "epss")
+TEXT = ("aliases", "title")
 DistroKey = tuple[str, str, str]  # (id, version_id, codename)
 
 
@@ -125,6 +134,7 @@ def _match_scope(
     opened = resolved = 0
     for distro, ids in groups.items():
         found = _match_units(connection, distro, ids, advisories, scope.package_ids)
+        _describe(connection, found)
         for batch in chunks(ids):
             current = _current(connection, batch, found, scope.package_ids)
             plan = _plan(current, _stored(connection, batch, scope.package_ids), release_id)
@@ -132,6 +142,21 @@ def _match_scope(
             opened, resolved = opened + plan.opened, resolved + len(plan.gone)
             news.extend(n for n in plan.news if n.image_id in before)
     return opened, resolved, [i for ids in groups.values() for i in ids]
+
+
+def _describe(connection: Connection, found: dict[Unit, list[FindingRow]]) -> None:
+    """Store the aliases and title of each vulnerability found, writing only new or
+    changed ones (an upsert of unchanged rows leaves dead tuples on PostgreSQL)."""
+    text = {row.vuln_id: (row.aliases, row.title) for rows in found.values() for row in rows}
+    v = vulnerabilities.c
+    for batch in chunks(sorted(text)):
+        stored = connection.execute(
+            sa.select(v.vuln_id, v.aliases, v.title).where(v.vuln_id.in_(batch))
+        )
+        known = {vuln_id: (aliases, title) for vuln_id, aliases, title in stored}
+        rows = [dict(vuln_id=i, aliases=text[i][0], title=text[i][1])
+                for i in batch if known.get(i) != text[i]]  # fmt: skip
+        upsert(connection, vulnerabilities, rows, ("vuln_id",), TEXT)
 
 
 def _scoped(

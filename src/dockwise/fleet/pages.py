@@ -10,7 +10,14 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from dockwise.fleet import api
-from dockwise.fleet.schema import db_releases, findings, images, notifications, packages
+from dockwise.fleet.schema import (
+    db_releases,
+    findings,
+    images,
+    notifications,
+    packages,
+    vulnerabilities,
+)
 from dockwise.fleet.store import Fleet
 
 
@@ -60,8 +67,9 @@ def open_findings(
     f, p = findings.c, packages.c
     query = (
         sa.select(f.id, images.c.digest, f.vuln_id, p.name, p.version, p.purl, f.severity,
-                  f.fixed_version, f.kev, f.title, db_releases.c.built)
+                  f.fixed_version, f.kev, vulnerabilities.c.title, db_releases.c.built)
         .join_from(findings, packages, f.package_id == p.id)
+        .join(vulnerabilities, vulnerabilities.c.vuln_id == f.vuln_id)
         .join(images, images.c.id == f.image_id)
         .join(db_releases, db_releases.c.id == f.first_release)
         .where(f.status == "open", f.id > after).order_by(f.id).limit(limit)

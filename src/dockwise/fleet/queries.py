@@ -24,6 +24,7 @@ from dockwise.fleet.schema import (
     packages,
     references,
     scan_runs,
+    vulnerabilities,
 )
 from dockwise.fleet.store import Fleet
 
@@ -233,9 +234,11 @@ def _by_vulnerability(connection: Connection, vuln_id: str) -> tuple[sa.Select, 
     (the rows, their count)."""
     f, p = findings.c, packages.c
     held = sa.select(f.id).where(f.vuln_id == vuln_id, f.status == "open").limit(1)
-    wanted = f.vuln_id == vuln_id if connection.execute(held).first() else sa.or_(
-        f.aliases == vuln_id, f.aliases.like(f"{vuln_id} %"),
-        f.aliases.like(f"% {vuln_id}"), f.aliases.like(f"% {vuln_id} %"))  # fmt: skip
+    wanted = (
+        f.vuln_id == vuln_id
+        if connection.execute(held).first()
+        else f.vuln_id.in_(_aliased(vuln_id))
+    )
     rows = (
         sa.select(images.c.name, images.c.digest, p.name, p.version, p.purl,
                   f.vuln_id, f.severity, f.fixed_version, f.fix_status, f.epss)
@@ -244,6 +247,14 @@ def _by_vulnerability(connection: Connection, vuln_id: str) -> tuple[sa.Select, 
         .where(f.status == "open", wanted)
     )  # fmt: skip
     return rows, sa.select(sa.func.count()).where(f.status == "open", wanted)
+
+
+def _aliased(vuln_id: str) -> sa.Select:
+    """The ids of the vulnerabilities that carry this one among their aliases."""
+    v = vulnerabilities.c
+    return sa.select(v.vuln_id).where(sa.or_(
+        v.aliases == vuln_id, v.aliases.like(f"{vuln_id} %"),
+        v.aliases.like(f"% {vuln_id}"), v.aliases.like(f"% {vuln_id} %")))  # fmt: skip
 
 
 def _by_package(what: str) -> tuple[sa.Select, sa.Select]:

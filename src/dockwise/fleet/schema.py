@@ -137,9 +137,7 @@ findings = Table(
     Column("id", Integer, primary_key=True),
     Column("image_id", Integer, ForeignKey("images.id"), nullable=False),
     Column("package_id", Integer, ForeignKey("packages.id"), nullable=False),
-    Column("vuln_id", String, nullable=False),
-    Column("aliases", Text, nullable=False),  # space-separated
-    Column("title", Text, nullable=False),
+    Column("vuln_id", String, nullable=False),  # its title and aliases: `vulnerabilities`
     Column("severity", Integer, nullable=False),  # dockwise.model.Severity
     Column("fixed_version", String, nullable=False),
     Column("fix_status", String, nullable=False),  # dockwise.model.FIX_STATUSES
@@ -151,6 +149,13 @@ findings = Table(
     Column("resolved_release", Integer, ForeignKey("db_releases.id")),
     UniqueConstraint("image_id", "package_id", "vuln_id"),
     Index("findings_vuln", "vuln_id", "status"),  # revision 0005: counts read it alone
+)  # fmt: skip
+
+vulnerabilities = Table(
+    "vulnerabilities", metadata,  # revision 0008: once per id, not once per finding
+    Column("vuln_id", String, primary_key=True),
+    Column("aliases", Text, nullable=False),  # space-separated
+    Column("title", Text, nullable=False),
 )  # fmt: skip
 
 notifications = Table(
