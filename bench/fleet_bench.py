@@ -247,6 +247,7 @@ def _affected_and_size(url: str, count: int) -> dict:
         if fleet.backend == "sqlite":  # the WAL's pages into the file, the WAL emptied
             with fleet.engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        growth = _growth(fleet)
     database = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
     db_bytes = sum(p.stat().st_size for p in database.parent.glob(f"{database.name}*")) \
         if database else _pg_size(url)  # fmt: skip
@@ -254,7 +255,29 @@ def _affected_and_size(url: str, count: int) -> dict:
         "affected_ms": page, "affected_cpu_ms": page_cpu, "affected_all_ms": every,
         "affected_id": cve, "affected_rows": rows,
         "db_bytes_per_image": db_bytes // count, "file_bytes_per_image": files // count,
+        "growth_bytes_per_image": (growth + files) // count,
     }  # fmt: skip
+
+
+def _growth(fleet) -> int:  # noqa: ANN001
+    """The issue's measure: bytes of the fleet's tables and their indexes beyond the
+    shared package rows (and beyond the empty database's own catalog, which
+    `db_bytes_per_image` counts)."""
+    import sqlalchemy as sa
+
+    from dockwise.fleet.schema import metadata
+
+    tables = [t.name for t in metadata.sorted_tables if t.name != "packages"]
+    with fleet.engine.connect() as connection:
+        if fleet.backend == "postgresql":
+            return int(sum(connection.execute(sa.text(
+                "SELECT pg_total_relation_size(CAST(quote_ident(:t) AS regclass))"), {"t": t}).scalar()
+                for t in tables))  # fmt: skip
+        owned = sa.text("SELECT name FROM sqlite_master WHERE tbl_name = :t")
+        names = [n for t in tables for n in connection.execute(owned, {"t": t}).scalars()]
+        sizes = connection.execute(sa.text(
+            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name")).all()  # fmt: skip
+        return int(sum(size for name, size in sizes if name in names))
 
 
 def _affected_times(fleet, cve: str, limit: int | None) -> tuple[float, float, int]:  # noqa: ANN001

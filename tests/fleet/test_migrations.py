@@ -5,13 +5,14 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
 from dockwise.fleet import queries
 from dockwise.fleet.store import migrate, open_fleet
 
 FIRST = "0001"
-LATEST = "0008"
+LATEST = "0009"
 
 
 def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
@@ -140,3 +141,34 @@ def test_0008_moves_titles_and_aliases_to_one_row_per_vulnerability(store_url):
         assert connection.execute(sa.text("SELECT count(*) FROM findings")).scalar() == 4
         found = [(a.name, a.vuln_id) for a in queries.affected(fleet, "CVE-2026-2")]
         assert found == [("sha256:aa", "DSA-1"), ("sha256:dd", "DSA-1")]  # by alias
+
+
+def test_0009_keeps_the_reverse_index_unique_with_one_btree_on_postgresql(store_url):
+    with open_fleet(store_url, revision="0008") as fleet, fleet.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
+            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
+            " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
+            " 'sha256:cc', 'then', 'then')"))  # fmt: skip
+        connection.execute(sa.text(
+            "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
+            " VALUES ('a', '', 'deb', 'a', '1', '', ''), ('b', '', 'deb', 'b', '1', '', '')"))
+        connection.execute(sa.text(
+            "INSERT INTO image_packages (image_id, package_id, owned_by, layer) "
+            "SELECT images.id, packages.id, packages.name, 2 FROM images, packages"))  # fmt: skip
+    with open_fleet(store_url) as fleet:
+        with fleet.engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT package_id FROM image_packages WHERE image_id ="
+                " (SELECT id FROM images WHERE digest = 'sha256:aa')")).scalars().all()  # fmt: skip
+            assert len(rows) == 2
+            indexes = {i["name"]: i for i in sa.inspect(connection).get_indexes("image_packages")}
+            if fleet.backend == "postgresql":
+                assert indexes["image_packages_package"]["unique"]
+                assert "image_packages_image" in indexes
+                assert not sa.inspect(connection).get_pk_constraint("image_packages")[
+                    "constrained_columns"]  # fmt: skip
+        with pytest.raises(sa.exc.IntegrityError), fleet.engine.begin() as connection:
+            connection.execute(sa.text(  # the same image and package twice: still refused
+                "INSERT INTO image_packages (image_id, package_id, owned_by, layer) "
+                "SELECT image_id, package_id, owned_by, layer FROM image_packages"))  # fmt: skip

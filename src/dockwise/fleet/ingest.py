@@ -242,6 +242,8 @@ def _packages(connection: Connection, batch: list[tuple[int, api.Saved]]) -> Non
              for image_id, found in chosen for k, p in found.items()]  # fmt: skip
     if links:
         insert_rows(connection, image_packages, links)
+    if connection.dialect.name == "postgresql":  # the new rows' BRIN ranges (revision 0009)
+        connection.execute(sa.text("SELECT brin_summarize_new_values('image_packages_image')"))
 
 
 def _chosen(found: Sequence[api.SavedPackage]) -> dict[str, api.SavedPackage]:
