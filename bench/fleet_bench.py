@@ -270,9 +270,8 @@ def _growth(fleet) -> int:  # noqa: ANN001
     tables = [t.name for t in metadata.sorted_tables if t.name != "packages"]
     with fleet.engine.connect() as connection:
         if fleet.backend == "postgresql":
-            return int(sum(connection.execute(sa.text(
-                "SELECT pg_total_relation_size(CAST(quote_ident(:t) AS regclass))"), {"t": t}).scalar()
-                for t in tables))  # fmt: skip
+            size = sa.text("SELECT pg_total_relation_size(CAST(quote_ident(:t) AS regclass))")
+            return int(sum(connection.execute(size, {"t": t}).scalar() for t in tables))
         owned = sa.text("SELECT name FROM sqlite_master WHERE tbl_name = :t")
         names = [n for t in tables for n in connection.execute(owned, {"t": t}).scalars()]
         sizes = connection.execute(sa.text(
