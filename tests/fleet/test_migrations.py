@@ -86,17 +86,7 @@ def test_processes_opening_a_new_store_together_migrate_it_once(store_url):
 
 def test_0006_keeps_the_reverse_index_in_a_table_without_rowid(store_url):
     with open_fleet(store_url, revision="0005") as fleet, fleet.engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
-            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
-            " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
-            " 'sha256:cc', 'then', 'then')"))  # fmt: skip
-        connection.execute(sa.text(
-            "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
-            " VALUES ('a', '', 'deb', 'a', '1', '', ''), ('b', '', 'deb', 'b', '1', '', '')"))
-        connection.execute(sa.text(
-            "INSERT INTO image_packages (image_id, package_id, owned_by, layer) "
-            "SELECT images.id, packages.id, packages.name, 2 FROM images, packages"))  # fmt: skip
+        _one_image_with_two_packages(connection)
     with open_fleet(store_url) as fleet, fleet.engine.connect() as connection:
         rows = connection.execute(sa.text(
             "SELECT p.name, ip.owned_by, ip.layer FROM image_packages ip JOIN packages p"
@@ -145,17 +135,7 @@ def test_0008_moves_titles_and_aliases_to_one_row_per_vulnerability(store_url):
 
 def test_0009_keeps_the_reverse_index_unique_with_one_btree_on_postgresql(store_url):
     with open_fleet(store_url, revision="0008") as fleet, fleet.engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
-            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
-            " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
-            " 'sha256:cc', 'then', 'then')"))  # fmt: skip
-        connection.execute(sa.text(
-            "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
-            " VALUES ('a', '', 'deb', 'a', '1', '', ''), ('b', '', 'deb', 'b', '1', '', '')"))
-        connection.execute(sa.text(
-            "INSERT INTO image_packages (image_id, package_id, owned_by, layer) "
-            "SELECT images.id, packages.id, packages.name, 2 FROM images, packages"))  # fmt: skip
+        _one_image_with_two_packages(connection)
     with open_fleet(store_url) as fleet:
         with fleet.engine.connect() as connection:
             rows = connection.execute(sa.text(
@@ -172,3 +152,18 @@ def test_0009_keeps_the_reverse_index_unique_with_one_btree_on_postgresql(store_
             connection.execute(sa.text(  # the same image and package twice: still refused
                 "INSERT INTO image_packages (image_id, package_id, owned_by, layer) "
                 "SELECT image_id, package_id, owned_by, layer FROM image_packages"))  # fmt: skip
+
+
+def _one_image_with_two_packages(connection: sa.Connection) -> None:
+    """sha256:aa holding packages a and b (layer 2, each owned by itself)."""
+    connection.execute(sa.text(
+        "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
+        " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
+        " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
+        " 'sha256:cc', 'then', 'then')"))  # fmt: skip
+    connection.execute(sa.text(
+        "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
+        " VALUES ('a', '', 'deb', 'a', '1', '', ''), ('b', '', 'deb', 'b', '1', '', '')"))
+    connection.execute(sa.text(
+        "INSERT INTO image_packages (image_id, package_id, owned_by, layer) "
+        "SELECT images.id, packages.id, packages.name, 2 FROM images, packages"))  # fmt: skip
