@@ -48,12 +48,7 @@ def test_upgrading_a_first_revision_store_keeps_its_data(store_url):
 
 def test_0005_names_each_stored_image_by_its_latest_reference(store_url):
     with open_fleet(store_url, revision="0004") as fleet, fleet.engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
-            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
-            " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
-            " 'sha256:cc', 'then', 'then'), ('sha256:dd', '', 'linux', 'amd64', '', '', '',"
-            " '', '1', 'sha256:cc', 'then', 'then')"))  # fmt: skip
+        _images(connection, "sha256:aa", "sha256:dd")
         connection.execute(sa.text(
             "INSERT INTO image_references (image_id, registry, repository, tag, first_seen,"
             " last_seen) SELECT id, 'example.org', 'app', tag, '2026', seen FROM images,"
@@ -102,12 +97,7 @@ def test_0006_keeps_the_reverse_index_in_a_table_without_rowid(store_url):
 
 def test_0008_moves_titles_and_aliases_to_one_row_per_vulnerability(store_url):
     with open_fleet(store_url, revision="0007") as fleet, fleet.engine.begin() as connection:
-        connection.execute(sa.text(
-            "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
-            " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
-            " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
-            " 'sha256:cc', 'then', 'then'), ('sha256:dd', '', 'linux', 'amd64', '', '', '',"
-            " '', '1', 'sha256:cc', 'then', 'then')"))  # fmt: skip
+        _images(connection, "sha256:aa", "sha256:dd")
         connection.execute(sa.text(
             "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
             " VALUES ('a', '', 'deb', 'a', '1', '', '')"))  # fmt: skip
@@ -154,13 +144,18 @@ def test_0009_keeps_the_reverse_index_unique_with_one_btree_on_postgresql(store_
                 "SELECT image_id, package_id, owned_by, layer FROM image_packages"))  # fmt: skip
 
 
-def _one_image_with_two_packages(connection: sa.Connection) -> None:
-    """sha256:aa holding packages a and b (layer 2, each owned by itself)."""
+def _images(connection: sa.Connection, *digests: str) -> None:
+    """Stored images with nothing but their digests (the columns every revision has)."""
     connection.execute(sa.text(
         "INSERT INTO images (digest, config_digest, os, architecture, created, distro_id,"
         " distro_version, distro_codename, analyzer_version, result_digest, first_seen,"
-        " last_scanned) VALUES ('sha256:aa', '', 'linux', 'amd64', '', '', '', '', '1',"
-        " 'sha256:cc', 'then', 'then')"))  # fmt: skip
+        " last_scanned) VALUES (:digest, '', 'linux', 'amd64', '', '', '', '', '1',"
+        " 'sha256:cc', 'then', 'then')"), [{"digest": d} for d in digests])  # fmt: skip
+
+
+def _one_image_with_two_packages(connection: sa.Connection) -> None:
+    """sha256:aa holding packages a and b (layer 2, each owned by itself)."""
+    _images(connection, "sha256:aa")
     connection.execute(sa.text(
         "INSERT INTO packages (key, purl, type, name, version, source_name, source_version)"
         " VALUES ('a', '', 'deb', 'a', '1', '', ''), ('b', '', 'deb', 'b', '1', '', '')"))
