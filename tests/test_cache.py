@@ -382,3 +382,12 @@ def test_a_layer_entry_of_bad_structure_is_a_miss(tmp_path, lines, good):
     cache._write("k" * 64, HEAD + lines)
     loaded = cache.load("k" * 64, LayerRef(0, ""))
     assert cache.has("k" * 64) and (loaded is not None) == good
+
+
+@pytest.mark.parametrize("head", [b"[3]\n", b'{"format":3,"contents":7}\n', b"\xff\n"])
+def test_a_layer_entry_whose_header_is_not_the_expected_object_is_a_miss(tmp_path, head):
+    from dockwise.cache.layers import LayerCache
+
+    cache = LayerCache(tmp_path)
+    cache._write("k" * 64, head + b'["a"]\n[0]\n[[420,0,"",0,0]]\n')
+    assert cache.load("k" * 64, LayerRef(0, "")) is None

@@ -86,3 +86,19 @@ def test_bundled_values_skip_license_expression(monkeypatch):
             declared("not in the map")
     finally:
         licenses._declared.cache_clear()
+
+
+def test_a_hostile_length_of_license_text_is_named_not_parsed(monkeypatch):
+    """A 1 MB license field (package.json, METADATA) took license-expression minutes:
+    it becomes one LicenseRef with a bounded id and text, without a parse."""
+    def refuse(value):
+        raise AssertionError("parsed a value past MAX_PARSED")
+
+    monkeypatch.setattr(licenses, "computed", refuse)
+    value = "MIT and " * 131072  # 1 MiB
+    found = declared(value)
+    [(ref, text)] = found.refs
+    assert found.expression == ref and ref.startswith("LicenseRef-MIT-and-MIT")
+    assert len(ref) < 100 and text.endswith(" [...]")
+    assert len(text) == licenses.MAX_PARSED + len(" [...]")
+    assert declared(value + "x").expression != ref  # the digest tells long values apart

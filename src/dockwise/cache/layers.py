@@ -34,7 +34,7 @@ class LayerCache(KeyedDir):
         data = self._read(key)
         try:
             return None if data is None else decode(data, layer)
-        except (ValueError, KeyError, TypeError, IndexError):
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             return None  # a damaged entry is just a miss
 
     def store(self, key: str, analysis: LayerAnalysis) -> None:
