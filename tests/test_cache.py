@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+from corpus import fresh
 
 from dockwise import cli
 from dockwise.cache.layers import LayerCache
@@ -23,6 +24,7 @@ from dockwise.source.blobcache import BlobCache
 from dockwise.source.layer import Blob
 from dockwise.source.registry.fetch import PREFETCH, LayerFetcher, RegistryLayer
 from dockwise.source.selector import Selector
+from dockwise.vulndb.store import DbWriter
 from tools.imagepack import (
     ImageSpec,
     Member,
@@ -86,6 +88,33 @@ def test_no_cache_flag_reads_everything(cache_home, image, capsys, monkeypatch):
     sbom_json(capsys, image)
     sbom_json(capsys, "--no-cache", image)
     assert len(reads) == 4
+
+
+def test_scan_after_sbom_reads_what_sbom_left_out(cache_home, tmp_path, capsys, monkeypatch):
+    """`sbom` runs only the inventory's analyzers, so its cached layers cannot answer
+    `scan`: the scan reads them again and finds the key sbom never looked at; a second
+    scan reads nothing."""
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\n" + "b3BlbnNzaC1rZXktdjEA" * 8 + \
+        "\n-----END OPENSSH PRIVATE KEY-----\n"
+    spec = ImageSpec(layers=[{"etc/os-release": "ID=debian\nVERSION_ID=12\n",
+                              "var/lib/dpkg/status": STATUS, "srv/deploy_key": key}])
+    path = tmp_path / "keyed.tar"
+    write_oci_archive(spec, path)
+    db = tmp_path / "empty.db"
+    DbWriter(db).finish({"built": fresh()})
+    reads = count_layer_reads(monkeypatch)
+    sbom_json(capsys, str(path))
+    assert len(reads) == 1
+
+    def secrets() -> list[str]:
+        cli.main(["scan", "-q", "-f", "json", "--db", str(db), str(path)])
+        findings = json.loads(capsys.readouterr().out)["findings"]
+        return [f["location"]["path"] for f in findings if f["kind"] == "secret"]
+
+    assert secrets() == ["srv/deploy_key"]
+    assert len(reads) == 2
+    assert secrets() == ["srv/deploy_key"]
+    assert len(reads) == 2
 
 
 def test_damaged_entry_is_a_miss(cache_home, image, capsys, monkeypatch):

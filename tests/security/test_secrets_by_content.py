@@ -218,22 +218,40 @@ def test_binary_that_starts_as_text_is_neither_read_nor_counted(build):
     assert target.tree.warnings == []
 
 
+CAP_WARNING = "secrets: 1 file(s) over the 4.0 KiB cap not read: srv/key (8.0 KiB)"
+
+
 @pytest.mark.parametrize("how", ["flag", "environment"])
-def test_cap_set_by_flag_or_environment_reaches_the_reader(build, capsys, monkeypatch, how):
+def test_cap_set_by_flag_or_environment_reaches_the_reader(build, tmp_path, capsys, monkeypatch,
+                                                           how):  # fmt: skip
     image = build(layers=[{"etc/os-release": OS_RELEASE}, {"srv/key": padded_key(2 * CAP)}])
-    argv = ["sbom", "-q", "--no-cache", "-f", "json", image]
+    db = tmp_path / "empty.db"
+    DbWriter(db).finish({"built": fresh()})
+    argv = ["scan", "-q", "--no-cache", "-f", "json", "--db", str(db), image]
     if how == "flag":
         argv[1:1] = ["--secrets-max-size", "4K"]
     else:
         monkeypatch.setenv("DOCKWISE_SECRETS_MAX_SIZE", "4096")
-    assert cli.main(argv) == 0
+    cli.main(argv)
     warnings = [w["message"] for w in json.loads(capsys.readouterr().out)["warnings"]]
-    assert warnings == ["secrets: 1 file(s) over the 4.0 KiB cap not read: srv/key (8.0 KiB)"]
+    assert CAP_WARNING in warnings
 
 
-def test_cap_through_the_python_api(build):
+def test_cap_through_the_python_api(build, tmp_path):
     image = build(layers=[{"etc/os-release": OS_RELEASE}, {"srv/key": padded_key(2 * CAP)}])
-    result = dockwise.sbom(image, no_cache=True, quiet=True, secrets_max_size="4K")
-    assert [w.message for w in result.inventory.warnings] == [
-        "secrets: 1 file(s) over the 4.0 KiB cap not read: srv/key (8.0 KiB)"
-    ]
+    db = tmp_path / "empty.db"
+    DbWriter(db).finish({"built": fresh()})
+    result = dockwise.scan(image, db=db, no_cache=True, quiet=True, secrets_max_size="4K")
+    assert CAP_WARNING in [w.message for w in result.inventory.warnings]
+
+
+def test_sbom_reads_no_file_for_secrets_and_refuses_the_cap(build, capsys):
+    """Secrets are `scan`'s: `sbom` leaves the analyzer out (nothing over its cap to
+    count), and a cap given to it is an error rather than a flag that does nothing."""
+    image = build(layers=[{"etc/os-release": OS_RELEASE}, {"srv/key": padded_key(2 * CAP)}])
+    assert cli.main(["sbom", "-q", "--no-cache", "-f", "json", image]) == 0
+    assert json.loads(capsys.readouterr().out)["warnings"] == []
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["sbom", "-q", "--secrets-max-size", "4K", image])
+    assert exit_.value.code == 2
+    assert "--secrets-max-size" in capsys.readouterr().err

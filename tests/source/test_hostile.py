@@ -360,6 +360,17 @@ def test_truncated_gzip_layer_is_one_line(tmp_path, capsys):
     assert_one_line_error(code, err, "corrupt gzip stream", "layer sha256:")
 
 
+def test_invalid_deflate_block_is_one_line(tmp_path, capsys):
+    """A gzip header followed by a deflate block of the reserved type: isal raises its own
+    error class (not OSError or zlib.error), which once escaped as a traceback."""
+    blob = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + b"\x07" + bytes(64)
+    layer = PackedLayer(blob, "sha256:" + "0" * 64)
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[layer]), path)
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "corrupt gzip stream", "layer sha256:")
+
+
 # -- valid images with hostile contents: warnings, exit 0 ----------------------------
 
 

@@ -1,7 +1,8 @@
 """Content analyzers: facts from files found by what they are, read during the layer pass.
 
 Add one: write `analyze/<thing>.py` with a class that has `name`, `globs`, `max_size`,
-`claims(path, head)` and `analyze(path, content)`, and add an instance to ANALYZERS.
+`inventory`, `claims(path, head)` and `analyze(path, content)`, and add an instance to
+ANALYZERS. `sbom` runs only the analyzers whose facts the inventory reads.
 Catalogers then read the facts with `env.tree.with_facts(name)`.
 """
 

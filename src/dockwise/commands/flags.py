@@ -51,11 +51,12 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, findings: bool = Tr
     parser.add_argument(
         "--key", metavar="FILE", help="verify cosign signatures with this public key (PEM)"
     )
-    parser.add_argument(
-        "--secrets-max-size", metavar="SIZE", type=size_argument,
-        help=f"text files larger than this are not read for secrets (bytes, or 512K, 4M; "
-        f"default: ${SECRETS_MAX_ENV}, else 1M); the scan counts those it skipped",
-    )  # fmt: skip
+    if findings:  # `sbom` reads no file for secrets
+        parser.add_argument(
+            "--secrets-max-size", metavar="SIZE", type=size_argument,
+            help=f"text files larger than this are not read for secrets (bytes, or 512K, "
+            f"4M; default: ${SECRETS_MAX_ENV}, else 1M); the scan counts those it skipped",
+        )  # fmt: skip
     add_registry_arguments(parser.add_argument_group("registry access"))
 
 
@@ -73,7 +74,7 @@ def source_keywords(args: argparse.Namespace) -> dict[str, Any]:
     """The Python API's keyword arguments (`dockwise.sbom`, `dockwise.scan`) from the flags
     every command that reads an image shares: the same names, resolved the same way."""
     return {"platform": args.platform, "no_cache": args.no_cache, "key": args.key,
-            "quiet": args.quiet, "secrets_max_size": args.secrets_max_size,
+            "quiet": args.quiet, "secrets_max_size": getattr(args, "secrets_max_size", None),
             **registry_keywords(args)}  # fmt: skip
 
 

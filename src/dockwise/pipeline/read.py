@@ -29,7 +29,9 @@ def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     """Inventory an image: every layer read once, then merged and catalogued.
 
     An unchanged image scanned before is answered from the inventory cache without
-    touching its layers (the file tree is only needed by `scan`'s checkers).
+    touching its layers (the file tree is only needed by `scan`'s checkers). Only the
+    analyzers the inventory reads run (`FileAnalyzer.inventory`): secrets, indicators and
+    run configuration are `scan`'s, so its layer-cache entries are its own.
     """
     image = open_source(options.source, options.platform, options.registry)
     cache = None if options.no_cache or image.inventory is not None else ImageCache(cache_root())
@@ -38,23 +40,26 @@ def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
     if cached is not None:  # same config and layers: only how it was named may differ
         info = _measured(image.info, cached.image.layers)
         return dataclasses.replace(cached, image=info, tool_version=__version__, generated=_now())
-    result = inventory(options, progress, image)[0]
+    result = inventory(options, progress, image, checks=False)[0]
     if cache and key:
         cache.store_result(key, result)
     return result
 
 
 def inventory(
-    options: Options, progress: Progress | None, image: Image | None = None
+    options: Options, progress: Progress | None, image: Image | None = None, *,
+    checks: bool = True,
 ) -> tuple[ScanResult, FileTree | None]:
-    """The SBOM, and the file tree it came from (None for an SBOM source: no files)."""
+    """The SBOM, and the file tree it came from (None for an SBOM source: no files), with
+    the facts of the checks' analyzers too unless `checks` is False."""
     if image is None:
         image = open_source(options.source, options.platform, options.registry)
     if image.inventory is not None:  # an SBOM source brings its inventory: no layers to read
         return ScanResult(image.info, image.inventory, __version__, _now()), None
     from dockwise.catalog import CATALOGERS, catalog  # not needed by a warm re-scan
 
-    tree = FileTree.from_layers(analyze_layers(image, _selector(options), options, progress))
+    selector = _selector(options, checks)
+    tree = FileTree.from_layers(analyze_layers(image, selector, options, progress))
     inventory = catalog(tree, CATALOGERS)
     return ScanResult(_measured(image.info, tree.layers), inventory, __version__, _now()), tree
 
@@ -71,12 +76,12 @@ def _measured(info: ImageInfo, read: Sequence[LayerRef]) -> ImageInfo:
     return dataclasses.replace(info, layers=layers)
 
 
-def _selector(options: Options) -> Selector:
+def _selector(options: Options, checks: bool) -> Selector:
     # imported here: catalogers and analyzers are a third of a warm re-scan, which needs
     # only the selector's fingerprint (`_Remembered`)
     from dockwise.catalog import CATALOGERS, wanted_globs
 
-    return Selector.build(wanted_globs(CATALOGERS), _analyzers(options))
+    return Selector.build(wanted_globs(CATALOGERS), _analyzers(options, checks))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -85,18 +90,23 @@ class _Remembered:
     cache key): the fingerprint an earlier run of the same code stored, else computed."""
 
     options: Options
+    checks: bool
 
     def fingerprint(self) -> list:
-        return remembered_fingerprint(cache_root(), self.options.secrets_max_size,
-                                      lambda: _selector(self.options).fingerprint())
+        variant = self.options.secrets_max_size if self.checks else "inventory"
+        return remembered_fingerprint(cache_root(), variant,
+                                      lambda: _selector(self.options, self.checks).fingerprint())
 
 
-def _analyzers(options: Options) -> tuple:
-    """The registry, with the run's own size cap on the secrets analyzer (the cap is in
-    the selector's fingerprint, so a layer read with another cap is read again)."""
+def _analyzers(options: Options, checks: bool) -> tuple:
+    """The registry (only the inventory's analyzers unless `checks`), with the run's own
+    size cap on the secrets analyzer (the cap is in the selector's fingerprint, so a
+    layer read with another cap is read again)."""
     from dockwise.analyze import ANALYZERS
     from dockwise.analyze.secrets import SecretsAnalyzer
 
+    if not checks:
+        return tuple(a for a in ANALYZERS if a.inventory)
     if options.secrets_max_size is None:
         return ANALYZERS
     mine = SecretsAnalyzer(options.secrets_max_size)
@@ -104,9 +114,9 @@ def _analyzers(options: Options) -> tuple:
 
 
 def _image_key(image: Image, options: Options) -> str | None:
-    """Config digest plus each layer's digest, under what decides the analyses."""
+    """Config digest plus each layer's digest, under what decides `sbom`'s analyses."""
     layers = [layer.ref for layer in image.layers]
-    return ImageCache.key(image.info.config_digest, layers, _Remembered(options))
+    return ImageCache.key(image.info.config_digest, layers, _Remembered(options, checks=False))
 
 
 def _now() -> str:
