@@ -8,6 +8,8 @@ import io
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 
@@ -115,6 +117,32 @@ def test_scan_after_sbom_reads_what_sbom_left_out(cache_home, tmp_path, capsys, 
     assert len(reads) == 2
     assert secrets() == ["srv/deploy_key"]
     assert len(reads) == 2
+
+
+def test_a_cache_that_cannot_be_written_is_one_warning_not_a_failure(tmp_path, image):
+    """`layers` and `images` are files where directories should be: the sbom is still
+    written, and each unwritable cache says so once on stderr (it once was a traceback)."""
+    (tmp_path / "xdg" / "dockwise").mkdir(parents=True)
+    for kind in ("layers", "images"):
+        (tmp_path / "xdg" / "dockwise" / kind).write_text("")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    done = subprocess.run([sys.executable, "-m", "dockwise", "sbom", "-q", "-f", "json", image],
+                          env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [p["name"] for p in json.loads(done.stdout)["packages"]] == ["bash"]
+    lines = done.stderr.splitlines()
+    assert len(lines) == 2 and "Traceback" not in done.stderr
+    assert all(line.startswith("dockwise: warning: cache not written under ") for line in lines)
+
+
+def test_an_unwritable_blob_cache_is_warned_of_and_left_out(tmp_path, caplog):
+    (tmp_path / "blobs").write_text("")  # a file where the directory should be
+    assert BlobCache(tmp_path).writable() is False
+    assert BlobCache(tmp_path / "fine").writable() is True
+    where = tmp_path / "blobs" / "sha256"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"dockwise: warning: cache not written under {where}: Not a directory"
+    ]
 
 
 def test_damaged_entry_is_a_miss(cache_home, image, capsys, monkeypatch):

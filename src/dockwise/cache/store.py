@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Iterable
@@ -12,6 +13,18 @@ import zstandard
 
 MAX_ENTRY = 256 << 20  # a single decoded entry larger than this is refused
 TEMP_PREFIX = ".tmp-"  # a file being written; never counted, read or evicted
+
+
+_WARNED: set[Path] = set()  # cache directories already warned of in this process
+
+
+def _unwritable(directory: Path, exc: OSError) -> None:
+    if directory not in _WARNED:
+        _WARNED.add(directory)
+        reason = exc.strerror or str(exc)
+        logging.getLogger("dockwise.cache").warning(
+            "dockwise: warning: cache not written under %s: %s", directory, reason
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +52,19 @@ class CappedDir:
         for path in self.dir.glob(self.pattern):
             path.unlink(missing_ok=True)
         return removed
+
+    def writable(self) -> bool:
+        """Whether entries can be written here; when not, a warning (once) says so and the
+        run goes on without this cache."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=TEMP_PREFIX)
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError as exc:
+            _unwritable(self.dir, exc)
+            return False
+        return True
 
     def _files(self) -> list[tuple[Path, int, float]]:
         """Finished entries only: a temporary file may be another run's write in progress."""
@@ -79,20 +105,30 @@ class KeyedDir(CappedDir):
 
     def _write(self, key: str, payload: bytes | Iterable[bytes]) -> None:
         """Compress to a temporary file, then rename. An iterable payload is streamed, so
-        a layer of a million entries is never held whole; if it raises, nothing is kept."""
+        a layer of a million entries is never held whole; if it raises, nothing is kept.
+        A cache that cannot be written (read-only, full, not a directory) is warned of
+        once and skipped: the run itself does not need it."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+        except OSError as exc:
+            _unwritable(self.dir, exc)
+            return
         try:
             with os.fdopen(fd, "wb") as f, zstandard.ZstdCompressor(level=3).stream_writer(
                 f, closefd=False
             ) as z:
                 for chunk in [payload] if isinstance(payload, bytes) else payload:
                     z.write(chunk)
+            os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            _unwritable(self.dir, exc)
+            return
         except BaseException:
             os.unlink(tmp)
             raise
-        os.replace(tmp, path)
         self._evict()
 
     def _path(self, key: str) -> Path:

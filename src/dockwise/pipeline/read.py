@@ -132,6 +132,8 @@ def analyze_layers(
     layers_root = Path(options.layer_cache) if options.layer_cache else cache_root()
     cache = None if options.no_cache else LayerCache(layers_root)
     blobs = None if options.no_cache else BlobCache(cache_root())
+    if blobs is not None and not blobs.writable():
+        blobs = None  # downloads go to scratch files, as with --no-cache
     keys = [cache.key(layer.ref, selector) if cache else None for layer in image.layers]
     misses = [i for i, key in enumerate(keys) if not (cache and key and cache.has(key))]
     with LayerFetcher(image.layers, misses, blobs) as fetcher:
