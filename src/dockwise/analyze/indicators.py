@@ -2,8 +2,12 @@
 
 For ELF executables and scripts (shared libraries are left out: they are many and
 large): crypto-miner YARA signatures (security/rules/miners.yar), the UPX packer's
-marker, embedded URLs (found by `bytes.find(b"://")`, the scheme read backwards) and
-IP addresses, and for scripts download-and-execute and reverse-shell patterns.
+marker, embedded URLs (found by their `://`, the scheme read backwards) and IP addresses, and
+for scripts download-and-execute and reverse-shell patterns.
+
+`://` and the miner needle are found with Rust's Aho-Corasick (ahocorasick-rs, as the
+secret rules' prefilter): its SIMD search took 0.04 s where `bytes.find` took 0.6 s over
+850 MB of Debian's binaries, and those two searches were two thirds of this analyzer.
 
 Searching for bare IP addresses costs a regex pass (about 20 MB/s), so it runs only
 on executables outside the directories distribution packages install to, where
@@ -13,7 +17,11 @@ unowned binaries usually sit; inside them URLs, miners and UPX are still checked
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
+from collections.abc import Iterator
+
+from ahocorasick_rs import BytesAhoCorasick
 
 from dockwise.security.ruleset import IndicatorRules, indicator_rules, miner_rules
 from dockwise.source.filetree import normalize
@@ -27,6 +35,13 @@ MAX_SCRIPT_LINES = 64  # lines with a keyword tried per rule
 # In package directories YARA runs only when this occurs: one `in` test costs a quarter
 # of a YARA pass, and XMRig, cpuminer and their forks all embed their pool URL schemes.
 MINER_NEEDLE = b"stratum"
+URL_SEPARATOR = b"://"
+# bytes searched per call: bounds the list of matches a file full of `://` could make
+SEARCH_WINDOW = 1 << 18
+# `://` and IPv4-like strings tried per file: real binaries hold hundreds, and a file made
+# of millions would otherwise cost seconds of Python each
+MAX_CANDIDATES = 100_000
+_SEARCHERS = {needle: BytesAhoCorasick([needle]) for needle in (MINER_NEEDLE, URL_SEPARATOR)}
 # where distribution packages put executables (bare IPs are not searched there)
 PACKAGE_DIRS = ("usr/bin/", "usr/sbin/", "bin/", "sbin/", "usr/lib/", "usr/lib64/",
                 "lib/", "lib64/", "usr/libexec/", "usr/games/")  # fmt: skip
@@ -56,11 +71,11 @@ class IndicatorsAnalyzer:
         path = (normalize(path) or "") if path.startswith(("./", "/")) else path
         facts: dict[str, object] = {}
         packaged = path.startswith(PACKAGE_DIRS)
-        if not packaged or MINER_NEEDLE in content:
+        if not packaged or next(occurrences(content, MINER_NEEDLE), None) is not None:
             _put(facts, "miner", miner_matches(content))
         if UPX_MARKER in content[:UPX_WINDOW]:
             facts["upx"] = True
-        window = content[: rules.max_scan]
+        window = content if len(content) <= rules.max_scan else content[: rules.max_scan]
         _put(facts, "urls", urls(window, rules))
         if not packaged:
             _put(facts, "ips", ips(window, rules))
@@ -85,18 +100,29 @@ def miner_matches(data: bytes) -> list[dict[str, str]]:
     ]
 
 
+def occurrences(data: bytes, needle: bytes) -> Iterator[int]:
+    """Offsets of MINER_NEEDLE or URL_SEPARATOR in `data`, in order, a window at a time.
+    Neither can overlap itself, so each occurrence is found in exactly one window."""
+    searcher, view = _SEARCHERS[needle], memoryview(data)
+    for start in range(0, len(data), SEARCH_WINDOW):
+        part = view[start : start + SEARCH_WINDOW + len(needle) - 1]
+        for _, begin, _ in searcher.find_matches_as_indexes(part):
+            if begin < SEARCH_WINDOW:
+                yield start + begin
+
+
 def urls(data: bytes, rules: IndicatorRules) -> list[str]:
     """Distinct URLs with a known scheme and a plausible host, at most max_endpoints."""
     found: dict[str, None] = {}
-    pos = data.find(b"://")
-    while pos >= 0 and len(found) < rules.max_endpoints:
+    for pos in itertools.islice(occurrences(data, URL_SEPARATOR), MAX_CANDIDATES):
+        if len(found) >= rules.max_endpoints:
+            break
         scheme = _SCHEME_CHARS.search(data, max(0, pos - 16), pos)
         body = _URL_BODY.match(data, pos + 3)
         if scheme and body and scheme.group().lower() in rules.schemes:
             url = (scheme.group().lower() + b"://" + body.group()).decode("ascii")
             if host_of(url):
                 found[url] = None
-        pos = data.find(b"://", pos + 3)
     return list(found)
 
 
@@ -115,7 +141,7 @@ def host_of(url: str) -> str:
 def ips(data: bytes, rules: IndicatorRules) -> list[str]:
     """Public IPv4 literals (private, loopback and version-like ones are left out)."""
     found: dict[str, None] = {}
-    for match in _IPV4.finditer(data):
+    for match in itertools.islice(_IPV4.finditer(data), MAX_CANDIDATES):
         text = match.group().decode("ascii")
         if _public(text):
             found[text] = None
