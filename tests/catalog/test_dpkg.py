@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 import pytest
 from corpus import expected, pkgdb_cases
 
 from dockwise.catalog import catalog
+from dockwise.catalog.base import Environment
+from dockwise.catalog.distro import detect_distro
 from dockwise.catalog.dpkg import DpkgCataloger, OpkgCataloger, stanzas
-from dockwise.model import Distro, Package
-from dockwise.source.filetree import FileTree, glob_regex
+from dockwise.model import Distro, LayerRef, Package
+from dockwise.source.filetree import Entry, FileTree, LayerAnalysis, glob_regex
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "dpkg"
 DPKG, OPKG = DpkgCataloger(), OpkgCataloger()
@@ -318,3 +321,29 @@ def test_distro_from_env_reaches_purl() -> None:
     inventory = catalog(tree, [DPKG])
     assert inventory.distro == Distro("debian", "11")
     assert inventory.packages[0].purl == "pkg:deb/debian/foo@1.0?arch=arm64&distro=debian-11"
+
+
+@pytest.mark.parametrize("case", pkgdb_cases("dpkg"), ids=case_id)
+def test_keys_are_the_keys_parse_gives(case: Path) -> None:
+    """`keys` (used to date packages to layers) skips file lists and licenses, never
+    a package: the same keys as a full parse, on every corpus database."""
+    tree, cataloger = corpus_tree(case)
+    env = Environment(tree, detect_distro(tree))
+    for file in tree.kept(glob_regex(cataloger.globs)):
+        parsed = {p.key for p in cataloger.parse(file, env) if isinstance(p, Package)}
+        assert set(cataloger.keys(file, env)) == parsed
+
+
+def test_a_status_rewritten_by_a_later_layer_dates_each_package_to_its_own_layer() -> None:
+    stanza = "Package: {}\nStatus: install ok installed\nVersion: {}\nArchitecture: amd64\n\n"
+    old, new = stanza.format("base-files", "12.4"), stanza.format("curl", "7.88.1-10")
+    layers = []
+    for index, status in enumerate((old, old + new)):
+        analysis = LayerAnalysis(LayerRef(index, f"sha256:{index:064x}"))
+        analysis.entries["var/lib/dpkg/status"] = Entry(stat.S_IFREG | 0o644, len(status))
+        analysis.contents["var/lib/dpkg/status"] = status.encode()
+        layers.append(analysis)
+    inventory = catalog(FileTree.from_layers(layers), [DPKG])
+    assert {p.name: p.location.layer.index for p in inventory.packages} == {
+        "base-files": 0, "curl": 1
+    }

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -88,9 +88,20 @@ def _code_stamp() -> str:
     if not _CODE_STAMP:
         package = Path(__file__).parents[1]
         stamp = hashlib.sha256()
-        files = (p for p in package.rglob("*") if p.is_file() and p.suffix != ".pyc")
-        for path in sorted(files):
-            st = path.stat()
-            stamp.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}".encode())
+        for relative, st in sorted(_package_files(str(package), "")):
+            stamp.update(f"{relative}:{st.st_size}:{st.st_mtime_ns}".encode())
         _CODE_STAMP.append(stamp.hexdigest())
     return _CODE_STAMP[0]
+
+
+def _package_files(directory: str, prefix: str) -> Iterator[tuple[str, os.stat_result]]:
+    """(path relative to the package, stat) of every file but bytecode: os.scandir, as
+    pathlib's rglob took 10 ms of every cold run for the package's 500 files."""
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    yield from _package_files(entry.path, relative + "/")
+            elif entry.is_file() and not entry.name.endswith(".pyc"):
+                yield relative, entry.stat()

@@ -133,11 +133,23 @@ def _parse_with_layers(
     for version in reversed(env.tree.versions(file.path)[:-1]):
         if not alive or (version.content is None and not version.facts):
             break
-        alive &= {p.key for p in _parse(cataloger, version, env)[0]}
+        alive &= _keys(cataloger, version, env)
         for key in alive:
             introduced[key] = version.layer
     stamped = [_stamp(p, cataloger.name, file.path, introduced[p.key]) for p in packages]
     return stamped, warnings
+
+
+def _keys(cataloger: Cataloger, file: File, env: Environment) -> set[str]:
+    """The keys of the packages an older version of a file lists: by the cataloger's own
+    `keys` when it has one (dpkg: no file lists or licenses read), else by parsing."""
+    keys = getattr(cataloger, "keys", None)
+    if keys is None:
+        return {p.key for p in _parse(cataloger, file, env)[0]}
+    try:
+        return set(keys(file, env))
+    except Exception:  # noqa: BLE001 - as `_parse`: a version that fails dates nothing
+        return set()
 
 
 def _parse(

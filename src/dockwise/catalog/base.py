@@ -31,5 +31,7 @@ class Cataloger(Protocol):
     max_size: int  # content over this size is not read (a warning says so)
     # Optional: `facts = ("elf",)` also hands it every file a content analyzer of that
     # name recorded facts for (see dockwise.analyze); omitted means none.
+    # Optional: `keys(file, env)`, the `Package.key`s `parse` would give, found cheaper:
+    # asked of the older versions of a file, which only date its packages to a layer.
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]: ...

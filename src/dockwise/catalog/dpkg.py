@@ -79,8 +79,17 @@ class DpkgCataloger:
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]:
         if file.path.endswith(".md5sums"):
             return []  # status.d keeps each package's file list beside its stanza
+        return _parse_status(file, env, self._kind(file))
+
+    def keys(self, file: File, env: Environment) -> Iterable[str]:
+        if file.path.endswith(".md5sums"):
+            return []
+        return _keys(file, env, self._kind(file))
+
+    @staticmethod
+    def _kind(file: File) -> _Kind:
         in_status_d = posixpath.basename(posixpath.dirname(file.path)) == "status.d"
-        return _parse_status(file, env, _Kind("deb", "debian", status_d=in_status_d))
+        return _Kind("deb", "debian", status_d=in_status_d)
 
 
 class OpkgCataloger:
@@ -92,7 +101,10 @@ class OpkgCataloger:
     max_size = DEFAULT_MAX_SIZE
 
     def parse(self, file: File, env: Environment) -> Iterable[Package | ScanWarning]:
-        return _parse_status(file, env, _Kind("opkg", "openwrt", status_d=False))
+        return _parse_status(file, env, _OPKG)
+
+    def keys(self, file: File, env: Environment) -> Iterable[str]:
+        return _keys(file, env, _OPKG)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +114,17 @@ class _Kind:
     status_d: bool  # a distroless status.d file: no Status field means installed
 
 
-def _parse_status(file: File, env: Environment, kind: _Kind) -> Iterator[Package | ScanWarning]:
+_OPKG = _Kind("opkg", "openwrt", status_d=False)
+
+
+def _keys(file: File, env: Environment, kind: _Kind) -> Iterator[str]:
+    return (p.key for p in _parse_status(file, env, kind, light=True) if isinstance(p, Package))
+
+
+def _parse_status(file: File, env: Environment, kind: _Kind, light: bool = False
+                  ) -> Iterator[Package | ScanWarning]:  # fmt: skip
+    """Installed packages and warnings; `light`: without the files and licenses (read
+    from other files), for keys only."""
     for stanza in stanzas(file.text()):
         if stanza.garbage:
             yield _warning(f"{stanza.garbage} unreadable line(s)", stanza, file)
@@ -114,7 +136,7 @@ def _parse_status(file: File, env: Environment, kind: _Kind) -> Iterator[Package
         if problem:
             yield _warning(problem, stanza, file)
             continue
-        yield _package(stanza, file, env, kind)
+        yield _package(stanza, file, env, kind, light)
 
 
 def _is_installed(stanza: Stanza, kind: _Kind) -> bool:
@@ -136,7 +158,7 @@ def _problem(stanza: Stanza) -> str:
     return ""
 
 
-def _package(stanza: Stanza, file: File, env: Environment, kind: _Kind) -> Package:
+def _package(stanza: Stanza, file: File, env: Environment, kind: _Kind, light: bool) -> Package:
     name, version, arch = stanza.get("package"), stanza.get("version"), stanza.get("architecture")
     source = _SOURCE.match(stanza.get("source"))
     source_name = source[1] if source else name
@@ -151,8 +173,10 @@ def _package(stanza: Stanza, file: File, env: Environment, kind: _Kind) -> Packa
         source_name=source_name,
         source_version=source_version,
         maintainer=stanza.get("maintainer"),
-        licenses=_licenses(env, name) if kind.ptype == "deb" else (),
-        files=tuple(dict.fromkeys(_owned_files(env, file, name, arch) + _conffiles(stanza))),
+        licenses=_licenses(env, name) if kind.ptype == "deb" and not light else (),
+        files=() if light else tuple(
+            dict.fromkeys(_owned_files(env, file, name, arch) + _conffiles(stanza))
+        ),
         metadata=tuple((k, v) for k, v in metadata if v),
     )
 
