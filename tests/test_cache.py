@@ -22,8 +22,8 @@ from dockwise.cache.root import cache_root
 from dockwise.errors import SourceError
 from dockwise.model import LayerRef
 from dockwise.source import layer as layer_module
+from dockwise.source.blob import Blob
 from dockwise.source.blobcache import BlobCache
-from dockwise.source.layer import Blob
 from dockwise.source.registry.fetch import PREFETCH, LayerFetcher, RegistryLayer
 from dockwise.source.selector import Selector
 from dockwise.vulndb.store import DbWriter
@@ -70,7 +70,7 @@ def count_layer_reads(monkeypatch) -> list[str]:
         reads.append(blob.name)
         return real(blob, layer, selector)
 
-    monkeypatch.setattr("dockwise.source.base.analyze_blob", counting)
+    monkeypatch.setattr("dockwise.source.layer.analyze_blob", counting)
     return reads
 
 

@@ -182,3 +182,22 @@ def test_reading_an_archive_leaves_network_crypto_and_yaml_libraries_unimported(
                           env=env, timeout=120, check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["[]", "[]"]
+
+
+def test_a_warm_sbom_imports_no_layer_reader_cataloger_or_analyzer(image, tmp_path):
+    """A re-scan answered by the inventory cache opens the image and reads no layer: the
+    reader (isal, the tar walk), the file tree, the catalogers and analyzers stay out."""
+    code = (
+        "import sys\n"
+        "from dockwise import cli\n"
+        f"cli.main(['sbom', '-q', '-f', 'cyclonedx-json', '-o', '/dev/null', {image!r}])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('isal', 'dockwise.source.layer',"
+        " 'dockwise.source.filetree', 'dockwise.catalog', 'dockwise.analyze'))))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, timeout=120, check=False) for _ in range(2)]  # fmt: skip
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    cold, warm = (r.stdout.strip() for r in runs)
+    assert "dockwise.source.layer" in cold  # the first run read the layers
+    assert warm == "[]"

@@ -16,11 +16,13 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from dockwise.model import LayerRef
-from dockwise.source.selector import Selector
 from dockwise.version import __version__
+
+if TYPE_CHECKING:
+    from dockwise.source.selector import Selector
 
 FORMAT = 3  # of the entries; 2: analyses record the layer's uncompressed tar size;
 # 3: a layer's entries as paths, kinds and the kinds' values

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from collections.abc import Iterable
@@ -22,6 +21,8 @@ def _unwritable(directory: Path, exc: OSError) -> None:
     if directory not in _WARNED:
         _WARNED.add(directory)
         reason = exc.strerror or str(exc)
+        import logging  # 3 ms of imports that a writable cache never needs
+
         logging.getLogger("dockwise.cache").warning(
             "dockwise: warning: cache not written under %s: %s", directory, reason
         )

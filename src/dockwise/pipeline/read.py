@@ -1,5 +1,8 @@
 """Reading an image: open -> layers (each read once, or from the layer cache) -> file tree
--> catalogers -> the inventory (the SBOM). `sbom` stops here; `check.scan` goes on."""
+-> catalogers -> the inventory (the SBOM). `sbom` stops here; `check.scan` goes on.
+
+What reads layers (the layer cache, the fetcher, the file tree, the selector) is imported
+where a layer is read: a re-scan answered by the inventory cache needs none of it."""
 
 from __future__ import annotations
 
@@ -7,20 +10,20 @@ import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockwise.cache.images import ImageCache
 from dockwise.cache.keys import remembered_fingerprint
-from dockwise.cache.layers import LayerCache
 from dockwise.cache.root import cache_root
 from dockwise.model import ImageInfo, LayerRef, ScanResult
 from dockwise.options import Options
 from dockwise.source import open_source
 from dockwise.source.base import Image
-from dockwise.source.blobcache import BlobCache
-from dockwise.source.filetree import FileTree, LayerAnalysis
-from dockwise.source.registry.fetch import LayerFetcher
-from dockwise.source.selector import Selector
 from dockwise.version import __version__
+
+if TYPE_CHECKING:
+    from dockwise.source.filetree import FileTree, LayerAnalysis
+    from dockwise.source.selector import Selector
 
 Progress = Callable[[LayerRef, int], None]  # called after each layer with the layer count
 
@@ -57,6 +60,7 @@ def inventory(
     if image.inventory is not None:  # an SBOM source brings its inventory: no layers to read
         return ScanResult(image.info, image.inventory, __version__, _now()), None
     from dockwise.catalog import CATALOGERS, catalog  # not needed by a warm re-scan
+    from dockwise.source.filetree import FileTree
 
     selector = _selector(options, checks)
     tree = FileTree.from_layers(analyze_layers(image, selector, options, progress))
@@ -80,6 +84,7 @@ def _selector(options: Options, checks: bool) -> Selector:
     # imported here: catalogers and analyzers are a third of a warm re-scan, which needs
     # only the selector's fingerprint (`_Remembered`)
     from dockwise.catalog import CATALOGERS, wanted_globs
+    from dockwise.source.selector import Selector
 
     return Selector.build(wanted_globs(CATALOGERS), _analyzers(options, checks))
 
@@ -129,6 +134,10 @@ def analyze_layers(
     """Each layer's analysis, from the layer cache when an earlier run stored it; the
     layers read instead have their registry blobs fetched ahead and kept
     (source/registry/fetch.py)."""
+    from dockwise.cache.layers import LayerCache
+    from dockwise.source.blobcache import BlobCache
+    from dockwise.source.registry.fetch import LayerFetcher
+
     layers_root = Path(options.layer_cache) if options.layer_cache else cache_root()
     cache = None if options.no_cache else LayerCache(layers_root)
     blobs = None if options.no_cache else BlobCache(cache_root())

@@ -17,8 +17,6 @@ from dockwise.source.blobstore import DirStore, TarStore
 from dockwise.source.docker_archive import open_docker_archive
 from dockwise.source.oci import Platform, open_layout
 from dockwise.source.registry.reference import looks_like_reference
-from dockwise.source.rootfs import open_dir
-from dockwise.source.sbom import open_sbom
 
 # (what follows "scheme:", the SOURCE as given, --platform, registry access) -> Image
 Opener = Callable[[str, str, Platform | None, RegistryAccess], Image]
@@ -48,7 +46,15 @@ def _oci_dir(path: Path, source: str, platform: Platform | None) -> Image:
 
 
 def _dir(path: Path, source: str, platform: Platform | None) -> Image:
+    from dockwise.source.rootfs import open_dir  # the layer reader: only when used
+
     return open_dir(path, source)
+
+
+def _sbom(path: Path, source: str, platform: Platform | None) -> Image:
+    from dockwise.source.sbom import open_sbom  # packageurl and the SBOM parsers
+
+    return open_sbom(path, source, platform)
 
 
 def _registry(rest: str, source: str, platform: Platform | None, access: RegistryAccess) -> Image:
@@ -76,7 +82,7 @@ OPENERS: dict[str, Opener] = {
     "registry": _registry,
     "docker": _daemon("docker"),
     "podman": _daemon("podman"),
-    "sbom": _local(open_sbom),
+    "sbom": _local(_sbom),
 }
 PLANNED: tuple[str, ...] = ()
 

@@ -1,15 +1,22 @@
-"""What every image source gives the pipeline: the image's facts and its layers."""
+"""What every image source gives the pipeline: the image's facts and its layers.
+
+The layer reader (source/layer.py: isal, zstandard, the tar walk) is imported only when a
+layer is analysed: a re-scan answered by the inventory cache opens the image and never
+reads one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dockwise.model import ImageInfo, Inventory, LayerRef
-from dockwise.source.filetree import LayerAnalysis
-from dockwise.source.layer import Blob, analyze_blob
-from dockwise.source.selector import Selector
+from dockwise.source.blob import Blob
+
+if TYPE_CHECKING:
+    from dockwise.source.filetree import LayerAnalysis
+    from dockwise.source.selector import Selector
 
 
 class Layer(Protocol):
@@ -38,4 +45,6 @@ class BlobLayer:
     blob: Blob
 
     def analyze(self, selector: Selector) -> LayerAnalysis:
-        return analyze_blob(self.blob, self.ref, selector)
+        from dockwise.source import layer
+
+        return layer.analyze_blob(self.blob, self.ref, selector)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from dockwise.errors import SourceError
-from dockwise.source.filetree import normalize
+from dockwise.source.paths import normalize
 
 MAX_MEMBERS = 100_000  # an image archive holds a few files per layer, not millions
 MAX_JSON = 16 << 20  # manifests and configs are kilobytes; refuse absurd ones

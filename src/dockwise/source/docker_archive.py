@@ -15,9 +15,9 @@ from typing import Any
 
 from dockwise.errors import SourceError
 from dockwise.source.base import BlobLayer, Image
+from dockwise.source.blob import Blob
 from dockwise.source.blobstore import TarStore, read_small
 from dockwise.source.imageconfig import DIGEST, diff_ids, image_info, layer_refs, parse_json
-from dockwise.source.layer import Blob
 from dockwise.source.oci import Platform, open_layout
 from dockwise.untrusted import load_json
 

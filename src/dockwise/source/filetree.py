@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from dockwise.globs import glob_regex
 from dockwise.model import LayerRef, Location, ScanWarning
+from dockwise.source.paths import normalize
 
 MAX_SYMLINK_HOPS = 40  # the same limit as Linux's ELOOP
 SHARED_MAX = 1 << 16  # distinct values kept by `Entry.shared` / the tree's version tuples
@@ -92,23 +93,6 @@ class LayerAnalysis:
     # path -> (size, (name, cap) of each analyzer that claimed it over its cap); turned
     # into warnings at the end of the pass (`layer.count_unread`), so never cached
     unread: dict[str, tuple[int, tuple[tuple[str, int], ...]]] = field(default_factory=dict)
-
-
-def normalize(path: str) -> str | None:
-    """Archive path to a root-relative path; None when it climbs out of the root."""
-    if path and path[0] not in "./" and "//" not in path and "/." not in path:
-        return path[:-1] if path[-1] == "/" else path  # the common, already clean case
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
 
 
 class FileTree:

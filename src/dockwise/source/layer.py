@@ -30,6 +30,7 @@ from isal import isal_zlib
 from dockwise.errors import SourceError
 from dockwise.humanize import human_size
 from dockwise.model import LayerRef, ScanWarning
+from dockwise.source.blob import Blob
 from dockwise.source.capability import decode as decode_capability
 from dockwise.source.filetree import Entry, LayerAnalysis, normalize
 from dockwise.source.selector import Selector
@@ -71,17 +72,6 @@ def _positive(env: os._Environ[str] | dict[str, str], name: str, default: int) -
     if not raw.isdigit() or int(raw) == 0:
         raise SourceError(f"{name}={raw!r}: expected a whole number above 0")
     return int(raw)
-
-
-@dataclass(frozen=True, slots=True)
-class Blob:
-    """Stored bytes of a layer and the digests they must have."""
-
-    name: str  # how the user knows it: the digest, or the path in the archive
-    open: Callable[[], BinaryIO]  # a fresh reader positioned at the blob's first byte
-    size: int  # -1 when unknown
-    digest: str = ""  # expected sha256 of the stored bytes, "sha256:<hex>"
-    diff_id: str = ""  # expected sha256 of the uncompressed tar
 
 
 class _Counting:

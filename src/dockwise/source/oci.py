@@ -13,9 +13,9 @@ from typing import Any
 
 from dockwise.errors import SourceError
 from dockwise.source.base import BlobLayer, Image
+from dockwise.source.blob import Blob
 from dockwise.source.blobstore import BlobStore, read_small
 from dockwise.source.imageconfig import DIGEST, diff_ids, image_info, layer_refs, parse_json
-from dockwise.source.layer import Blob
 
 INDEX_TYPES = {
     "application/vnd.oci.image.index.v1+json",

@@ -29,9 +29,9 @@ from typing import BinaryIO
 from dockwise.errors import SourceError
 from dockwise.model import LayerRef
 from dockwise.source.base import BlobLayer, Layer
+from dockwise.source.blob import Blob
 from dockwise.source.blobcache import COPY_CHUNK, BlobCache, BlobWriter
 from dockwise.source.filetree import LayerAnalysis
-from dockwise.source.layer import Blob
 from dockwise.source.selector import Selector
 
 PREFETCH = 3  # blobs downloaded ahead at once, and at most waiting on disk unread
