@@ -360,6 +360,17 @@ def test_truncated_gzip_layer_is_one_line(tmp_path, capsys):
     assert_one_line_error(code, err, "corrupt gzip stream", "layer sha256:")
 
 
+def test_diff_id_mismatch_of_a_gzip_layer(tmp_path, capsys):
+    """The blob is what the manifest says, the tar inside is not what the config says:
+    the tar's own digest (taken as the parser reads it) must catch it."""
+    tar = layer_tar({"etc/os-release": "ID=debian\n"})
+    claimed = "sha256:" + hashlib.sha256(tar + b"x").hexdigest()
+    path = tmp_path / "image.tar"
+    write_oci_archive(ImageSpec(layers=[PackedLayer(gzip.compress(tar, mtime=0), claimed)]), path)
+    code, _, err = run(capsys, str(path))
+    assert_one_line_error(code, err, "diff_id mismatch", claimed)
+
+
 def test_invalid_deflate_block_is_one_line(tmp_path, capsys):
     """A gzip header followed by a deflate block of the reserved type: isal raises its own
     error class (not OSError or zlib.error), which once escaped as a traceback."""
