@@ -128,6 +128,8 @@ def _parse_with_layers(
     still lists it: a database rewritten by each layer does not move old packages up.
     """
     packages, warnings = _parse(cataloger, file, env)
+    if not packages:  # most files handed over for their ELF facts: nothing to date
+        return [], warnings
     introduced = {p.key: file.layer for p in packages}
     alive = set(introduced)
     for version in reversed(env.tree.versions(file.path)[:-1]):
