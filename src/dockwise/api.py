@@ -41,6 +41,8 @@ def sbom(source: PathLike, *, quiet: bool = False, **options: Any) -> ScanResult
     """
     from dockwise.pipeline import sbom as take_sbom
 
+    if options.get("secrets_max_size") is not None:
+        raise TypeError("sbom() reads no file for secrets: secrets_max_size is for scan()")
     with bars(quiet) as bar:
         return take_sbom(_options(source, quiet=quiet, **options), bar)
 

@@ -255,3 +255,5 @@ def test_sbom_reads_no_file_for_secrets_and_refuses_the_cap(build, capsys):
         cli.main(["sbom", "-q", "--secrets-max-size", "4K", image])
     assert exit_.value.code == 2
     assert "--secrets-max-size" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="secrets_max_size is for scan"):
+        dockwise.sbom(image, quiet=True, secrets_max_size="4K")
