@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from corpus import fresh
 
 from dockwise import __version__, cli
+from dockwise.vulndb.store import DbWriter
 from tools.imagepack import ImageSpec, write_docker_archive
 
 STATUS = (
@@ -201,3 +203,29 @@ def test_a_warm_sbom_imports_no_layer_reader_cataloger_or_analyzer(image, tmp_pa
     cold, warm = (r.stdout.strip() for r in runs)
     assert "dockwise.source.layer" in cold  # the first run read the layers
     assert warm == "[]"
+
+
+def test_a_cold_sbom_imports_only_the_analyzers_the_inventory_reads(image, tmp_path):
+    """The registry imports an analyzer's module when a run uses it: `sbom` reads no
+    secrets, indicators or run configuration, so their modules (and the rules they
+    compile) stay out; `scan` loads them all."""
+    checks = ("dockwise.analyze.secrets", "dockwise.analyze.indicators",
+              "dockwise.analyze.runconfig")  # fmt: skip
+    code = (
+        "import sys\n"
+        "from dockwise import cli\n"
+        "cli.main(sys.argv[1:])\n"
+        f"print(sorted(m for m in sys.modules if m.startswith({checks!r})))\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    db = DbWriter(tmp_path / "empty.db")  # no advisories: the checks still run
+    db.finish({"built": fresh()})
+    runs = {
+        command: subprocess.run(
+            [sys.executable, "-c", code, command, "-q", "--no-cache", "-o", "/dev/null", image,
+             *extra], capture_output=True, text=True, env=env, timeout=120, check=False)
+        for command, extra in (("sbom", ()), ("scan", ("--offline", "--db", str(tmp_path / "empty.db"))))
+    }  # fmt: skip
+    assert runs["sbom"].returncode == 0, runs["sbom"].stderr
+    assert runs["sbom"].stdout.strip() == "[]"
+    assert runs["scan"].stdout.strip() == str(sorted(checks)), runs["scan"].stderr

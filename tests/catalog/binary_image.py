@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dockwise.analyze import ANALYZERS
+from dockwise.analyze import analyzers
 from dockwise.catalog import CATALOGERS, catalog, wanted_globs
 from dockwise.model import Inventory
 from dockwise.source import open_source
@@ -17,7 +17,7 @@ def tree_of(tmp_path, layers: list[list[Member]]) -> FileTree:
     path = tmp_path / "image.tar"
     write_oci_archive(ImageSpec(layers=layers), path)
     image = open_source(str(path))
-    selector = Selector.build(wanted_globs(CATALOGERS), ANALYZERS)
+    selector = Selector.build(wanted_globs(CATALOGERS), analyzers())
     return FileTree.from_layers(layer.analyze(selector) for layer in image.layers)
 
 

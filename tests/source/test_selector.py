@@ -7,13 +7,13 @@ import random
 import pytest
 from corpus import CORPUS
 
-from dockwise.analyze import ANALYZERS
+from dockwise.analyze import analyzers
 from dockwise.catalog import CATALOGERS, wanted_globs
 from dockwise.source.filetree import glob_regex
 from dockwise.source.selector import EVERY_FILE, last_segment_filter
 
 # as Selector.build: an every-file analyzer's "**" is not a glob the filter sees
-GLOBS = [*wanted_globs(CATALOGERS), *(g for a in ANALYZERS for g in a.globs if g != EVERY_FILE)]
+GLOBS = [*wanted_globs(CATALOGERS), *(g for a in analyzers() for g in a.globs if g != EVERY_FILE)]
 SEGMENTS = (
     "usr lib var dpkg status status.d .ssh node_modules x METADATA package.json a.so b.so.1"
     " .env VERSION go-1.2 dist-info x.dist-info info y.list release app.jar id_rsa"
@@ -49,7 +49,7 @@ def test_files_every_file_analyzers_ignore_are_not_looked_at():
     peeked at, while an executable there still is (for the ELF and script analyzers)."""
     from dockwise.source.selector import Selector
 
-    selector = Selector.build(dict(wanted_globs(CATALOGERS)), ANALYZERS)
+    selector = Selector.build(dict(wanted_globs(CATALOGERS)), analyzers())
     assert selector.worth_a_look("app/config.js", 0o100644)
     assert not selector.worth_a_look("app/node_modules/x/lib/a.js", 0o100644)
     assert selector.worth_a_look("app/node_modules/.bin/tool", 0o100755)
@@ -60,7 +60,7 @@ def test_plain_files_are_neither_wanted_nor_worth_a_look():
     file a cataloger wants or an analyzer would look at, and it does say so of most."""
     from dockwise.source.selector import Selector
 
-    selector = Selector.build(dict(wanted_globs(CATALOGERS)), ANALYZERS)
+    selector = Selector.build(dict(wanted_globs(CATALOGERS)), analyzers())
     paths = [p for p in sample_paths() if not p.endswith("/")]
     paths += [f"app/node_modules/{s}/lib/{s}" for s in SEGMENTS] + ["app/node_modules/x/y.js"]
     plain = 0

@@ -174,16 +174,16 @@ def _mixed_members() -> list[tuple[tarfile.TarInfo, bytes]]:
 def test_plain_members_recorded_by_the_reader_give_the_same_analysis(fmt, chunk):
     """Directories and files nobody wants go straight into the layer's entries (no
     TarEntry); everything else takes the general path. The analysis is the same."""
-    from dockwise.analyze import ANALYZERS
+    from dockwise.analyze import analyzers
     from dockwise.catalog import CATALOGERS, wanted_globs
 
     members = _mixed_members()
     if fmt == tarfile.USTAR_FORMAT:
         members = [(m, d) for m, d in members if m.uid < 1 << 21]
     data = make_tar(fmt, members)
-    selector = Selector.build(dict(wanted_globs(CATALOGERS)), ANALYZERS)
+    selector = Selector.build(dict(wanted_globs(CATALOGERS)), analyzers())
     general, every = _analysis(data, selector, chunk, sink=False)
-    fast, few = _analysis(data, Selector.build(dict(wanted_globs(CATALOGERS)), ANALYZERS),
+    fast, few = _analysis(data, Selector.build(dict(wanted_globs(CATALOGERS)), analyzers()),
                           chunk, sink=True)  # fmt: skip
     assert fast.entries == general.entries and list(fast.entries) == list(general.entries)
     assert (fast.contents, fast.facts, fast.whiteouts) == (

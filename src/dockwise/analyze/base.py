@@ -15,9 +15,6 @@ class FileAnalyzer(Protocol):
     name: str  # stable kebab-case id; facts are stored under it ("elf", "java-archive")
     globs: tuple[str, ...]  # non-executable paths worth a look (executables always are)
     max_size: int  # larger files are not read (a warning says so)
-    # True when the inventory reads its facts (catalogers, unowned binaries); False when
-    # only `scan`'s checks do, so `sbom` leaves it out and reads less
-    inventory: bool
 
     def claims(self, path: str, head: bytes) -> bool: ...
 

@@ -98,7 +98,6 @@ class ElfAnalyzer:
     """Claims ELF files: executables always reach it, shared libraries by name."""
 
     name = "elf"
-    inventory = True
     globs = ("**/*.so", "**/*.so.*")
     max_size = MAX_SIZE
 

@@ -21,7 +21,6 @@ class GoBinaryAnalyzer:
     """Claims Mach-O and PE heads; facts only when a Go build info blob is inside."""
 
     name = "go-binary"
-    inventory = True
     globs = ("**/*.exe",)
     max_size = MAX_SIZE
 

@@ -57,7 +57,6 @@ class IndicatorsAnalyzer:
     """Claims ELF executables and scripts; facts are small lists, bounded by the rules."""
 
     name = "indicators"
-    inventory = False
     globs: tuple[str, ...] = ()  # executables only
     max_size = MAX_SIZE
 

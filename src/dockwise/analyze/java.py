@@ -52,7 +52,6 @@ class JavaArchiveAnalyzer:
     """Claims zip files named like Java archives."""
 
     name = "java-archive"
-    inventory = True
     globs = tuple(f"**/*{suffix}" for suffix in ARCHIVE_SUFFIXES)
     max_size = MAX_SIZE
 

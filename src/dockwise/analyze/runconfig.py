@@ -27,7 +27,6 @@ class RunConfigAnalyzer:
     scripts (where an entrypoint's background daemons show)."""
 
     name = "run-config"
-    inventory = False
     globs = RUN_CONFIG_GLOBS
     max_size = MAX_SIZE
 

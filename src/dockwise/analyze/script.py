@@ -16,7 +16,6 @@ class ScriptAnalyzer:
     """Claims `#!` files; the facts are the interpreter, its argument and a digest."""
 
     name = "script"
-    inventory = True
     globs: tuple[str, ...] = ()  # executables only: a non-executable script cannot run
     max_size = MAX_SIZE
 

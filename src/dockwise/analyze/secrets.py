@@ -23,7 +23,6 @@ class SecretsAnalyzer:
     """Claims every text file outside the excluded paths, up to a size cap."""
 
     name = "secrets"
-    inventory = False
 
     def __init__(self, max_size: int | None = None) -> None:
         rules = secret_rules()

@@ -33,8 +33,9 @@ def sbom(options: Options, progress: Progress | None = None) -> ScanResult:
 
     An unchanged image scanned before is answered from the inventory cache without
     touching its layers (the file tree is only needed by `scan`'s checkers). Only the
-    analyzers the inventory reads run (`FileAnalyzer.inventory`): secrets, indicators and
-    run configuration are `scan`'s, so its layer-cache entries are its own.
+    analyzers the inventory reads run (`inventory=True` in dockwise.analyze's registry):
+    secrets, indicators and run configuration are `scan`'s, so its layer-cache entries
+    are its own.
     """
     image = open_source(options.source, options.platform, options.registry)
     cache = None if options.no_cache or image.inventory is not None else ImageCache(cache_root())
@@ -107,15 +108,15 @@ def _analyzers(options: Options, checks: bool) -> tuple:
     """The registry (only the inventory's analyzers unless `checks`), with the run's own
     size cap on the secrets analyzer (the cap is in the selector's fingerprint, so a
     layer read with another cap is read again)."""
-    from dockwise.analyze import ANALYZERS
+    from dockwise.analyze import analyzers
+
+    found = analyzers(checks)
+    if not checks or options.secrets_max_size is None:
+        return found
     from dockwise.analyze.secrets import SecretsAnalyzer
 
-    if not checks:
-        return tuple(a for a in ANALYZERS if a.inventory)
-    if options.secrets_max_size is None:
-        return ANALYZERS
     mine = SecretsAnalyzer(options.secrets_max_size)
-    return tuple(mine if a.name == mine.name else a for a in ANALYZERS)
+    return tuple(mine if a.name == mine.name else a for a in found)
 
 
 def _image_key(image: Image, options: Options) -> str | None:
