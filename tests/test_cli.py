@@ -218,13 +218,14 @@ def test_a_cold_sbom_imports_only_the_analyzers_the_inventory_reads(image, tmp_p
         f"print(sorted(m for m in sys.modules if m.startswith({checks!r})))\n"
     )
     env = {"PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    db = DbWriter(tmp_path / "empty.db")  # no advisories: the checks still run
-    db.finish({"built": fresh()})
+    db = tmp_path / "empty.db"
+    writer = DbWriter(db)  # no advisories: the checks still run
+    writer.finish({"built": fresh()})
     runs = {
         command: subprocess.run(
             [sys.executable, "-c", code, command, "-q", "--no-cache", "-o", "/dev/null", image,
              *extra], capture_output=True, text=True, env=env, timeout=120, check=False)
-        for command, extra in (("sbom", ()), ("scan", ("--offline", "--db", str(tmp_path / "empty.db"))))
+        for command, extra in (("sbom", ()), ("scan", ("--offline", "--db", str(db))))
     }  # fmt: skip
     assert runs["sbom"].returncode == 0, runs["sbom"].stderr
     assert runs["sbom"].stdout.strip() == "[]"

@@ -12,14 +12,14 @@ from __future__ import annotations
 import dataclasses
 import tomllib
 from collections.abc import Sequence
-from xml.etree.ElementTree import Element
-
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError, fromstring
+from typing import TYPE_CHECKING
 
 from dockwise.catalog.base import File
 from dockwise.model import Package, ScanWarning
 from dockwise.untrusted import load_json
+
+if TYPE_CHECKING:  # annotations only
+    from xml.etree.ElementTree import Element
 
 
 class ManifestError(ValueError):
@@ -51,6 +51,10 @@ def load_xml(file: File) -> Element:
     """The XML document's root. Parsed by defusedxml: an image's XML is hostile input, and
     entity expansion (billion laughs) or external entities must never be resolved; no
     manifest format needs a DTD, so one is refused outright."""
+    # imported here: most images hold no XML manifest, and a cold `sbom` pays for imports
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, fromstring
+
     try:
         return fromstring(file.content or b"", forbid_dtd=True)
     except (ParseError, DefusedXmlException) as exc:

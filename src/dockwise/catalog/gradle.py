@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING
 
 from dockwise.catalog.base import Environment, File
 from dockwise.catalog.declared import (
@@ -33,6 +33,9 @@ from dockwise.catalog.declared import (
 )
 from dockwise.catalog.java import maven_purl
 from dockwise.model import Package, ScanWarning
+
+if TYPE_CHECKING:  # annotations only: ElementTree is imported when a file is parsed
+    from xml.etree.ElementTree import Element
 
 MAX_GRADLE_SIZE = 16 * 1024 * 1024
 _LOCKED = re.compile(r"([^:=\s]+):([^:=\s]+):([^:=\s]+)=(.*)")

@@ -20,7 +20,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING
 
 from dockwise.catalog.base import Environment, File
 from dockwise.catalog.declared import (
@@ -33,6 +33,9 @@ from dockwise.catalog.declared import (
 from dockwise.catalog.java import maven_purl
 from dockwise.model import Package, ScanWarning
 from dockwise.source.filetree import FileTree, glob_regex
+
+if TYPE_CHECKING:  # annotations only: ElementTree is imported when a file is parsed
+    from xml.etree.ElementTree import Element
 
 MAX_POM_SIZE = 8 * 1024 * 1024
 LOCAL_REPOSITORY = "**/.m2/repository/**/*.pom"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from xml.etree.ElementTree import Element
+from typing import TYPE_CHECKING
 
 from dockwise.catalog.base import Environment, File
 from dockwise.catalog.declared import (
@@ -35,6 +35,9 @@ from dockwise.catalog.declared import (
 )
 from dockwise.catalog.dotnet import nuget_purl
 from dockwise.model import Package, ScanWarning
+
+if TYPE_CHECKING:  # annotations only: ElementTree is imported when a file is parsed
+    from xml.etree.ElementTree import Element
 
 MAX_NUGET_XML_SIZE = 8 * 1024 * 1024
 _PROPERTY = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")

@@ -7,7 +7,6 @@ one header blob per row. The bytes are opened in memory with
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 
 from dockwise.catalog.rpmdb.errors import DatabaseError
@@ -30,6 +29,8 @@ def blobs(content: bytes) -> Iterator[bytes | DatabaseError]:
     """Header blobs in `hnum` order, read from an in-memory copy of the database."""
     data = bytearray(content)
     data[FORMAT_VERSIONS] = LEGACY_FORMAT
+    import sqlite3  # here: only RPM images need it, and a cold `sbom` pays for imports
+
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(data)
